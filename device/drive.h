@@ -1,0 +1,148 @@
+// Drive: typed MMC operations over one Transport.
+//
+// Every method builds a CDB with the pure functions in device/mmc/, executes
+// it, turns CHECK CONDITION into an Error carrying the command name and sense
+// (key/ASC/ASCQ with readable names), and parses the response. It never logs.
+//
+// Thread-safety: thread-safe. Commands are serialised by an internal mutex
+// (a SCSI device executes one command at a time from our side). The writer
+// thread is normally the only heavy user; control-path callers (probe, event
+// polling) take the same lock briefly between writes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "device/mmc/types.h"
+#include "device/result.h"
+#include "device/transport.h"
+
+namespace discrec::device {
+
+// Everything a recorder needs to know about a drive and its loaded medium,
+// gathered by Drive::probe().
+struct DriveCapabilities {
+  std::string uri;
+  std::string vendor;
+  std::string product;
+  std::string revision;
+  uint8_t peripheral_device_type = 0;  // 0x05 for MMC devices
+
+  uint16_t current_profile = 0;                // 0 = no medium
+  std::vector<ProfileDescriptor> profiles;     // all profiles the drive supports
+  RealTimeStreamingFeature rt_streaming;       // feature 0x0107
+  bool random_writable = false;                // feature 0x0020 current (DVD-RAM, BD-RE, formatted)
+  bool formattable = false;                    // feature 0x0023 present
+  bool defect_management = false;              // feature 0x0024 current
+
+  std::vector<WriteSpeedDescriptor> write_speeds;  // GET PERFORMANCE type 0x03
+
+  bool medium_present = false;
+  std::optional<DiscInformation> disc;         // READ DISC INFORMATION
+  std::optional<TrackInformation> track;       // the track writing continues in
+  std::optional<uint32_t> next_writable_address;
+  uint32_t free_blocks = 0;
+  uint32_t buffer_size_bytes = 0;              // READ BUFFER CAPACITY
+
+  uint32_t block_size = 2048;
+  // Sectors per ECC unit: 16 on DVD (32 KiB), 32 on BD (64 KiB). Writes are
+  // whole units.
+  uint32_t ecc_unit_blocks = 16;
+
+  // What the data written at 1x means for this medium, bytes/s
+  // (DVD 1,385,000; BD 4,495,625).
+  uint64_t one_x_bytes_per_second = 1385000;
+
+  // Streaming writes are possible: 0x0107 current and SW=1.
+  bool can_stream_write() const { return rt_streaming.current && rt_streaming.stream_writing; }
+};
+
+// Close functions for CLOSE TRACK/SESSION (MMC.md §8.5).
+enum class CloseFunction : uint8_t {
+  kStopBackgroundFormat = 0b000,
+  kCloseTrack = 0b001,
+  kCloseSession = 0b010,
+  kFinalizeDvdPlusR = 0b101,
+  kFinalizeBdR = 0b110,
+};
+
+class Drive {
+ public:
+  explicit Drive(std::unique_ptr<Transport> transport);
+  ~Drive();
+  Drive(const Drive&) = delete;
+  Drive& operator=(const Drive&) = delete;
+
+  // Opens the transport named by `uri` and wraps it.
+  static Result<std::unique_ptr<Drive>> open(std::string_view uri,
+                                             const TransportOptions& options = {});
+
+  std::string describe() const;
+
+  // --- identification and state ---
+  Status test_unit_ready();
+  Result<SenseData> request_sense();
+  Result<InquiryData> inquiry();
+  // RT=00b from feature 0 (whole list), re-issued with the announced length.
+  Result<Configuration> get_configuration();
+  Result<DiscInformation> read_disc_information();
+  // `track` 0xFF = the invisible/incomplete track; see MMC.md §8.3.
+  Result<TrackInformation> read_track_information(uint32_t number,
+                                                  TrackAddressType type = TrackAddressType::kTrackNumber);
+  Result<BufferCapacity> read_buffer_capacity(bool in_blocks = false);
+  Result<ReadCapacity> read_capacity();
+  Result<FormatCapacities> read_format_capacities();
+  Result<EventStatus> get_event_status(uint8_t class_request = 0x10 /* media */);
+
+  // One value with everything above. Fails only if the device does not
+  // answer INQUIRY/GET CONFIGURATION; a missing medium is reported in the
+  // capabilities, not as an error.
+  Result<DriveCapabilities> probe();
+
+  // --- speed and calibration ---
+  Result<std::vector<WriteSpeedDescriptor>> get_write_speeds();       // GET PERFORMANCE type 0x03
+  Result<std::vector<PerformanceDescriptor>> get_performance(bool write);  // type 0x00, nominal
+  Status set_streaming(const StreamingPerformance& performance);     // SET STREAMING
+  Status set_cd_speed(uint16_t read_kbps, uint16_t write_kbps);      // SET CD SPEED
+  // SET STREAMING with the nearest write speed, falling back to SET CD SPEED;
+  // then reads GET PERFORMANCE type 0x00 (write) and returns the speed that
+  // took effect in kB/s (1000 B/s).
+  Result<uint32_t> set_write_speed(uint32_t write_kbps, uint32_t end_lba);
+  // SEND OPC INFORMATION DoOpc=1. 5/20/00 (unsupported) is kUnsupported;
+  // ASC 0x73 is a kCheckCondition error the caller must treat as fatal.
+  Status send_opc();
+
+  // --- writing ---
+  // WRITE(12); `streaming` sets byte 10 bit 7. data.size() must be a whole
+  // number of blocks.
+  Status write12(uint32_t lba, std::span<const uint8_t> data, bool streaming,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  Status read12(uint32_t lba, std::span<uint8_t> data, bool streaming,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  Status synchronize_cache(bool immed = false);
+  Status reserve_track(uint32_t blocks);
+  Status close_track_session(CloseFunction function, uint16_t number, bool immed = false);
+  Status format_unit(const FormatDescriptor& descriptor, bool immed = false);
+  Result<ModePage05> mode_sense_write_parameters();
+  Status mode_select_write_parameters(const ModePage05& page);
+
+  // --- mechanism ---
+  Status start_stop_unit(bool load_eject, bool start, bool immed = false);
+  Status prevent_allow_medium_removal(bool prevent);
+
+  // Executes a prepared command (CDB + buffer) and turns CHECK CONDITION into
+  // an Error named after `command_name`. For commands without a typed method.
+  Result<size_t> execute(const char* command_name, const CommandRequest& request);
+
+ private:
+  mutable std::mutex mutex_;
+  std::unique_ptr<Transport> transport_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace discrec::device
