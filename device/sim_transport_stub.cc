@@ -1,0 +1,1 @@
+// placeholder so discrec_device has a source until the commands land
