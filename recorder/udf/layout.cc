@@ -1,0 +1,50 @@
+#include "recorder/udf/layout.h"
+
+#include <string>
+
+namespace discrec::recorder::udf {
+
+namespace {
+uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+// Worst-case directory entry: 38-byte header + 255-byte name, padded to 4.
+constexpr uint64_t kMaxFidBytes = 296;
+// Short allocation descriptors per allocation extent block, less the one that
+// chains to the next block.
+constexpr uint64_t kAdsPerExtentBlock = (2048 - 24) / 8 - 1;
+// File set descriptor + terminator, root entry + directory, /DISCREC entry.
+constexpr uint64_t kFixedBlocks = 5;
+}  // namespace
+
+Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
+  const uint32_t unit = r.write_unit_sectors;
+  if (unit == 0 || unit > 256 || (unit & (unit - 1)) != 0) {
+    return Error(ErrorCode::kInvalidArgument, "write unit must be a power of two up to 256 sectors, got " +
+                                                  std::to_string(unit));
+  }
+  if (r.max_files == 0) return Error(ErrorCode::kInvalidArgument, "layout for zero files");
+  const uint64_t dir_blocks = div_up(40 + uint64_t{r.max_files} * kMaxFidBytes, 2048);
+  // Every file: one entry block; its extents beyond the ~228 the entry holds go in
+  // allocation extent blocks. A file splits every 1 GiB, so the whole disc's data
+  // adds capacity/2^19 extents, plus two per lost extent.
+  const uint64_t extents = uint64_t{r.capacity_sectors} / (1u << 19) + r.max_files + 2ull * r.max_lost_extents;
+  const uint64_t aed_blocks = div_up(extents, kAdsPerExtentBlock) + r.max_files;
+  const uint64_t metadata = kFixedBlocks + dir_blocks + r.max_files + aed_blocks;
+  const uint64_t data_start = div_up(kPartitionStart + metadata, unit) * unit;
+  if (data_start + 2ull * unit > r.capacity_sectors) {
+    return Error(ErrorCode::kResourceExhausted, "disc of " + std::to_string(r.capacity_sectors) +
+                                                    " sectors cannot hold a " + std::to_string(data_start) +
+                                                    "-sector metadata area");
+  }
+  VolumeLayout layout;
+  layout.kind = r.kind;
+  layout.capacity_sectors = r.capacity_sectors;
+  layout.write_unit_sectors = unit;
+  layout.data_start = static_cast<uint32_t>(data_start);
+  // Whole units only: the closing unit must fit after the last data unit.
+  layout.data_limit = (r.capacity_sectors / unit - 1) * unit;
+  layout.max_files = r.max_files;
+  return layout;
+}
+
+}  // namespace discrec::recorder::udf

@@ -1,0 +1,72 @@
+// Where a discrec disc puts its UDF file system and where streamed data goes.
+//
+// One layout serves both media kinds (README.md has the picture):
+//   [0, data_start)        metadata area: system area, volume recognition sequence
+//                          (16..18), main VDS (32..47), reserve VDS (48..63), integrity
+//                          sequence (64..65), anchor at 256, then the partition's
+//                          metadata blocks (file set, directories, file entries).
+//                          Written once, at finalize, front to back.
+//   [data_start, data_end) streamed recordings (inside the partition).
+//   closing unit           one write unit whose last sector is the second anchor.
+// Sequential write-once media (DVD+R, BD-R): the metadata area is track 1, reserved
+// with RESERVE TRACK before the first recording; streaming writes go to track 2; the
+// closing unit is appended after the data at finalize. Random-access media: the same
+// area is simply rewritten at finalize; the closing unit is the last unit of the disc.
+//
+// Thread-safety: pure functions and value types.
+#pragma once
+
+#include <cstdint>
+
+#include "device/result.h"
+
+namespace discrec::recorder::udf {
+
+enum class MediaKind {
+  kSequentialWriteOnce,  // DVD+R, DVD+R DL, BD-R (SRM)
+  kRandomAccess,         // DVD-RAM, DVD+RW, BD-RE
+};
+
+// Fixed places in the metadata area (absolute LBAs, 2048-byte sectors).
+inline constexpr uint32_t kVrsLba = 16;
+inline constexpr uint32_t kMainVdsLba = 32;
+inline constexpr uint32_t kReserveVdsLba = 48;
+inline constexpr uint32_t kVdsSectors = 16;
+inline constexpr uint32_t kIntegrityLba = 64;
+inline constexpr uint32_t kAnchorLba = 256;
+inline constexpr uint32_t kPartitionStart = 257;
+
+struct LayoutRequest {
+  MediaKind kind = MediaKind::kSequentialWriteOnce;
+  // Blank disc's free blocks (sequential) or formatted capacity (random access).
+  uint32_t capacity_sectors = 0;
+  // The write unit: 16 sectors (DVD ECC block) or 32 (BD cluster).
+  uint32_t write_unit_sectors = 16;
+  // What the metadata area must be able to describe. The defaults cost about 4 MiB.
+  uint32_t max_files = 1000;
+  // Fragments beyond one per GiB of data: each lost extent adds up to two.
+  uint32_t max_lost_extents = 20000;
+};
+
+struct VolumeLayout {
+  MediaKind kind = MediaKind::kSequentialWriteOnce;
+  uint32_t capacity_sectors = 0;
+  uint32_t write_unit_sectors = 16;
+  // First LBA of streamed data, a multiple of the write unit. On sequential media
+  // also the size of track 1 to pass to RESERVE TRACK.
+  uint32_t data_start = 0;
+  // Streamed data must end at or before this LBA (exclusive): room is left for the
+  // closing unit that carries the second anchor.
+  uint32_t data_limit = 0;
+  uint32_t max_files = 0;
+
+  // Metadata blocks the partition can hold before data_start.
+  uint32_t metadata_blocks() const { return data_start - kPartitionStart; }
+};
+
+// Plans a layout; kInvalidArgument for a write unit that is not a power of two up
+// to 256, kResourceExhausted when the disc is too small for metadata plus one unit
+// of data.
+Result<VolumeLayout> plan_layout(const LayoutRequest& request);
+
+}  // namespace discrec::recorder::udf

@@ -1,0 +1,450 @@
+#include "recorder/udf/volume_builder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace discrec::recorder::udf {
+
+namespace {
+
+constexpr uint32_t kFsdBlock = 0;  // partition-relative blocks of the fixed entries
+constexpr uint32_t kRootFeBlock = 2;
+constexpr uint32_t kRootDirBlock = 3;
+constexpr uint32_t kRecDirFeBlock = 4;
+constexpr uint32_t kRecDirDataBlock = 5;
+constexpr uint64_t kRootUniqueId = 0;
+constexpr uint64_t kRecDirUniqueId = 16;  // UDF 3.2.1.1: 1..15 are reserved
+constexpr size_t kEfeHeader = 216;
+constexpr size_t kAedHeader = 24;
+constexpr size_t kAdsInEntry = (kSectorSize - kEfeHeader) / 8;      // 229
+constexpr size_t kAdsInExtentBlock = (kSectorSize - kAedHeader) / 8;  // 253
+// ECMA-167 4/14.9.5 permissions: read (and search, for directories) for everyone.
+constexpr uint32_t kFilePermissions = 0x4 | (0x4 << 5) | (0x4 << 10);
+constexpr uint32_t kDirPermissions = 0x5 | (0x5 << 5) | (0x5 << 10);
+
+uint32_t div_up(uint64_t a, uint64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
+
+// Allocation extent blocks needed to chain `ads` short allocation descriptors.
+uint32_t extent_blocks_for(size_t ads) {
+  if (ads <= kAdsInEntry) return 0;
+  size_t rest = ads - (kAdsInEntry - 1);
+  uint32_t blocks = 1;
+  while (rest > kAdsInExtentBlock) {
+    rest -= kAdsInExtentBlock - 1;
+    ++blocks;
+  }
+  return blocks;
+}
+
+struct ShortAd {
+  uint32_t length = 0;  // bytes; type in the top two bits on disc
+  ExtentType type = ExtentType::kRecorded;
+  uint32_t block = 0;  // partition-relative
+};
+
+void put_short_ad(std::span<uint8_t> b, size_t off, const ShortAd& ad) {
+  put32(b, off, (static_cast<uint32_t>(ad.type) << 30) | ad.length);
+  put32(b, off + 4, ad.block);
+}
+
+void put_long_ad(std::span<uint8_t> b, size_t off, uint32_t length, uint32_t block, uint32_t unique_id) {
+  put32(b, off, length);
+  put32(b, off + 4, block);
+  put16(b, off + 8, 0);          // partition reference 0
+  put32(b, off + 12, unique_id);  // UDF 2.3.4.3 ADImpUse: flags (0), UDF unique id
+}
+
+// Splits a file's sector runs into extents of at most kMaxExtentBytes and trims
+// the last to the file size.
+std::vector<ShortAd> file_ads(const FileSpec& f) {
+  std::vector<ShortAd> ads;
+  uint64_t left = f.size;
+  for (const FileExtent& e : f.extents) {
+    uint64_t sectors = e.sectors;
+    uint32_t lba = e.lba;
+    while (sectors > 0) {
+      const uint64_t chunk = std::min<uint64_t>(sectors, kMaxExtentBytes / kSectorSize);
+      const uint64_t bytes = std::min<uint64_t>(chunk * kSectorSize, left);
+      ads.push_back({static_cast<uint32_t>(bytes),
+                     e.recorded ? ExtentType::kRecorded : ExtentType::kAllocatedNotRecorded,
+                     lba - kPartitionStart});
+      left -= bytes;
+      sectors -= chunk;
+      lba += static_cast<uint32_t>(chunk);
+    }
+  }
+  return ads;
+}
+
+size_t fid_size(size_t name_bytes) { return (38 + name_bytes + 3) & ~size_t{3}; }
+
+// Appends one file identifier descriptor to a directory's data, which starts at
+// partition block `dir_block`.
+void append_fid(std::vector<uint8_t>& dir, uint32_t dir_block, uint8_t characteristics,
+                std::span<const uint8_t> name, uint32_t icb_block, uint64_t unique_id) {
+  const size_t start = dir.size();
+  dir.resize(start + fid_size(name.size()), 0);
+  std::span<uint8_t> d(dir.data() + start, dir.size() - start);
+  put16(d, 16, 1);  // file version number
+  d[18] = characteristics;
+  d[19] = static_cast<uint8_t>(name.size());
+  put_long_ad(d, 20, kSectorSize, icb_block, static_cast<uint32_t>(unique_id));
+  put16(d, 36, 0);  // no implementation use
+  std::copy(name.begin(), name.end(), d.begin() + 38);
+  finish_tag(d, TagId::kFileIdentifier, dir_block + static_cast<uint32_t>(start / kSectorSize));
+}
+
+struct Entry {
+  uint8_t file_type = 5;  // 4 directory, 5 regular file
+  uint16_t link_count = 1;
+  uint32_t permissions = kFilePermissions;
+  uint64_t size = 0;
+  uint64_t blocks_recorded = 0;
+  TimePoint created, modified;
+  uint64_t unique_id = 0;
+};
+
+// Writes an extended file entry at partition block `block` with its short
+// allocation descriptors, chaining the overflow through the allocation extent
+// blocks that follow it.
+void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const std::vector<ShortAd>& ads) {
+  const auto sector = [&](uint32_t b) {
+    return std::span<uint8_t>(area.data() + size_t{kPartitionStart + b} * kSectorSize, kSectorSize);
+  };
+  const bool chained = ads.size() > kAdsInEntry;
+  const size_t inline_ads = chained ? kAdsInEntry - 1 : ads.size();
+  const size_t l_ad = (inline_ads + (chained ? 1 : 0)) * 8;
+  std::span<uint8_t> d = sector(block).first(kEfeHeader + l_ad);
+  put32(d, 16, 0);   // ICB tag: prior entries
+  put16(d, 20, 4);   // strategy 4
+  put16(d, 24, 1);   // one entry
+  d[27] = e.file_type;
+  put16(d, 34, 0);   // short allocation descriptors
+  put32(d, 36, 0xFFFFFFFF);  // uid, gid: not specified (UDF 3.3.3.1)
+  put32(d, 40, 0xFFFFFFFF);
+  put32(d, 44, e.permissions);
+  put16(d, 48, e.link_count);
+  put64(d, 56, e.size);  // information length
+  put64(d, 64, e.size);  // object size (no streams)
+  put64(d, 72, e.blocks_recorded);
+  put_timestamp(d, 80, e.modified);   // access
+  put_timestamp(d, 92, e.modified);   // modification
+  put_timestamp(d, 104, e.created);   // creation
+  put_timestamp(d, 116, e.modified);  // attribute
+  put32(d, 128, 1);                   // checkpoint
+  put_regid(d, 168, kImplementationId, RegidSuffix::kImplementation);
+  put64(d, 200, e.unique_id);
+  put32(d, 208, 0);  // no extended attributes
+  put32(d, 212, static_cast<uint32_t>(l_ad));
+  for (size_t i = 0; i < inline_ads; ++i) put_short_ad(d, kEfeHeader + 8 * i, ads[i]);
+  size_t next = inline_ads;
+  uint32_t prev_block = block;
+  uint32_t aed_block = block + 1;
+  std::span<uint8_t> link = d.subspan(kEfeHeader + 8 * inline_ads);
+  finish_tag(d, TagId::kExtendedFileEntry, block);
+  while (next < ads.size()) {
+    // The entry (or previous extent block) is re-tagged after its link is set.
+    put_short_ad(link, 0, {kSectorSize, ExtentType::kNextAllocationExtent, aed_block});
+    finish_tag(prev_block == block ? d : sector(prev_block).first(kAedHeader + get32(sector(prev_block), 20)),
+               prev_block == block ? TagId::kExtendedFileEntry : TagId::kAllocationExtent, prev_block);
+    const size_t left = ads.size() - next;
+    const bool more = left > kAdsInExtentBlock;
+    const size_t here = more ? kAdsInExtentBlock - 1 : left;
+    const size_t aed_l_ad = (here + (more ? 1 : 0)) * 8;
+    std::span<uint8_t> a = sector(aed_block).first(kAedHeader + aed_l_ad);
+    put32(a, 16, prev_block);
+    put32(a, 20, static_cast<uint32_t>(aed_l_ad));
+    for (size_t i = 0; i < here; ++i) put_short_ad(a, kAedHeader + 8 * i, ads[next + i]);
+    next += here;
+    finish_tag(a, TagId::kAllocationExtent, aed_block);
+    link = a.subspan(kAedHeader + 8 * here);
+    prev_block = aed_block++;
+  }
+}
+
+Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<std::vector<uint8_t>>& names) {
+  if (spec.files.size() > layout.max_files) {
+    return Error(ErrorCode::kResourceExhausted, std::to_string(spec.files.size()) +
+                                                    " files exceed the layout's " + std::to_string(layout.max_files));
+  }
+  std::set<std::string> seen;
+  for (const FileSpec& f : spec.files) {
+    const auto bad = [&](const std::string& why) {
+      return Error(ErrorCode::kInvalidArgument, "file \"" + f.name + "\": " + why);
+    };
+    if (f.name.empty() || f.name == "." || f.name == "..") return bad("not a file name");
+    if (f.name.find('/') != std::string::npos || f.name.find('\0') != std::string::npos) {
+      return bad("'/' or NUL in name");
+    }
+    ASSIGN_OR_RETURN(std::vector<uint8_t> cs0, encode_cs0(f.name));
+    if (cs0.size() > 255) return bad("name longer than 254 bytes once encoded");
+    if (!seen.insert(f.name).second) return bad("duplicate name");
+    uint64_t sectors = 0;
+    for (const FileExtent& e : f.extents) {
+      if (e.sectors == 0) return bad("empty extent");
+      if (e.lba < layout.data_start || uint64_t{e.lba} + e.sectors > layout.data_limit) {
+        return bad("extent at " + std::to_string(e.lba) + "+" + std::to_string(e.sectors) +
+                   " outside the data area");
+      }
+      sectors += e.sectors;
+    }
+    if (sectors != (f.size + kSectorSize - 1) / kSectorSize) {
+      return bad("extents hold " + std::to_string(sectors) + " sectors for " + std::to_string(f.size) + " bytes");
+    }
+    names.push_back(std::move(cs0));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec) {
+  std::vector<std::vector<uint8_t>> names;
+  RETURN_IF_ERROR(validate(layout, spec, names));
+  const uint32_t unit = layout.write_unit_sectors;
+
+  // Where the data ends and the closing unit goes.
+  uint64_t data_end = std::max(spec.data_end, layout.data_start);
+  for (const FileSpec& f : spec.files) {
+    for (const FileExtent& e : f.extents) data_end = std::max<uint64_t>(data_end, uint64_t{e.lba} + e.sectors);
+  }
+  data_end = (data_end + unit - 1) / unit * unit;
+  if (data_end > layout.data_limit) {
+    return Error(ErrorCode::kResourceExhausted, "data ends at " + std::to_string(data_end) +
+                                                    ", past the layout's limit " + std::to_string(layout.data_limit));
+  }
+  const uint32_t closing =
+      layout.kind == MediaKind::kSequentialWriteOnce ? static_cast<uint32_t>(data_end) : layout.data_limit;
+  const uint32_t partition_length = closing - kPartitionStart;
+
+  // /DISCREC directory data, then every file's entry and extent blocks.
+  std::vector<uint8_t> rec_dir;
+  append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+  for (size_t i = 0; i < spec.files.size(); ++i) {
+    append_fid(rec_dir, kRecDirDataBlock, 0, names[i], 0, 0);  // ICB filled in below
+  }
+  const uint32_t rec_dir_blocks = std::max<uint32_t>(1, div_up(rec_dir.size(), kSectorSize));
+  std::vector<std::vector<ShortAd>> ads;
+  std::vector<uint32_t> entry_block;
+  uint32_t next_block = kRecDirDataBlock + rec_dir_blocks;
+  for (const FileSpec& f : spec.files) {
+    ads.push_back(file_ads(f));
+    entry_block.push_back(next_block);
+    next_block += 1 + extent_blocks_for(ads.back().size());
+  }
+  if (kPartitionStart + uint64_t{next_block} > layout.data_start) {
+    return Error(ErrorCode::kResourceExhausted, "UDF metadata needs " + std::to_string(next_block) +
+                                                    " blocks, the layout reserved " +
+                                                    std::to_string(layout.metadata_blocks()));
+  }
+  // Now that entry blocks are known, re-encode the file identifiers.
+  rec_dir.clear();
+  append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+  for (size_t i = 0; i < spec.files.size(); ++i) {
+    append_fid(rec_dir, kRecDirDataBlock, 0, names[i], entry_block[i], kRecDirUniqueId + 1 + i);
+  }
+
+  std::vector<uint8_t> area(size_t{layout.data_start} * kSectorSize, 0);
+  const auto sector = [&](uint32_t lba) { return std::span<uint8_t>(area.data() + size_t{lba} * kSectorSize, kSectorSize); };
+  const auto block = [&](uint32_t b) { return sector(kPartitionStart + b); };
+  const std::string label = spec.label;
+
+  // Volume recognition sequence (ECMA-167 2/9.1, 3/9.1).
+  const char* vsd[] = {"BEA01", "NSR03", "TEA01"};
+  for (int i = 0; i < 3; ++i) {
+    std::span<uint8_t> s = sector(kVrsLba + i);
+    s[0] = 0;
+    std::memcpy(s.data() + 1, vsd[i], 5);
+    s[6] = 1;
+  }
+
+  // Main and reserve volume descriptor sequences: identical copies.
+  for (uint32_t vds : {kMainVdsLba, kReserveVdsLba}) {
+    {  // Primary volume descriptor (3/10.1)
+      std::span<uint8_t> d = sector(vds).first(512);
+      put32(d, 16, 1);
+      put32(d, 20, 0);
+      put_dstring(d, 24, 32, label);
+      put16(d, 56, 1);
+      put16(d, 58, 1);
+      put16(d, 60, 2);
+      put16(d, 62, 3);
+      put32(d, 64, 1);
+      put32(d, 68, 1);
+      // UDF 2.2.2.5: the volume set identifier starts with 16 unique hex digits.
+      char unique[17];
+      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(spec.created.time_since_epoch()).count();
+      std::snprintf(unique, sizeof unique, "%016llX", static_cast<unsigned long long>(secs));
+      put_dstring(d, 72, 128, std::string(unique) + " " + label);
+      put_osta_charspec(d, 200);
+      put_osta_charspec(d, 264);
+      put_regid(d, 344, kImplementationId, RegidSuffix::kImplementation);
+      put_timestamp(d, 376, spec.created);
+      put_regid(d, 388, kImplementationId, RegidSuffix::kImplementation);
+      finish_tag(d, TagId::kPrimaryVolume, vds);
+    }
+    {  // Implementation use volume descriptor with UDF LV Info (UDF 2.2.7)
+      std::span<uint8_t> d = sector(vds + 1).first(512);
+      put32(d, 16, 2);
+      put_regid(d, 20, "*UDF LV Info", RegidSuffix::kUdf);
+      put_osta_charspec(d, 52);
+      put_dstring(d, 116, 128, label);
+      put_regid(d, 352, kImplementationId, RegidSuffix::kImplementation);
+      finish_tag(d, TagId::kImplementationUseVolume, vds + 1);
+    }
+    {  // Partition descriptor (3/10.5): read-only, no space tables needed
+      std::span<uint8_t> d = sector(vds + 2).first(512);
+      put32(d, 16, 3);
+      put16(d, 20, 1);  // allocated
+      put16(d, 22, 0);  // partition number
+      put_regid(d, 24, "+NSR03", RegidSuffix::kNone);
+      put32(d, 184, 1);  // access type: read-only
+      put32(d, 188, kPartitionStart);
+      put32(d, 192, partition_length);
+      put_regid(d, 196, kImplementationId, RegidSuffix::kImplementation);
+      finish_tag(d, TagId::kPartition, vds + 2);
+    }
+    {  // Logical volume descriptor (3/10.6) with one type-1 partition map
+      std::span<uint8_t> d = sector(vds + 3).first(446);
+      put32(d, 16, 4);
+      put_osta_charspec(d, 20);
+      put_dstring(d, 84, 128, label);
+      put32(d, 212, kSectorSize);
+      put_regid(d, 216, "*OSTA UDF Compliant", RegidSuffix::kDomain);
+      put_long_ad(d, 248, 2 * kSectorSize, kFsdBlock, 0);  // file set descriptor + terminator
+      put32(d, 264, 6);
+      put32(d, 268, 1);
+      put_regid(d, 272, kImplementationId, RegidSuffix::kImplementation);
+      put32(d, 432, 2 * kSectorSize);  // integrity sequence
+      put32(d, 436, kIntegrityLba);
+      d[440] = 1;
+      d[441] = 6;
+      put16(d, 442, 1);  // volume sequence number
+      put16(d, 444, 0);  // partition number
+      finish_tag(d, TagId::kLogicalVolume, vds + 3);
+    }
+    {  // Unallocated space descriptor (3/10.8): none outside the partition
+      std::span<uint8_t> d = sector(vds + 4).first(24);
+      put32(d, 16, 5);
+      put32(d, 20, 0);
+      finish_tag(d, TagId::kUnallocatedSpace, vds + 4);
+    }
+    finish_tag(sector(vds + 5).first(512), TagId::kTerminating, vds + 5);
+  }
+
+  uint64_t data_sectors = 0;
+  for (const FileSpec& f : spec.files) {
+    for (const FileExtent& e : f.extents) data_sectors += e.sectors;
+  }
+  {  // Logical volume integrity descriptor (3/10.10), closed
+    std::span<uint8_t> d = sector(kIntegrityLba).first(80 + 8 + 46);
+    put_timestamp(d, 16, spec.finalized);
+    put32(d, 28, 1);  // close integrity
+    put64(d, 40, kRecDirUniqueId + 1 + spec.files.size());  // next unique id
+    put32(d, 72, 1);
+    put32(d, 76, 46);
+    const uint64_t used = uint64_t{layout.data_start - kPartitionStart} + data_sectors;
+    const uint32_t free_blocks = layout.kind == MediaKind::kSequentialWriteOnce || used >= partition_length
+                                     ? 0 : static_cast<uint32_t>(partition_length - used);
+    put32(d, 80, free_blocks);
+    put32(d, 84, partition_length);
+    put_regid(d, 88, kImplementationId, RegidSuffix::kImplementation);
+    put32(d, 120, static_cast<uint32_t>(spec.files.size()));
+    put32(d, 124, 2);
+    put16(d, 128, kUdfRevision);
+    put16(d, 130, kUdfRevision);
+    put16(d, 132, kUdfRevision);
+    finish_tag(d, TagId::kLogicalVolumeIntegrity, kIntegrityLba);
+    finish_tag(sector(kIntegrityLba + 1).first(512), TagId::kTerminating, kIntegrityLba + 1);
+  }
+
+  {  // Anchor at 256 (the second one is in the closing unit)
+    std::span<uint8_t> d = sector(kAnchorLba).first(512);
+    put32(d, 16, kVdsSectors * kSectorSize);
+    put32(d, 20, kMainVdsLba);
+    put32(d, 24, kVdsSectors * kSectorSize);
+    put32(d, 28, kReserveVdsLba);
+    finish_tag(d, TagId::kAnchorVolumePointer, kAnchorLba);
+  }
+
+  {  // File set descriptor (4/14.1) and its terminator
+    std::span<uint8_t> d = block(kFsdBlock).first(512);
+    put_timestamp(d, 16, spec.finalized);
+    put16(d, 28, 3);
+    put16(d, 30, 3);
+    put32(d, 32, 1);
+    put32(d, 36, 1);
+    put_osta_charspec(d, 48);
+    put_dstring(d, 112, 128, label);
+    put_osta_charspec(d, 240);
+    put_dstring(d, 304, 32, label);
+    put_long_ad(d, 400, kSectorSize, kRootFeBlock, 0);
+    put_regid(d, 416, "*OSTA UDF Compliant", RegidSuffix::kDomain);
+    finish_tag(d, TagId::kFileSet, kFsdBlock);
+    finish_tag(block(kFsdBlock + 1).first(512), TagId::kTerminating, kFsdBlock + 1);
+  }
+
+  {  // Root directory: parent (itself) and DISCREC
+    std::vector<uint8_t> root;
+    append_fid(root, kRootDirBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+    ASSIGN_OR_RETURN(std::vector<uint8_t> dir_name, encode_cs0(kRecordingDirectory));
+    append_fid(root, kRootDirBlock, 0x02, dir_name, kRecDirFeBlock, kRecDirUniqueId);
+    std::copy(root.begin(), root.end(), block(kRootDirBlock).begin());
+    Entry e{4, 2, kDirPermissions, root.size(), 1, spec.created, spec.finalized, kRootUniqueId};
+    put_entry(area, kRootFeBlock, e, {{static_cast<uint32_t>(root.size()), ExtentType::kRecorded, kRootDirBlock}});
+  }
+  {  // /DISCREC
+    std::copy(rec_dir.begin(), rec_dir.end(), block(kRecDirDataBlock).begin());
+    Entry e{4, 1, kDirPermissions, rec_dir.size(), rec_dir_blocks, spec.created, spec.finalized, kRecDirUniqueId};
+    put_entry(area, kRecDirFeBlock, e,
+              {{static_cast<uint32_t>(rec_dir.size()), ExtentType::kRecorded, kRecDirDataBlock}});
+  }
+  for (size_t i = 0; i < spec.files.size(); ++i) {
+    const FileSpec& f = spec.files[i];
+    uint64_t recorded = 0;
+    for (const FileExtent& x : f.extents) recorded += x.recorded ? x.sectors : 0;
+    Entry e{5, 1, kFilePermissions, f.size, recorded, f.created, f.modified, kRecDirUniqueId + 1 + i};
+    put_entry(area, entry_block[i], e, ads[i]);
+  }
+
+  std::vector<SectorWrite> writes;
+  writes.push_back({0, std::move(area)});
+  SectorWrite tail{closing, std::vector<uint8_t>(size_t{unit} * kSectorSize, 0)};
+  const uint32_t anchor2 = closing + unit - 1;
+  std::span<uint8_t> d = std::span<uint8_t>(tail.bytes).subspan(size_t{unit - 1} * kSectorSize, 512);
+  put32(d, 16, kVdsSectors * kSectorSize);
+  put32(d, 20, kMainVdsLba);
+  put32(d, 24, kVdsSectors * kSectorSize);
+  put32(d, 28, kReserveVdsLba);
+  finish_tag(d, TagId::kAnchorVolumePointer, anchor2);
+  writes.push_back(std::move(tail));
+  return writes;
+}
+
+std::string recording_file_name(TimePoint start, std::string_view title) {
+  uint8_t ts[12];
+  put_timestamp(ts, 0, start);
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "%04u-%02u-%02uT%02u-%02u-%02uZ_", get16(ts, 2), ts[4], ts[5], ts[6], ts[7],
+                ts[8]);
+  std::string clean;
+  for (size_t i = 0; i < title.size();) {
+    const uint8_t c = static_cast<uint8_t>(title[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 0;
+    std::string_view ch = n && i + n <= title.size() ? title.substr(i, n) : std::string_view();
+    if (ch.empty() || !encode_cs0(ch).ok() || c < 0x20 || c == 0x7F ||
+        std::string_view("/\\:*?\"<>|").find(static_cast<char>(c)) != std::string_view::npos) {
+      if (clean.size() + 1 > 100) break;
+      clean += '_';
+      i += ch.empty() ? 1 : ch.size();
+      continue;
+    }
+    if (clean.size() + ch.size() > 100) break;
+    clean += ch;
+    i += ch.size();
+  }
+  return std::string(prefix) + clean + ".ts";
+}
+
+}  // namespace discrec::recorder::udf

@@ -1,0 +1,69 @@
+// Builds the UDF 2.01 file system of a discrec disc as sectors to write: no I/O.
+// The finalize step writes the returned writes through the Drive in order (each
+// run ascending, as sequential media require).
+//
+// Thread-safety: pure functions and value types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "device/result.h"
+#include "recorder/udf/ecma167.h"
+#include "recorder/udf/layout.h"
+
+namespace discrec::recorder::udf {
+
+// The directory every recording lives in.
+inline constexpr std::string_view kRecordingDirectory = "DISCREC";
+
+// A run of sectors of a file, in file order.
+struct FileExtent {
+  uint32_t lba = 0;      // absolute, inside [data_start, data_end)
+  uint32_t sectors = 0;  // > 0
+  // false: a lost extent (a streaming write failed). It is described as
+  // "allocated but not recorded" so readers return zeros instead of failing.
+  bool recorded = true;
+};
+
+struct FileSpec {
+  // The name inside /DISCREC (see recording_file_name); UTF-8, no '/' or NUL,
+  // at most 254 bytes once encoded.
+  std::string name;
+  // Bytes of the file; its extents hold exactly ceil(size / 2048) sectors.
+  uint64_t size = 0;
+  TimePoint created{};
+  TimePoint modified{};
+  std::vector<FileExtent> extents;
+};
+
+struct VolumeSpec {
+  std::string label;        // volume and file set identifier (cut to fit)
+  TimePoint created{};      // volume creation: PVD and directory times
+  TimePoint finalized{};    // this build: integrity descriptor and file set times
+  std::vector<FileSpec> files;
+  // First LBA after the streamed data (sequential media: where the closing unit
+  // goes). 0: derive it from the extents.
+  uint32_t data_end = 0;
+};
+
+struct SectorWrite {
+  uint32_t lba = 0;
+  std::vector<uint8_t> bytes;  // a whole number of 2048-byte sectors
+};
+
+// The writes that make the volume: the metadata area [0, data_start) and the
+// closing unit with the second anchor. Errors: kInvalidArgument for a bad name,
+// duplicate names, extents outside the data area or not matching the size;
+// kResourceExhausted when the metadata does not fit the layout's area or the
+// data runs past data_limit.
+Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec);
+
+// "2026-11-25T23-45-00Z_<title>.ts": the UTC start time (no ':' so every OS
+// accepts it) and the title with path separators and control characters
+// replaced by '_' and cut to 100 bytes.
+std::string recording_file_name(TimePoint start, std::string_view title);
+
+}  // namespace discrec::recorder::udf

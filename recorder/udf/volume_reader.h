@@ -1,0 +1,99 @@
+// Reads a UDF volume back: anchor -> volume descriptor sequence -> partition ->
+// file set -> root -> every directory and file, with their extents. Used to verify
+// a finalized disc and to learn what an existing disc holds before appending.
+//
+// The input is untrusted (a disc from anywhere): every offset, length and count is
+// bounds-checked, loops and sizes are limited, and anything malformed is an Error
+// (kMalformedResponse) naming what and where; never a crash.
+//
+// Thread-safety: read_volume is reentrant; a SectorSource is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "device/result.h"
+#include "recorder/udf/ecma167.h"
+#include "recorder/udf/layout.h"
+
+namespace discrec::recorder::udf {
+
+// Where the reader gets sectors: an image file, a Drive, memory.
+class SectorSource {
+ public:
+  virtual ~SectorSource() = default;
+  virtual uint32_t sector_count() const = 0;
+  // Reads `out.size() / 2048` sectors at `lba`. Reads past the end are an error.
+  virtual Status read(uint32_t lba, std::span<uint8_t> out) = 0;
+};
+
+// Sectors from memory (tests, fuzzing). The bytes must outlive the source; a
+// partial last sector reads as zero-padded.
+class MemorySectorSource : public SectorSource {
+ public:
+  explicit MemorySectorSource(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+  uint32_t sector_count() const override;
+  Status read(uint32_t lba, std::span<uint8_t> out) override;
+
+ private:
+  std::span<const uint8_t> bytes_;
+};
+
+// Sectors from an image file: LBA n at byte n * 2048.
+class ImageFileSectorSource : public SectorSource {
+ public:
+  static Result<ImageFileSectorSource> open(const std::string& path);
+  ImageFileSectorSource(ImageFileSectorSource&& other) noexcept;
+  ImageFileSectorSource& operator=(ImageFileSectorSource&&) = delete;
+  ~ImageFileSectorSource() override;
+  uint32_t sector_count() const override { return sectors_; }
+  Status read(uint32_t lba, std::span<uint8_t> out) override;
+
+ private:
+  ImageFileSectorSource(int fd, uint32_t sectors) : fd_(fd), sectors_(sectors) {}
+  int fd_ = -1;
+  uint32_t sectors_ = 0;
+};
+
+struct ParsedExtent {
+  uint32_t lba = 0;    // absolute
+  uint32_t bytes = 0;  // as recorded in the descriptor
+  ExtentType type = ExtentType::kRecorded;
+};
+
+struct ParsedFile {
+  std::string path;  // "/DISCREC/name.ts", UTF-8
+  bool directory = false;
+  uint64_t size = 0;
+  TimePoint created{};   // extended file entries only; else the modification time
+  TimePoint modified{};
+  uint64_t unique_id = 0;
+  std::vector<ParsedExtent> extents;  // regular files; embedded data has none
+};
+
+struct ParsedVolume {
+  std::string label;  // logical volume identifier
+  uint32_t anchor_lba = 0;
+  uint32_t partition_start = 0;
+  uint32_t partition_length = 0;
+  bool integrity_closed = false;
+  uint64_t next_unique_id = 0;
+  std::vector<ParsedFile> files;  // every directory and file but the root, depth first
+};
+
+struct ReadLimits {
+  uint32_t max_entries = 100'000;        // files + directories
+  uint32_t max_depth = 16;
+  uint32_t max_directory_bytes = 16 << 20;
+  uint32_t max_extents_per_file = 1 << 20;
+};
+
+Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits = {});
+
+// Reads `out.size()` bytes of a parsed file from `offset`: recorded extents from
+// the source, every other extent type as zeros. Range errors are kInvalidArgument.
+Status read_file_bytes(SectorSource& source, const ParsedFile& file, uint64_t offset, std::span<uint8_t> out);
+
+}  // namespace discrec::recorder::udf
