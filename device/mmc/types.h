@@ -81,12 +81,115 @@ struct RealTimeStreamingFeature {
   bool read_buffer_capacity_block = false;  // RBCB
 };
 
+// Version/persistent/current of a typed feature; present=false when the
+// drive did not list it.
+struct FeatureState {
+  bool present = false;
+  bool current = false;
+  bool persistent = false;
+  uint8_t version = 0;
+};
+
+// 0x0001 Core (MMC.md §4.6).
+struct CoreFeature : FeatureState {
+  uint32_t physical_interface = 0;  // 1 SCSI, 2 ATAPI, 3/4/6 IEEE 1394, 7 serial ATAPI, 8 USB
+  bool dbe = false;                 // device busy event
+  bool inq2 = false;
+};
+
+// 0x0003 Removable Medium.
+struct RemovableMediumFeature : FeatureState {
+  uint8_t loading_mechanism = 0;  // 0 caddy/slot, 1 tray, 2 pop-up, 4/5 changer
+  bool load = false;
+  bool eject = false;
+  bool prevent_jumper = false;
+  bool dbml = false;  // byte 4 bit 1 (linux/cdrom.h name)
+  bool lock = false;
+};
+
+// 0x0010 Random Readable.
+struct RandomReadableFeature : FeatureState {
+  uint32_t block_size = 0;
+  uint16_t blocking = 0;  // DVD: 16
+  bool page_present = false;
+};
+
+// 0x0020 Random Writable.
+struct RandomWritableFeature : FeatureState {
+  uint32_t last_lba = 0;
+  uint32_t block_size = 0;
+  uint16_t blocking = 0;
+  bool page_present = false;
+};
+
+// 0x0021 Incremental Streaming Writable.
+struct IncrementalStreamingFeature : FeatureState {
+  uint16_t data_block_types = 0;
+  bool trio = false;
+  bool arsv = false;
+  bool buf = false;
+  std::vector<uint8_t> link_sizes;
+};
+
+// 0x0023 Formattable.
+struct FormattableFeature : FeatureState {
+  bool cert = false;
+  bool qcert = false;
+  bool expand = false;
+  bool renosa = false;  // BD-RE format without spare areas
+  bool frf = false;
+  bool rrm = false;     // BD-R random recording mode
+};
+
+// 0x0024 Hardware Defect Management.
+struct DefectManagementFeature : FeatureState {
+  bool ssa = false;
+};
+
+// 0x0026 Restricted Overwrite (no feature-specific bits beyond the header).
+struct RestrictedOverwriteFeature : FeatureState {};
+
+// 0x002F DVD-R/-RW Write.
+struct DvdRWriteFeature : FeatureState {
+  bool buf = false;
+  bool rdl = false;
+  bool test_write = false;
+  bool dvd_rw = false;
+};
+
+// 0x0040 BD Read / 0x0041 BD Write: class bitmaps, 4 classes per media kind.
+struct BdReadFeature : FeatureState {
+  uint16_t bd_re_class[4] = {};
+  uint16_t bd_r_class[4] = {};
+  uint16_t bd_rom_class[4] = {};
+};
+struct BdWriteFeature : FeatureState {
+  bool svnr = false;  // verify-not-required supported
+  uint16_t bd_re_class[4] = {};
+  uint16_t bd_r_class[4] = {};
+};
+
+// 0x0100 Power Management (header only).
+struct PowerManagementFeature : FeatureState {};
+
 // GET CONFIGURATION, parsed (MMC.md §4).
 struct Configuration {
   uint16_t current_profile = 0;
   std::vector<ProfileDescriptor> profiles;       // feature 0x0000
   std::vector<FeatureDescriptor> features;       // all, raw
   RealTimeStreamingFeature rt_streaming;         // feature 0x0107
+  CoreFeature core;                              // 0x0001
+  RemovableMediumFeature removable_medium;       // 0x0003
+  RandomReadableFeature random_readable;         // 0x0010
+  RandomWritableFeature random_writable;         // 0x0020
+  IncrementalStreamingFeature incremental_streaming;  // 0x0021
+  FormattableFeature formattable;                // 0x0023
+  DefectManagementFeature defect_management;     // 0x0024
+  RestrictedOverwriteFeature restricted_overwrite;  // 0x0026
+  DvdRWriteFeature dvd_r_write;                  // 0x002F
+  BdReadFeature bd_read;                         // 0x0040
+  BdWriteFeature bd_write;                       // 0x0041
+  PowerManagementFeature power_management;       // 0x0100
   const FeatureDescriptor* find(uint16_t code) const {
     for (const auto& f : features)
       if (f.code == code) return &f;
