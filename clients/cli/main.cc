@@ -1,0 +1,453 @@
+// discrec: the command-line client of discrecd (gRPC over the Unix socket by
+// default). Every subcommand mirrors one API call; --json prints the API's
+// messages for scripts. Exit codes: 0 ok, 1 the daemon refused or failed,
+// 2 bad usage, 3 cannot reach the daemon.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "clients/cli/output.h"
+#include "discrec/v1/daemon.grpc.pb.h"
+#include "discrec/v1/discs.grpc.pb.h"
+#include "discrec/v1/drives.grpc.pb.h"
+#include "discrec/v1/events.grpc.pb.h"
+#include "discrec/v1/recordings.grpc.pb.h"
+
+namespace discrec::cli {
+namespace {
+
+namespace v1 = discrec::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr const char* kUsage = R"(usage: discrec [--socket PATH | --target HOST:PORT] [--json] COMMAND [ARGS]
+
+Commands:
+  info                              daemon version, uptime, drives
+  drives                            list the configured drives
+  drive DRIVE                       capabilities of one drive (probe)
+  prepare DRIVE [--speed KBPS]      pre-run OPC and set the write speed
+  load DRIVE | eject DRIVE          close / open the tray
+  format DRIVE [--spare-areas]      format a rewritable disc
+  record SOURCE --drive DRIVE [--title T] [--priority N] [--bitrate BPS]
+         [--latency-ms MS] [--ring-mib MIB] [--id ID] [--detach]
+                                    start a recording and follow it until it ends
+                                    (Ctrl-C stops the recording cleanly)
+  recordings [DRIVE]                list recordings
+  watch RECORDING                   follow a recording's progress
+  stop RECORDING                    stop a recording
+  finalize DRIVE [--label L] [--no-close] [--eject]
+                                    write the UDF file system and close the disc
+  verify DRIVE                      read everything back and compare checksums
+  events [DRIVE]                    follow drive and recording events
+
+DRIVE is a configured drive name (bd0) or drives/bd0; RECORDING is
+drives/bd0/recordings/ID or bd0/ID. The socket defaults to $DISCREC_SOCKET
+or /run/discrecd/discrecd.sock.
+)";
+
+std::atomic<bool> g_interrupted{false};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;  // "--x" -> value ("" for switches)
+  bool has(const std::string& f) const { return flags.count(f) > 0; }
+  std::string get(const std::string& f, const std::string& fallback = "") const {
+    auto it = flags.find(f);
+    return it == flags.end() ? fallback : it->second;
+  }
+};
+
+const std::vector<std::string> kSwitches = {"--json", "--detach", "--spare-areas", "--no-close", "--eject", "--help"};
+
+bool parse(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) == 0) {
+      if (std::find(kSwitches.begin(), kSwitches.end(), a) != kSwitches.end()) {
+        args.flags[a] = "";
+      } else if (i + 1 < argc) {
+        args.flags[a] = argv[++i];
+      } else {
+        std::cerr << "discrec: " << a << " needs a value\n";
+        return false;
+      }
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return true;
+}
+
+std::string drive_name(const std::string& s) { return s.rfind("drives/", 0) == 0 ? s : "drives/" + s; }
+
+std::string recording_name(const std::string& s) {
+  if (s.rfind("drives/", 0) == 0) return s;
+  auto slash = s.find('/');
+  if (slash == std::string::npos) return s;  // the daemon explains the expected form
+  return "drives/" + s.substr(0, slash) + "/recordings/" + s.substr(slash + 1);
+}
+
+int fail(const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    std::cerr << "discrec: cannot reach discrecd: " << status.error_message()
+              << "\n  (is the daemon running? check --socket or $DISCREC_SOCKET)\n";
+    return 3;
+  }
+  std::cerr << "discrec: " << status.error_message() << "\n";
+  return 1;
+}
+
+class Client {
+ public:
+  Client(std::shared_ptr<grpc::Channel> channel, OutputOptions out)
+      : drives_(v1::DriveService::NewStub(channel)),
+        recordings_(v1::RecordingService::NewStub(channel)),
+        discs_(v1::DiscService::NewStub(channel)),
+        events_(v1::EventService::NewStub(channel)),
+        daemon_(v1::DaemonService::NewStub(channel)),
+        out_(out) {}
+
+  int info() {
+    grpc::ClientContext ctx;
+    v1::DaemonInfo info;
+    auto s = daemon_->GetDaemonInfo(&ctx, {}, &info);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(info), 0;
+    std::cout << "discrecd " << info.version() << ", up " << TimeUtil::ToString(info.uptime()) << ", "
+              << info.active_recordings() << " active recording(s)\nstate directory: " << info.state_directory()
+              << "\ndrives:";
+    for (const auto& d : info.drives()) std::cout << " " << d;
+    std::cout << "\n";
+    return 0;
+  }
+
+  int drives() {
+    grpc::ClientContext ctx;
+    v1::ListDrivesResponse response;
+    auto s = drives_->ListDrives(&ctx, {}, &response);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(response), 0;
+    std::printf("%-12s %-10s %-12s %-8s %-10s %s\n", "DRIVE", "MEDIUM", "STATUS", "RT", "FREE", "URI");
+    for (const auto& d : response.drives()) {
+      const auto& m = d.medium();
+      std::printf("%-12s %-10s %-12s %-8s %-10s %s\n", d.drive_id().c_str(), m.profile_name().c_str(),
+                  v1::DiscStatus_Name(m.status()).substr(12).c_str(),
+                  d.real_time_streaming().current() ? "current" : d.real_time_streaming().present() ? "present" : "no",
+                  human_bytes(m.free_blocks() * uint64_t{m.block_size() ? m.block_size() : 2048}).c_str(),
+                  d.uri().c_str());
+      if (!d.not_ready_reason().empty()) std::printf("             not ready: %s\n", d.not_ready_reason().c_str());
+    }
+    return 0;
+  }
+
+  void print_drive(const v1::Drive& d) {
+    std::cout << d.name() << "  " << d.vendor() << " " << d.product() << " " << d.revision() << "\n"
+              << "  uri:        " << d.uri() << "\n"
+              << "  medium:     " << d.medium().profile_name() << ", " << v1::DiscStatus_Name(d.medium().status())
+              << ", free " << human_bytes(d.medium().free_blocks() * uint64_t{2048}) << ", next writable LBA "
+              << d.medium().next_writable_address() << "\n"
+              << "  streaming:  0x0107 " << (d.real_time_streaming().present() ? "present" : "absent") << ", "
+              << (d.real_time_streaming().current() ? "current" : "not current")
+              << (d.real_time_streaming().stream_writing() ? ", stream writing" : "") << "\n  speeds:    ";
+    for (const auto& w : d.write_speeds()) std::printf(" %.1fx(%u kB/s)", w.multiple(), w.write_kbps());
+    std::cout << "\n  guaranteed: " << human_rate(8.0 * static_cast<double>(d.guaranteed_bytes_per_second()))
+              << ", admitted " << human_rate(8.0 * static_cast<double>(d.admitted_bytes_per_second())) << ", "
+              << d.active_recordings() << " recording(s)\n";
+    if (!d.not_ready_reason().empty()) std::cout << "  not ready:  " << d.not_ready_reason() << "\n";
+  }
+
+  int drive(const std::string& name) {
+    grpc::ClientContext ctx;
+    v1::GetDriveRequest req;
+    req.set_name(drive_name(name));
+    v1::Drive d;
+    auto s = drives_->GetDrive(&ctx, req, &d);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(d), 0;
+    print_drive(d);
+    return 0;
+  }
+
+  int prepare(const std::string& name, uint32_t kbps) {
+    grpc::ClientContext ctx;
+    v1::PrepareDriveRequest req;
+    req.set_name(drive_name(name));
+    req.set_write_kbps(kbps);
+    v1::PrepareDriveResponse r;
+    auto s = drives_->PrepareDrive(&ctx, req, &r);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(r), 0;
+    std::cout << "OPC: " << (r.opc_performed() ? std::string("done") : r.opc_note()) << "\nwrite speed: requested "
+              << r.requested_write_kbps() << " kB/s, took effect " << r.effective_write_kbps() << " kB/s\n";
+    return 0;
+  }
+
+  template <typename Req, typename Fn>
+  int drive_action(const std::string& name, Fn call, Req req) {
+    grpc::ClientContext ctx;
+    req.set_name(drive_name(name));
+    v1::Drive d;
+    auto s = call(&ctx, req, &d);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(d), 0;
+    print_drive(d);
+    return 0;
+  }
+
+  int load(const std::string& n) {
+    return drive_action(n, [&](auto* c, auto& r, auto* d) { return drives_->LoadMedium(c, r, d); }, v1::LoadMediumRequest{});
+  }
+  int eject(const std::string& n) {
+    return drive_action(n, [&](auto* c, auto& r, auto* d) { return drives_->EjectMedium(c, r, d); }, v1::EjectMediumRequest{});
+  }
+  int format(const std::string& n, bool spare) {
+    v1::FormatMediumRequest req;
+    req.set_spare_areas(spare);
+    return drive_action(n, [&](auto* c, auto& r, auto* d) { return drives_->FormatMedium(c, r, d); }, req);
+  }
+
+  std::string recording_line(const v1::Recording& r) {
+    const auto& s = r.stats();
+    double fill = s.ring_capacity_bytes() ? static_cast<double>(s.ring_fill_bytes()) / s.ring_capacity_bytes() : 0;
+    std::string line = r.name() + "  " + v1::RecordingState_Name(r.state()).substr(16) + "  in " +
+                       human_bytes(s.bytes_in()) + "  on disc " + human_bytes(s.bytes_written()) + "  " +
+                       human_rate(s.input_bitrate_bps()) + "  " + progress_bar(fill, "ring", 10);
+    if (s.shed_bytes()) line += "  shed " + human_bytes(s.shed_bytes()) + " (" + std::to_string(s.shed_gops()) + " GOPs)";
+    if (s.lost_bytes()) line += "  lost " + human_bytes(s.lost_bytes());
+    if (!r.source_gaps().empty()) line += "  gaps " + std::to_string(r.source_gaps_size());
+    return line;
+  }
+
+  int watch(const std::string& name, bool stop_on_interrupt) {
+    grpc::ClientContext ctx;
+    v1::WatchRecordingRequest req;
+    req.set_name(recording_name(name));
+    *req.mutable_interval() = TimeUtil::MillisecondsToDuration(out_.tty ? 250 : 1000);
+    auto reader = recordings_->WatchRecording(&ctx, req);
+    v1::Recording r, last;
+    ProgressLine line(out_);
+    bool stop_sent = false;
+    while (reader->Read(&r)) {
+      last = r;
+      if (out_.json) print_json(r);
+      else line.update(recording_line(r));
+      if (stop_on_interrupt && g_interrupted && !stop_sent) {
+        stop_sent = true;
+        line.finish();
+        std::cerr << "stopping " << r.name() << " ...\n";
+        stop(r.name(), /*print=*/false);
+      }
+    }
+    line.finish();
+    auto s = reader->Finish();
+    if (!s.ok()) return fail(s);
+    if (!out_.json) print_summary(last);
+    return last.state() == v1::RECORDING_STATE_FAILED ? 1 : 0;
+  }
+
+  void print_summary(const v1::Recording& r) {
+    const auto& s = r.stats();
+    std::cout << r.name() << ": " << v1::RecordingState_Name(r.state()).substr(16) << ", "
+              << human_bytes(s.bytes_written()) << " on disc of " << human_bytes(s.bytes_in()) << " received";
+    if (s.shed_bytes()) std::cout << ", shed " << human_bytes(s.shed_bytes()) << " in " << s.shed_gops() << " GOPs";
+    if (r.lost_extents_size()) std::cout << ", " << r.lost_extents_size() << " lost extent(s)";
+    if (r.source_gaps_size()) std::cout << ", " << r.source_gaps_size() << " source gap(s)";
+    std::cout << "\n";
+    if (!r.error().empty()) std::cout << "  error: " << r.error() << "\n";
+  }
+
+  int record(const Args& args) {
+    if (args.positional.size() < 2 || !args.has("--drive")) {
+      std::cerr << "discrec record: needs SOURCE and --drive DRIVE\n";
+      return 2;
+    }
+    v1::StartRecordingRequest req;
+    req.set_parent(drive_name(args.get("--drive")));
+    req.set_source_url(args.positional[1]);
+    req.set_title(args.get("--title"));
+    req.set_priority(std::atoi(args.get("--priority", "0").c_str()));
+    req.set_expected_bitrate_bps(std::strtoull(args.get("--bitrate", "8000000").c_str(), nullptr, 10));
+    if (args.has("--latency-ms"))
+      *req.mutable_latency_budget() = TimeUtil::MillisecondsToDuration(std::atoll(args.get("--latency-ms").c_str()));
+    if (args.has("--ring-mib")) req.set_ring_size_bytes(std::strtoull(args.get("--ring-mib").c_str(), nullptr, 10) << 20);
+    req.set_recording_id(args.get("--id"));
+    grpc::ClientContext ctx;
+    v1::Recording r;
+    auto s = recordings_->StartRecording(&ctx, req, &r);
+    if (!s.ok()) return fail(s);
+    if (out_.json) print_json(r);
+    else std::cerr << "recording " << r.name() << " from " << r.source_url() << "\n";
+    if (args.has("--detach")) {
+      if (!out_.json) std::cout << r.name() << "\n";
+      return 0;
+    }
+    return watch(r.name(), /*stop_on_interrupt=*/true);
+  }
+
+  int recordings(const std::string& drive) {
+    grpc::ClientContext ctx;
+    v1::ListRecordingsRequest req;
+    req.set_parent(drive.empty() ? "drives/-" : drive_name(drive));
+    v1::ListRecordingsResponse response;
+    auto s = recordings_->ListRecordings(&ctx, req, &response);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(response), 0;
+    for (const auto& r : response.recordings()) print_summary(r);
+    if (response.recordings().empty()) std::cout << "no recordings\n";
+    return 0;
+  }
+
+  int stop(const std::string& name, bool print = true) {
+    grpc::ClientContext ctx;
+    v1::StopRecordingRequest req;
+    req.set_name(recording_name(name));
+    v1::Recording r;
+    auto s = recordings_->StopRecording(&ctx, req, &r);
+    if (!s.ok()) return fail(s);
+    if (!print) return 0;
+    if (out_.json) print_json(r);
+    else print_summary(r);
+    return 0;
+  }
+
+  template <typename Reader>
+  int follow_operation(Reader& reader, const char* what) {
+    v1::DiscOperationProgress p, last;
+    ProgressLine line(out_);
+    while (reader->Read(&p)) {
+      last = p;
+      if (out_.json) print_json(p);
+      else line.update(progress_bar(p.fraction(), p.stage()));
+    }
+    line.finish();
+    auto s = reader->Finish();
+    if (!s.ok()) return fail(s);
+    if (!out_.json) {
+      std::cout << what << ": " << last.summary() << "\n";
+      if (!last.image_path().empty()) std::cout << "disc image: " << last.image_path() << "\n";
+      for (const auto& m : last.mismatches())
+        std::cout << "  MISMATCH " << m.recording() << " LBA " << m.first_lba() << " +" << m.block_count() << "\n";
+    }
+    return last.mismatches_size() > 0 ? 1 : 0;
+  }
+
+  int finalize(const Args& args) {
+    grpc::ClientContext ctx;
+    v1::FinalizeDiscRequest req;
+    req.set_name(drive_name(args.positional[1]));
+    req.set_volume_label(args.get("--label"));
+    req.set_close_disc(!args.has("--no-close"));
+    req.set_eject(args.has("--eject"));
+    auto reader = discs_->FinalizeDisc(&ctx, req);
+    return follow_operation(reader, "finalized");
+  }
+
+  int verify(const std::string& name) {
+    grpc::ClientContext ctx;
+    v1::VerifyDiscRequest req;
+    req.set_name(drive_name(name));
+    auto reader = discs_->VerifyDisc(&ctx, req);
+    return follow_operation(reader, "verified");
+  }
+
+  int events(const std::string& drive) {
+    grpc::ClientContext ctx;
+    v1::WatchEventsRequest req;
+    if (!drive.empty()) req.set_drive(drive_name(drive));
+    auto reader = events_->WatchEvents(&ctx, req);
+    v1::Event e;
+    while (reader->Read(&e)) {
+      if (out_.json) {
+        print_json(e);
+        continue;
+      }
+      std::cout << TimeUtil::ToString(e.time()) << "  " << v1::EventKind_Name(e.kind()).substr(11) << "  "
+                << (e.recording().empty() ? e.drive() : e.recording()) << "  " << e.message();
+      if (e.dropped()) std::cout << "  (" << e.dropped() << " earlier events dropped)";
+      std::cout << std::endl;
+      if (g_interrupted) ctx.TryCancel();
+    }
+    auto s = reader->Finish();
+    if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) return fail(s);
+    return 0;
+  }
+
+ private:
+  std::unique_ptr<v1::DriveService::Stub> drives_;
+  std::unique_ptr<v1::RecordingService::Stub> recordings_;
+  std::unique_ptr<v1::DiscService::Stub> discs_;
+  std::unique_ptr<v1::EventService::Stub> events_;
+  std::unique_ptr<v1::DaemonService::Stub> daemon_;
+  OutputOptions out_;
+};
+
+}  // namespace
+}  // namespace discrec::cli
+
+int main(int argc, char** argv) {
+  using namespace discrec::cli;
+  Args args;
+  if (!parse(argc, argv, args)) return 2;
+  if (args.positional.empty() || args.has("--help")) {
+    std::cout << kUsage;
+    return args.positional.empty() && !args.has("--help") ? 2 : 0;
+  }
+  signal(SIGINT, [](int) { g_interrupted = true; });
+
+  std::string target;
+  if (args.has("--target")) {
+    target = args.get("--target");
+  } else {
+    const char* env = std::getenv("DISCREC_SOCKET");
+    target = "unix:" + args.get("--socket", env ? env : "/run/discrecd/discrecd.sock");
+  }
+  // TCP targets are TLS-only, like the daemon; a token comes from $DISCREC_TOKEN.
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (args.has("--target")) {
+    auto tls = grpc::SslCredentials(grpc::SslCredentialsOptions());
+    if (const char* token = std::getenv("DISCREC_TOKEN"))
+      creds = grpc::CompositeChannelCredentials(tls, grpc::AccessTokenCredentials(token));
+    else
+      creds = tls;
+  }
+  OutputOptions out{args.has("--json"), static_cast<bool>(isatty(STDERR_FILENO))};
+  Client client(grpc::CreateChannel(target, creds), out);
+
+  const std::string& cmd = args.positional[0];
+  auto arg1 = [&]() -> std::string { return args.positional.size() > 1 ? args.positional[1] : ""; };
+  auto need1 = [&](const char* what) {
+    if (args.positional.size() < 2) {
+      std::cerr << "discrec " << cmd << ": needs " << what << "\n";
+      return false;
+    }
+    return true;
+  };
+  if (cmd == "info") return client.info();
+  if (cmd == "drives") return client.drives();
+  if (cmd == "drive") return need1("DRIVE") ? client.drive(arg1()) : 2;
+  if (cmd == "prepare")
+    return need1("DRIVE") ? client.prepare(arg1(), static_cast<uint32_t>(std::atoi(args.get("--speed", "0").c_str()))) : 2;
+  if (cmd == "load") return need1("DRIVE") ? client.load(arg1()) : 2;
+  if (cmd == "eject") return need1("DRIVE") ? client.eject(arg1()) : 2;
+  if (cmd == "format") return need1("DRIVE") ? client.format(arg1(), args.has("--spare-areas")) : 2;
+  if (cmd == "record") return client.record(args);
+  if (cmd == "recordings") return client.recordings(arg1());
+  if (cmd == "watch") return need1("RECORDING") ? client.watch(arg1(), false) : 2;
+  if (cmd == "stop") return need1("RECORDING") ? client.stop(arg1()) : 2;
+  if (cmd == "finalize") return need1("DRIVE") ? client.finalize(args) : 2;
+  if (cmd == "verify") return need1("DRIVE") ? client.verify(arg1()) : 2;
+  if (cmd == "events") return client.events(arg1());
+  std::cerr << "discrec: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

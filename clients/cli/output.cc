@@ -1,0 +1,67 @@
+#include "clients/cli/output.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace discrec::cli {
+
+void print_json(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json << std::endl;
+}
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string human_rate(double bps) {
+  char buf[32];
+  if (bps >= 1e6) std::snprintf(buf, sizeof buf, "%.2f Mbit/s", bps / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f kbit/s", bps / 1e3);
+  return buf;
+}
+
+std::string progress_bar(double fraction, const std::string& label, int width) {
+  if (!(fraction >= 0)) fraction = 0;
+  if (fraction > 1) fraction = 1;
+  int filled = static_cast<int>(std::lround(fraction * width));
+  std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
+  char pct[16];
+  std::snprintf(pct, sizeof pct, " %3.0f%%  ", fraction * 100);
+  return bar + pct + label;
+}
+
+void ProgressLine::update(const std::string& line) {
+  if (options_.json) return;
+  if (options_.tty) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  } else if (line != last_) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  last_ = line;
+}
+
+void ProgressLine::finish() {
+  if (drawn_) std::fprintf(stderr, "\n");
+  drawn_ = false;
+}
+
+}  // namespace discrec::cli

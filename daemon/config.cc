@@ -1,0 +1,307 @@
+#include "daemon/config.h"
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#define TOML_EXCEPTIONS 1
+#include <toml++/toml.h>
+
+namespace discrec::daemon {
+namespace {
+
+Error config_error(const std::string& source, const toml::source_region& where,
+                   const std::string& key, const std::string& what) {
+  std::ostringstream out;
+  out << source;
+  if (where.begin.line) out << ":" << where.begin.line << ":" << where.begin.column;
+  if (!key.empty()) out << ": key '" << key << "'";
+  out << ": " << what;
+  return Error(ErrorCode::kInvalidArgument, out.str());
+}
+
+bool valid_drive_id(std::string_view id) {
+  if (id.empty() || id.size() > 63) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+// Reads "64MiB", "512KiB", "1GiB" or a plain integer of bytes.
+std::optional<uint64_t> parse_size(std::string_view text) {
+  uint64_t value = 0;
+  size_t i = 0;
+  if (text.empty()) return std::nullopt;
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    if (value > (UINT64_MAX - 9) / 10) return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(text[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  std::string_view unit = text.substr(i);
+  uint64_t mul = 1;
+  if (unit.empty() || unit == "B") mul = 1;
+  else if (unit == "KiB") mul = 1ull << 10;
+  else if (unit == "MiB") mul = 1ull << 20;
+  else if (unit == "GiB") mul = 1ull << 30;
+  else return std::nullopt;
+  if (value > UINT64_MAX / mul) return std::nullopt;
+  return value * mul;
+}
+
+// Walks the parsed table, checking every key is known and typed right.
+class ConfigReader {
+ public:
+  ConfigReader(std::string source, Config& config) : source_(std::move(source)), config_(config) {}
+
+  Status read(const toml::table& root) {
+    for (auto&& [key, node] : root) {
+      std::string k(key.str());
+      if (k == "daemon") {
+        RETURN_IF_ERROR(read_daemon(node));
+      } else if (k == "limits") {
+        RETURN_IF_ERROR(read_limits(node));
+      } else if (k == "drives") {
+        RETURN_IF_ERROR(read_drives(node));
+      } else {
+        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, drives)");
+      }
+    }
+    return {};
+  }
+
+ private:
+  template <typename T>
+  Result<T> get(const toml::node& node, const std::string& key, const char* type_name) {
+    if (auto v = node.value<T>()) return *v;
+    return config_error(source_, node.source(), key, std::string("must be ") + type_name);
+  }
+
+  Result<const toml::table*> as_table(const toml::node& node, const std::string& key) {
+    if (const auto* t = node.as_table()) return t;
+    return config_error(source_, node.source(), key, "must be a table");
+  }
+
+  Status read_daemon(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "daemon"));
+    for (auto&& [key, value] : *table) {
+      std::string k = "daemon." + std::string(key.str());
+      if (key == "socket") {
+        ASSIGN_OR_RETURN(config_.socket_path, get<std::string>(value, k, "a string (path)"));
+      } else if (key == "socket_mode") {
+        ASSIGN_OR_RETURN(std::string mode, get<std::string>(value, k, "an octal string like \"0660\""));
+        char* end = nullptr;
+        unsigned long m = std::strtoul(mode.c_str(), &end, 8);
+        if (mode.empty() || *end != '\0' || m > 0777)
+          return config_error(source_, value.source(), k, "must be an octal mode like \"0660\"");
+        config_.socket_mode = static_cast<uint32_t>(m);
+      } else if (key == "state_directory") {
+        ASSIGN_OR_RETURN(config_.state_directory, get<std::string>(value, k, "a string (path)"));
+      } else if (key == "tcp") {
+        RETURN_IF_ERROR(read_tcp(value));
+      } else {
+        return config_error(source_, value.source(), k, "unknown key");
+      }
+    }
+    return {};
+  }
+
+  Status read_tcp(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "daemon.tcp"));
+    TcpConfig tcp;
+    for (auto&& [key, value] : *table) {
+      std::string k = "daemon.tcp." + std::string(key.str());
+      std::string* field = nullptr;
+      if (key == "listen") field = &tcp.listen;
+      else if (key == "tls_cert_file") field = &tcp.tls_cert_file;
+      else if (key == "tls_key_file") field = &tcp.tls_key_file;
+      else if (key == "client_ca_file") field = &tcp.client_ca_file;
+      else if (key == "token_file") field = &tcp.token_file;
+      else return config_error(source_, value.source(), k, "unknown key");
+      ASSIGN_OR_RETURN(*field, get<std::string>(value, k, "a string"));
+    }
+    config_.tcp = tcp;
+    return {};
+  }
+
+  Status read_limits(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "limits"));
+    for (auto&& [key, value] : *table) {
+      std::string k = "limits." + std::string(key.str());
+      if (key == "max_recordings_per_drive" || key == "max_watch_streams" || key == "max_string_bytes" ||
+          key == "latency_budget_ms") {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n <= 0 || n > 1'000'000) return config_error(source_, value.source(), k, "must be between 1 and 1000000");
+        if (key == "max_recordings_per_drive") config_.max_recordings_per_drive = static_cast<uint32_t>(n);
+        else if (key == "max_watch_streams") config_.max_watch_streams = static_cast<uint32_t>(n);
+        else if (key == "max_string_bytes") config_.max_string_bytes = static_cast<uint32_t>(n);
+        else config_.default_latency_budget = std::chrono::milliseconds(n);
+      } else if (key == "ring_size") {
+        ASSIGN_OR_RETURN(std::string s, get<std::string>(value, k, "a size like \"64MiB\""));
+        auto size = parse_size(s);
+        if (!size || *size < (1u << 20) || *size > (4ull << 30))
+          return config_error(source_, value.source(), k, "must be a size between 1MiB and 4GiB, like \"64MiB\"");
+        config_.default_ring_bytes = *size;
+      } else if (key == "admission_margin") {
+        ASSIGN_OR_RETURN(double m, get<double>(value, k, "a number"));
+        if (!(m >= 0.0 && m < 1.0)) return config_error(source_, value.source(), k, "must be in [0, 1)");
+        config_.admission_margin = m;
+      } else {
+        return config_error(source_, value.source(), k, "unknown key");
+      }
+    }
+    return {};
+  }
+
+  Status read_drives(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "drives"));
+    config_.drives.clear();
+    for (auto&& [key, value] : *table) {
+      std::string id(key.str());
+      std::string k = "drives." + id;
+      if (!valid_drive_id(id))
+        return config_error(source_, value.source(), k, "drive names use letters, digits, '-' and '_' (at most 63)");
+      ASSIGN_OR_RETURN(const toml::table* drive, as_table(value, k));
+      DriveConfig d;
+      d.id = id;
+      for (auto&& [dkey, dvalue] : *drive) {
+        std::string dk = k + "." + std::string(dkey.str());
+        if (dkey == "uri") {
+          ASSIGN_OR_RETURN(d.uri, get<std::string>(dvalue, dk, "a string"));
+        } else if (dkey == "write_kbps") {
+          ASSIGN_OR_RETURN(int64_t n, get<int64_t>(dvalue, dk, "an integer"));
+          if (n < 0 || n > 1'000'000) return config_error(source_, dvalue.source(), dk, "must be 0..1000000");
+          d.write_kbps = static_cast<uint32_t>(n);
+        } else {
+          return config_error(source_, dvalue.source(), dk, "unknown key (expected uri, write_kbps)");
+        }
+      }
+      if (d.uri.empty()) return config_error(source_, value.source(), k, "needs a 'uri'");
+      config_.drives.push_back(std::move(d));
+    }
+    return {};
+  }
+
+  std::string source_;
+  Config& config_;
+};
+
+}  // namespace
+
+Config default_config(const std::string& state_directory) {
+  Config c;
+  c.source = "built-in defaults";
+  c.state_directory = state_directory;
+  c.drives.push_back({"bd0", "sim://" + state_directory + "/bd0.img?profile=bd-re&speed=4", 0});
+  return c;
+}
+
+Result<Config> parse_config(std::string_view toml_text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string_view(source_name));
+  } catch (const toml::parse_error& e) {
+    return config_error(source_name, e.source(), "", std::string(e.description()));
+  }
+  Config config = default_config("/var/lib/discrecd");
+  config.source = source_name;
+  ConfigReader reader(source_name, config);
+  RETURN_IF_ERROR(reader.read(root));
+  if (!root.contains("drives")) config.drives = default_config(config.state_directory).drives;
+  RETURN_IF_ERROR(validate_config(config));
+  return config;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorCode::kNotFound, "cannot read config file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+Status apply_override(Config& config, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return Error(ErrorCode::kInvalidArgument, "override '" + assignment + "' is not key=value");
+  std::string key = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  // Reuse the TOML reader so overrides get exactly the file's rules.
+  auto dot = key.rfind('.');
+  if (dot == std::string::npos)
+    return Error(ErrorCode::kInvalidArgument, "override key '" + key + "' needs a section, e.g. daemon.socket");
+  std::string section = key.substr(0, dot);
+  std::string leaf = key.substr(dot + 1);
+  bool numeric = !value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-') &&
+                 value.find_first_not_of("0123456789.-") == std::string::npos &&
+                 leaf != "socket_mode";
+  std::string quoted;
+  if (numeric) {
+    quoted = value;
+  } else {
+    quoted = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    quoted += "\"";
+  }
+  std::string text = "[" + section + "]\n" + leaf + " = " + quoted + "\n";
+  if (section.rfind("drives.", 0) == 0 && leaf != "uri") {
+    // A drive table needs its uri; carry the configured one along.
+    for (const auto& d : config.drives)
+      if ("drives." + d.id == section) text += "uri = \"" + d.uri + "\"\n";
+  }
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(text), std::string_view("command line"));
+  } catch (const toml::parse_error& e) {
+    return Error(ErrorCode::kInvalidArgument, "override '" + assignment + "': " + std::string(e.description()));
+  }
+  Config updated = config;
+  std::vector<DriveConfig> drives = config.drives;
+  ConfigReader reader("command line --set " + assignment, updated);
+  RETURN_IF_ERROR(reader.read(root));
+  if (section.rfind("drives.", 0) == 0) {
+    // The reader replaced the list with the one overridden drive: merge it back.
+    for (auto& d : updated.drives) {
+      bool replaced = false;
+      for (auto& old : drives)
+        if (old.id == d.id) {
+          if (leaf == "uri") old.uri = d.uri;
+          if (leaf == "write_kbps") old.write_kbps = d.write_kbps;
+          replaced = true;
+        }
+      if (!replaced) drives.push_back(d);
+    }
+    updated.drives = drives;
+  }
+  RETURN_IF_ERROR(validate_config(updated));
+  config = updated;
+  return {};
+}
+
+Status validate_config(const Config& config) {
+  auto bad = [&](const std::string& what) { return Error(ErrorCode::kInvalidArgument, config.source + ": " + what); };
+  if (config.drives.empty()) return bad("no drives configured");
+  for (size_t i = 0; i < config.drives.size(); ++i) {
+    const auto& d = config.drives[i];
+    static const char* kSchemes[] = {"sg://", "iscsi://", "sim://", "win://"};
+    bool known = false;
+    for (const char* s : kSchemes) known = known || d.uri.rfind(s, 0) == 0;
+    if (!known) return bad("key 'drives." + d.id + ".uri': '" + d.uri + "' must start with sg://, iscsi://, sim:// or win://");
+    for (size_t j = 0; j < i; ++j)
+      if (config.drives[j].id == d.id) return bad("drive '" + d.id + "' is defined twice");
+  }
+  if (config.tcp) {
+    const auto& t = *config.tcp;
+    if (t.listen.empty()) return bad("key 'daemon.tcp.listen' is required when [daemon.tcp] is present");
+    if (t.tls_cert_file.empty() || t.tls_key_file.empty())
+      return bad("TCP needs TLS: set daemon.tcp.tls_cert_file and daemon.tcp.tls_key_file");
+    if (t.token_file.empty() && t.client_ca_file.empty())
+      return bad("TCP needs client authentication: set daemon.tcp.token_file or daemon.tcp.client_ca_file");
+  }
+  if (config.socket_path.empty() && !config.tcp) return bad("neither daemon.socket nor daemon.tcp is set");
+  return {};
+}
+
+}  // namespace discrec::daemon

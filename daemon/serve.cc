@@ -1,0 +1,169 @@
+#include "daemon/serve.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "daemon/service_host.h"
+#include "recorder/session/recorder.h"
+
+namespace discrec::daemon {
+namespace {
+
+struct ServeArgs {
+  std::string config_file;
+  std::string state_dir;
+  std::string socket;
+  std::vector<std::string> overrides;
+};
+
+Result<ServeArgs> parse_args(int argc, char** argv) {
+  ServeArgs args;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* flag) -> Result<std::string> {
+      if (i + 1 >= argc) return Error(ErrorCode::kInvalidArgument, std::string(flag) + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (a == "--config") {
+      ASSIGN_OR_RETURN(args.config_file, value("--config"));
+    } else if (a == "--state-dir") {
+      ASSIGN_OR_RETURN(args.state_dir, value("--state-dir"));
+    } else if (a == "--socket") {
+      ASSIGN_OR_RETURN(args.socket, value("--socket"));
+    } else if (a == "--set") {
+      ASSIGN_OR_RETURN(std::string kv, value("--set"));
+      args.overrides.push_back(kv);
+    } else {
+      return Error(ErrorCode::kInvalidArgument, "unknown option '" + a + "'");
+    }
+  }
+  return args;
+}
+
+Result<Config> build_config(const ServeArgs& args) {
+  Config config;
+  if (!args.config_file.empty()) {
+    ASSIGN_OR_RETURN(config, load_config(args.config_file));
+  } else {
+    config = default_config(args.state_dir.empty() ? "/var/lib/discrecd" : args.state_dir);
+  }
+  if (!args.state_dir.empty() && !args.config_file.empty()) config.state_directory = args.state_dir;
+  if (!args.socket.empty()) config.socket_path = args.socket;
+  for (const auto& o : args.overrides) RETURN_IF_ERROR(apply_override(config, o));
+  RETURN_IF_ERROR(validate_config(config));
+  return config;
+}
+
+recorder::RecorderOptions recorder_options(const Config& c) {
+  recorder::RecorderOptions o;
+  o.state_directory = c.state_directory;
+  o.admission_margin = c.admission_margin;
+  o.max_recordings_per_drive = c.max_recordings_per_drive;
+  o.default_ring_bytes = c.default_ring_bytes;
+  o.default_latency_budget = c.default_latency_budget;
+  return o;
+}
+
+void add_drives(recorder::Recorder& recorder, const Config& config) {
+  auto known = recorder.drive_ids();
+  for (const auto& d : config.drives) {
+    if (std::find(known.begin(), known.end(), d.id) != known.end()) continue;
+    auto status = recorder.add_drive({d.id, d.uri, d.write_kbps});
+    if (!status.ok())
+      log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string());
+    else
+      log_info("drive " + d.id + ": " + d.uri);
+  }
+}
+
+}  // namespace
+
+int run_serve(int argc, char** argv) {
+  auto args = parse_args(argc, argv);
+  if (!args.ok()) {
+    log_error("discrecd serve: " + args.error().to_string());
+    return 2;
+  }
+  auto config_result = build_config(*args);
+  if (!config_result.ok()) {
+    log_error("discrecd: bad configuration: " + config_result.error().to_string());
+    return 2;
+  }
+  Config config = std::move(config_result).value();
+
+  // Signals are taken synchronously by the main loop below, never in a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto host = make_service_host();
+  recorder::Recorder recorder(recorder_options(config));
+  add_drives(recorder, config);
+
+  ServiceContext context{recorder, config};
+  auto server = Server::start(context);
+  if (!server.ok()) {
+    log_error("discrecd: " + server.error().to_string());
+    return 1;
+  }
+  log_info("discrecd " DISCREC_VERSION " listening on " +
+           (config.socket_path.empty() ? std::string() : "unix:" + config.socket_path) +
+           (config.tcp ? " and " + config.tcp->listen + " (TLS)" : ""));
+  host->ready();
+
+  auto watchdog = host->watchdog_interval();
+  timespec tick{1, 0};
+  if (watchdog.count() > 0 && watchdog < std::chrono::seconds(1)) {
+    tick.tv_sec = 0;
+    tick.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(watchdog).count());
+  }
+  std::string last_status;
+  for (;;) {
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    host->watchdog();
+    std::string status = std::to_string(recorder.active_recordings()) + " active recording(s) on " +
+                         std::to_string(recorder.drive_ids().size()) + " drive(s)";
+    if (status != last_status) {
+      host->status(status);
+      last_status = status;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      log_info(std::string("discrecd: ") + strsignal(sig) + ": ending recordings cleanly");
+      host->stopping();
+      break;
+    }
+    if (sig == SIGHUP) {
+      host->reloading();
+      auto reloaded = build_config(*args);
+      if (!reloaded.ok()) {
+        log_error("discrecd: reload refused, keeping the running configuration: " + reloaded.error().to_string());
+      } else {
+        // New drives are added; limits and removed drives take effect at restart,
+        // so a reload never disturbs a recording in progress.
+        add_drives(recorder, *reloaded);
+        log_info("discrecd: configuration reloaded from " + reloaded->source);
+      }
+      host->ready();
+    }
+  }
+  context.shutting_down = true;
+  recorder.stop_all();
+  recorder.events().close_all();
+  (*server)->shutdown();
+  (*server)->wait();
+  log_info("discrecd: stopped");
+  return 0;
+}
+
+}  // namespace discrec::daemon

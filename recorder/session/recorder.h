@@ -1,0 +1,95 @@
+// Recorder: the whole recording service behind the daemon, without gRPC.
+//
+// It owns one DriveSession per configured drive (the Drive, its streaming
+// writer and recordings, finalize/verify, the journal) and an EventBus. The
+// daemon's gRPC handlers are thin: they convert proto <-> these types and
+// call these methods; progress is read from published snapshots, so a slow
+// RPC client never blocks a writer thread.
+//
+// Thread-safety: thread-safe. Methods may be called from any gRPC thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/clock.h"
+#include "device/drive.h"
+#include "device/result.h"
+#include "recorder/session/event_bus.h"
+#include "recorder/session/types.h"
+
+namespace discrec::recorder {
+
+class DriveSession;
+
+struct RecorderOptions {
+  std::string state_directory;
+  double admission_margin = 0.10;
+  uint32_t max_recordings_per_drive = 8;
+  uint64_t default_ring_bytes = 64ull << 20;
+  Nanos default_latency_budget = std::chrono::seconds(2);
+};
+
+struct DriveSpec {
+  std::string id;   // config name, e.g. "bd0"
+  std::string uri;  // device URI
+  uint32_t write_kbps = 0;
+};
+
+class Recorder {
+ public:
+  explicit Recorder(RecorderOptions options, Clock& clock = SteadyClock::instance());
+  ~Recorder();  // stops every recording cleanly
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Opens the configured drives. A drive that cannot be opened is kept and
+  // reported (not_ready_reason) so the daemon still starts; recovery from the
+  // journal runs here for discs left open by a crash.
+  Status add_drive(const DriveSpec& spec);
+  std::vector<std::string> drive_ids() const;
+
+  Result<DriveInfo> get_drive(const std::string& drive_id);
+  std::vector<DriveInfo> list_drives();
+  Result<PrepareResult> prepare_drive(const std::string& drive_id, uint32_t write_kbps);
+  Result<DriveInfo> load_medium(const std::string& drive_id);
+  Result<DriveInfo> eject_medium(const std::string& drive_id);
+  Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas);
+
+  Result<RecordingInfo> start_recording(const StartRecordingParams& params);
+  Result<RecordingInfo> stop_recording(const std::string& drive_id, const std::string& recording_id);
+  Result<RecordingInfo> get_recording(const std::string& drive_id, const std::string& recording_id);
+  // drive_id empty = all drives.
+  Result<std::vector<RecordingInfo>> list_recordings(const std::string& drive_id);
+
+  // Long operations report progress through the callback (called on the
+  // caller's thread); returning false from it does not cancel, it only stops
+  // reporting.
+  Result<DiscOperationResult> finalize_disc(const std::string& drive_id, const FinalizeParams& params,
+                                            const ProgressCallback& progress);
+  Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress);
+
+  EventBus& events() { return events_; }
+  uint32_t active_recordings() const;
+
+  // Ends every recording (nothing already written is lost); used on SIGTERM.
+  void stop_all();
+
+ private:
+  Result<DriveSession*> session(const std::string& drive_id);
+
+  RecorderOptions options_;
+  Clock& clock_;
+  EventBus events_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<DriveSession>> sessions_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace discrec::recorder

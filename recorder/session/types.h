@@ -1,0 +1,135 @@
+// Value types the Recorder hands to its callers (the daemon): snapshots of
+// drives, recordings and disc operations. No gRPC here; daemon/convert.cc
+// maps them onto discrec.v1 messages.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/clock.h"
+#include "device/drive.h"
+
+namespace discrec::recorder {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+struct DriveInfo {
+  std::string id;
+  std::string uri;
+  std::optional<device::DriveCapabilities> capabilities;  // empty if the probe failed
+  uint64_t guaranteed_bytes_per_second = 0;  // at the speed that took effect (0 = not prepared)
+  uint64_t admitted_bytes_per_second = 0;
+  uint32_t active_recordings = 0;
+  std::string not_ready_reason;              // empty when the drive can record
+};
+
+struct PrepareResult {
+  DriveInfo drive;
+  bool opc_performed = false;
+  std::string opc_note;
+  uint32_t requested_write_kbps = 0;
+  uint32_t effective_write_kbps = 0;
+};
+
+enum class RecordingState { kStarting, kRecording, kStopping, kStopped, kFailed, kRecovered };
+const char* recording_state_name(RecordingState state);
+
+struct StartRecordingParams {
+  std::string drive_id;
+  std::string source_url;
+  std::string title;
+  std::string recording_id;  // generated when empty
+  int32_t priority = 0;
+  uint64_t expected_bitrate_bps = 0;
+  Nanos latency_budget{0};   // 0 = default
+  uint64_t ring_bytes = 0;   // 0 = default
+};
+
+struct LostExtentInfo {
+  uint64_t first_lba = 0;
+  uint64_t block_count = 0;
+  uint64_t byte_offset = 0;
+  uint64_t byte_count = 0;
+  std::string sense;
+};
+
+struct ShedRangeInfo {
+  uint64_t byte_offset = 0;
+  uint64_t byte_count = 0;
+  uint32_t gop_count = 0;
+  Nanos start{0};     // since the recording started
+  Nanos duration{0};
+};
+
+struct SourceGapInfo {
+  WallTime start;
+  Nanos duration{0};
+};
+
+struct RecordingStatsInfo {
+  uint64_t bytes_in = 0;
+  uint64_t bytes_written = 0;
+  uint64_t ring_capacity_bytes = 0;
+  uint64_t ring_fill_bytes = 0;
+  uint64_t ring_high_water_bytes = 0;
+  Nanos min_deadline_slack{0};
+  Nanos p99_deadline_slack{0};
+  uint64_t missed_deadlines = 0;
+  uint64_t shed_gops = 0;
+  uint64_t shed_bytes = 0;
+  uint64_t lost_bytes = 0;
+  double input_bitrate_bps = 0;
+};
+
+struct RecordingInfo {
+  std::string drive_id;
+  std::string id;
+  std::string title;
+  std::string source_url;
+  RecordingState state = RecordingState::kStarting;
+  int32_t priority = 0;
+  uint64_t expected_bitrate_bps = 0;
+  Nanos latency_budget{0};
+  WallTime start_time;
+  std::optional<WallTime> end_time;
+  RecordingStatsInfo stats;
+  std::vector<LostExtentInfo> lost_extents;
+  std::vector<ShedRangeInfo> shed_ranges;
+  std::vector<SourceGapInfo> source_gaps;
+  std::string disc_path;
+  std::string error;
+};
+
+struct FinalizeParams {
+  std::string volume_label;
+  bool close_disc = true;
+  bool eject = false;
+};
+
+struct VerifyMismatchInfo {
+  std::string recording_id;
+  uint64_t first_lba = 0;
+  uint64_t block_count = 0;
+  uint64_t byte_offset = 0;
+};
+
+struct DiscProgress {
+  double fraction = 0;
+  std::string stage;
+};
+using ProgressCallback = std::function<void(const DiscProgress&)>;
+
+struct DiscOperationResult {
+  uint32_t files = 0;
+  uint64_t bytes = 0;
+  std::vector<VerifyMismatchInfo> mismatches;
+  uint64_t lost_extents = 0;
+  std::string image_path;
+  std::string summary;
+};
+
+}  // namespace discrec::recorder
