@@ -1,0 +1,15 @@
+# libFuzzer targets for every device/mmc parser: one binary per parser.
+set(_device_fuzz_parsers
+  sense inquiry configuration write_speed performance disc_information
+  track_information buffer_capacity read_capacity format_capacities
+  event_status mode_page_05)
+set(_index 0)
+foreach(_parser IN LISTS _device_fuzz_parsers)
+  discrec_add_fuzzer(device_fuzz_${_parser}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/device_parse_fuzzer.cc
+    LIBS discrec_mmc)
+  if(TARGET device_fuzz_${_parser})
+    target_compile_definitions(device_fuzz_${_parser} PRIVATE DISCREC_FUZZ_PARSER=${_index})
+  endif()
+  math(EXPR _index "${_index} + 1")
+endforeach()
