@@ -10,6 +10,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -84,12 +86,18 @@ class Recorder {
 
  private:
   Result<DriveSession*> session(const std::string& drive_id);
+  void monitor_main();
 
   RecorderOptions options_;
   Clock& clock_;
   EventBus events_;
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<DriveSession>> sessions_;  // GUARDED_BY(mutex_)
+
+  std::mutex monitor_mutex_;
+  std::condition_variable monitor_cv_;
+  bool quit_ = false;  // GUARDED_BY(monitor_mutex_)
+  std::thread monitor_;
 };
 
 }  // namespace discrec::recorder

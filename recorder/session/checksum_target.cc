@@ -1,0 +1,54 @@
+#include "recorder/session/checksum_target.h"
+
+#include <zlib.h>
+
+namespace discrec::recorder {
+
+ChecksumTarget::ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t end_lba, uint32_t unit_blocks,
+                               uint32_t block_size)
+    : inner_(inner),
+      first_lba_(first_lba),
+      end_lba_(end_lba),
+      unit_blocks_(unit_blocks ? unit_blocks : 1),
+      block_size_(block_size) {
+  size_t units = end_lba > first_lba ? (end_lba - first_lba + unit_blocks_ - 1) / unit_blocks_ : 0;
+  crcs_.assign(units, 0);
+  written_.assign(units, 0);
+}
+
+uint32_t ChecksumTarget::crc32(std::span<const uint8_t> data) {
+  // zlib's crc32 is the fast, well-kept implementation on every platform we build for.
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  size_t offset = 0;
+  while (offset < data.size()) {
+    uInt n = static_cast<uInt>(std::min<size_t>(data.size() - offset, 1u << 30));
+    crc = ::crc32(crc, data.data() + offset, n);
+    offset += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
+  Status status = inner_.write_blocks(lba, data, streaming);
+  if (!status.ok()) return status;
+  // Only what the drive acknowledged gets a checksum; a failed unit stays
+  // unknown and verify reports it as a lost extent, not a mismatch.
+  const size_t unit_bytes = size_t{unit_blocks_} * block_size_;
+  for (size_t off = 0; off + unit_bytes <= data.size(); off += unit_bytes) {
+    uint32_t unit_lba = lba + static_cast<uint32_t>(off / block_size_);
+    if (unit_lba < first_lba_ || unit_lba >= end_lba_ || (unit_lba - first_lba_) % unit_blocks_ != 0) continue;
+    size_t index = (unit_lba - first_lba_) / unit_blocks_;
+    crcs_[index] = crc32(data.subspan(off, unit_bytes));
+    written_[index] = 1;
+  }
+  return status;
+}
+
+std::optional<uint32_t> ChecksumTarget::crc_of(uint32_t lba) const {
+  if (lba < first_lba_ || lba >= end_lba_ || (lba - first_lba_) % unit_blocks_ != 0) return std::nullopt;
+  size_t index = (lba - first_lba_) / unit_blocks_;
+  if (!written_[index]) return std::nullopt;
+  return crcs_[index];
+}
+
+}  // namespace discrec::recorder

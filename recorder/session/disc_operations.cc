@@ -1,0 +1,326 @@
+// DriveSession's snapshots, events, finalize and verify.
+#include <algorithm>
+#include <chrono>
+
+#include "device/mmc/types.h"
+#include "recorder/session/drive_session.h"
+#include "recorder/session/drive_session_entry.h"
+#include "recorder/session/drive_sector_source.h"
+#include "recorder/udf/volume_builder.h"
+#include "recorder/udf/volume_reader.h"
+
+namespace discrec::recorder {
+namespace {
+
+constexpr uint32_t kMetadataWriteSectors = 32;  // 64 KiB per reliable WRITE(12)
+constexpr uint32_t kVerifyReadUnits = 16;       // units per READ(12) when verifying
+
+std::string sense_text(const LostExtent& lost) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%X/%02X/%02X ", lost.sense.key, lost.sense.asc, lost.sense.ascq);
+  return buf + lost.message;
+}
+
+// The file a recording becomes: its recorded and lost extents in file order,
+// trimmed to the sectors its size needs (the padding unit's tail is not file).
+udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, TimePoint created,
+                       TimePoint modified, uint32_t block_size) {
+  struct Piece {
+    uint64_t offset;
+    uint64_t bytes;
+    udf::FileExtent extent;
+  };
+  std::vector<Piece> pieces;
+  for (const auto& r : extents.recorded) pieces.push_back({r.file_offset, r.length, {r.lba, r.blocks, true}});
+  for (const auto& l : extents.lost)
+    pieces.push_back({l.file_offset, uint64_t{l.blocks} * block_size, {l.lba, l.blocks, false}});
+  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.offset < b.offset; });
+  udf::FileSpec file;
+  file.name = name;
+  file.created = created;
+  file.modified = modified;
+  for (const auto& p : pieces) file.size = std::max(file.size, p.offset + p.bytes);
+  uint64_t sectors_needed = (file.size + block_size - 1) / block_size;
+  uint64_t sectors = 0;
+  for (const auto& p : pieces) {
+    if (sectors >= sectors_needed) break;
+    udf::FileExtent e = p.extent;
+    e.sectors = static_cast<uint32_t>(std::min<uint64_t>(e.sectors, sectors_needed - sectors));
+    if (e.sectors == 0) continue;
+    sectors += e.sectors;
+    file.extents.push_back(e);
+  }
+  return file;
+}
+
+}  // namespace
+
+std::string DriveSession::image_path() const {
+  // The emulated drive's disc is a plain image file that ordinary tools open.
+  if (spec_.uri.rfind("sim://", 0) != 0) return "";
+  std::string path = spec_.uri.substr(6);
+  return path.substr(0, path.find('?'));
+}
+
+RecordingInfo DriveSession::snapshot(Entry& entry) {
+  RecordingInfo info;
+  info.drive_id = spec_.id;
+  info.id = entry.id;
+  info.title = entry.params.title;
+  info.source_url = entry.params.source_url;
+  info.priority = entry.params.priority;
+  info.expected_bitrate_bps = entry.params.expected_bitrate_bps;
+  info.latency_budget = entry.params.latency_budget;
+  info.start_time = entry.start_time;
+  info.disc_path = entry.disc_path;
+  {
+    std::lock_guard lock(entry.mutex);
+    info.end_time = entry.end_time;
+    info.error = entry.error;
+  }
+  RecordingStats s = entry.recording->stats();
+  info.stats.bytes_in = s.bytes_in;
+  info.stats.bytes_written = s.bytes_written;
+  info.stats.ring_capacity_bytes = s.ring_capacity;
+  info.stats.ring_fill_bytes = s.ring_fill;
+  info.stats.ring_high_water_bytes = s.ring_high_water;
+  info.stats.min_deadline_slack = Nanos(s.slack_min_ns);
+  info.stats.p99_deadline_slack = Nanos(s.slack_p99_ns);
+  info.stats.missed_deadlines = s.missed_deadlines;
+  info.stats.shed_gops = s.shed_gops;
+  info.stats.shed_bytes = s.shed_bytes + s.overflow_bytes;
+  info.stats.lost_bytes = s.lost_bytes;
+  auto end = info.end_time.value_or(std::chrono::system_clock::now());
+  double seconds = std::chrono::duration<double>(end - entry.start_time).count();
+  if (seconds > 0.05) info.stats.input_bitrate_bps = 8.0 * static_cast<double>(s.bytes_in) / seconds;
+
+  bool ingest_done = entry.ingest_done.load(std::memory_order_acquire);
+  if (!ingest_done) {
+    info.state = entry.stop_requested ? RecordingState::kStopping
+                 : s.bytes_in > 0     ? RecordingState::kRecording
+                                      : RecordingState::kStarting;
+  } else if (!s.finished) {
+    info.state = RecordingState::kStopping;
+  } else {
+    info.state = info.error.empty() ? RecordingState::kStopped : RecordingState::kFailed;
+  }
+  if (writer_) {
+    if (auto failure = writer_->failure(); failure && info.error.empty() && !s.finished)
+      info.error = "the drive stopped writing: " + failure->to_string();
+    if (auto extents = writer_->extents(entry.recording->id()); extents.ok()) {
+      for (const auto& l : extents->lost)
+        info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * 2048, sense_text(l)});
+      TimePoint origin = extents->recorded.empty() ? TimePoint{} : extents->recorded.front().time_begin;
+      for (const auto& sh : extents->shed)
+        info.shed_ranges.push_back({sh.input_begin, sh.input_end - sh.input_begin, 1,
+                                    origin == TimePoint{} ? Nanos(0) : sh.time_begin - origin,
+                                    sh.time_end - sh.time_begin});
+    }
+  }
+  TimePoint clock_now = clock_.now();
+  WallTime wall_now = std::chrono::system_clock::now();
+  for (const auto& gap : entry.recording->gaps())
+    info.source_gaps.push_back(
+        {wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(clock_now - gap.start),
+         gap.duration});
+  return info;
+}
+
+void DriveSession::poll_events() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, entry] : recordings_) {
+    RecordingStats s = entry->recording->stats();
+    if (s.lost_extents > entry->announced_lost) {
+      publish(EventKind::kLostExtent, id,
+              std::to_string(s.lost_extents - entry->announced_lost) + " extent(s) lost to write errors (" +
+                  std::to_string(s.lost_bytes) + " bytes so far)");
+      entry->announced_lost = s.lost_extents;
+    }
+    if (s.shed_gops > entry->announced_shed) {
+      publish(EventKind::kLoadShed, id,
+              "drive behind: shed " + std::to_string(s.shed_gops - entry->announced_shed) + " GOP(s), " +
+                  std::to_string(s.shed_bytes) + " bytes so far");
+      entry->announced_shed = s.shed_gops;
+    }
+    if (!entry->announced_end && entry->ended()) {
+      entry->announced_end = true;
+      RecordingInfo info = snapshot(*entry);
+      publish(EventKind::kRecordingState, id,
+              std::string(recording_state_name(info.state)) + ", " + std::to_string(s.bytes_written) +
+                  " bytes on disc" + (info.error.empty() ? "" : ": " + info.error));
+    }
+  }
+  if (writer_) {
+    if (auto failure = writer_->failure()) {
+      static thread_local std::string last;
+      std::string text = failure->to_string();
+      if (text != last) publish(EventKind::kDriveError, "", text);
+      last = text;
+    }
+  }
+}
+
+Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params, const ProgressCallback& progress) {
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(require_drive());
+  if (disc_state_ == DiscState::kFinalized)
+    return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " is already finalized");
+  if (!writer_ || recordings_.empty())
+    return Error(ErrorCode::kFailedPrecondition, "nothing has been recorded on the disc in drive " + spec_.id);
+  progress({0.0, "stopping recordings"});
+  stop_recordings_locked(std::chrono::seconds(60));
+  writer_->stop();
+  progress({0.1, "flushing the drive cache"});
+  RETURN_IF_ERROR(drive_target_->flush());
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(params, progress));
+  disc_state_ = DiscState::kFinalized;
+  publish(EventKind::kDiscFinalized, "", result.summary);
+  if (params.eject) {
+    auto ejected = drive_->start_stop_unit(true, false);
+    if (!ejected.ok()) result.summary += "; eject failed: " + ejected.error().to_string();
+  }
+  progress({1.0, "done"});
+  return result;
+}
+
+Result<DiscOperationResult> DriveSession::write_file_system_locked(const FinalizeParams& params,
+                                                                   const ProgressCallback& progress) {
+  const auto& layout = *layout_;
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  udf::VolumeSpec volume;
+  volume.label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
+  volume.created = clock_.now();
+  volume.finalized = clock_.now();
+  DiscOperationResult result;
+  auto all_extents = writer_->extents();
+  for (auto& [id, entry] : recordings_) {
+    auto it = std::find_if(all_extents.begin(), all_extents.end(),
+                           [&](const RecordingExtents& e) { return e.recording_id == entry->recording->id(); });
+    if (it == all_extents.end() || (it->recorded.empty() && it->lost.empty())) continue;
+    // File times are wall-clock: what a person sees when listing the disc.
+    auto to_tp = [](WallTime w) {
+      return TimePoint(std::chrono::duration_cast<Nanos>(w.time_since_epoch()));
+    };
+    std::string name = udf::recording_file_name(to_tp(entry->start_time), entry->params.title.empty() ? id : entry->params.title);
+    WallTime end;
+    {
+      std::lock_guard entry_lock(entry->mutex);
+      end = entry->end_time.value_or(std::chrono::system_clock::now());
+    }
+    auto file = file_for(*it, name, to_tp(entry->start_time), to_tp(end), block_size);
+    result.bytes += file.size;
+    result.lost_extents += it->lost.size();
+    entry->disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
+    volume.files.push_back(std::move(file));
+  }
+  volume.created = volume.finalized;
+  volume.data_end = writer_->stats().next_lba;
+  result.files = static_cast<uint32_t>(volume.files.size());
+
+  progress({0.2, "writing the UDF file system"});
+  ASSIGN_OR_RETURN(auto writes, udf::build_volume(layout, volume));
+  uint64_t total = 0, done = 0;
+  for (const auto& w : writes) total += w.bytes.size();
+  for (const auto& w : writes) {
+    for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
+      size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
+      uint32_t lba = w.lba + static_cast<uint32_t>(off / block_size);
+      RETURN_IF_ERROR(write_reliable(*drive_target_, clock_, lba, std::span(w.bytes).subspan(off, n)));
+      done += n;
+      progress({0.2 + 0.6 * static_cast<double>(done) / static_cast<double>(std::max<uint64_t>(total, 1)),
+                "writing the UDF file system"});
+    }
+  }
+  RETURN_IF_ERROR(drive_->synchronize_cache());
+
+  if (device::profile_is_sequential(caps_->current_profile)) {
+    progress({0.85, "closing the disc"});
+    ASSIGN_OR_RETURN(auto disc, drive_->read_disc_information());
+    uint16_t last_track = std::max<uint16_t>(disc.last_track_in_last_session, 1);
+    for (uint16_t track = 1; track <= last_track; ++track) {
+      auto closed = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
+      // A track the drive already closed (or tgt, which closes everything on the
+      // first CLOSE) answers ILLEGAL REQUEST; the session close below decides.
+      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return closed;
+    }
+    device::CloseFunction close = device::CloseFunction::kCloseSession;
+    if (params.close_disc)
+      close = device::profile_is_bd(caps_->current_profile) ? device::CloseFunction::kFinalizeBdR
+                                                            : device::CloseFunction::kFinalizeDvdPlusR;
+    auto closed = drive_->close_track_session(close, 1);
+    if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return closed;
+  }
+  result.image_path = image_path();
+  result.summary = std::to_string(result.files) + " recording(s), " + std::to_string(result.bytes) +
+                   " bytes, UDF 2.01" + (result.lost_extents ? ", " + std::to_string(result.lost_extents) +
+                                                                   " lost extent(s) marked unrecorded"
+                                                             : "");
+  return result;
+}
+
+Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progress) {
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(require_drive());
+  for (auto& [id, entry] : recordings_)
+    if (!entry->ended())
+      return Error(ErrorCode::kFailedPrecondition, "recording " + id + " is still running; stop it before verify");
+  if (!writer_ || !checksums_)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "no checksums for the disc in drive " + spec_.id + ": verify compares with what this daemon wrote");
+  const uint32_t unit = checksums_->unit_blocks();
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  const bool streaming = caps_ && caps_->rt_streaming.current;
+  DiscOperationResult result;
+  auto all_extents = writer_->extents();
+  uint64_t total_blocks = 0, done_blocks = 0;
+  for (const auto& e : all_extents)
+    for (const auto& r : e.recorded) total_blocks += r.blocks;
+  std::vector<uint8_t> buffer(size_t{kVerifyReadUnits} * unit * block_size);
+  for (const auto& e : all_extents) {
+    std::string recording_id;
+    for (auto& [id, entry] : recordings_)
+      if (entry->recording->id() == e.recording_id) recording_id = id;
+    result.lost_extents += e.lost.size();
+    for (const auto& r : e.recorded) {
+      for (uint32_t lba = r.lba; lba < r.lba + r.blocks;) {
+        uint32_t n = std::min<uint32_t>(kVerifyReadUnits * unit, r.lba + r.blocks - lba);
+        auto read = drive_->read12(lba, std::span(buffer).first(size_t{n} * block_size), streaming);
+        for (uint32_t u = 0; u < n; u += unit) {
+          auto expected = checksums_->crc_of(lba + u);
+          bool ok = read.ok() && expected &&
+                    *expected == ChecksumTarget::crc32(std::span(buffer).subspan(size_t{u} * block_size,
+                                                                                 size_t{unit} * block_size));
+          if (ok) continue;
+          uint64_t offset = r.file_offset + uint64_t{lba + u - r.lba} * block_size;
+          auto& m = result.mismatches;
+          if (!m.empty() && m.back().recording_id == recording_id && m.back().first_lba + m.back().block_count == lba + u)
+            m.back().block_count += unit;
+          else
+            m.push_back({recording_id, lba + u, unit, offset});
+        }
+        result.bytes += uint64_t{n} * block_size;
+        lba += n;
+        done_blocks += n;
+        progress({0.9 * static_cast<double>(done_blocks) / static_cast<double>(std::max<uint64_t>(total_blocks, 1)),
+                  "reading back"});
+      }
+    }
+  }
+  // The file system must list every recording, as a reader would see it.
+  std::string fs_note;
+  if (disc_state_ == DiscState::kFinalized) {
+    progress({0.95, "reading the file system"});
+    DriveSectorSource source(*drive_, layout_ ? layout_->capacity_sectors : 0, block_size);
+    auto volume = udf::read_volume(source);
+    if (!volume.ok()) return std::move(volume).error().with_context("the disc's UDF file system does not read back");
+    for (const auto& f : volume->files) result.files += !f.directory;
+    fs_note = ", UDF lists " + std::to_string(result.files) + " file(s)";
+  }
+  result.image_path = image_path();
+  result.summary = std::to_string(result.bytes) + " bytes read back, " + std::to_string(result.mismatches.size()) +
+                   " mismatch(es), " + std::to_string(result.lost_extents) + " known lost extent(s)" + fs_note;
+  progress({1.0, "done"});
+  return result;
+}
+
+}  // namespace discrec::recorder

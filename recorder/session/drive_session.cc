@@ -1,0 +1,402 @@
+#include "recorder/session/drive_session.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "device/mmc/types.h"
+#include "recorder/ingest/ingest.h"
+#include "recorder/session/drive_session_entry.h"
+
+namespace discrec::recorder {
+
+const char* disc_state_name(DiscState state) {
+  switch (state) {
+    case DiscState::kNoMedium: return "no medium";
+    case DiscState::kBlank: return "blank";
+    case DiscState::kRecording: return "recording";
+    case DiscState::kFinalized: return "finalized";
+  }
+  return "unknown";
+}
+
+const char* recording_state_name(RecordingState state) {
+  switch (state) {
+    case RecordingState::kStarting: return "starting";
+    case RecordingState::kRecording: return "recording";
+    case RecordingState::kStopping: return "stopping";
+    case RecordingState::kStopped: return "stopped";
+    case RecordingState::kFailed: return "failed";
+    case RecordingState::kRecovered: return "recovered";
+  }
+  return "unknown";
+}
+
+DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events)
+    : spec_(std::move(spec)), options_(options), clock_(clock), events_(events) {}
+
+DriveSession::~DriveSession() { stop_all(); }
+
+Status DriveSession::open() {
+  std::lock_guard lock(mutex_);
+  auto drive = device::Drive::open(spec_.uri);
+  if (!drive.ok()) {
+    open_error_ = drive.error().to_string();
+    return std::move(drive).error();
+  }
+  drive_ = std::move(drive).value();
+  open_error_.clear();
+  auto caps = probe_locked();
+  if (!caps.ok()) return std::move(caps).error();
+  return {};
+}
+
+Status DriveSession::require_drive() const {
+  if (!drive_) return Error(ErrorCode::kUnavailable, "drive " + spec_.id + " could not be opened: " + open_error_);
+  return {};
+}
+
+void DriveSession::publish(EventKind kind, const std::string& recording_id, const std::string& message) {
+  Event e;
+  e.kind = kind;
+  e.drive_id = spec_.id;
+  e.recording_id = recording_id;
+  e.message = message;
+  events_.publish(std::move(e));
+}
+
+// Re-reads the drive and medium. Decides the disc state when no recording
+// holds it: a new medium or a removed one shows up here.
+Result<device::DriveCapabilities> DriveSession::probe_locked() {
+  RETURN_IF_ERROR(require_drive());
+  ASSIGN_OR_RETURN(auto caps, drive_->probe());
+  bool had_medium = caps_ && caps_->medium_present;
+  if (disc_state_ != DiscState::kRecording) {
+    if (!caps.medium_present || caps.current_profile == 0) {
+      disc_state_ = DiscState::kNoMedium;
+    } else if (disc_state_ == DiscState::kNoMedium || !had_medium) {
+      bool complete = caps.disc && caps.disc->status == device::DiscStatus::kComplete;
+      bool appendable = caps.disc && caps.disc->status == device::DiscStatus::kAppendable &&
+                        device::profile_is_sequential(caps.current_profile);
+      disc_state_ = (complete || appendable) ? DiscState::kFinalized : DiscState::kBlank;
+    }
+  }
+  if (had_medium != caps.medium_present && caps_)
+    publish(caps.medium_present ? EventKind::kMediumInserted : EventKind::kMediumRemoved, "",
+            caps.medium_present ? device::profile_name(caps.current_profile) : "medium removed");
+  caps_ = caps;
+  return caps;
+}
+
+DriveInfo DriveSession::info() {
+  std::lock_guard lock(mutex_);
+  DriveInfo info;
+  info.id = spec_.id;
+  info.uri = spec_.uri;
+  if (!drive_) {
+    info.not_ready_reason = "cannot open drive: " + open_error_;
+    return info;
+  }
+  // While a recording runs the writer owns the drive's time; report the
+  // capabilities read before it started instead of probing again.
+  if (disc_state_ != DiscState::kRecording) {
+    auto caps = probe_locked();
+    if (!caps.ok()) info.not_ready_reason = caps.error().to_string();
+  }
+  info.capabilities = caps_;
+  if (writer_) {
+    auto stats = writer_->stats();
+    info.guaranteed_bytes_per_second = stats.guaranteed_bytes_per_second;
+    info.admitted_bytes_per_second = stats.admitted_bitrate_bps / 8;
+  } else if (prepared_) {
+    info.guaranteed_bytes_per_second = prepared_->guaranteed_bytes_per_second;
+  }
+  for (auto& [id, entry] : recordings_) info.active_recordings += !entry->ended();
+  if (info.not_ready_reason.empty()) {
+    if (disc_state_ == DiscState::kNoMedium) info.not_ready_reason = "no disc in the drive";
+    else if (disc_state_ == DiscState::kFinalized) info.not_ready_reason = "the disc is finalized; insert a blank disc";
+    else if (caps_) {
+      auto capable = check_streaming_capable(*caps_);
+      if (!capable.ok()) info.not_ready_reason = capable.error().message();
+    }
+  }
+  return info;
+}
+
+Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
+  std::unique_lock lock(mutex_);
+  RETURN_IF_ERROR(require_drive());
+  if (writer_)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "drive " + spec_.id + " is recording; the speed can change only between discs");
+  RETURN_IF_ERROR(prepare_disc_locked());
+  PrepareOptions options;
+  options.write_kbps = write_kbps ? write_kbps : spec_.write_kbps;
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
+  prepared_ = prepared;
+  caps_ = prepared.capabilities;
+  PrepareResult result;
+  result.opc_performed = prepared.opc_done;
+  result.opc_note = prepared.opc_done ? "" : "the drive does not support SEND OPC INFORMATION (not an error)";
+  result.requested_write_kbps = prepared.requested_kbps;
+  result.effective_write_kbps = prepared.effective_kbps;
+  lock.unlock();
+  result.drive = info();
+  return result;
+}
+
+// Formats a rewritable disc that is not formatted yet (a new BD-RE or DVD-RAM
+// must be, before anything can be written).
+Status DriveSession::prepare_disc_locked() {
+  ASSIGN_OR_RETURN(auto caps, probe_locked());
+  if (!caps.medium_present || caps.current_profile == 0)
+    return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
+  if (device::profile_is_sequential(caps.current_profile) || !caps.formattable) return {};
+  auto capacities = drive_->read_format_capacities();
+  if (!capacities.ok() || capacities->current_descriptor_type != 1) return {};  // formatted (or cannot tell)
+  device::FormatDescriptor format;
+  format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26 : 0x00;
+  format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities->current_blocks;
+  for (const auto& d : capacities->formattable)
+    if (d.type == format.format_type && format.format_type == 0x00) {
+      format.blocks = d.blocks;
+      format.type_parameter = d.parameter;
+      break;
+    }
+  RETURN_IF_ERROR(drive_->format_unit(format));
+  ASSIGN_OR_RETURN(auto after, probe_locked());
+  (void)after;
+  return {};
+}
+
+Result<DriveInfo> DriveSession::load() {
+  {
+    std::lock_guard lock(mutex_);
+    RETURN_IF_ERROR(require_drive());
+    RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/true));
+  }
+  return info();
+}
+
+Result<DriveInfo> DriveSession::eject() {
+  {
+    std::lock_guard lock(mutex_);
+    RETURN_IF_ERROR(require_drive());
+    if (writer_ && disc_state_ == DiscState::kRecording)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before ejecting");
+    RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/false));
+    writer_.reset();
+    checksums_.reset();
+    drive_target_.reset();
+    prepared_.reset();
+    layout_.reset();
+    recordings_.clear();
+    disc_state_ = DiscState::kNoMedium;
+  }
+  return info();
+}
+
+Result<DriveInfo> DriveSession::format(bool spare_areas) {
+  {
+    std::lock_guard lock(mutex_);
+    RETURN_IF_ERROR(require_drive());
+    if (writer_) return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " is recording");
+    ASSIGN_OR_RETURN(auto caps, probe_locked());
+    if (!caps.formattable || device::profile_is_sequential(caps.current_profile))
+      return Error(ErrorCode::kFailedPrecondition,
+                   device::profile_name(caps.current_profile) + " cannot be formatted (only BD-RE, DVD-RAM, DVD+RW)");
+    ASSIGN_OR_RETURN(auto capacities, drive_->read_format_capacities());
+    device::FormatDescriptor format;
+    bool bd = device::profile_is_bd(caps.current_profile);
+    format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26
+                         : bd ? (spare_areas ? 0x30 : 0x31)
+                              : 0x00;
+    format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
+    for (const auto& d : capacities.formattable)
+      if (d.type == format.format_type) {
+        format.blocks = d.blocks;
+        if (format.format_type != 0x31) format.type_parameter = d.parameter;
+        break;
+      }
+    RETURN_IF_ERROR(drive_->format_unit(format));
+    recordings_.clear();
+    disc_state_ = DiscState::kNoMedium;  // re-derived from the medium below
+    caps_.reset();
+    auto after = probe_locked();
+    if (after.ok() && after->medium_present) disc_state_ = DiscState::kBlank;
+  }
+  return info();
+}
+
+// Prepares the drive, plans the disc and starts the writer: once per disc.
+Status DriveSession::begin_writing_locked() {
+  if (writer_) return {};
+  if (disc_state_ == DiscState::kNoMedium) return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
+  if (disc_state_ == DiscState::kFinalized)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the disc in drive " + spec_.id + " is finalized (or holds data); insert a blank disc");
+  RETURN_IF_ERROR(prepare_disc_locked());
+  PrepareOptions options;
+  options.write_kbps = spec_.write_kbps;
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
+  prepared_ = prepared;
+  caps_ = prepared.capabilities;
+  const auto& caps = prepared.capabilities;
+  bool sequential = device::profile_is_sequential(caps.current_profile);
+  if (sequential && prepared.start_lba != 0)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the " + device::profile_name(caps.current_profile) + " in drive " + spec_.id +
+                     " already holds data (next writable address " + std::to_string(prepared.start_lba) +
+                     "); discrec records onto blank write-once discs");
+
+  udf::LayoutRequest request;
+  request.kind = sequential ? udf::MediaKind::kSequentialWriteOnce : udf::MediaKind::kRandomAccess;
+  request.capacity_sectors = prepared.end_lba;
+  request.write_unit_sectors = caps.ecc_unit_blocks;
+  ASSIGN_OR_RETURN(auto layout, udf::plan_layout(request));
+
+  if (sequential) {
+    // Track 1 holds the file system, written at finalize; recordings stream
+    // into track 2. See recorder/udf/README.md.
+    auto reserved = drive_->reserve_track(layout.data_start);
+    if (!reserved.ok() && !reserved.error().has_sense(5, 0x20))
+      return std::move(reserved).error().with_context("reserving the file-system track");
+    // 5/20/00: the drive has no RESERVE TRACK (tgt). Writing at data_start
+    // then depends on the drive accepting it, which the first write shows.
+  }
+
+  WriterOptions wopts = writer_options_for(prepared);
+  wopts.start_lba = layout.data_start;
+  wopts.end_lba = layout.data_limit;
+  wopts.admission_margin = options_.admission_margin;
+  wopts.max_recordings = options_.max_recordings_per_drive;
+  drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
+  checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
+                                                caps.ecc_unit_blocks, caps.block_size);
+  writer_ = std::make_unique<StreamingWriter>(*checksums_, clock_, wopts);
+  RETURN_IF_ERROR(writer_->start());
+  layout_ = layout;
+  disc_state_ = DiscState::kRecording;
+  disc_started_ = std::chrono::system_clock::now();
+  return {};
+}
+
+Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params) {
+  RETURN_IF_ERROR(ingest::validate_source_url(params.source_url));
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(require_drive());
+  std::string id = params.recording_id;
+  if (id.empty()) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "rec%03u", next_recording_number_++);
+    id = buf;
+  }
+  if (recordings_.count(id))
+    return Error(ErrorCode::kFailedPrecondition, "recording " + id + " already exists on drive " + spec_.id);
+  uint32_t active = 0;
+  for (auto& [rid, entry] : recordings_) active += !entry->ended();
+  if (active >= options_.max_recordings_per_drive)
+    return Error(ErrorCode::kResourceExhausted, "drive " + spec_.id + " already records " + std::to_string(active) +
+                                                    " streams (limit " +
+                                                    std::to_string(options_.max_recordings_per_drive) + ")");
+  RETURN_IF_ERROR(begin_writing_locked());
+
+  RecordingConfig config;
+  config.name = id;
+  config.priority = params.priority;
+  config.bitrate_bps = params.expected_bitrate_bps;
+  config.latency_budget = params.latency_budget.count() > 0 ? params.latency_budget : options_.default_latency_budget;
+  config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
+  ASSIGN_OR_RETURN(auto recording, writer_->add_recording(config));
+
+  auto entry = std::make_unique<Entry>();
+  entry->params = params;
+  entry->params.recording_id = id;
+  entry->params.latency_budget = config.latency_budget;
+  entry->id = id;
+  entry->start_time = std::chrono::system_clock::now();
+  entry->recording = recording;
+  entry->writer = writer_.get();
+  ingest::IngestOptions ingest_options;
+  ingest_options.url = params.source_url;
+  entry->ingest = std::make_unique<ingest::Ingest>(ingest_options, *recording, clock_);
+  Entry* raw = entry.get();
+  recordings_[id] = std::move(entry);
+  raw->thread = std::thread([this, raw] { ingest_main(raw); });
+  publish(EventKind::kRecordingState, id, "recording from " + params.source_url);
+  return snapshot(*raw);
+}
+
+void DriveSession::ingest_main(Entry* entry) {
+  Status status = entry->ingest->run();
+  {
+    std::lock_guard lock(entry->mutex);
+    if (!status.ok() && status.error().code() != ErrorCode::kAborted) entry->error = status.error().to_string();
+    entry->end_time = std::chrono::system_clock::now();
+  }
+  entry->ingest_done.store(true, std::memory_order_release);
+  // Whatever ended the source, what is in the ring still goes to disc.
+  (void)entry->writer->stop_recording(entry->recording->id());
+}
+
+Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_id) {
+  std::lock_guard lock(mutex_);
+  auto it = recordings_.find(recording_id);
+  if (it == recordings_.end())
+    return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
+  Entry& entry = *it->second;
+  entry.stop_requested = true;
+  entry.ingest->stop();
+  if (entry.thread.joinable()) entry.thread.join();
+  // The writer drains the ring and pads the last unit; wait a bounded time
+  // so the answer shows the recording stopped.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!entry.recording->finished() && !writer_->failure() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return snapshot(entry);
+}
+
+Result<RecordingInfo> DriveSession::get_recording(const std::string& recording_id) {
+  std::lock_guard lock(mutex_);
+  auto it = recordings_.find(recording_id);
+  if (it == recordings_.end())
+    return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
+  return snapshot(*it->second);
+}
+
+std::vector<RecordingInfo> DriveSession::list_recordings() {
+  std::lock_guard lock(mutex_);
+  std::vector<RecordingInfo> out;
+  for (auto& [id, entry] : recordings_) out.push_back(snapshot(*entry));
+  return out;
+}
+
+uint32_t DriveSession::active_recordings() const {
+  std::lock_guard lock(mutex_);
+  uint32_t n = 0;
+  for (auto& [id, entry] : recordings_) n += !entry->ended();
+  return n;
+}
+
+void DriveSession::stop_recordings_locked(Nanos timeout) {
+  for (auto& [id, entry] : recordings_) {
+    entry->stop_requested = true;
+    if (entry->ingest) entry->ingest->stop();
+  }
+  for (auto& [id, entry] : recordings_)
+    if (entry->thread.joinable()) entry->thread.join();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& [id, entry] : recordings_)
+    while (writer_ && !entry->recording->finished() && !writer_->failure() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void DriveSession::stop_all() {
+  std::lock_guard lock(mutex_);
+  stop_recordings_locked(std::chrono::seconds(30));
+  if (writer_) writer_->stop();
+  if (drive_target_) (void)drive_target_->flush();
+}
+
+}  // namespace discrec::recorder

@@ -1,0 +1,49 @@
+// DriveSession's record of one recording: its request, the writer-side
+// Recording (the ring), and the ingest thread feeding it. Private to the
+// session's .cc files.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "recorder/core/recording.h"
+#include "recorder/core/streaming_writer.h"
+#include "recorder/ingest/ingest.h"
+#include "recorder/session/drive_session.h"
+
+namespace discrec::recorder {
+
+struct DriveSession::Entry {
+  ~Entry() {
+    if (ingest) ingest->stop();
+    if (thread.joinable()) thread.join();
+  }
+  // Ingest has returned and the writer has written or lost every byte.
+  bool ended() const { return ingest_done.load(std::memory_order_acquire) && recording->finished(); }
+
+  StartRecordingParams params;
+  std::string id;
+  WallTime start_time;
+  std::shared_ptr<Recording> recording;
+  StreamingWriter* writer = nullptr;  // outlives the entry's thread
+  std::unique_ptr<ingest::Ingest> ingest;
+  std::thread thread;
+  std::atomic<bool> ingest_done{false};
+  std::atomic<bool> stop_requested{false};
+  std::string disc_path;  // set at finalize; GUARDED_BY(session mutex)
+
+  mutable std::mutex mutex;
+  std::string error;                 // GUARDED_BY(mutex)
+  std::optional<WallTime> end_time;  // GUARDED_BY(mutex)
+
+  // What poll_events() has already announced.
+  uint64_t announced_lost = 0;
+  uint64_t announced_shed = 0;
+  bool announced_end = false;
+};
+
+}  // namespace discrec::recorder
