@@ -1,0 +1,37 @@
+// The sim:// URI, parsed. Every parameter is documented in device/sim/README.md.
+//
+// Thread-safety: value type.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "device/result.h"
+#include "device/sim/media.h"
+
+namespace discrec::device::sim {
+
+enum class Preformat { kNone, kWithSpares, kWithoutSpares };
+
+struct SimOptions {
+  std::string image_path;
+  const MediaProfile* media = nullptr;      // profile=; null = from the state file, else bd-re
+  std::optional<uint16_t> speed_x10;        // speed=4 / speed=2.4
+  bool timing = true;                       // timing=on|off
+  std::string faults_path;                  // faults=<script>
+  uint64_t buffer_bytes = 4 << 20;          // buffer=<KiB>
+  std::optional<uint32_t> blocks;           // blocks=<n> capacity override
+  uint64_t host_bytes_per_second = 150'000'000;  // host_mbps=<MB/s>
+  std::optional<uint32_t> seek_ms;          // seek_ms=
+  std::optional<uint32_t> opc_ms;           // opc_ms=
+  bool powercut = false;                    // powercut=on
+  Preformat preformat = Preformat::kNone;   // formatted=spares|nospares (new images only)
+  bool start_empty = false;                 // medium=absent: tray empty until load
+};
+
+// Errors: kInvalidArgument naming the offending parameter.
+Result<SimOptions> parse_sim_uri(std::string_view uri);
+
+}  // namespace discrec::device::sim
