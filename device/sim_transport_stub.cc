@@ -1,1 +1,0 @@
-// placeholder so discrec_device has a source until the commands land

@@ -1,0 +1,430 @@
+#include "recorder/ingest/ingest.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "recorder/ingest/source.h"
+#include "recorder/ingest/timeline.h"
+#include "recorder/ingest/ts_output.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/mathematics.h>
+}
+
+namespace discrec::recorder::ingest {
+namespace {
+
+constexpr AVRational k90k{1, 90000};
+constexpr Nanos kSleepSlice = std::chrono::milliseconds(50);
+
+const char* media_type_name(AVMediaType t) {
+  const char* n = av_get_media_type_string(t);
+  return n ? n : "unknown";
+}
+
+std::string describe(int index, const AVCodecParameters* par) {
+  return "stream #" + std::to_string(index) + " (" + media_type_name(par->codec_type) + ", " +
+         avcodec_get_name(par->codec_id) + ")";
+}
+
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+
+}  // namespace
+
+// The state of one run(): the output (created once, at the first successful
+// open) and, per connection, the input and its stream mapping.
+class Ingest::Session {
+ public:
+  explicit Session(Ingest& ingest) : in_(ingest), gate_(ingest.clock_, ingest.stop_requested_) {}
+  Status run();
+
+ private:
+  enum class ReadEnd { kEndOfStream, kLost, kStopped };
+
+  Status open_input();
+  Status create_output();
+  Status map_streams();
+  Result<ReadEnd> pump();
+  Status handle(AVPacket* pkt);
+  Status finish_output();
+  void pace(int64_t dts_90k);
+  bool sleep_until(TimePoint t);  // false if stopped
+  void set_state(IngestStats::State s, const std::string& error = {});
+  template <typename F>
+  void update(F&& f) {
+    std::lock_guard lock(in_.stats_mu_);
+    f(in_.stats_);
+  }
+
+  Ingest& in_;
+  InterruptGate gate_;
+  SourceKind kind_ = SourceKind::kFile;
+  bool reconnect_ = false;
+  std::unique_ptr<InputSource> input_;
+  std::unique_ptr<TsOutput> output_;
+  std::unique_ptr<Timeline> timeline_;
+  // Per output stream.
+  std::vector<AVMediaType> out_type_;
+  std::vector<AVCodecID> out_codec_;
+  std::vector<bool> awaiting_key_;
+  std::vector<int64_t> wait_start_dts_;
+  int primary_ = -1;  // output stream whose key frames mark GOPs
+  // Per input stream of the current connection: output index or -1.
+  std::vector<int> in_to_out_;
+  // Reconnect bookkeeping.
+  TimePoint last_packet_time_{};
+  TimePoint gap_start_{};
+  bool video_delivered_ = false;
+  bool gap_pending_ = false;
+  bool delivered_any_ = false;
+  // Realtime pacing.
+  bool pace_started_ = false;
+  TimePoint pace_wall0_{};
+  int64_t pace_dts0_ = 0;
+};
+
+Ingest::Ingest(IngestOptions options, TsSink& sink, Clock& clock)
+    : options_(std::move(options)), sink_(sink), clock_(clock) {}
+
+Ingest::~Ingest() = default;
+
+void Ingest::stop() { stop_requested_.store(true, std::memory_order_release); }
+
+IngestStats Ingest::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+Status Ingest::run() {
+  Session session(*this);
+  Status s = session.run();
+  std::lock_guard lock(stats_mu_);
+  if (s.ok() || s.error().code() == ErrorCode::kAborted) {
+    stats_.state = IngestStats::State::kFinished;
+  } else {
+    stats_.state = IngestStats::State::kFailed;
+    stats_.last_error = s.error().to_string();
+  }
+  return s;
+}
+
+void Ingest::Session::set_state(IngestStats::State s, const std::string& error) {
+  update([&](IngestStats& st) {
+    st.state = s;
+    if (!error.empty()) st.last_error = error;
+  });
+}
+
+bool Ingest::Session::sleep_until(TimePoint t) {
+  while (!gate_.stopped()) {
+    TimePoint now = in_.clock_.now();
+    if (now >= t) return true;
+    in_.clock_.sleep_until(std::min(t, now + kSleepSlice));
+  }
+  return false;
+}
+
+Status Ingest::Session::run() {
+  ASSIGN_OR_RETURN(kind_, classify_source_url(in_.options_.url));
+  const ReconnectPolicy& policy = in_.options_.reconnect;
+  reconnect_ = policy.mode == ReconnectPolicy::Mode::kAlways ||
+               (policy.mode == ReconnectPolicy::Mode::kAuto && kind_ == SourceKind::kNetwork);
+
+  set_state(IngestStats::State::kOpening);
+  RETURN_IF_ERROR(open_input());  // the first open is not retried: a clear error up front
+  RETURN_IF_ERROR(create_output());
+  for (;;) {
+    auto end = pump();
+    if (!end.ok()) {
+      (void)finish_output();  // keep what was muxed; the first error wins
+      return std::move(end).error();
+    }
+    if (*end == ReadEnd::kStopped) {
+      RETURN_IF_ERROR(finish_output());
+      return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped");
+    }
+    if (*end == ReadEnd::kEndOfStream || !reconnect_) {
+      return finish_output();
+    }
+    // Lost: reconnect with backoff until back, stopped, or out of attempts.
+    gap_start_ = last_packet_time_;
+    input_.reset();
+    set_state(IngestStats::State::kReconnecting);
+    Nanos backoff = policy.initial_backoff;
+    for (int attempt = 1;; ++attempt) {
+      if (!sleep_until(in_.clock_.now() + backoff)) {
+        RETURN_IF_ERROR(finish_output());
+        return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped while reconnecting");
+      }
+      backoff = std::min<Nanos>(backoff * 2, policy.max_backoff);
+      Status s = open_input();
+      if (s.ok()) {
+        Status m = map_streams();
+        if (!m.ok()) {
+          (void)finish_output();
+          return m;
+        }
+        break;
+      }
+      if (s.error().code() == ErrorCode::kAborted) {
+        RETURN_IF_ERROR(finish_output());
+        return s;
+      }
+      update([&](IngestStats& st) { st.last_error = s.error().to_string(); });
+      if (policy.max_attempts > 0 && attempt >= policy.max_attempts) {
+        (void)finish_output();
+        return Error(s.error().code(), "source lost and not back after " + std::to_string(attempt) +
+                                           " attempts: " + s.error().message());
+      }
+    }
+    update([&](IngestStats& st) { ++st.reconnects; });
+    timeline_->start_segment();
+    std::fill(awaiting_key_.begin(), awaiting_key_.end(), true);
+    std::fill(wait_start_dts_.begin(), wait_start_dts_.end(), Timeline::kNoTs);
+    pace_started_ = false;
+    gap_pending_ = true;
+    set_state(IngestStats::State::kRunning);
+  }
+}
+
+Status Ingest::Session::open_input() {
+  ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_));
+  return ok_status();
+}
+
+Status Ingest::Session::create_output() {
+  AVFormatContext* ic = input_->context();
+  std::vector<const AVCodecParameters*> pars;
+  std::vector<std::string> skipped;
+  in_to_out_.assign(ic->nb_streams, -1);
+  for (unsigned i = 0; i < ic->nb_streams; ++i) {
+    const AVStream* st = ic->streams[i];
+    const AVCodecParameters* par = st->codecpar;
+    bool av = par->codec_type == AVMEDIA_TYPE_VIDEO || par->codec_type == AVMEDIA_TYPE_AUDIO;
+    if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) {
+      skipped.push_back(describe(static_cast<int>(i), par) + ": attached picture");
+      continue;
+    }
+    if (!mpegts_carries(par->codec_id)) {
+      if (av && par->codec_id != AV_CODEC_ID_NONE) {
+        return Error(ErrorCode::kUnsupported,
+                     in_.options_.url + ": " + describe(static_cast<int>(i), par) +
+                         " cannot be carried in MPEG-TS (ingest copies codecs, it never re-encodes)");
+      }
+      skipped.push_back(describe(static_cast<int>(i), par) + ": not carried in MPEG-TS");
+      continue;
+    }
+    in_to_out_[i] = static_cast<int>(pars.size());
+    pars.push_back(par);
+    out_type_.push_back(par->codec_type);
+    out_codec_.push_back(par->codec_id);
+  }
+  if (pars.empty()) {
+    return Error(ErrorCode::kUnsupported, in_.options_.url + ": no stream that MPEG-TS can carry");
+  }
+  for (size_t i = 0; i < pars.size() && primary_ < 0; ++i) {
+    if (out_type_[i] == AVMEDIA_TYPE_VIDEO) primary_ = static_cast<int>(i);
+  }
+  for (size_t i = 0; i < pars.size() && primary_ < 0; ++i) {
+    if (out_type_[i] == AVMEDIA_TYPE_AUDIO) primary_ = static_cast<int>(i);
+  }
+  if (primary_ < 0) primary_ = 0;
+  ASSIGN_OR_RETURN(output_, TsOutput::create(in_.sink_, pars, primary_));
+  timeline_ = std::make_unique<Timeline>(pars.size());
+  awaiting_key_.assign(pars.size(), true);
+  wait_start_dts_.assign(pars.size(), Timeline::kNoTs);
+
+  std::vector<IngestStreamInfo> infos;
+  for (size_t i = 0; i < pars.size(); ++i) {
+    IngestStreamInfo info;
+    info.output_index = static_cast<int>(i);
+    info.pid = TsOutput::pid_for(static_cast<int>(i));
+    info.type = media_type_name(pars[i]->codec_type);
+    info.codec = avcodec_get_name(pars[i]->codec_id);
+    info.width = pars[i]->width;
+    info.height = pars[i]->height;
+    infos.push_back(std::move(info));
+  }
+  update([&](IngestStats& st) {
+    st.streams = std::move(infos);
+    st.skipped_streams = std::move(skipped);
+    st.state = IngestStats::State::kRunning;
+  });
+  return ok_status();
+}
+
+Status Ingest::Session::map_streams() {
+  AVFormatContext* ic = input_->context();
+  in_to_out_.assign(ic->nb_streams, -1);
+  std::vector<bool> used(ic->nb_streams, false);
+  for (size_t o = 0; o < out_codec_.size(); ++o) {
+    for (unsigned i = 0; i < ic->nb_streams; ++i) {
+      const AVCodecParameters* par = ic->streams[i]->codecpar;
+      if (!used[i] && par->codec_type == out_type_[o] && par->codec_id == out_codec_[o]) {
+        used[i] = true;
+        in_to_out_[i] = static_cast<int>(o);
+        break;
+      }
+    }
+  }
+  bool primary_found = std::find(in_to_out_.begin(), in_to_out_.end(), primary_) != in_to_out_.end();
+  if (!primary_found) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 in_.options_.url + ": after reconnecting, the source has no " +
+                     media_type_name(out_type_[primary_]) + " stream in " + avcodec_get_name(out_codec_[primary_]) +
+                     " any more; the recording cannot continue in the same MPEG-TS");
+  }
+  return ok_status();
+}
+
+Result<Ingest::Session::ReadEnd> Ingest::Session::pump() {
+  std::unique_ptr<AVPacket, PacketDeleter> pkt(av_packet_alloc());
+  if (!pkt) return Error(ErrorCode::kResourceExhausted, "av_packet_alloc failed");
+  // The deadline runs from the last packet, so EAGAIN loops cannot extend it.
+  gate_.arm(in_.options_.read_timeout);
+  for (;;) {
+    if (gate_.stopped()) return ReadEnd::kStopped;
+    int ret = input_->read(pkt.get());
+    if (gate_.stopped()) return ReadEnd::kStopped;
+    if (ret == AVERROR(EAGAIN) && !gate_.should_interrupt()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    if (ret < 0) {
+      bool timeout = gate_.timed_out() || ret == AVERROR(ETIMEDOUT);
+      std::string why = timeout ? "no data for " + std::to_string(in_.options_.read_timeout.count() / 1000000) + " ms"
+                                : ret == AVERROR_EOF ? std::string("end of stream") : av_error_text(ret);
+      if (ret == AVERROR_EOF && !reconnect_) return ReadEnd::kEndOfStream;
+      if (reconnect_) {
+        update([&](IngestStats& st) { st.last_error = "source " + in_.options_.url + " lost: " + why; });
+        return ReadEnd::kLost;
+      }
+      if (timeout) {
+        return Error(ErrorCode::kTimeout, "reading " + in_.options_.url + ": " + why);
+      }
+      return Error(ErrorCode::kIo, "reading " + in_.options_.url + ": " + why);
+    }
+    Status s = handle(pkt.get());
+    av_packet_unref(pkt.get());
+    RETURN_IF_ERROR(s);
+    gate_.arm(in_.options_.read_timeout);
+  }
+}
+
+Status Ingest::Session::handle(AVPacket* pkt) {
+  if (pkt->stream_index < 0 || static_cast<size_t>(pkt->stream_index) >= in_to_out_.size()) {
+    return ok_status();  // a stream that appeared after probing: not mapped
+  }
+  int o = in_to_out_[pkt->stream_index];
+  if (o < 0) return ok_status();
+  last_packet_time_ = in_.clock_.now();
+  const AVStream* ist = input_->context()->streams[pkt->stream_index];
+  bool is_video = out_type_[o] == AVMEDIA_TYPE_VIDEO;
+  bool key = (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+  update([](IngestStats& st) { ++st.packets_in; });
+
+  int64_t dts = pkt->dts == AV_NOPTS_VALUE ? Timeline::kNoTs : av_rescale_q(pkt->dts, ist->time_base, k90k);
+  int64_t pts = pkt->pts == AV_NOPTS_VALUE ? Timeline::kNoTs : av_rescale_q(pkt->pts, ist->time_base, k90k);
+  int64_t dur = pkt->duration > 0 ? av_rescale_q(pkt->duration, ist->time_base, k90k) : 0;
+
+  if (is_video && awaiting_key_[o]) {
+    if (!key) {
+      int64_t t = dts != Timeline::kNoTs ? dts : pts;
+      if (t != Timeline::kNoTs) {
+        if (wait_start_dts_[o] == Timeline::kNoTs) wait_start_dts_[o] = t;
+        int64_t waited = av_rescale_q(t - wait_start_dts_[o], k90k, AVRational{1, 1000000000});
+        if (waited > in_.options_.max_wait_for_key_frame.count()) {
+          return Error(ErrorCode::kDataLoss,
+                       in_.options_.url + ": no key frame in " + describe(o, ist->codecpar) + " within " +
+                           std::to_string(in_.options_.max_wait_for_key_frame.count() / 1000000) +
+                           " ms of stream time; a recording must start at a key frame");
+        }
+      }
+      update([](IngestStats& st) { ++st.packets_dropped; });
+      return ok_status();
+    }
+    awaiting_key_[o] = false;
+  }
+
+  bool continuous = is_video || out_type_[o] == AVMEDIA_TYPE_AUDIO;
+  if (!timeline_->map(static_cast<size_t>(o), continuous, dts, pts, dur)) {
+    update([](IngestStats& st) { ++st.packets_dropped; });
+    return ok_status();
+  }
+  if (in_.options_.realtime) pace(dts);
+  if (gate_.stopped()) return ok_status();
+
+  pkt->stream_index = o;
+  pkt->dts = dts;
+  pkt->pts = pts == Timeline::kNoTs ? dts : pts;
+  pkt->duration = dur;
+  pkt->pos = -1;
+  bool accepted = false;
+  RETURN_IF_ERROR(output_->write(pkt, accepted));
+  if (gap_pending_) {
+    gap_pending_ = false;
+    TimePoint now = in_.clock_.now();
+    SourceGapRecord gap{gap_start_, now - gap_start_};
+    in_.sink_.source_gap(gap.start, gap.duration);
+    update([&](IngestStats& st) {
+      if (st.gaps.size() >= IngestStats::kMaxGapRecords) st.gaps.erase(st.gaps.begin());
+      st.gaps.push_back(gap);
+      st.total_gap += gap.duration;
+    });
+  }
+  uint64_t ts_packets = output_->marker().ts_packets();
+  uint64_t gops = output_->marker().gop_starts();
+  uint64_t disc = timeline_->discontinuities();
+  update([&](IngestStats& st) {
+    if (accepted) {
+      ++st.packets_out;
+      if (o == primary_ && is_video) {
+        ++st.video_frames;
+        if (key) ++st.key_frames;
+      }
+    } else {
+      ++st.packets_dropped;
+    }
+    st.ts_packets = ts_packets;
+    st.gop_starts = gops;
+    st.discontinuities = disc;
+  });
+  delivered_any_ = true;
+  if (is_video && o == primary_ && accepted) video_delivered_ = true;
+  return ok_status();
+}
+
+void Ingest::Session::pace(int64_t dts_90k) {
+  TimePoint now = in_.clock_.now();
+  if (!pace_started_) {
+    pace_started_ = true;
+    pace_wall0_ = now;
+    pace_dts0_ = dts_90k;
+    return;
+  }
+  Nanos ahead{av_rescale(dts_90k - pace_dts0_, 1000000000, 90000)};
+  if (ahead > std::chrono::seconds(0)) sleep_until(pace_wall0_ + ahead);
+}
+
+Status Ingest::Session::finish_output() {
+  if (!output_) return ok_status();
+  Status s = output_->finish();
+  update([&](IngestStats& st) {
+    st.ts_packets = output_->marker().ts_packets();
+    st.gop_starts = output_->marker().gop_starts();
+  });
+  if (!s.ok()) return s;
+  for (size_t o = 0; o < awaiting_key_.size(); ++o) {
+    if (static_cast<int>(o) == primary_ && out_type_[o] == AVMEDIA_TYPE_VIDEO && !video_delivered_) {
+      return Error(ErrorCode::kDataLoss, in_.options_.url + ": no key frame in the video stream; " +
+                                             (delivered_any_ ? "only the other streams were recorded" : "nothing recorded"));
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace discrec::recorder::ingest

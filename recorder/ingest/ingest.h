@@ -1,0 +1,140 @@
+// Ingest: reads an already-encoded live (or file) source with libavformat and
+// remuxes it, codec copy only, into MPEG-TS that it pushes into a
+// recorder::TsSink in whole 188-byte packets, marking each GOP start.
+//
+// It never re-encodes and knows nothing of drives. On source loss it
+// reconnects with backoff, keeps the output timestamps continuous and reports
+// the gap to the sink (TsSink::source_gap) and in IngestStats.
+//
+// Sources, written as FFmpeg users write them:
+//   /path/file.ts, file:/path, pipe:, pipe:N, - (stdin)
+//   udp://host:port (unicast or multicast group), rtp://host:port, x.sdp
+//   rtsp://host:port/path (client; IngestOptions::listen for a camera that pushes)
+//   http://..., https://..., srt://host:port?mode=listener|caller (if FFmpeg has libsrt)
+//
+// Thread-safety: run() is called once, from one thread (the ingest thread).
+// stop() and stats() are thread-safe and may be called from any thread at any
+// time while run() executes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "device/clock.h"
+#include "device/result.h"
+#include "recorder/ts_sink.h"
+
+namespace discrec::recorder::ingest {
+
+enum class SourceKind {
+  kFile,     // a regular file: read to the end, never reconnect
+  kPipe,     // stdin / a pipe / a FIFO: read to EOF, never reconnect
+  kNetwork,  // udp, rtp, rtsp, http(s), srt, tcp, sdp: live, reconnect on loss
+};
+
+// Checks a source URL before anything is opened, so the daemon can refuse a
+// bad request up front. kInvalidArgument names what is wrong with the URL;
+// kUnsupported says the scheme is valid but this FFmpeg build lacks it.
+Result<SourceKind> classify_source_url(std::string_view url);
+Status validate_source_url(std::string_view url);
+
+struct ReconnectPolicy {
+  // Defaults to true for network sources, false for files and pipes.
+  enum class Mode { kAuto, kAlways, kNever } mode = Mode::kAuto;
+  Nanos initial_backoff = std::chrono::milliseconds(200);
+  Nanos max_backoff = std::chrono::seconds(5);
+  // 0 = keep trying until stop().
+  int max_attempts = 0;
+};
+
+struct IngestOptions {
+  std::string url;
+  // Opening (connect, probe, find the streams) must finish within this.
+  Nanos open_timeout = std::chrono::seconds(10);
+  // A source that delivers no packet for this long is lost.
+  Nanos read_timeout = std::chrono::seconds(5);
+  ReconnectPolicy reconnect;
+  // Wait for an incoming connection (RTSP ANNOUNCE/RECORD from a camera,
+  // http/tcp listen) instead of connecting. Listening has no open timeout.
+  bool listen = false;
+  // RTSP transport: "" (FFmpeg's default), "tcp" or "udp".
+  std::string rtsp_transport;
+  // Pace a file at the rate of its timestamps, as a live source would arrive.
+  bool realtime = false;
+  // Give up on a video stream that shows this much stream time without a
+  // key frame (a recording must start at one).
+  Nanos max_wait_for_key_frame = std::chrono::seconds(10);
+  // Extra demuxer/protocol options passed to avformat_open_input.
+  std::vector<std::pair<std::string, std::string>> input_options;
+};
+
+struct SourceGapRecord {
+  TimePoint start;  // when the last packet before the loss arrived
+  Nanos duration;   // until the first packet after reconnecting
+};
+
+struct IngestStreamInfo {
+  int output_index = 0;
+  int pid = 0;
+  std::string type;   // "video", "audio", "subtitle", "data"
+  std::string codec;  // FFmpeg codec name: h264, hevc, mpeg2video, aac, ac3, mp2...
+  int width = 0, height = 0;
+};
+
+struct IngestStats {
+  enum class State { kIdle, kOpening, kRunning, kReconnecting, kFinished, kFailed };
+  State state = State::kIdle;
+  std::vector<IngestStreamInfo> streams;
+  std::vector<std::string> skipped_streams;  // extra streams that cannot go in MPEG-TS
+  uint64_t packets_in = 0;        // demuxed packets of mapped streams
+  uint64_t packets_out = 0;       // packets handed to the muxer
+  uint64_t video_frames = 0;      // primary video stream packets handed to the muxer
+  uint64_t key_frames = 0;        // ... of which key frames
+  uint64_t packets_dropped = 0;   // before a key frame, non-monotonic, unstamped
+  uint64_t ts_packets = 0;        // 188-byte packets delivered to the sink
+  uint64_t gop_starts = 0;        // write_packets calls with gop_start = true
+  uint64_t discontinuities = 0;   // source timestamp jumps re-based onto the output timeline
+  uint64_t reconnects = 0;
+  std::vector<SourceGapRecord> gaps;  // the last kMaxGapRecords
+  Nanos total_gap{0};
+  std::string last_error;  // why the source was last lost / failed
+  static constexpr size_t kMaxGapRecords = 256;
+};
+
+class Ingest {
+ public:
+  // `sink` and `clock` must outlive the Ingest.
+  Ingest(IngestOptions options, TsSink& sink, Clock& clock);
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Blocks until end of stream (OK), stop() (kAborted, after flushing what was
+  // already muxed), or an error: kInvalidArgument/kUnsupported (bad URL,
+  // codec that cannot go in MPEG-TS), kUnavailable / kTimeout (cannot open and
+  // no (more) reconnects), kDataLoss (input unusable, e.g. no key frame), or
+  // the sink's own error. Call once.
+  Status run();
+  // Thread-safe; makes run() return promptly (interrupts any blocking I/O).
+  void stop();
+  // Thread-safe snapshot.
+  IngestStats stats() const;
+
+ private:
+  class Session;
+  friend class Session;
+
+  IngestOptions options_;
+  TsSink& sink_;
+  Clock& clock_;
+  std::atomic<bool> stop_requested_{false};
+  mutable std::mutex stats_mu_;
+  IngestStats stats_;  // guarded by stats_mu_
+};
+
+}  // namespace discrec::recorder::ingest
