@@ -31,7 +31,9 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
   const uint64_t aed_blocks = div_up(extents, kAdsPerExtentBlock) + r.max_files;
   const uint64_t metadata = kFixedBlocks + dir_blocks + r.max_files + aed_blocks;
   const uint64_t data_start = div_up(kPartitionStart + metadata, unit) * unit;
-  if (data_start + 2ull * unit > r.capacity_sectors) {
+  // Reserve VDS + anchor, rounded up to whole units.
+  const uint32_t closing = (kVdsSectors + 1 + unit - 1) / unit * unit;
+  if (data_start + unit + closing > r.capacity_sectors) {
     return Error(ErrorCode::kResourceExhausted, "disc of " + std::to_string(r.capacity_sectors) +
                                                     " sectors cannot hold a " + std::to_string(data_start) +
                                                     "-sector metadata area");
@@ -41,8 +43,9 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
   layout.capacity_sectors = r.capacity_sectors;
   layout.write_unit_sectors = unit;
   layout.data_start = static_cast<uint32_t>(data_start);
-  // Whole units only: the closing unit must fit after the last data unit.
-  layout.data_limit = (r.capacity_sectors / unit - 1) * unit;
+  // Whole units only: the closing area must fit after the last data unit.
+  layout.data_limit = r.capacity_sectors / unit * unit - closing;
+  layout.closing_sectors = closing;
   layout.max_files = r.max_files;
   return layout;
 }

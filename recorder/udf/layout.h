@@ -7,7 +7,9 @@
 //                          metadata blocks (file set, directories, file entries).
 //                          Written once, at finalize, front to back.
 //   [data_start, data_end) streamed recordings (inside the partition).
-//   closing unit           one write unit whose last sector is the second anchor.
+//   closing area           the reserve VDS and, in its last sector, the second anchor:
+//                          whole write units right after the data (sequential) or at
+//                          the end of the disc (random access).
 // Sequential write-once media (DVD+R, BD-R): the metadata area is track 1, reserved
 // with RESERVE TRACK before the first recording; streaming writes go to track 2; the
 // closing unit is appended after the data at finalize. Random-access media: the same
@@ -30,7 +32,6 @@ enum class MediaKind {
 // Fixed places in the metadata area (absolute LBAs, 2048-byte sectors).
 inline constexpr uint32_t kVrsLba = 16;
 inline constexpr uint32_t kMainVdsLba = 32;
-inline constexpr uint32_t kReserveVdsLba = 48;
 inline constexpr uint32_t kVdsSectors = 16;
 inline constexpr uint32_t kIntegrityLba = 64;
 inline constexpr uint32_t kAnchorLba = 256;
@@ -56,8 +57,10 @@ struct VolumeLayout {
   // also the size of track 1 to pass to RESERVE TRACK.
   uint32_t data_start = 0;
   // Streamed data must end at or before this LBA (exclusive): room is left for the
-  // closing unit that carries the second anchor.
+  // closing area.
   uint32_t data_limit = 0;
+  // Sectors of the closing area: the reserve VDS plus the anchor, in whole units.
+  uint32_t closing_sectors = 0;
   uint32_t max_files = 0;
 
   // Metadata blocks the partition can hold before data_start.

@@ -163,6 +163,15 @@ void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const
   }
 }
 
+void put_anchor(std::span<uint8_t> sector, uint32_t lba, uint32_t reserve_vds) {
+  std::span<uint8_t> d = sector.first(512);
+  put32(d, 16, kVdsSectors * kSectorSize);
+  put32(d, 20, kMainVdsLba);
+  put32(d, 24, kVdsSectors * kSectorSize);
+  put32(d, 28, reserve_vds);
+  finish_tag(d, TagId::kAnchorVolumePointer, lba);
+}
+
 Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<std::vector<uint8_t>>& names) {
   if (spec.files.size() > layout.max_files) {
     return Error(ErrorCode::kResourceExhausted, std::to_string(spec.files.size()) +
@@ -204,7 +213,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   RETURN_IF_ERROR(validate(layout, spec, names));
   const uint32_t unit = layout.write_unit_sectors;
 
-  // Where the data ends and the closing unit goes.
+  // Where the data ends and the closing area goes.
   uint64_t data_end = std::max(spec.data_end, layout.data_start);
   for (const FileSpec& f : spec.files) {
     for (const FileExtent& e : f.extents) data_end = std::max<uint64_t>(data_end, uint64_t{e.lba} + e.sectors);
@@ -259,8 +268,16 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     s[6] = 1;
   }
 
-  // Main and reserve volume descriptor sequences: identical copies.
-  for (uint32_t vds : {kMainVdsLba, kReserveVdsLba}) {
+  // Main and reserve volume descriptor sequences: identical copies. The reserve
+  // one lives in the closing area, far from the main one, which also lets readers
+  // that size a volume by its descriptors (7-Zip) find the closing anchor.
+  std::vector<uint8_t> tail(size_t{layout.closing_sectors} * kSectorSize, 0);
+  for (uint32_t vds : {kMainVdsLba, closing}) {
+    const auto sector = [&](uint32_t lba) {
+      std::vector<uint8_t>& buf = vds == kMainVdsLba ? area : tail;
+      const uint32_t base = vds == kMainVdsLba ? 0 : closing;
+      return std::span<uint8_t>(buf.data() + size_t{lba - base} * kSectorSize, kSectorSize);
+    };
     {  // Primary volume descriptor (3/10.1)
       std::span<uint8_t> d = sector(vds).first(512);
       put32(d, 16, 1);
@@ -359,14 +376,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     finish_tag(sector(kIntegrityLba + 1).first(512), TagId::kTerminating, kIntegrityLba + 1);
   }
 
-  {  // Anchor at 256 (the second one is in the closing unit)
-    std::span<uint8_t> d = sector(kAnchorLba).first(512);
-    put32(d, 16, kVdsSectors * kSectorSize);
-    put32(d, 20, kMainVdsLba);
-    put32(d, 24, kVdsSectors * kSectorSize);
-    put32(d, 28, kReserveVdsLba);
-    finish_tag(d, TagId::kAnchorVolumePointer, kAnchorLba);
-  }
+  put_anchor(sector(kAnchorLba), kAnchorLba, closing);
 
   {  // File set descriptor (4/14.1) and its terminator
     std::span<uint8_t> d = block(kFsdBlock).first(512);
@@ -409,16 +419,10 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   }
 
   std::vector<SectorWrite> writes;
+  const uint32_t last = layout.closing_sectors - 1;
+  put_anchor(std::span<uint8_t>(tail).subspan(size_t{last} * kSectorSize, kSectorSize), closing + last, closing);
   writes.push_back({0, std::move(area)});
-  SectorWrite tail{closing, std::vector<uint8_t>(size_t{unit} * kSectorSize, 0)};
-  const uint32_t anchor2 = closing + unit - 1;
-  std::span<uint8_t> d = std::span<uint8_t>(tail.bytes).subspan(size_t{unit - 1} * kSectorSize, 512);
-  put32(d, 16, kVdsSectors * kSectorSize);
-  put32(d, 20, kMainVdsLba);
-  put32(d, 24, kVdsSectors * kSectorSize);
-  put32(d, 28, kReserveVdsLba);
-  finish_tag(d, TagId::kAnchorVolumePointer, anchor2);
-  writes.push_back(std::move(tail));
+  writes.push_back({closing, std::move(tail)});
   return writes;
 }
 

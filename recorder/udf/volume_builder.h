@@ -44,7 +44,7 @@ struct VolumeSpec {
   TimePoint created{};      // volume creation: PVD and directory times
   TimePoint finalized{};    // this build: integrity descriptor and file set times
   std::vector<FileSpec> files;
-  // First LBA after the streamed data (sequential media: where the closing unit
+  // First LBA after the streamed data (sequential media: where the closing area
   // goes). 0: derive it from the extents.
   uint32_t data_end = 0;
 };
@@ -55,7 +55,7 @@ struct SectorWrite {
 };
 
 // The writes that make the volume: the metadata area [0, data_start) and the
-// closing unit with the second anchor. Errors: kInvalidArgument for a bad name,
+// closing area (reserve VDS and second anchor). Errors: kInvalidArgument for a bad name,
 // duplicate names, extents outside the data area or not matching the size;
 // kResourceExhausted when the metadata does not fit the layout's area or the
 // data runs past data_limit.

@@ -1,0 +1,259 @@
+// Images built by discrec opened by readers nobody here wrote: udfinfo (udftools),
+// 7-Zip, libudfread (udfread_check) and ffprobe on the extracted streams.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "recorder/udf/volume_builder.h"
+#include "recorder/udf/volume_reader.h"
+#include "tests/recorder/udf/image_fixture.h"
+
+namespace discrec::recorder::udf {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CommandOutput;
+using testing::TempDir;
+using testing::run;
+
+const TimePoint kStart = TimePoint(std::chrono::seconds(1'795'000'000));  // 2026-11-18
+
+std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+std::string sevenzip() {
+  for (const char* bin : {"7zz", "7z"}) {
+    if (run(std::string("command -v ") + bin).status == 0) return bin;
+  }
+  return "";
+}
+
+struct Disc {
+  VolumeLayout layout;
+  VolumeSpec spec;
+  std::filesystem::path image;
+  uint64_t image_sectors = 0;
+};
+
+// Builds the volume and writes it, with every file's data, into an image.
+void build(Disc& disc, const TempDir& dir) {
+  auto writes = build_volume(disc.layout, disc.spec);
+  ASSERT_TRUE(writes.ok()) << writes.error().to_string();
+  disc.image = dir.path() / "disc.img";
+  // Sequential media end at the closing unit; random-access media at capacity.
+  disc.image_sectors = uint64_t{writes->back().lba} + writes->back().bytes.size() / kSectorSize;
+  testing::write_image(disc.image, disc.image_sectors, *writes);
+  for (const FileSpec& f : disc.spec.files) testing::fill_file(disc.image, f);
+}
+
+// udfinfo must accept the image and report our label and revision.
+void check_udfinfo(const Disc& disc) {
+  CommandOutput out = run("udfinfo " + quote(disc.image));
+  ASSERT_EQ(out.status, 0) << out.output;
+  EXPECT_NE(out.output.find("label=" + disc.spec.label), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("udfrev=2.01"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("blocksize=2048"), std::string::npos) << out.output;
+}
+
+// libudfread lists every file with its size.
+void check_udfread_listing(const Disc& disc) {
+  CommandOutput out = run(std::string(UDFREAD_CHECK) + " " + quote(disc.image));
+  ASSERT_EQ(out.status, 0) << out.output;
+  EXPECT_NE(out.output.find("d 0 /DISCREC\n"), std::string::npos) << out.output;
+  for (const FileSpec& f : disc.spec.files) {
+    EXPECT_NE(out.output.find("f " + std::to_string(f.size) + " /DISCREC/" + f.name + "\n"), std::string::npos)
+        << f.name << "\n" << out.output;
+  }
+}
+
+std::vector<uint8_t> udfread_bytes(const Disc& disc, const std::string& name, uint64_t offset, uint64_t length,
+                                   const TempDir& dir) {
+  const auto out_file = dir.path() / "udfread.out";
+  CommandOutput out = run(std::string(UDFREAD_CHECK) + " " + quote(disc.image) + " '/DISCREC/" + name + "' " +
+                          std::to_string(offset) + " " + std::to_string(length) + " > " + quote(out_file));
+  EXPECT_EQ(out.status, 0) << out.output;
+  return testing::read_whole_file(out_file);
+}
+
+bool fully_recorded(const FileSpec& f) {
+  for (const FileExtent& e : f.extents) {
+    if (!e.recorded) return false;
+  }
+  return true;
+}
+
+// 7-Zip lists every file with its size; `extract` also extracts and compares.
+void check_7zip(const Disc& disc, const TempDir& dir, bool extract) {
+  const std::string bin = sevenzip();
+  ASSERT_FALSE(bin.empty()) << "7-Zip (package 7zip) missing";
+  CommandOutput list = run(bin + " l -slt " + quote(disc.image));
+  ASSERT_EQ(list.status, 0) << list.output;
+  for (const FileSpec& f : disc.spec.files) {
+    const std::string entry = "Path = DISCREC/" + f.name + "\nFolder = -\nSize = " + std::to_string(f.size) + "\n";
+    EXPECT_NE(list.output.find(entry), std::string::npos) << entry << list.output;
+  }
+  if (!extract) return;
+  const auto out_dir = dir.path() / "7z";
+  CommandOutput x = run(bin + " x -y -o" + quote(out_dir) + " " + quote(disc.image));
+  bool refused_any = false;
+  for (const FileSpec& f : disc.spec.files) {
+    // 7-Zip extracts only files whose extents are all recorded and listed in the
+    // entry itself; it refuses the others by name ("Unsupported Method"), which
+    // is how it treats lost extents and chained allocation descriptors.
+    if (x.output.find("Unsupported Method : DISCREC/" + f.name) != std::string::npos) {
+      refused_any = true;
+      EXPECT_TRUE(!fully_recorded(f) || f.extents.size() > 200) << "7-Zip refused a plain file: " << f.name;
+      continue;
+    }
+    const auto got = testing::read_whole_file(out_dir / "DISCREC" / f.name);
+    EXPECT_EQ(got.size(), f.size) << f.name << "\n" << x.output;
+    EXPECT_TRUE(got == testing::expected_bytes(f, 0, f.size)) << "7-Zip extracted other bytes for " << f.name;
+  }
+  EXPECT_EQ(x.status, refused_any ? 2 : 0) << x.output;
+}
+
+FileSpec file(const std::string& title, uint64_t size, std::vector<FileExtent> extents, TimePoint start) {
+  FileSpec f;
+  f.name = recording_file_name(start, title);
+  f.size = size;
+  f.created = start;
+  f.modified = start + 10min;
+  f.extents = std::move(extents);
+  return f;
+}
+
+TEST(UdfExternalReaders, SequentialDvdPlusRWithLostExtent) {
+  TempDir dir;
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, 100, 100});
+  ASSERT_TRUE(layout.ok()) << layout.error().to_string();
+  disc.layout = *layout;
+  disc.spec.label = "DISCREC_TEST";
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart + 1h;
+  const uint32_t d = disc.layout.data_start;
+  disc.spec.files.push_back(file("news", 1'048'576 + 123, {{d, 513}}, kStart));
+  // Recorded, lost, recorded: the lost 32 sectors read as zeros.
+  disc.spec.files.push_back(
+      file("match: final", 100 * 2048 + 7, {{d + 528, 50}, {d + 578, 32, false}, {d + 610, 19}}, kStart + 1h));
+  disc.spec.files.push_back(file("tiny", 5000, {{d + 640, 3}}, kStart + 2h));
+  build(disc, dir);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+  const FileSpec& lossy = disc.spec.files[1];
+  EXPECT_TRUE(udfread_bytes(disc, lossy.name, 0, lossy.size, dir) == testing::expected_bytes(lossy, 0, lossy.size));
+  const auto lost = udfread_bytes(disc, lossy.name, 50 * 2048, 32 * 2048, dir);
+  EXPECT_EQ(lost, std::vector<uint8_t>(32 * 2048, 0));
+}
+
+TEST(UdfExternalReaders, RandomAccessBdReFilesOver4GiB) {
+  TempDir dir;
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 1000, 20000});
+  ASSERT_TRUE(layout.ok());
+  disc.layout = *layout;
+  disc.spec.label = "BD-RE \xc3\xa9t\xc3\xa9";  // UTF-8 label, 8-bit CS0
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart + 3h;
+  const uint32_t d = disc.layout.data_start;
+  const uint64_t five_gib = (5ull << 30) + 1000;
+  const uint32_t five_gib_sectors = static_cast<uint32_t>((five_gib + 2047) / 2048);
+  // 1.5 GiB, then a 5 GiB recording with a lost extent at 2 GiB.
+  const uint32_t s1 = 3 * 262'144;
+  disc.spec.files.push_back(file("first", uint64_t{s1} * 2048, {{d, s1}}, kStart));
+  const uint32_t d2 = d + s1;
+  const uint32_t before = 1'048'576, lost = 64;
+  disc.spec.files.push_back(file("\xe6\x97\xa5\xe6\x9c\xac long", five_gib,  // 16-bit CS0 name
+                                 {{d2, before}, {d2 + before, lost, false},
+                                  {d2 + before + lost, five_gib_sectors - before - lost}},
+                                 kStart + 30min));
+  build(disc, dir);
+  EXPECT_EQ(disc.image_sectors, 12'219'392u);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, false);  // listing only: extracting 6.5 GiB is not a unit of work
+  const FileSpec& big = disc.spec.files[1];
+  // Around the 1 GiB extent splits, the lost extent, past 4 GiB and the tail.
+  for (uint64_t offset : {uint64_t{0}, uint64_t{(1ull << 30) - 4096}, uint64_t{before} * 2048 - 4096,
+                          uint64_t{before + lost} * 2048, uint64_t{32768} * 2048 * 72 - 100, uint64_t{five_gib - 5000}}) {
+    const uint64_t len = std::min<uint64_t>(8192, five_gib - offset);
+    EXPECT_TRUE(udfread_bytes(disc, big.name, offset, len, dir) == testing::expected_bytes(big, offset, len))
+        << "libudfread at offset " << offset;
+  }
+  auto source = ImageFileSectorSource::open(disc.image);
+  ASSERT_TRUE(source.ok());
+  auto parsed = read_volume(*source);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+  EXPECT_EQ(parsed->label, disc.spec.label);
+  ASSERT_EQ(parsed->files.size(), 3u);
+  EXPECT_EQ(parsed->files[2].size, five_gib);
+  EXPECT_EQ(parsed->files[2].path, "/DISCREC/" + big.name);
+}
+
+TEST(UdfExternalReaders, FileWithHundredsOfExtentsChainsAllocationBlocks) {
+  TempDir dir;
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, 10, 1000});
+  ASSERT_TRUE(layout.ok());
+  disc.layout = *layout;
+  disc.spec.label = "CHAINED";
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart;
+  // 700 extents of 2 sectors, every third lost: three allocation extent blocks.
+  std::vector<FileExtent> extents;
+  for (uint32_t i = 0; i < 700; ++i) extents.push_back({disc.layout.data_start + 2 * i, 2, i % 3 != 1});
+  disc.spec.files.push_back(file("fragmented", 700 * 4096 - 1, extents, kStart));
+  build(disc, dir);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+  const FileSpec& f = disc.spec.files[0];
+  EXPECT_TRUE(udfread_bytes(disc, f.name, 0, f.size, dir) == testing::expected_bytes(f, 0, f.size));
+}
+
+TEST(UdfExternalReaders, TransportStreamSurvivesAndProbes) {
+  TempDir dir;
+  const auto ts = dir.path() / "src.ts";
+  CommandOutput gen = run("ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=duration=2:size=160x120:rate=25 "
+                          "-c:v mpeg2video -f mpegts " + quote(ts));
+  ASSERT_EQ(gen.status, 0) << gen.output;
+  const auto content = testing::read_whole_file(ts);
+  ASSERT_GT(content.size(), 10000u);
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 10, 10});
+  ASSERT_TRUE(layout.ok());
+  disc.layout = *layout;
+  disc.spec.label = "TS";
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart;
+  const uint32_t sectors = static_cast<uint32_t>((content.size() + 2047) / 2048);
+  const uint32_t half = sectors / 2;
+  // Two extents with a gap between them on disc, as two interleaved recordings leave.
+  disc.spec.files.push_back(file("testsrc", content.size(),
+                                 {{disc.layout.data_start, half}, {disc.layout.data_start + half + 64, sectors - half}},
+                                 kStart));
+  build(disc, dir);
+  testing::write_content(disc.image, disc.spec.files[0], content);
+  const std::string bin = sevenzip();
+  const auto out_dir = dir.path() / "x";
+  ASSERT_EQ(run(bin + " x -y -o" + quote(out_dir) + " " + quote(disc.image)).status, 0);
+  const auto extracted = out_dir / "DISCREC" / disc.spec.files[0].name;
+  EXPECT_TRUE(testing::read_whole_file(extracted) == content);
+  CommandOutput probe = run("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " + quote(extracted));
+  EXPECT_EQ(probe.status, 0) << probe.output;
+  EXPECT_NE(probe.output.find("mpeg2video"), std::string::npos) << probe.output;
+  const auto via_udfread = dir.path() / "udfread.ts";
+  {
+    std::ofstream out(via_udfread, std::ios::binary);
+    const auto bytes = udfread_bytes(disc, disc.spec.files[0].name, 0, content.size(), dir);
+    EXPECT_TRUE(bytes == content);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  probe = run("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 " + quote(via_udfread));
+  EXPECT_EQ(probe.status, 0) << probe.output;
+  EXPECT_NE(probe.output.find("mpeg2video"), std::string::npos) << probe.output;
+}
+
+}  // namespace
+}  // namespace discrec::recorder::udf
