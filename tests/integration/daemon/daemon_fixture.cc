@@ -1,0 +1,46 @@
+#include "tests/integration/daemon/daemon_fixture.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+namespace discrec::test {
+
+Daemon::Daemon(const DaemonOptions& options) {
+  socket_ = dir_.file("discrecd.sock");
+  log_file_ = dir_.file("discrecd.log");
+  std::string config = dir_.file("discrecd.toml");
+  {
+    std::ofstream out(config);
+    out << "[daemon]\nsocket = \"" << socket_ << "\"\nstate_directory = \"" << dir_.path() << "\"\n";
+    out << options.extra_toml << "\n[drives]\n";
+    for (const auto& [id, query] : options.sim_drives)
+      out << id << " = { uri = \"sim://" << dir_.file(id + ".img") << "?" << query << "\" }\n";
+  }
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{binary_path("daemon/discrecd"), "serve", "--config", config}, log_file_);
+  if (!wait_for_file(socket_, std::chrono::seconds(30))) return;
+  channel = grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) return;
+  drives = v1::DriveService::NewStub(channel);
+  recordings = v1::RecordingService::NewStub(channel);
+  discs = v1::DiscService::NewStub(channel);
+  events = v1::EventService::NewStub(channel);
+  daemon = v1::DaemonService::NewStub(channel);
+  started_ = true;
+}
+
+Daemon::~Daemon() {
+  if (process_ && process_->running()) {
+    process_->signal(SIGTERM);
+    if (process_->wait(std::chrono::seconds(30)) == -1) process_->signal(SIGKILL);
+  }
+}
+
+CommandResult Daemon::cli(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  args.insert(args.begin(), {binary_path("clients/discrec"), "--socket", socket_});
+  return run_command(args, timeout);
+}
+
+}  // namespace discrec::test

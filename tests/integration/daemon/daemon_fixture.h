@@ -1,0 +1,58 @@
+// Starts a real discrecd process on a private Unix socket with emulated
+// drives under a temporary state directory, and connects a gRPC client.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "discrec/v1/daemon.grpc.pb.h"
+#include "discrec/v1/discs.grpc.pb.h"
+#include "discrec/v1/drives.grpc.pb.h"
+#include "discrec/v1/events.grpc.pb.h"
+#include "discrec/v1/recordings.grpc.pb.h"
+#include "tests/support/process.h"
+
+namespace discrec::test {
+
+struct DaemonOptions {
+  // Extra TOML appended to the generated config (drives, limits).
+  std::string extra_toml;
+  // Drives as id -> sim query string, e.g. {"bd0", "profile=bd-re&speed=4"}.
+  std::vector<std::pair<std::string, std::string>> sim_drives = {{"bd0", "profile=bd-re&speed=4"}};
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& options = {});
+  ~Daemon();
+
+  bool started() const { return started_; }
+  const std::string& log() const { return log_file_; }
+  std::string log_text() const { return read_file(log_file_); }
+  const std::string& socket() const { return socket_; }
+  const TempDir& dir() const { return dir_; }
+  std::string image(const std::string& drive_id) const { return dir_.file(drive_id + ".img"); }
+  Process& process() { return *process_; }
+
+  // Runs the real CLI against this daemon.
+  CommandResult cli(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::DriveService::Stub> drives;
+  std::unique_ptr<v1::RecordingService::Stub> recordings;
+  std::unique_ptr<v1::DiscService::Stub> discs;
+  std::unique_ptr<v1::EventService::Stub> events;
+  std::unique_ptr<v1::DaemonService::Stub> daemon;
+
+ private:
+  TempDir dir_;
+  std::string socket_;
+  std::string log_file_;
+  std::unique_ptr<Process> process_;
+  bool started_ = false;
+};
+
+}  // namespace discrec::test

@@ -1,0 +1,303 @@
+// The product end to end: a real discrecd process, the real CLI and a gRPC
+// client, FFmpeg-generated streams, the emulated drive, and readers nobody
+// here wrote (udfinfo, 7z, ffprobe) on the finished disc image.
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/daemon/daemon_fixture.h"
+
+namespace discrec::test {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+int count_video_frames(const std::string& file) {
+  auto r = run_command({"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                        "stream=nb_read_frames", "-of", "csv=p=0", file});
+  if (r.exit_code != 0) return -1;
+  return std::atoi(r.output.c_str());
+}
+
+// Extracts the disc image with 7z into `out_dir`; returns the .ts files found.
+std::vector<std::string> extract_with_7z(const std::string& image, const std::string& out_dir) {
+  std::string seven = have_program("7zz") ? "7zz" : "7z";
+  auto r = run_command({seven, "x", "-y", "-o" + out_dir, image});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out_dir))
+    if (e.path().extension() == ".ts") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+v1::Recording get_recording(Daemon& d, const std::string& name) {
+  grpc::ClientContext ctx;
+  v1::GetRecordingRequest req;
+  req.set_name(name);
+  v1::Recording r;
+  auto s = d.recordings->GetRecording(&ctx, req, &r);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return r;
+}
+
+grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
+                             v1::Recording* out, const std::string& title = "", int priority = 0) {
+  grpc::ClientContext ctx;
+  v1::StartRecordingRequest req;
+  req.set_parent(drive);
+  req.set_source_url(url);
+  req.set_expected_bitrate_bps(bitrate);
+  req.set_title(title);
+  req.set_priority(priority);
+  return d.recordings->StartRecording(&ctx, req, out);
+}
+
+v1::DiscOperationProgress run_disc_operation(Daemon& d, bool finalize, grpc::Status* status) {
+  grpc::ClientContext ctx;
+  v1::DiscOperationProgress p, last;
+  if (finalize) {
+    v1::FinalizeDiscRequest req;
+    req.set_name("drives/bd0");
+    req.set_volume_label("TEST");
+    req.set_close_disc(true);
+    auto reader = d.discs->FinalizeDisc(&ctx, req);
+    while (reader->Read(&p)) last = p;
+    *status = reader->Finish();
+  } else {
+    v1::VerifyDiscRequest req;
+    req.set_name("drives/bd0");
+    auto reader = d.discs->VerifyDisc(&ctx, req);
+    while (reader->Read(&p)) last = p;
+    *status = reader->Finish();
+  }
+  return last;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+    std::string log;
+    ASSERT_TRUE(make_test_stream(source_.file("src.ts"), 10, "libx264", 25, "320x240", &log)) << log;
+    source_frames_ = count_video_frames(source_.file("src.ts"));
+    ASSERT_GT(source_frames_, 200);
+  }
+
+  TempDir source_;
+  int source_frames_ = 0;
+};
+
+TEST_F(DaemonTest, RecordFinalizeVerifyWithTheCli) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+
+  auto drives = d.cli({"drives"});
+  ASSERT_EQ(drives.exit_code, 0) << drives.output;
+  EXPECT_NE(drives.output.find("bd0"), std::string::npos) << drives.output;
+
+  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "demo", "--bitrate", "2000000"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  EXPECT_NE(rec.output.find("STOPPED"), std::string::npos) << rec.output;
+
+  auto fin = d.cli({"finalize", "bd0", "--label", "DEMO"});
+  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+  auto ver = d.cli({"verify", "bd0"});
+  ASSERT_EQ(ver.exit_code, 0) << ver.output;
+  EXPECT_NE(ver.output.find(" 0 mismatch"), std::string::npos) << ver.output;
+
+  if (have_program("udfinfo")) {
+    auto info = run_command({"udfinfo", d.image("bd0")});
+    EXPECT_EQ(info.exit_code, 0) << info.output;
+    EXPECT_NE(info.output.find("DEMO"), std::string::npos) << info.output;
+  }
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(files[0].find("demo"), std::string::npos) << files[0];
+  // Remuxed, never re-encoded: every video frame is still there.
+  EXPECT_EQ(count_video_frames(files[0]), source_frames_);
+  // The file is whole TS packets (padding included).
+  EXPECT_EQ(std::filesystem::file_size(files[0]) % 188, 0u);
+
+  auto json = d.cli({"--json", "recordings"});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.output.find("\"disc_path\":\"/DISCREC/"), std::string::npos) << json.output;
+}
+
+TEST_F(DaemonTest, TwoConcurrentUdpRecordingsOnOneDrive) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording a, b;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23401", 2'000'000, &a, "cam-a", 1).ok());
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23402", 2'000'000, &b, "cam-b", 2).ok());
+  {
+    Process send_a({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("src.ts"), "-c",
+                    "copy", "-f", "mpegts", "udp://127.0.0.1:23401?pkt_size=1316"});
+    Process send_b({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("src.ts"), "-c",
+                    "copy", "-f", "mpegts", "udp://127.0.0.1:23402?pkt_size=1316"});
+    EXPECT_EQ(send_a.wait(std::chrono::seconds(60)), 0);
+    EXPECT_EQ(send_b.wait(std::chrono::seconds(60)), 0);
+  }
+  for (const auto* r : {&a, &b}) {
+    grpc::ClientContext ctx;
+    v1::StopRecordingRequest req;
+    req.set_name(r->name());
+    v1::Recording stopped;
+    auto s = d.recordings->StopRecording(&ctx, req, &stopped);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(stopped.state(), v1::RECORDING_STATE_STOPPED) << stopped.DebugString();
+    EXPECT_EQ(stopped.stats().shed_bytes(), 0u);
+    EXPECT_EQ(stopped.stats().missed_deadlines(), 0u);
+    EXPECT_GT(stopped.stats().bytes_written(), 500'000u);
+  }
+  grpc::Status status;
+  auto fin = run_disc_operation(d, true, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message() << d.log_text();
+  EXPECT_EQ(fin.files(), 2u);
+  auto ver = run_disc_operation(d, false, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ver.mismatches_size(), 0);
+
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 2u);
+  for (const auto& f : files) {
+    // Loopback UDP started after the recording listened: nearly every frame arrives.
+    int frames = count_video_frames(f);
+    EXPECT_GE(frames, source_frames_ * 9 / 10) << f;
+    EXPECT_LE(frames, source_frames_) << f;
+  }
+}
+
+TEST_F(DaemonTest, AdmissionRefusalAndUnknownDriveAreClear) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording r;
+  auto s = start_recording(d, "drives/bd0", source_.file("src.ts"), 10'000'000'000ull, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("Mbit/s"), std::string::npos) << s.error_message();
+
+  s = start_recording(d, "drives/nope", source_.file("src.ts"), 1'000'000, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_NE(s.error_message().find("bd0"), std::string::npos) << "names the configured drives: " << s.error_message();
+
+  s = start_recording(d, "drives/bd0", "nosuchscheme://x", 1'000'000, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+
+  auto cli = d.cli({"drive", "nope"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.output.find("no drive named"), std::string::npos) << cli.output;
+}
+
+TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording rec;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23403", 2'000'000, &rec, "steady").ok());
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("src.ts"), "-c", "copy",
+                  "-f", "mpegts", "udp://127.0.0.1:23403?pkt_size=1316"});
+
+  // Paths and junk as names, huge strings.
+  for (const char* name : {"drives/../../dev/sda", "/dev/sr0", "drives//dev/sg0", "drives/bd0/../x", ""}) {
+    grpc::ClientContext ctx;
+    v1::GetDriveRequest req;
+    req.set_name(name);
+    v1::Drive out;
+    auto s = d.drives->GetDrive(&ctx, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name << ": " << s.error_message();
+  }
+  {
+    v1::Recording out;
+    auto s = start_recording(d, "drives/bd0", std::string(100'000, 'x'), 1'000'000, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    grpc::ClientContext ctx;
+    v1::StartRecordingRequest req;
+    req.set_parent("drives/bd0");
+    req.set_source_url(source_.file("src.ts"));
+    req.set_expected_bitrate_bps(1'000'000);
+    req.set_title(std::string(2 << 20, 't'));  // over the message size limit
+    auto s2 = d.recordings->StartRecording(&ctx, req, &out);
+    EXPECT_FALSE(s2.ok());
+  }
+  // Thousands of watch streams opened and dropped.
+  std::atomic<int> opened{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(20));
+        if (i % 2) {
+          v1::WatchEventsRequest req;
+          auto reader = d.events->WatchEvents(&ctx, req);
+          v1::Event e;
+          reader->Read(&e);
+          reader->Finish();
+        } else {
+          v1::WatchRecordingRequest req;
+          req.set_name(rec.name());
+          auto reader = d.recordings->WatchRecording(&ctx, req);
+          v1::Recording r;
+          reader->Read(&r);
+          reader->Finish();
+        }
+        ++opened;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 2000);
+  EXPECT_EQ(sender.wait(std::chrono::seconds(60)), 0);
+
+  grpc::ClientContext ctx;
+  v1::StopRecordingRequest req;
+  req.set_name(rec.name());
+  v1::Recording stopped;
+  ASSERT_TRUE(d.recordings->StopRecording(&ctx, req, &stopped).ok());
+  EXPECT_EQ(stopped.state(), v1::RECORDING_STATE_STOPPED);
+  EXPECT_EQ(stopped.stats().missed_deadlines(), 0u) << stopped.DebugString();
+  EXPECT_EQ(stopped.stats().shed_bytes(), 0u);
+  EXPECT_TRUE(stopped.lost_extents().empty());
+
+  grpc::ClientContext info_ctx;
+  v1::DaemonInfo info;
+  ASSERT_TRUE(d.daemon->GetDaemonInfo(&info_ctx, {}, &info).ok());
+  EXPECT_EQ(info.drives_size(), 1);
+}
+
+TEST_F(DaemonTest, SigtermEndsRecordingsCleanly) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording rec;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23404", 2'000'000, &rec).ok());
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("src.ts"), "-c", "copy",
+                  "-f", "mpegts", "udp://127.0.0.1:23404?pkt_size=1316"});
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_GT(get_recording(d, rec.name()).stats().bytes_written(), 0u);
+  d.process().signal(SIGTERM);
+  EXPECT_EQ(d.process().wait(std::chrono::seconds(30)), 0) << d.log_text();
+  EXPECT_NE(d.log_text().find("ending recordings cleanly"), std::string::npos) << d.log_text();
+}
+
+TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
+  TempDir dir;
+  std::string config = dir.file("bad.toml");
+  std::ofstream(config) << "[daemon]\nsocket = \"" << dir.file("s") << "\"\n\n[limits]\nring_size = 12\n";
+  auto r = run_command({binary_path("daemon/discrecd"), "serve", "--config", config}, std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(config + ":5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("limits.ring_size"), std::string::npos) << r.output;
+
+  std::ofstream(config) << "[drives.x]\nuri = \"/dev/sda\"\n";
+  r = run_command({binary_path("daemon/discrecd"), "serve", "--config", config}, std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("drives.x.uri"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace discrec::test

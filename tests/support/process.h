@@ -1,0 +1,68 @@
+// Test support: start real processes (discrecd, the CLI, ffmpeg, tgtd) and
+// talk to them. POSIX only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace discrec::test {
+
+// A child process; killed (SIGKILL) and reaped on destruction if still running.
+class Process {
+ public:
+  // Starts argv[0] (looked up in PATH) with stdout/stderr appended to `log_file`
+  // (empty: inherit). Throws std::runtime_error if it cannot start.
+  Process(std::vector<std::string> argv, const std::string& log_file = "");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  void signal(int sig);
+  // Waits for exit; returns the exit status (128+signal if killed), or -1 on timeout.
+  int wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  bool reaped_ = false;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a command to completion (bounded by `timeout`) and captures its output.
+CommandResult run_command(const std::vector<std::string>& argv,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+// A fresh temporary directory, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+bool wait_for_file(const std::string& path, std::chrono::milliseconds timeout);
+bool have_program(const std::string& name);
+// Where the build put a target: $DISCREC_BINARY_DIR/<relative>.
+std::string binary_path(const std::string& relative);
+
+// Generates a test stream with the ffmpeg CLI (lavfi testsrc + sine, H.264 or
+// MPEG-2 video, AAC or MP2 audio) into `path` as MPEG-TS. Returns false if
+// ffmpeg failed (output in `log`).
+bool make_test_stream(const std::string& path, int seconds, const std::string& video_codec = "libx264",
+                      int gop = 25, const std::string& size = "320x240", std::string* log = nullptr);
+
+}  // namespace discrec::test
