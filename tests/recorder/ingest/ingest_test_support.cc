@@ -265,19 +265,21 @@ int free_port(bool udp) {
   return ntohs(a.sin_port);
 }
 
-bool wait_tcp_listen(int port, Nanos timeout) {
+bool wait_port(int port, bool udp, Nanos timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char want[8];
   std::snprintf(want, sizeof want, ":%04X", port);
   while (std::chrono::steady_clock::now() < deadline) {
-    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    auto tables = udp ? std::vector<const char*>{"/proc/net/udp", "/proc/net/udp6"}
+                      : std::vector<const char*>{"/proc/net/tcp", "/proc/net/tcp6"};
+    for (const char* table : tables) {
       std::ifstream f(table);
       std::string line;
       while (std::getline(f, line)) {
         // local_address is field 2, st (0A = LISTEN) field 4.
         char local[64], remote[64], st[8];
         if (std::sscanf(line.c_str(), "%*d: %63s %63s %7s", local, remote, st) == 3 &&
-            std::string(local).find(want) != std::string::npos && std::string(st) == "0A") {
+            std::string(local).find(want) != std::string::npos && (udp || std::string(st) == "0A")) {
           return true;
         }
       }

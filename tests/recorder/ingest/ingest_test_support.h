@@ -90,7 +90,8 @@ int reap(pid_t pid, bool kill_it);
 bool ffmpeg_has_encoder(const std::string& name);
 
 int free_port(bool udp);
-// True once something listens on TCP `port` (from /proc/net/tcp), within `timeout`.
-bool wait_tcp_listen(int port, Nanos timeout);
+// True once something listens on TCP `port` / has UDP `port` bound (from
+// /proc/net), within `timeout`.
+bool wait_port(int port, bool udp, Nanos timeout);
 
 }  // namespace discrec::recorder::ingest::testing

@@ -1,0 +1,45 @@
+#include "recorder/udf/layout.h"
+
+#include <gtest/gtest.h>
+
+namespace discrec::recorder::udf {
+namespace {
+
+TEST(UdfLayout, SequentialDvdPlusRReservesAnAlignedMetadataTrack) {
+  auto l = plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, 1000, 20000});
+  ASSERT_TRUE(l.ok()) << l.error().to_string();
+  EXPECT_EQ(l->data_start % 16, 0u);
+  // Room for 1000 entries, their directory and the lost-extent descriptors.
+  EXPECT_GT(l->metadata_blocks(), 1000u + 140u);
+  EXPECT_LT(l->data_start, 4096u) << "a few MiB, not more";
+  EXPECT_EQ(l->closing_sectors, 32u);  // 16 reserve VDS + anchor, in DVD ECC blocks
+  EXPECT_EQ(l->data_limit % 16, 0u);
+  EXPECT_LE(l->data_limit + l->closing_sectors, 2'295'104u);
+}
+
+TEST(UdfLayout, BdUsesClustersAndMoreFilesNeedMoreRoom) {
+  auto small = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 10, 10});
+  auto big = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 5000, 10});
+  ASSERT_TRUE(small.ok());
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(small->data_start % 32, 0u);
+  EXPECT_EQ(small->closing_sectors, 32u);
+  EXPECT_GT(big->data_start, small->data_start + 5000);
+}
+
+TEST(UdfLayout, RandomAccessEndsTheClosingAreaAtTheLastUnit) {
+  auto l = plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 100, 100});
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->data_limit + l->closing_sectors, 12'219'392u);
+}
+
+TEST(UdfLayout, RejectsBadUnitsAndTinyDiscs) {
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 0, 10, 10}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 24, 10, 10}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 16, 0, 10}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kSequentialWriteOnce, 300, 16, 10, 10}).error().code(),
+            ErrorCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace discrec::recorder::udf

@@ -1,0 +1,59 @@
+// POSIX implementation of LockedMemory (mmap + mlock). A Windows build gets
+// its own file (VirtualAlloc + VirtualLock), chosen by CMake.
+#include "recorder/core/locked_memory.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace discrec::recorder {
+
+Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
+  if (bytes == 0) return Error(ErrorCode::kInvalidArgument, "cannot allocate an empty region");
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t size = (bytes + page - 1) / page * page;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    return Error(ErrorCode::kResourceExhausted,
+                 std::string("mapping ") + std::to_string(size) + " bytes: " + std::strerror(errno));
+  }
+  LockedMemory m;
+  m.data_ = static_cast<uint8_t*>(p);
+  m.size_ = size;
+  // Touch every page now so the first write on the real-time path does not
+  // fault; mlock() would do it too, but it may be refused.
+  std::memset(m.data_, 0, size);
+  m.locked_ = mlock(p, size) == 0;
+  return m;
+}
+
+LockedMemory::LockedMemory(LockedMemory&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      locked_(std::exchange(other.locked_, false)) {}
+
+LockedMemory& LockedMemory::operator=(LockedMemory&& other) noexcept {
+  if (this != &other) {
+    release();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    locked_ = std::exchange(other.locked_, false);
+  }
+  return *this;
+}
+
+LockedMemory::~LockedMemory() { release(); }
+
+void LockedMemory::release() {
+  if (data_ == nullptr) return;
+  if (locked_) munlock(data_, size_);
+  munmap(data_, size_);
+  data_ = nullptr;
+  size_ = 0;
+  locked_ = false;
+}
+
+}  // namespace discrec::recorder

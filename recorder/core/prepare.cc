@@ -1,0 +1,101 @@
+#include "recorder/core/prepare.h"
+
+#include <algorithm>
+
+namespace discrec::recorder {
+
+Status check_streaming_capable(const device::DriveCapabilities& caps) {
+  if (!caps.medium_present || caps.current_profile == device::profile::kNone) {
+    return Error(ErrorCode::kFailedPrecondition, "no medium in " + caps.uri);
+  }
+  const auto& rt = caps.rt_streaming;
+  const std::string media = device::profile_name(caps.current_profile);
+  if (!rt.present) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "cannot stream to " + media + ": the drive does not report the Real-Time "
+                 "Streaming feature (0x0107)");
+  }
+  if (!rt.current) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "cannot stream to " + media + ": Real-Time Streaming (0x0107) is not current "
+                 "for this medium");
+  }
+  if (!rt.stream_writing) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "cannot stream to " + media + ": Real-Time Streaming (0x0107) is current but "
+                 "Stream Writing (SW) is 0, so WRITE(12) Streaming is not supported");
+  }
+  if (caps.block_size == 0 || caps.ecc_unit_blocks == 0) {
+    return Error(ErrorCode::kFailedPrecondition, "drive reported a zero block or ECC unit size");
+  }
+  return ok_status();
+}
+
+Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareOptions& options) {
+  PreparedDrive out;
+  ASSIGN_OR_RETURN(out.capabilities, drive.probe());
+  const auto& caps = out.capabilities;
+  RETURN_IF_ERROR(check_streaming_capable(caps));
+
+  if (options.run_opc) {
+    Status opc = drive.send_opc();
+    if (opc.ok()) {
+      out.opc_done = true;
+    } else if (opc.error().has_sense(0x05, 0x20) || opc.error().has_sense(0x05, 0x24) ||
+               opc.error().code() == ErrorCode::kUnsupported) {
+      out.opc_done = false;  // many drives refuse OPC; calibration then happens on first write
+    } else if (opc.error().sense() && opc.error().sense()->asc == 0x73) {
+      Error e = opc.error();
+      e.with_context("power calibration failed; the disc cannot be written reliably");
+      return e;
+    } else {
+      return opc.error();
+    }
+  }
+
+  uint32_t wanted = options.write_kbps;
+  if (wanted == 0) {
+    for (const auto& d : caps.write_speeds) wanted = std::max(wanted, d.write_kbps);
+  }
+  if (wanted == 0) wanted = static_cast<uint32_t>(caps.one_x_bytes_per_second / 1000);
+  out.requested_kbps = wanted;
+  const uint32_t end =
+      caps.next_writable_address && caps.free_blocks ? *caps.next_writable_address + caps.free_blocks - 1 : 0;
+  ASSIGN_OR_RETURN(out.effective_kbps, drive.set_write_speed(wanted, end));
+  if (out.effective_kbps == 0) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the drive reports a write speed of 0 kB/s after SET STREAMING (asked " +
+                     std::to_string(wanted) + " kB/s)");
+  }
+  out.guaranteed_bytes_per_second = uint64_t{out.effective_kbps} * 1000;
+  out.start_lba = caps.next_writable_address.value_or(0);
+  out.end_lba = out.start_lba + caps.free_blocks;
+  return out;
+}
+
+WriterOptions writer_options_for(const PreparedDrive& prepared) {
+  WriterOptions o;
+  o.block_size = prepared.capabilities.block_size;
+  o.ecc_unit_blocks = prepared.capabilities.ecc_unit_blocks;
+  o.start_lba = prepared.start_lba;
+  o.end_lba = prepared.end_lba;
+  o.guaranteed_bytes_per_second = prepared.guaranteed_bytes_per_second;
+  return o;
+}
+
+Status write_reliable(BlockTarget& target, Clock& clock, uint32_t lba, std::span<const uint8_t> data,
+                      const ReliableWritePolicy& policy) {
+  std::optional<Error> last;
+  for (int attempt = 0; attempt < std::max(policy.attempts, 1); ++attempt) {
+    if (attempt > 0) clock.sleep_for(policy.backoff);
+    Status s = target.write_blocks(lba, data, /*streaming=*/false);
+    if (s.ok()) return s;
+    last = std::move(s).error();
+    // Nothing to gain from retrying a command the drive rejects outright.
+    if (last->sense() && last->sense()->key == 0x05) break;
+  }
+  last->with_context("reliable write at LBA " + std::to_string(lba) + " failed");
+  return *last;
+}
+
+}  // namespace discrec::recorder

@@ -1,0 +1,56 @@
+// Getting a drive ready for streaming writes (DESIGN.md §1 step 3): probe,
+// check that Real-Time Streaming (0x0107) is current with Stream Writing,
+// pre-run OPC, set the write speed and read back what took effect. The
+// result fills the StreamingWriter's options.
+//
+// Thread-safety: uses the Drive (itself thread-safe); call before the
+// writer starts.
+#pragma once
+
+#include <cstdint>
+
+#include "device/drive.h"
+#include "device/result.h"
+#include "recorder/core/streaming_writer.h"
+
+namespace discrec::recorder {
+
+struct PrepareOptions {
+  // Desired write speed in kB/s (1000 B/s); 0 = the fastest the disc allows.
+  uint32_t write_kbps = 0;
+  bool run_opc = true;
+};
+
+struct PreparedDrive {
+  device::DriveCapabilities capabilities;
+  bool opc_done = false;           // false: the drive does not support OPC (not an error)
+  uint32_t requested_kbps = 0;
+  uint32_t effective_kbps = 0;     // what GET PERFORMANCE says took effect
+  uint64_t guaranteed_bytes_per_second = 0;
+  uint32_t start_lba = 0;          // next writable address
+  uint32_t end_lba = 0;            // one past the last usable block
+};
+
+// Errors: kFailedPrecondition when there is no medium or streaming writes
+// are impossible (the message says which of 0x0107 present/current and SW
+// failed); kCheckCondition from OPC with ASC 0x73 (power calibration
+// failed: the disc cannot be written reliably); the Drive's own errors.
+Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareOptions& options = {});
+
+// Checks the capabilities alone (no I/O): why streaming is impossible, or ok.
+Status check_streaming_capable(const device::DriveCapabilities& caps);
+
+// Writer options for a prepared drive (block size, ECC unit, LBAs, speed).
+WriterOptions writer_options_for(const PreparedDrive& prepared);
+
+// The reliable policy for data that must not be lost (file-system metadata,
+// journal): WRITE(12) without the Streaming bit, so the drive does its own
+// defect management, retried up to `attempts` times with `backoff` between.
+struct ReliableWritePolicy {
+  int attempts = 4;
+  Nanos backoff = std::chrono::milliseconds(200);
+};
+Status write_reliable(BlockTarget& target, Clock& clock, uint32_t lba,
+                      std::span<const uint8_t> data, const ReliableWritePolicy& policy = {});
+
+}  // namespace discrec::recorder

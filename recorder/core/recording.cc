@@ -1,0 +1,131 @@
+#include "recorder/core/recording.h"
+
+#include <algorithm>
+
+namespace discrec::recorder {
+
+Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingConfig config,
+                                                     Clock& clock, size_t min_ring_bytes) {
+  if (config.latency_budget <= Nanos::zero()) {
+    return Error(ErrorCode::kInvalidArgument, "latency budget must be positive");
+  }
+  if (config.ring_bytes == 0) {
+    const double seconds = std::chrono::duration<double>(config.latency_budget).count();
+    config.ring_bytes = static_cast<size_t>(2.0 * seconds * static_cast<double>(config.bitrate_bps) / 8);
+    config.ring_bytes = std::max(config.ring_bytes, 16 * min_ring_bytes);
+  }
+  if (config.ring_bytes < min_ring_bytes) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "ring of " + std::to_string(config.ring_bytes) +
+                     " bytes cannot hold one write command (" + std::to_string(min_ring_bytes) + ")");
+  }
+  if (config.ring_chunks == 0) config.ring_chunks = std::max<size_t>(config.ring_bytes / 376, 64);
+  ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes));
+  ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks));
+  config.ring_bytes = bytes.capacity();
+  config.ring_chunks = chunks.capacity();
+  return std::shared_ptr<Recording>(
+      new Recording(id, std::move(config), clock, std::move(bytes), std::move(chunks)));
+}
+
+Recording::Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes,
+                     ChunkRing chunks)
+    : id_(id), config_(std::move(config)), clock_(clock), bytes_(std::move(bytes)),
+      chunks_(std::move(chunks)) {
+  writer_.stats.id = id_;
+  writer_.stats.priority = config_.priority;
+  writer_.stats.bitrate_bps = config_.bitrate_bps;
+  writer_.stats.ring_capacity = bytes_.capacity();
+  writer_.stats.ring_locked = bytes_.locked() && chunks_.locked();
+  writer_.pending_recorded.reserve(64);
+  writer_.pending_lost.reserve(16);
+  writer_.pending_shed.reserve(16);
+  published_.publish(writer_.stats);
+}
+
+Status Recording::write_packets(std::span<const uint8_t> packets, bool gop_start) {
+  return write_packets_at(packets, gop_start, clock_.now());
+}
+
+Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_start,
+                                   TimePoint arrival) {
+  if (packets.empty() || packets.size() % kTsPacketSize != 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "write_packets needs whole 188-byte TS packets, got " +
+                     std::to_string(packets.size()) + " bytes");
+  }
+  for (size_t i = 0; i < packets.size(); i += kTsPacketSize) {
+    if (packets[i] != 0x47) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "TS packet at byte " + std::to_string(i) + " lacks the 0x47 sync byte");
+    }
+  }
+  if (packets.size() > bytes_.capacity() || packets.size() > UINT32_MAX) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "push of " + std::to_string(packets.size()) + " bytes exceeds the ring (" +
+                     std::to_string(bytes_.capacity()) + " bytes)");
+  }
+  in_push_.store(true, std::memory_order_seq_cst);
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    in_push_.store(false, std::memory_order_release);
+    return Error(ErrorCode::kAborted, "recording " + config_.name + " is stopping");
+  }
+  if (writer_failed_.load(std::memory_order_acquire)) {
+    in_push_.store(false, std::memory_order_release);
+    return Error(ErrorCode::kUnavailable, "the drive's writer failed; see its status");
+  }
+  // Last resort when even shedding could not keep up (a hung drive): drop
+  // what arrives until the next key frame, so at least the data after the
+  // gap starts cleanly. Counted apart from shedding.
+  if (overflow_dropping_ && !gop_start) {
+    overflow_bytes_.fetch_add(packets.size(), std::memory_order_relaxed);
+    in_push_.store(false, std::memory_order_release);
+    return ok_status();
+  }
+  Chunk chunk;
+  chunk.input_begin = bytes_.write_position();
+  chunk.size = static_cast<uint32_t>(packets.size());
+  chunk.stream_id = id_;
+  chunk.arrival = arrival;
+  chunk.deadline = arrival + config_.latency_budget;
+  chunk.gop_start = gop_start;
+  if (!chunks_.free_slot() || !bytes_.try_write(packets)) {
+    overflow_dropping_ = true;
+    overflow_bytes_.fetch_add(packets.size(), std::memory_order_relaxed);
+    in_push_.store(false, std::memory_order_release);
+    return ok_status();
+  }
+  overflow_dropping_ = false;
+  chunks_.try_push(chunk);  // a slot is free: checked above, only we fill it
+  bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + packets.size(),
+                  std::memory_order_relaxed);
+  const uint64_t fill = bytes_.fill();
+  if (fill > high_water_.load(std::memory_order_relaxed)) {
+    high_water_.store(fill, std::memory_order_relaxed);
+  }
+  in_push_.store(false, std::memory_order_release);
+  return ok_status();
+}
+
+void Recording::source_gap(TimePoint start, Nanos duration) {
+  std::lock_guard lock(gaps_mutex_);
+  gaps_.push_back({start, duration});
+}
+
+std::vector<SourceGap> Recording::gaps() const {
+  std::lock_guard lock(gaps_mutex_);
+  return gaps_;
+}
+
+RecordingStats Recording::stats() const {
+  RecordingStats s = published_.read();
+  s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
+  s.overflow_bytes = overflow_bytes_.load(std::memory_order_relaxed);
+  s.ring_fill = bytes_.fill();
+  s.ring_high_water = high_water_.load(std::memory_order_relaxed);
+  s.stopping = stopping_.load(std::memory_order_relaxed);
+  s.finished = finished();
+  return s;
+}
+
+}  // namespace discrec::recorder

@@ -1,0 +1,119 @@
+// One recording on a drive: the TsSink ingest pushes into, its ring, and the
+// writer's bookkeeping for it. Created by StreamingWriter::add_recording().
+//
+// Thread-safety:
+//  - write_packets()/write_packets_at()/source_gap(): the ONE ingest thread
+//    (the ring's producer). Never blocks, never allocates (source_gap aside).
+//  - stats(), id(), config(), finished(), gaps(): any thread, never blocks the
+//    writer.
+//  - `writer_`: the writer thread only (StreamingWriter is a friend).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "device/clock.h"
+#include "device/result.h"
+#include "recorder/core/extents.h"
+#include "recorder/core/ring_buffer.h"
+#include "recorder/core/seqlock.h"
+#include "recorder/core/slack_histogram.h"
+#include "recorder/ts_sink.h"
+
+namespace discrec::recorder {
+
+struct RecordingConfig {
+  std::string name;
+  // Higher is more important. Under overload the lowest priority with data
+  // in its ring is shed first, a whole GOP at a time.
+  int32_t priority = 0;
+  // Expected bitrate of the TS, bits/s; what admission control books.
+  uint64_t bitrate_bps = 0;
+  // How long a byte may wait between arrival and being on disc.
+  Nanos latency_budget = std::chrono::seconds(2);
+  // Ring size in bytes; 0 = twice the latency budget at the bitrate, at
+  // least 16 commands' worth.
+  size_t ring_bytes = 0;
+  // Chunk records; 0 = ring_bytes / 376 (pushes of two TS packets or more).
+  size_t ring_chunks = 0;
+};
+
+struct SourceGap {
+  TimePoint start{};
+  Nanos duration{};
+};
+
+class Recording final : public TsSink {
+ public:
+  // Use StreamingWriter::add_recording(). `min_ring_bytes`: the writer's
+  // largest command, so a ring can always hold one.
+  static Result<std::shared_ptr<Recording>> create(RecordingId id, RecordingConfig config,
+                                                   Clock& clock, size_t min_ring_bytes);
+
+  // TsSink. Stamps arrival with the injected clock.
+  Status write_packets(std::span<const uint8_t> packets, bool gop_start) override;
+  void source_gap(TimePoint start, Nanos duration) override;
+
+  // As write_packets with an explicit arrival time (simulations and tests
+  // that replay a timeline).
+  Status write_packets_at(std::span<const uint8_t> packets, bool gop_start, TimePoint arrival);
+
+  RecordingId id() const { return id_; }
+  const RecordingConfig& config() const { return config_; }
+  RecordingStats stats() const;
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  std::vector<SourceGap> gaps() const;
+
+ private:
+  friend class StreamingWriter;
+  Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes, ChunkRing chunks);
+
+  const RecordingId id_;
+  const RecordingConfig config_;
+  Clock& clock_;
+  ByteRing bytes_;
+  ChunkRing chunks_;
+
+  // Producer side.
+  bool overflow_dropping_ = false;  // dropping until the next GOP start
+  std::atomic<uint64_t> bytes_in_{0};
+  std::atomic<uint64_t> overflow_bytes_{0};
+  std::atomic<uint64_t> high_water_{0};
+  // Stop handshake (Dekker, seq_cst): the producer raises in_push_ then
+  // checks stopping_; the writer flushes only once it sees in_push_ low
+  // after stopping_ was set, so no push can land after the final flush.
+  std::atomic<bool> in_push_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> writer_failed_{false};
+  std::atomic<bool> finished_{false};
+
+  mutable std::mutex gaps_mutex_;
+  std::vector<SourceGap> gaps_;  // GUARDED_BY(gaps_mutex_)
+
+  Seqlock<RecordingStats> published_;
+
+  // Writer-thread state.
+  struct WriterState {
+    uint32_t head_partial = 0;      // bytes of the head chunk already taken
+    bool discarding = false;        // inside a GOP being shed
+    uint32_t shed_requests = 0;     // further GOP starts to shed
+    ShedRange open_shed;
+    bool stop_applied = false;
+    uint64_t file_offset = 0;
+    bool has_open_extent = false;
+    bool open_extent_published = false;  // published_ ends with a copy of it
+    RecordedExtent open_extent;
+    bool finishing = false;         // closed; finished once published
+    bool unpublished = false;
+    std::vector<RecordedExtent> pending_recorded;  // closed, not yet published
+    std::vector<LostExtent> pending_lost;
+    std::vector<ShedRange> pending_shed;
+    SlackHistogram slack;
+    RecordingStats stats;           // the writer's counters
+  } writer_;
+};
+
+}  // namespace discrec::recorder

@@ -1,0 +1,55 @@
+// Deadline slack (deadline - completion time) as a fixed-size histogram, so
+// the writer can record every chunk without allocating and still report a
+// p99. Buckets are 1 ms wide from -1 s to +10 s (outside: clamped into the
+// edge buckets); the minimum is kept exactly.
+//
+// Thread-safety: thread-compatible (the writer thread owns it).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+
+#include "device/clock.h"
+
+namespace discrec::recorder {
+
+class SlackHistogram {
+ public:
+  static constexpr int64_t kBucketNs = 1'000'000;
+  static constexpr int64_t kLowestNs = -1'000'000'000;
+  static constexpr size_t kBuckets = 11'000;
+
+  void add(Nanos slack) {
+    const int64_t ns = slack.count();
+    min_ns_ = std::min(min_ns_, ns);
+    int64_t b = (ns - kLowestNs) / kBucketNs;
+    b = std::clamp<int64_t>(b, 0, kBuckets - 1);
+    ++counts_[static_cast<size_t>(b)];
+    ++total_;
+  }
+  uint64_t count() const { return total_; }
+  // Exact minimum; 0 when empty.
+  int64_t min_ns() const { return total_ ? min_ns_ : 0; }
+  // The slack that 99% of samples are at or above ("1% of chunks had less
+  // slack than this"): the tail that matters for deadlines. Bucket
+  // resolution (lower edge); 0 when empty.
+  int64_t p99_ns() const {
+    if (total_ == 0) return 0;
+    const uint64_t rank = total_ / 100;  // samples allowed below
+    uint64_t seen = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      seen += counts_[b];
+      if (seen > rank) return std::max(kLowestNs + static_cast<int64_t>(b) * kBucketNs, min_ns_);
+    }
+    return min_ns_;
+  }
+
+ private:
+  std::array<uint32_t, kBuckets> counts_{};
+  uint64_t total_ = 0;
+  int64_t min_ns_ = std::numeric_limits<int64_t>::max();
+};
+
+}  // namespace discrec::recorder

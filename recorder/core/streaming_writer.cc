@@ -1,0 +1,481 @@
+#include "recorder/core/streaming_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace discrec::recorder {
+
+namespace {
+constexpr uint8_t kNullPacketHeader[4] = {0x47, 0x1F, 0xFF, 0x10};
+}  // namespace
+
+void fill_ts_null_packets(std::span<uint8_t> out) {
+  for (size_t pos = 0; pos < out.size(); pos += kTsPacketSize) {
+    const size_t n = std::min(kTsPacketSize, out.size() - pos);
+    std::memset(out.data() + pos, 0xFF, n);
+    std::memcpy(out.data() + pos, kNullPacketHeader, std::min<size_t>(4, n));
+  }
+}
+
+StreamingWriter::StreamingWriter(BlockTarget& target, Clock& clock, WriterOptions options)
+    : target_(target), clock_(clock), options_(options),
+      unit_bytes_(size_t{options.block_size} * options.ecc_unit_blocks),
+      max_command_bytes_(unit_bytes_ * std::max<uint32_t>(options.max_units_per_command, 1)),
+      admission_(options.guaranteed_bytes_per_second, options.admission_margin),
+      next_lba_(options.start_lba) {
+  commands_.reserve(16);
+  applying_.reserve(16);
+  active_.reserve(options_.max_recordings);
+  staging_.resize(max_command_bytes_);
+  // Worst case: every chunk is one TS packet.
+  completed_deadlines_.reserve(max_command_bytes_ / kTsPacketSize + 2);
+  drive_.guaranteed_bytes_per_second = options_.guaranteed_bytes_per_second;
+  drive_.next_lba = next_lba_;
+  drive_stats_.publish(drive_);
+}
+
+StreamingWriter::~StreamingWriter() { stop(); }
+
+Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfig config) {
+  std::lock_guard lock(control_mutex_);
+  if (all_.size() >= options_.max_recordings) {
+    return Error(ErrorCode::kResourceExhausted,
+                 "the drive already has " + std::to_string(all_.size()) + " recordings");
+  }
+  RETURN_IF_ERROR(admission_.admit(config.bitrate_bps));
+  const RecordingId id = next_id_;
+  auto created = Recording::create(id, std::move(config), clock_, max_command_bytes_);
+  if (!created.ok()) {
+    admission_.release(config.bitrate_bps);
+    return std::move(created).error();
+  }
+  ++next_id_;
+  std::shared_ptr<Recording> recording = std::move(created).value();
+  all_[id] = recording;
+  {
+    std::lock_guard published(published_mutex_);
+    published_[id].recording_id = id;
+  }
+  commands_.push_back({Command::kAdd, recording});
+  return recording;
+}
+
+Status StreamingWriter::stop_recording(RecordingId id) {
+  std::lock_guard lock(control_mutex_);
+  auto it = all_.find(id);
+  if (it == all_.end()) {
+    return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
+  }
+  Recording& r = *it->second;
+  if (r.stopping_.exchange(true, std::memory_order_seq_cst)) return ok_status();
+  admission_.release(r.config().bitrate_bps);
+  commands_.push_back({Command::kStop, it->second});
+  return ok_status();
+}
+
+std::vector<RecordingExtents> StreamingWriter::extents() const {
+  std::lock_guard lock(published_mutex_);
+  std::vector<RecordingExtents> out;
+  for (const auto& [id, e] : published_) out.push_back(e);
+  return out;
+}
+
+Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
+  std::lock_guard lock(published_mutex_);
+  auto it = published_.find(id);
+  if (it == published_.end()) {
+    return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
+  }
+  return it->second;
+}
+
+std::optional<Error> StreamingWriter::failure() const {
+  std::lock_guard lock(published_mutex_);
+  return published_failure_;
+}
+
+void StreamingWriter::apply_commands() {
+  {
+    std::unique_lock lock(control_mutex_, std::try_to_lock);
+    if (!lock.owns_lock() || commands_.empty()) return;
+    applying_.swap(commands_);
+  }
+  for (Command& c : applying_) {
+    if (c.kind == Command::kAdd) {
+      active_.push_back(std::move(c.recording));
+      if (failed_) active_.back()->writer_failed_.store(true, std::memory_order_release);
+      ++drive_.recordings;
+    } else {
+      c.recording->writer_.stop_applied = true;
+    }
+  }
+  applying_.clear();
+  dirty_ = true;
+}
+
+// Shed state machine, applied at every chunk boundary. Returns true when
+// the chunk is to be discarded. Same code for planning and for doing, so
+// the two always agree.
+namespace {
+struct ShedState {
+  bool discarding;
+  uint32_t shed_requests;
+};
+inline bool shed_step(ShedState& s, const Chunk& c) {
+  if (c.gop_start) {
+    s.discarding = false;
+    if (s.shed_requests > 0) {
+      --s.shed_requests;
+      s.discarding = true;
+    }
+  }
+  return s.discarding;
+}
+}  // namespace
+
+size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
+  const size_t n = r.chunks_.available();
+  if (n == 0) return 0;
+  const auto& w = r.writer_;
+  if (!w.discarding && w.shed_requests == 0) {
+    // Fast path: everything buffered is writable.
+    const uint64_t end = r.chunks_.at(n - 1).input_end();
+    return static_cast<size_t>(end - r.bytes_.read_position());
+  }
+  ShedState s{w.discarding, w.shed_requests};
+  size_t total = 0;
+  for (size_t i = 0; i < n && total < limit; ++i) {
+    const Chunk& c = r.chunks_.at(i);
+    const size_t partial = i == 0 ? w.head_partial : 0;
+    if (partial == 0 && shed_step(s, c)) continue;
+    total += c.size - partial;
+  }
+  return total;
+}
+
+void StreamingWriter::discard_head(Recording& r) {
+  auto& w = r.writer_;
+  if (w.head_partial != 0) return;
+  while (r.chunks_.available() > 0) {
+    const Chunk& c = r.chunks_.at(0);
+    const bool was_discarding = w.discarding;
+    ShedState s{w.discarding, w.shed_requests};
+    const bool discard = shed_step(s, c);
+    if (was_discarding && (!s.discarding || c.gop_start)) {
+      w.pending_shed.push_back(w.open_shed);  // the previous GOP is shed whole
+      dirty_ = true;
+    }
+    w.discarding = s.discarding;
+    w.shed_requests = s.shed_requests;
+    if (!discard) return;
+    if (c.gop_start) {
+      ++w.stats.shed_gops;
+      ++drive_.shed_gops;
+      w.open_shed = ShedRange{r.id(), c.input_begin, c.input_begin, c.arrival, c.arrival};
+    }
+    w.open_shed.input_end = c.input_end();
+    w.open_shed.time_end = c.arrival;
+    w.stats.shed_bytes += c.size;
+    drive_.shed_bytes += c.size;
+    r.bytes_.consume(c.size);
+    r.chunks_.pop();
+    dirty_ = true;
+  }
+}
+
+void StreamingWriter::update_shedding() {
+  Recording* victim = nullptr;
+  bool overloaded = false;
+  uint64_t backlog = 0;
+  Nanos min_budget = Nanos::max();
+  for (const auto& rp : active_) {
+    const Recording& r = *rp;
+    // One shed at a time: let it take effect before judging again.
+    if (r.writer_.discarding || r.writer_.shed_requests > 0) return;
+    const size_t fill = r.bytes_.fill();
+    backlog += fill;
+    min_budget = std::min(min_budget, r.config().latency_budget);
+    if (static_cast<double>(fill) > options_.shed_fill_fraction * static_cast<double>(r.bytes_.capacity())) {
+      overloaded = true;
+    }
+    if (fill > 0 && (victim == nullptr || r.config().priority < victim->config().priority ||
+                     (r.config().priority == victim->config().priority &&
+                      fill > victim->bytes_.fill()))) {
+      victim = rp.get();
+    }
+  }
+  if (!overloaded && options_.guaranteed_bytes_per_second > 0 && min_budget != Nanos::max()) {
+    const double drain_s = static_cast<double>(backlog) /
+                           static_cast<double>(options_.guaranteed_bytes_per_second);
+    overloaded = drain_s > options_.shed_backlog_fraction *
+                               std::chrono::duration<double>(min_budget).count();
+  }
+  if (overloaded && victim != nullptr) {
+    victim->writer_.shed_requests = 1;
+    discard_head(*victim);
+  }
+}
+
+bool StreamingWriter::flushable(const Recording& r) const {
+  return r.writer_.stop_applied && !r.in_push_.load(std::memory_order_seq_cst);
+}
+
+TimePoint StreamingWriter::service_once() {
+  apply_commands();
+  for (auto& r : active_) discard_head(*r);
+  if (!failed_) update_shedding();
+
+  Recording* best = nullptr;
+  size_t best_payload = 0;
+  TimePoint best_deadline = TimePoint::max();
+  if (!failed_) {
+    for (auto& rp : active_) {
+      Recording& r = *rp;
+      const size_t writable = writable_bytes(r, max_command_bytes_);
+      size_t payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
+      if (payload == 0 && writable > 0 && flushable(r)) payload = writable;  // final, padded
+      if (payload == 0) continue;
+      const TimePoint deadline = r.chunks_.at(0).deadline;
+      if (best == nullptr || deadline < best_deadline) {
+        best = &r;
+        best_payload = payload;
+        best_deadline = deadline;
+      }
+    }
+  }
+  if (best != nullptr) write_command(*best, best_payload);
+
+  for (size_t i = 0; i < active_.size();) {
+    Recording& r = *active_[i];
+    if (failed_) {
+      // Nothing will be written any more: drain so producers do not spin.
+      r.writer_failed_.store(true, std::memory_order_release);
+      while (r.chunks_.available() > 0) {
+        r.bytes_.consume(r.chunks_.at(0).size - r.writer_.head_partial);
+        r.writer_.head_partial = 0;
+        r.chunks_.pop();
+      }
+    }
+    finish_if_done(r);
+    if (r.finished()) {
+      finished_bytes_in_ += r.bytes_in_.load(std::memory_order_relaxed);
+      active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
+      --drive_.recordings;
+      dirty_ = true;
+    } else {
+      ++i;
+    }
+  }
+  publish();
+  const TimePoint now = clock_.now();
+  return best != nullptr ? now : now + options_.idle_poll;
+}
+
+void StreamingWriter::write_command(Recording& r, size_t payload) {
+  auto& w = r.writer_;
+  const size_t units = (payload + unit_bytes_ - 1) / unit_bytes_;
+  const size_t command_bytes = units * unit_bytes_;
+  const uint32_t blocks = static_cast<uint32_t>(units * options_.ecc_unit_blocks);
+  if (uint64_t{next_lba_} + blocks > options_.end_lba) {
+    fail(Error(ErrorCode::kResourceExhausted,
+               "disc full: " + std::to_string(blocks) + " blocks needed at LBA " +
+                   std::to_string(next_lba_) + ", the disc ends at " + std::to_string(options_.end_lba)));
+    return;
+  }
+
+  // Copy the payload out of the ring, applying the shed state machine at
+  // chunk boundaries; release ring space as we go.
+  completed_deadlines_.clear();
+  size_t copied = 0;
+  uint64_t input_begin = 0;
+  uint64_t input_end = 0;
+  TimePoint time_begin{}, time_end{};
+  while (copied < payload) {
+    // At a chunk boundary the shed state machine decides (discard_head()
+    // applies it exactly as writable_bytes() planned).
+    if (w.head_partial == 0) {
+      discard_head(r);
+      if (r.chunks_.available() == 0) break;  // not reached: the payload was planned
+    }
+    const Chunk c = r.chunks_.at(0);
+    const size_t take = std::min<size_t>(c.size - w.head_partial, payload - copied);
+    if (copied == 0) {
+      input_begin = c.input_begin + w.head_partial;
+      time_begin = c.arrival;
+    }
+    r.bytes_.peek(0, std::span<uint8_t>(staging_.data() + copied, take));
+    r.bytes_.consume(take);
+    copied += take;
+    w.head_partial += static_cast<uint32_t>(take);
+    input_end = c.input_begin + w.head_partial;
+    time_end = c.arrival;
+    if (w.head_partial == c.size) {
+      completed_deadlines_.push_back(c.deadline);
+      w.head_partial = 0;
+      r.chunks_.pop();
+    }
+  }
+  const size_t padding = command_bytes - copied;
+  fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
+
+  const uint32_t lba = next_lba_;
+  const Status status = target_.write_blocks(lba, std::span<const uint8_t>(staging_.data(), command_bytes), true);
+  const TimePoint done = clock_.now();
+  next_lba_ += blocks;
+  ++drive_.commands;
+  drive_.next_lba = next_lba_;
+  dirty_ = true;
+
+  if (status.ok()) {
+    consecutive_errors_ = 0;
+    drive_.blocks_written += blocks;
+    drive_.bytes_written += copied;
+    w.stats.bytes_written += copied;
+    w.stats.padding_bytes += padding;
+    for (TimePoint d : completed_deadlines_) {
+      const Nanos slack = d - done;
+      w.slack.add(slack);
+      drive_slack_.add(slack);
+      if (slack < Nanos::zero()) {
+        ++w.stats.missed_deadlines;
+        ++drive_.missed_deadlines;
+      }
+    }
+    w.stats.chunks_written += completed_deadlines_.size();
+    const uint64_t length = padding > 0 ? command_bytes - padding % kTsPacketSize : command_bytes;
+    if (w.has_open_extent && w.open_extent.lba + w.open_extent.blocks == lba &&
+        w.open_extent.padding_bytes == 0) {
+      w.open_extent.blocks += blocks;
+      w.open_extent.length += length;
+      w.open_extent.input_end = input_end;
+      w.open_extent.time_end = time_end;
+      w.open_extent.padding_bytes = static_cast<uint32_t>(padding);
+    } else {
+      close_open_extent(r);
+      w.open_extent = RecordedExtent{r.id(), lba, blocks, w.file_offset, input_begin, input_end,
+                                     length, static_cast<uint32_t>(padding), time_begin, time_end};
+      w.has_open_extent = true;
+    }
+  } else {
+    const Error& e = status.error();
+    close_open_extent(r);
+    LostExtent lost;
+    lost.recording_id = r.id();
+    lost.lba = lba;
+    lost.blocks = blocks;
+    lost.file_offset = w.file_offset;
+    lost.input_begin = input_begin;
+    lost.input_end = input_end;
+    lost.time_begin = time_begin;
+    lost.time_end = time_end;
+    lost.code = e.code();
+    lost.sense = e.sense().value_or(SenseCode{});
+    lost.message = e.to_string();
+    w.pending_lost.push_back(std::move(lost));
+    ++w.stats.lost_extents;
+    w.stats.lost_bytes += copied;
+    ++drive_.write_errors;
+    ++drive_.lost_extents;
+    if (++consecutive_errors_ >= options_.max_consecutive_write_errors) {
+      Error fatal = e;
+      fatal.with_context(std::to_string(consecutive_errors_) + " streaming writes failed in a row");
+      fail(std::move(fatal));
+    }
+  }
+  w.file_offset += command_bytes;
+}
+
+void StreamingWriter::close_open_extent(Recording& r) {
+  auto& w = r.writer_;
+  if (!w.has_open_extent) return;
+  w.pending_recorded.push_back(w.open_extent);
+  w.has_open_extent = false;
+  dirty_ = true;
+}
+
+void StreamingWriter::finish_if_done(Recording& r) {
+  auto& w = r.writer_;
+  if (r.finished() || !w.stop_applied) return;  // a failed writer still waits for stop_recording
+  if (!w.finishing) {
+    if (!failed_ && !(flushable(r) && r.chunks_.available() == 0)) return;
+    if (w.discarding) {
+      w.pending_shed.push_back(w.open_shed);
+      w.discarding = false;
+    }
+    close_open_extent(r);
+    w.finishing = true;
+    w.unpublished = true;
+    dirty_ = true;
+  }
+  // finished() promises that extents() is complete.
+  publish();
+  if (!w.unpublished) r.finished_.store(true, std::memory_order_release);
+}
+
+void StreamingWriter::fail(Error error) {
+  failed_ = true;
+  failure_ = std::move(error);
+  drive_.failed = true;
+  dirty_ = true;
+}
+
+void StreamingWriter::publish() {
+  if (!dirty_) return;
+  drive_.slack_min_ns = drive_slack_.min_ns();
+  drive_.slack_p99_ns = drive_slack_.p99_ns();
+  drive_.admitted_bitrate_bps = 0;
+  uint64_t bytes_in = 0;
+  for (auto& rp : active_) {
+    Recording& r = *rp;
+    auto& w = r.writer_;
+    w.stats.slack_min_ns = w.slack.min_ns();
+    w.stats.slack_p99_ns = w.slack.p99_ns();
+    r.published_.publish(w.stats);
+    bytes_in += r.bytes_in_.load(std::memory_order_relaxed);
+    if (!w.stop_applied) drive_.admitted_bitrate_bps += r.config().bitrate_bps;
+  }
+  drive_.bytes_in = finished_bytes_in_ + bytes_in;
+  drive_stats_.publish(drive_);
+
+  std::unique_lock lock(published_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // next time; dirty_ stays set
+  for (auto& rp : active_) {
+    Recording& r = *rp;
+    auto& w = r.writer_;
+    RecordingExtents& out = published_[r.id()];
+    // The open extent was published last time as the tail; replace it.
+    if (w.open_extent_published) out.recorded.pop_back();
+    for (auto& e : w.pending_recorded) out.recorded.push_back(e);
+    w.pending_recorded.clear();
+    for (auto& e : w.pending_lost) out.lost.push_back(std::move(e));
+    w.pending_lost.clear();
+    for (auto& e : w.pending_shed) out.shed.push_back(e);
+    w.pending_shed.clear();
+    w.open_extent_published = w.has_open_extent;
+    if (w.has_open_extent) out.recorded.push_back(w.open_extent);
+    w.unpublished = false;
+  }
+  if (failure_) published_failure_ = failure_;
+  dirty_ = false;
+}
+
+Status StreamingWriter::start() {
+  if (thread_.joinable()) return Error(ErrorCode::kFailedPrecondition, "writer already running");
+  quit_.store(false);
+  thread_ = std::thread([this] { run(); });
+  return ok_status();
+}
+
+void StreamingWriter::stop() {
+  quit_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamingWriter::run() {
+  while (!quit_.load(std::memory_order_acquire)) {
+    const TimePoint next = service_once();
+    if (next > clock_.now()) clock_.sleep_until(next);
+  }
+}
+
+}  // namespace discrec::recorder

@@ -1,0 +1,162 @@
+// StreamingWriter: one per drive. Takes the bytes of every recording on the
+// drive from their rings in earliest-deadline-first order and writes them
+// with WRITE(12) Streaming, in whole ECC units, several units per command
+// when that many are buffered. See extents.h for how the disc is allocated.
+//
+// Policies:
+//  - EDF: among recordings with at least one whole ECC unit buffered (or,
+//    once stopped, any bytes), the one whose oldest unwritten chunk has the
+//    earliest deadline is written next, up to max_units_per_command units.
+//  - Stop: the last unit is padded with MPEG-TS null packets, so every
+//    recording's file is a whole number of units and still a valid TS.
+//  - Overload: when a ring passes shed_fill_fraction or the total backlog
+//    would take longer than shed_backlog_fraction of the smallest latency
+//    budget to write, one whole GOP (from a GOP-start chunk up to the next)
+//    of the lowest-priority recording that has data is dropped, then the
+//    check repeats. A GOP the writer has already started writing is never
+//    shed; the shed starts at that recording's next GOP start.
+//  - Write errors: a failed streaming WRITE(12) is not retried; its blocks
+//    become a LostExtent and writing goes on after them. After
+//    max_consecutive_write_errors failures in a row (or a full disc) the
+//    writer stops writing and reports failure().
+//
+// Driving it: either a test loop calls service_once() with a SimulatedClock
+// (deterministic), or start() runs the same function on its own thread with
+// a real clock. Control methods (add_recording, stop_recording, stats,
+// extents) may be called from any thread: they post commands under a
+// control-side mutex that the writer only ever try_locks, and read
+// snapshots the writer publishes (seqlock) or copies under a mutex the
+// writer only try_locks. The writer never waits for a control thread.
+//
+// Thread-safety: thread-safe as described; service_once() is called by one
+// thread at a time (the writer thread, or the test loop when not started).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "device/clock.h"
+#include "device/result.h"
+#include "recorder/core/admission.h"
+#include "recorder/core/block_target.h"
+#include "recorder/core/extents.h"
+#include "recorder/core/recording.h"
+#include "recorder/core/seqlock.h"
+
+namespace discrec::recorder {
+
+struct WriterOptions {
+  uint32_t block_size = 2048;
+  uint32_t ecc_unit_blocks = 16;         // DriveCapabilities::ecc_unit_blocks
+  uint32_t start_lba = 0;                // first block the writer may use
+  uint32_t end_lba = UINT32_MAX;         // one past the last usable block
+  uint64_t guaranteed_bytes_per_second = 0;  // what the drive took; admission's capacity
+  double admission_margin = 0.10;
+  uint32_t max_units_per_command = 8;
+  double shed_fill_fraction = 0.75;
+  double shed_backlog_fraction = 0.5;
+  uint32_t max_consecutive_write_errors = 16;
+  Nanos idle_poll = std::chrono::milliseconds(5);  // sleep when nothing is writable
+  size_t max_recordings = 64;
+};
+
+class StreamingWriter {
+ public:
+  // `target` and `clock` must outlive the writer. Use DriveBlockTarget for a
+  // device::Drive; prepare_for_streaming() (prepare.h) fills the options.
+  StreamingWriter(BlockTarget& target, Clock& clock, WriterOptions options);
+  ~StreamingWriter();  // stops the thread if running
+  StreamingWriter(const StreamingWriter&) = delete;
+  StreamingWriter& operator=(const StreamingWriter&) = delete;
+
+  // --- control side, any thread ---
+  // Admission control, then the ring is allocated and the recording joins
+  // the schedule. kResourceExhausted when the bitrate does not fit (the
+  // message names requested/admitted/available Mbit/s).
+  Result<std::shared_ptr<Recording>> add_recording(RecordingConfig config);
+  // Producer pushes fail with kAborted from now on; the writer writes what
+  // is buffered, pads the last unit and marks the recording finished().
+  Status stop_recording(RecordingId id);
+  DriveStats stats() const { return drive_stats_.read(); }
+  // Extents published so far (all recordings, or one). The last recorded
+  // extent of a running recording may still grow.
+  std::vector<RecordingExtents> extents() const;
+  Result<RecordingExtents> extents(RecordingId id) const;
+  std::optional<Error> failure() const;
+  const WriterOptions& options() const { return options_; }
+
+  // --- writer side ---
+  // Does at most one WRITE(12) (plus bookkeeping) and returns when it wants
+  // to be called again: now (more to do) or now + idle_poll.
+  TimePoint service_once();
+  // Runs service_once() on a thread, sleeping with the clock in between.
+  Status start();
+  // Stops and joins the thread (buffered data stays in the rings).
+  void stop();
+
+ private:
+  struct Command {
+    enum Kind { kAdd, kStop } kind;
+    std::shared_ptr<Recording> recording;
+  };
+
+  void apply_commands();
+  void discard_head(Recording& r);
+  void update_shedding();
+  // Payload bytes writable from `r` now, counting at most `limit`.
+  size_t writable_bytes(const Recording& r, size_t limit) const;
+  bool flushable(const Recording& r) const;
+  void write_command(Recording& r, size_t payload);
+  void finish_if_done(Recording& r);
+  void close_open_extent(Recording& r);
+  void fail(Error error);
+  void publish();
+  void run();
+
+  BlockTarget& target_;
+  Clock& clock_;
+  const WriterOptions options_;
+  const size_t unit_bytes_;
+  const size_t max_command_bytes_;
+
+  // Control side.
+  mutable std::mutex control_mutex_;
+  AdmissionControl admission_;               // GUARDED_BY(control_mutex_)
+  RecordingId next_id_ = 1;                  // GUARDED_BY(control_mutex_)
+  std::vector<Command> commands_;            // GUARDED_BY(control_mutex_)
+  std::map<RecordingId, std::shared_ptr<Recording>> all_;  // GUARDED_BY(control_mutex_)
+
+  // Published to readers; the writer only try_locks.
+  mutable std::mutex published_mutex_;
+  std::map<RecordingId, RecordingExtents> published_;  // GUARDED_BY(published_mutex_)
+  std::optional<Error> published_failure_;             // GUARDED_BY(published_mutex_)
+  Seqlock<DriveStats> drive_stats_;
+
+  // Writer thread only.
+  std::vector<Command> applying_;
+  std::vector<std::shared_ptr<Recording>> active_;
+  std::vector<TimePoint> completed_deadlines_;  // scratch: chunks finished by one command
+  std::vector<uint8_t> staging_;                // one command's data
+  uint32_t next_lba_;
+  uint32_t consecutive_errors_ = 0;
+  bool failed_ = false;
+  std::optional<Error> failure_;
+  bool dirty_ = true;
+  uint64_t finished_bytes_in_ = 0;
+  SlackHistogram drive_slack_;
+  DriveStats drive_;
+
+  std::atomic<bool> quit_{false};
+  std::thread thread_;
+};
+
+// Fills `out` (a multiple of 188 bytes) with MPEG-TS null packets
+// (PID 0x1FFF): 0x47 0x1F 0xFF 0x10 then 184 x 0xFF.
+void fill_ts_null_packets(std::span<uint8_t> out);
+
+}  // namespace discrec::recorder

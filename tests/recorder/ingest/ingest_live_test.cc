@@ -1,0 +1,217 @@
+// Live sources on loopback: ffmpeg sends a generated stream over UDP, RTP,
+// RTSP (pushing to our listen mode), SRT and HTTP; ingest records it. Also a
+// UDP source killed mid-stream and restarted: the recording continues with
+// continuous timestamps and the gap is reported.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/recorder/ingest/test_streams.h"
+
+namespace discrec::recorder::ingest {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace testing;
+
+// Runs an Ingest on its own thread, as the recorder does.
+class LiveIngest {
+ public:
+  explicit LiveIngest(IngestOptions o) : in_(std::move(o), sink_, SteadyClock::instance()) {
+    thread_ = std::thread([this] { status_ = in_.run(); done_ = true; });
+  }
+  ~LiveIngest() { stop(); }
+  // Waits until no new TS packet arrived for `quiet` (or `limit` passed).
+  void wait_quiet(Nanos quiet, Nanos limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    size_t last = 0;
+    auto since = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() < end && !done_) {
+      size_t now = in_.stats().packets_in;
+      if (now != last) {
+        last = now;
+        since = std::chrono::steady_clock::now();
+      } else if (now > 0 && std::chrono::steady_clock::now() - since > quiet) {
+        return;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  IngestRun stop() {
+    in_.stop();
+    if (thread_.joinable()) thread_.join();
+    IngestRun run{status_, in_.stats(), sink_.bytes(), sink_.gop_packet_indices()};
+    return run;
+  }
+  RecordingSink& sink() { return sink_; }
+  Ingest& ingest() { return in_; }
+
+ private:
+  RecordingSink sink_;
+  Ingest in_;
+  Status status_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+std::vector<std::string> send_file(const std::string& file, std::vector<std::string> output) {
+  std::vector<std::string> args = {"-re", "-i", file, "-map", "0", "-c", "copy"};
+  args.insert(args.end(), output.begin(), output.end());
+  return args;
+}
+
+IngestOptions live_options(const std::string& url) {
+  IngestOptions o;
+  o.url = url;
+  o.open_timeout = 5s;
+  o.read_timeout = 1s;
+  o.reconnect.initial_backoff = 50ms;
+  o.reconnect.max_backoff = 100ms;
+  return o;
+}
+
+// Records `url` while ffmpeg sends h264_aac.ts to `sender_output`.
+IngestRun record_while_sending(IngestOptions o, std::vector<std::string> sender_output, int port, bool udp,
+                               bool ingest_listens = true) {
+  std::string in = test_stream("h264_aac.ts");
+  pid_t sender = -1;
+  std::unique_ptr<LiveIngest> live;
+  if (ingest_listens) {
+    live = std::make_unique<LiveIngest>(o);
+    EXPECT_TRUE(wait_port(port, udp, 5s)) << "ingest not listening on " << port;
+    sender = spawn_ffmpeg(send_file(in, sender_output));
+  } else {
+    sender = spawn_ffmpeg(send_file(in, sender_output));
+    EXPECT_TRUE(wait_port(port, udp, 5s)) << "sender not listening on " << port;
+    live = std::make_unique<LiveIngest>(o);
+  }
+  live->wait_quiet(1500ms, 15s);
+  IngestRun run = live->stop();
+  EXPECT_EQ(reap(sender, false), 0) << "sender failed";
+  return run;
+}
+
+TEST(IngestLiveTest, UdpUnicast) {
+  int port = free_port(true);
+  std::string url = "udp://127.0.0.1:" + std::to_string(port);
+  IngestRun run = record_while_sending(live_options(url), {"-f", "mpegts", url + "?pkt_size=1316"}, port, true);
+  EXPECT_EQ(run.status.error().code(), ErrorCode::kAborted);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, UdpMulticast) {
+  int port = free_port(true);
+  std::string group = "udp://239.255.42.42:" + std::to_string(port);
+  IngestRun run = record_while_sending(live_options(group + "?localaddr=127.0.0.1"),
+                                       {"-f", "mpegts", group + "?pkt_size=1316&ttl=0&localaddr=127.0.0.1"}, port,
+                                       true);
+  if (run.stats.packets_in == 0) GTEST_SKIP() << "no multicast routing on loopback here: " << run.stats.last_error;
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, RtpCarryingMpegTs) {
+  int port = free_port(true) & ~1;  // RTP on an even port, RTCP on the next
+  std::string url = "rtp://127.0.0.1:" + std::to_string(port);
+  IngestRun run = record_while_sending(live_options(url), {"-f", "rtp_mpegts", url}, port, true);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
+  int port = free_port(false);
+  std::string url = "rtsp://127.0.0.1:" + std::to_string(port) + "/live";
+  IngestOptions o = live_options(url);
+  o.listen = true;
+  IngestRun run = record_while_sending(o, {"-f", "rtsp", "-rtsp_transport", "tcp", url}, port, false);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, SrtListener) {
+  int port = free_port(true);
+  std::string url = "srt://127.0.0.1:" + std::to_string(port);
+  IngestRun run = record_while_sending(live_options(url + "?mode=listener"),
+                                       {"-f", "mpegts", url + "?mode=caller&pkt_size=1316"}, port, true);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, HttpClient) {
+  int port = free_port(false);
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+  IngestRun run = record_while_sending(live_options(url), {"-f", "mpegts", "-listen", "1", url}, port, false,
+                                       /*ingest_listens=*/false);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
+  std::string in = test_stream("h264_aac.ts");
+  ASSERT_FALSE(in.empty());
+  int port = free_port(true);
+  std::string url = "udp://127.0.0.1:" + std::to_string(port);
+  IngestOptions o = live_options(url);
+  o.read_timeout = 500ms;
+  o.open_timeout = 500ms;
+  LiveIngest live(o);
+  ASSERT_TRUE(wait_port(port, true, 5s));
+  std::vector<std::string> out = {"-f", "mpegts", url + "?pkt_size=1316"};
+  pid_t first = spawn_ffmpeg(send_file(in, out));
+  std::this_thread::sleep_for(1500ms);
+  reap(first, /*kill_it=*/true);  // killed mid-stream
+  uint64_t before = live.ingest().stats().video_frames;
+  std::this_thread::sleep_for(1500ms);  // source away: read timeout, reconnect attempts
+  EXPECT_EQ(live.ingest().stats().state, IngestStats::State::kReconnecting);
+  pid_t second = spawn_ffmpeg(send_file(in, out));
+  EXPECT_EQ(reap(second, false), 0);
+  live.wait_quiet(1s, 5s);
+  IngestRun run = live.stop();
+
+  EXPECT_GT(before, 10u);
+  EXPECT_LT(before, 75u);
+  EXPECT_GT(run.stats.video_frames, before + 60);  // most of the second run recorded
+  EXPECT_GE(run.stats.reconnects, 1u);
+  auto gaps = live.sink().gaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_GT(gaps[0].second, 1s);
+  EXPECT_LT(gaps[0].second, 5s);
+  ASSERT_EQ(run.stats.gaps.size(), 1u);
+  EXPECT_EQ(run.stats.gaps[0].duration, gaps[0].second);
+
+  std::filesystem::path outp = make_temp_dir("reconnect") / "out.ts";
+  write_file(outp, run.ts);
+  MediaProbe got = probe_media(outp.string(), true);
+  ASSERT_TRUE(got.ok);
+  const StreamProbe* v = got.first("video");
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(v->dts_monotonic);
+  EXPECT_EQ(v->packets, run.stats.video_frames);
+  EXPECT_EQ(v->decode_errors, 0u);
+  TsCheck ts = check_ts(run.ts, 0x100);
+  EXPECT_TRUE(ts.sync_ok);
+  EXPECT_EQ(ts.cc_errors, 0u);
+  EXPECT_EQ(ts.random_access_indices, run.gops);
+  EXPECT_EQ(ts.random_access_pts, v->key_pts_90k);
+  // Continuous: the output clock advanced by about the recorded media, not the
+  // restarted source's clock (which went back to its start).
+  ASSERT_GE(v->key_pts_90k.size(), 2u);
+  int64_t span = v->key_pts_90k.back() - v->key_pts_90k.front();
+  EXPECT_GT(span, 2 * 90000);
+  EXPECT_LT(span, 7 * 90000);
+}
+
+TEST(IngestLiveTest, StopWhileWaitingForAFirstPacketReturnsPromptly) {
+  int port = free_port(true);
+  IngestOptions o = live_options("udp://127.0.0.1:" + std::to_string(port));
+  o.open_timeout = 60s;
+  RecordingSink sink;
+  Ingest in(o, sink, SteadyClock::instance());
+  Status s;
+  std::thread t([&] { s = in.run(); });
+  std::this_thread::sleep_for(300ms);
+  auto t0 = std::chrono::steady_clock::now();
+  in.stop();
+  t.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kAborted);
+}
+
+}  // namespace
+}  // namespace discrec::recorder::ingest

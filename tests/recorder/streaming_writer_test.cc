@@ -1,0 +1,289 @@
+// StreamingWriter in simulated time against a drive model: ECC units,
+// padding, EDF, extents, write errors, admission, shedding basics.
+#include "recorder/core/streaming_writer.h"
+
+#include <gtest/gtest.h>
+
+#include "writer_test_support.h"
+
+namespace discrec::recorder {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ModelTarget;
+using testing::TsSource;
+
+constexpr uint64_t kDvd4x = 4 * 1'385'000;  // bytes/s
+constexpr size_t kUnit = 32768;
+
+WriterOptions dvd_options() {
+  WriterOptions o;
+  o.block_size = 2048;
+  o.ecc_unit_blocks = 16;
+  o.start_lba = 1000;
+  o.guaranteed_bytes_per_second = kDvd4x;
+  o.max_units_per_command = 4;
+  return o;
+}
+
+RecordingConfig config(std::string name, int priority, uint64_t bps, Nanos budget = 2s) {
+  RecordingConfig c;
+  c.name = std::move(name);
+  c.priority = priority;
+  c.bitrate_bps = bps;
+  c.latency_budget = budget;
+  return c;
+}
+
+TEST(StreamingWriterTest, WritesWholeEccUnitsAndPadsTheLastWithNullPackets) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  testing::run_until(clock, writer, sources, TimePoint{} + 3s);
+  testing::stop_all(clock, writer, sources);
+
+  for (const auto& c : target.commands) {
+    EXPECT_TRUE(c.streaming);
+    EXPECT_EQ(c.blocks % 16, 0u) << "not whole ECC units";
+    EXPECT_LE(c.blocks, 4u * 16);
+  }
+  // Sequential LBAs from the start, no gaps.
+  uint32_t lba = 1000;
+  for (const auto& c : target.commands) {
+    EXPECT_EQ(c.lba, lba);
+    lba += c.blocks;
+  }
+  auto extents = writer.extents((*rec)->id());
+  ASSERT_TRUE(extents.ok());
+  ASSERT_EQ(extents->recorded.size(), 1u) << "one recording alone is one contiguous extent";
+  const RecordedExtent& e = extents->recorded[0];
+  EXPECT_EQ(e.lba, 1000u);
+  EXPECT_EQ(e.blocks, lba - 1000);
+  const uint64_t pushed = sources[0].next_packet * kTsPacketSize;
+  EXPECT_EQ(e.input_begin, 0u);
+  EXPECT_EQ(e.input_end, pushed);
+  EXPECT_EQ(e.padding_bytes, uint64_t{e.blocks} * 2048 - pushed);
+  EXPECT_LT(e.padding_bytes, kUnit);
+  EXPECT_EQ(e.length % kTsPacketSize, 0u);
+
+  std::vector<uint8_t> file = testing::read_file(target, *extents);
+  size_t nulls = 0;
+  auto indexes = testing::packet_indexes(file, 1, &nulls);
+  ASSERT_EQ(indexes.size(), sources[0].next_packet);
+  for (size_t i = 0; i < indexes.size(); ++i) ASSERT_EQ(indexes[i], i);
+  EXPECT_EQ(nulls, e.padding_bytes / kTsPacketSize);
+  // The partial null packet at the very end is outside the file length.
+  const auto& last_block = target.disc.at(e.lba + e.blocks - 1);
+  EXPECT_EQ(last_block.back(), 0xFF);
+
+  RecordingStats s = (*rec)->stats();
+  EXPECT_TRUE(s.finished);
+  EXPECT_EQ(s.bytes_in, pushed);
+  EXPECT_EQ(s.bytes_written, pushed);
+  EXPECT_EQ(s.padding_bytes, e.padding_bytes);
+  EXPECT_EQ(s.missed_deadlines, 0u);
+  EXPECT_EQ(s.chunks_written, sources[0].next_packet / 7);
+  EXPECT_GT(s.slack_min_ns, 0);
+  EXPECT_GE(s.slack_p99_ns, s.slack_min_ns);
+  EXPECT_GT(s.ring_high_water, 0u);
+  DriveStats d = writer.stats();
+  EXPECT_EQ(d.commands, target.commands.size());
+  EXPECT_EQ(d.next_lba, lba);
+  EXPECT_EQ(d.bytes_written, pushed);
+  EXPECT_EQ(d.recordings, 0u);
+}
+
+TEST(StreamingWriterTest, CoalescesBufferedUnitsIntoOneCommand) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok());
+  // 3.5 units buffered at once: one command of 3 units, the half waits.
+  std::vector<uint8_t> packets(kTsPacketSize * 610);
+  for (size_t i = 0; i < 610; ++i) TsSource::make_packet(packets.data() + i * kTsPacketSize, 1, i);
+  ASSERT_TRUE((*rec)->write_packets(packets, true).ok());
+  writer.service_once();
+  writer.service_once();
+  ASSERT_EQ(target.commands.size(), 1u);
+  EXPECT_EQ(target.commands[0].blocks, 3u * 16);
+  EXPECT_EQ((*rec)->stats().ring_fill, packets.size() - 3 * kUnit);
+}
+
+TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  auto slow = writer.add_recording(config("relaxed", 5, 4'000'000, 5s));
+  auto fast = writer.add_recording(config("urgent", 1, 4'000'000, 500ms));
+  ASSERT_TRUE(slow.ok() && fast.ok());
+  std::vector<uint8_t> unit(kTsPacketSize * 175);
+  for (size_t i = 0; i < 175; ++i) TsSource::make_packet(unit.data() + i * kTsPacketSize, 0, i);
+  // The relaxed one arrived first, but its deadline is later.
+  ASSERT_TRUE((*slow)->write_packets_at(unit, true, clock.now()).ok());
+  clock.advance(10ms);
+  ASSERT_TRUE((*fast)->write_packets_at(unit, true, clock.now()).ok());
+  writer.service_once();
+  ASSERT_EQ(target.commands.size(), 1u);
+  auto urgent = writer.extents((*fast)->id());
+  ASSERT_TRUE(urgent.ok());
+  ASSERT_EQ(urgent->recorded.size(), 1u);
+  EXPECT_EQ(urgent->recorded[0].lba, 1000u);
+}
+
+TEST(StreamingWriterTest, WriteErrorIsALostExtentNotARetry) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  target.bad_lbas.insert(1000 + 16 + 3);  // inside the second unit
+  WriterOptions o = dvd_options();
+  o.max_units_per_command = 1;
+  StreamingWriter writer(target, clock, o);
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok());
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  testing::run_until(clock, writer, sources, TimePoint{} + 1s);
+  testing::stop_all(clock, writer, sources);
+
+  std::set<uint32_t> seen;
+  for (const auto& c : target.commands) EXPECT_TRUE(seen.insert(c.lba).second) << "LBA retried";
+  auto extents = writer.extents((*rec)->id());
+  ASSERT_TRUE(extents.ok());
+  ASSERT_EQ(extents->lost.size(), 1u);
+  const LostExtent& lost = extents->lost[0];
+  EXPECT_EQ(lost.lba, 1016u);
+  EXPECT_EQ(lost.blocks, 16u);
+  EXPECT_EQ(lost.file_offset, kUnit);
+  EXPECT_EQ(lost.input_begin, kUnit);
+  EXPECT_EQ(lost.input_end, 2 * kUnit);
+  EXPECT_EQ(lost.sense, (SenseCode{0x03, 0x0C, 0x00}));
+  // Recorded before and after the hole.
+  ASSERT_EQ(extents->recorded.size(), 2u);
+  EXPECT_EQ(extents->recorded[0].lba, 1000u);
+  EXPECT_EQ(extents->recorded[0].blocks, 16u);
+  EXPECT_EQ(extents->recorded[1].lba, 1032u);
+  EXPECT_EQ(extents->recorded[1].file_offset, 2 * kUnit);
+  RecordingStats s = (*rec)->stats();
+  EXPECT_EQ(s.lost_extents, 1u);
+  EXPECT_EQ(s.lost_bytes, kUnit);
+  EXPECT_EQ(s.bytes_written + s.lost_bytes, s.bytes_in);
+  EXPECT_EQ(writer.stats().write_errors, 1u);
+  EXPECT_FALSE(writer.failure().has_value());
+}
+
+TEST(StreamingWriterTest, AdmissionRefusesWhatDoesNotFit) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());  // 44.32 Mbit/s, 10% margin
+  ASSERT_TRUE(writer.add_recording(config("a", 1, 20'000'000)).ok());
+  ASSERT_TRUE(writer.add_recording(config("b", 1, 15'000'000)).ok());
+  auto refused = writer.add_recording(config("c", 1, 8'000'000));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.error().message().find("requested 8.00 Mbit/s"), std::string::npos)
+      << refused.error().message();
+  EXPECT_NE(refused.error().message().find("available 5.82 Mbit/s"), std::string::npos)
+      << refused.error().message();
+  EXPECT_TRUE(writer.add_recording(config("d", 1, 5'000'000)).ok());
+}
+
+TEST(StreamingWriterTest, BadInputAndPushAfterStopAreErrors) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok());
+  std::vector<uint8_t> odd(100, 0x47);
+  EXPECT_EQ((*rec)->write_packets(odd, true).error().code(), ErrorCode::kInvalidArgument);
+  std::vector<uint8_t> nosync(kTsPacketSize, 0);
+  EXPECT_EQ((*rec)->write_packets(nosync, true).error().code(), ErrorCode::kInvalidArgument);
+  std::vector<uint8_t> packet(kTsPacketSize);
+  TsSource::make_packet(packet.data(), 1, 0);
+  ASSERT_TRUE((*rec)->write_packets(packet, true).ok());
+  ASSERT_TRUE(writer.stop_recording((*rec)->id()).ok());
+  EXPECT_EQ((*rec)->write_packets(packet, false).error().code(), ErrorCode::kAborted);
+  EXPECT_EQ(writer.stop_recording(999).error().code(), ErrorCode::kNotFound);
+  for (int i = 0; i < 10 && !(*rec)->finished(); ++i) writer.service_once();
+  ASSERT_TRUE((*rec)->finished());
+  // One packet became one padded unit.
+  ASSERT_EQ(target.commands.size(), 1u);
+  EXPECT_EQ(target.commands[0].blocks, 16u);
+}
+
+TEST(StreamingWriterTest, DiscFullFailsTheWriterWithAClearError) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  WriterOptions o = dvd_options();
+  o.end_lba = 1000 + 32;  // two units
+  o.max_units_per_command = 1;
+  StreamingWriter writer(target, clock, o);
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok());
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  sources[0].expect_ok = false;
+  testing::run_until(clock, writer, sources, TimePoint{} + 1s);
+  ASSERT_TRUE(writer.failure().has_value());
+  EXPECT_EQ(writer.failure()->code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(writer.failure()->message().find("disc full"), std::string::npos);
+  EXPECT_EQ(target.commands.size(), 2u);
+  EXPECT_TRUE(writer.stats().failed);
+  std::vector<uint8_t> packet(kTsPacketSize);
+  TsSource::make_packet(packet.data(), 1, 0);
+  EXPECT_EQ((*rec)->write_packets(packet, true).error().code(), ErrorCode::kUnavailable);
+}
+
+TEST(StreamingWriterTest, OverloadShedsWholeGopsOfTheLowestPriorityOnly) {
+  SimulatedClock clock;
+  // The drive does 75% of what is offered (2 MB/s).
+  ModelTarget target(clock, 1'500'000);
+  WriterOptions o = dvd_options();
+  o.guaranteed_bytes_per_second = 2'000'000;  // it promised more than it does
+  o.admission_margin = 0;
+  StreamingWriter writer(target, clock, o);
+  auto high = writer.add_recording(config("high", 10, 8'000'000));
+  auto low = writer.add_recording(config("low", 1, 8'000'000));
+  ASSERT_TRUE(high.ok() && low.ok());
+  std::vector<TsSource> sources(2);
+  sources[0] = TsSource{*high, 1, 8'000'000};
+  sources[1] = TsSource{*low, 2, 8'000'000};
+  testing::run_until(clock, writer, sources, TimePoint{} + 20s);
+  testing::stop_all(clock, writer, sources);
+
+  RecordingStats hs = (*high)->stats();
+  RecordingStats ls = (*low)->stats();
+  EXPECT_EQ(hs.shed_gops, 0u);
+  EXPECT_EQ(hs.bytes_written, hs.bytes_in);
+  EXPECT_GT(ls.shed_gops, 0u);
+  EXPECT_EQ(ls.overflow_bytes, 0u);
+  EXPECT_EQ(hs.overflow_bytes, 0u);
+  EXPECT_EQ(ls.bytes_written + ls.shed_bytes, ls.bytes_in);
+
+  auto extents = writer.extents((*low)->id());
+  ASSERT_TRUE(extents.ok());
+  ASSERT_EQ(extents->shed.size(), ls.shed_gops);
+  const uint64_t gop_bytes = 700 * kTsPacketSize;
+  for (const auto& r : extents->shed) {
+    EXPECT_EQ(r.input_begin % gop_bytes, 0u) << "shed must start at a GOP start";
+    EXPECT_EQ(r.input_end % gop_bytes, 0u) << "shed must end at a GOP start";
+  }
+  // The packets on disc are exactly those not shed, in order.
+  auto file = testing::read_file(target, *extents);
+  auto indexes = testing::packet_indexes(file, 2);
+  std::vector<uint64_t> expected;
+  size_t shed = 0;
+  for (uint64_t i = 0; i < sources[1].next_packet; ++i) {
+    const uint64_t pos = i * kTsPacketSize;
+    while (shed < extents->shed.size() && extents->shed[shed].input_end <= pos) ++shed;
+    if (shed < extents->shed.size() && extents->shed[shed].input_begin <= pos) continue;
+    expected.push_back(i);
+  }
+  EXPECT_EQ(indexes, expected);
+}
+
+}  // namespace
+}  // namespace discrec::recorder

@@ -1,0 +1,201 @@
+// Test support for the streaming writer in simulated time: a drive model
+// behind BlockTarget (throughput, per-command overhead, latency spikes,
+// medium errors), TS sources whose packets say who and which they are, and
+// a loop that interleaves arrivals with service_once().
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "device/clock.h"
+#include "recorder/core/block_target.h"
+#include "recorder/core/streaming_writer.h"
+
+namespace discrec::recorder::testing {
+
+using namespace std::chrono_literals;
+
+// A drive: writes take overhead + bytes / rate of simulated time; spikes add
+// a one-off delay to the first command that starts at or after their time;
+// LBAs in `bad_lbas` fail the command covering them with MEDIUM ERROR.
+class ModelTarget final : public BlockTarget {
+ public:
+  ModelTarget(SimulatedClock& clock, uint64_t bytes_per_second, uint32_t block_size = 2048)
+      : clock_(clock), rate_(bytes_per_second), block_size_(block_size) {}
+
+  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override {
+    EXPECT_EQ(data.size() % block_size_, 0u);
+    const uint32_t blocks = static_cast<uint32_t>(data.size() / block_size_);
+    commands.push_back({lba, blocks, streaming});
+    Nanos delay = overhead + Nanos(static_cast<int64_t>(data.size() * 1e9 / static_cast<double>(rate_)));
+    auto spike = spikes.begin();
+    if (spike != spikes.end() && clock_.now() >= spike->first) {
+      delay += spike->second;
+      spikes.erase(spike);
+    }
+    clock_.advance(delay);
+    auto bad = bad_lbas.lower_bound(lba);
+    if (bad != bad_lbas.end() && *bad < lba + blocks) {
+      return Error::scsi("WRITE(12)", SenseCode{0x03, 0x0C, 0x00}, "write error");
+    }
+    for (uint32_t i = 0; i < blocks; ++i) {
+      auto& block = disc[lba + i];
+      EXPECT_TRUE(block.empty()) << "LBA " << lba + i << " written twice";
+      block.assign(data.begin() + i * block_size_, data.begin() + (i + 1) * block_size_);
+    }
+    return ok_status();
+  }
+  Status flush() override { return ok_status(); }
+
+  struct Command {
+    uint32_t lba, blocks;
+    bool streaming;
+  };
+  SimulatedClock& clock_;
+  uint64_t rate_;
+  uint32_t block_size_;
+  Nanos overhead = 1ms;
+  std::map<TimePoint, Nanos> spikes;
+  std::set<uint32_t> bad_lbas;
+  std::map<uint32_t, std::vector<uint8_t>> disc;
+  std::vector<Command> commands;
+};
+
+// Packet i of recording r: PID 0x100 + r, then 8 bytes of r and i, then a
+// pattern; every `gop_packets` packets a GOP starts. Pushed `chunk_packets`
+// at a time at the bitrate.
+struct TsSource {
+  std::shared_ptr<Recording> recording;
+  uint32_t tag = 0;
+  uint64_t bitrate_bps = 0;
+  uint32_t chunk_packets = 7;
+  uint32_t gop_packets = 700;
+  TimePoint start{};
+  uint64_t next_packet = 0;
+  bool stopped = false;
+  bool expect_ok = true;  // false: pushes may be refused (failed writer)
+
+  TimePoint next_arrival() const {
+    const double seconds = static_cast<double>((next_packet + chunk_packets) * kTsPacketSize * 8) /
+                           static_cast<double>(bitrate_bps);
+    return start + Nanos(static_cast<int64_t>(seconds * 1e9));
+  }
+  static void make_packet(uint8_t* p, uint32_t tag, uint64_t index) {
+    p[0] = 0x47;
+    p[1] = 0x01;  // PID 0x100 + tag (tag < 256)
+    p[2] = static_cast<uint8_t>(tag);  // never 0x1FFF, the null PID
+    p[3] = 0x10;
+    std::memcpy(p + 4, &tag, 4);
+    std::memcpy(p + 8, &index, 8);
+    for (size_t i = 16; i < kTsPacketSize; ++i) p[i] = static_cast<uint8_t>(index + i);
+  }
+  // Pushes every chunk that has arrived by `now`.
+  void feed(TimePoint now) {
+    std::vector<uint8_t> buf(chunk_packets * kTsPacketSize);
+    while (!stopped && next_arrival() <= now) {
+      // gop_packets is a multiple of chunk_packets: GOPs start chunks.
+      const bool gop = next_packet % gop_packets == 0;
+      for (uint32_t i = 0; i < chunk_packets; ++i) {
+        make_packet(buf.data() + i * kTsPacketSize, tag, next_packet + i);
+      }
+      Status s = recording->write_packets_at(buf, gop, next_arrival());
+      if (expect_ok) {
+        ASSERT_TRUE(s.ok()) << s.error().to_string();
+      }
+      next_packet += chunk_packets;
+    }
+  }
+};
+
+// Runs arrivals and the writer until `end` in simulated time.
+inline void run_until(SimulatedClock& clock, StreamingWriter& writer, std::vector<TsSource>& sources,
+                      TimePoint end) {
+  while (clock.now() < end) {
+    for (auto& s : sources) s.feed(clock.now());
+    const TimePoint wake = writer.service_once();
+    TimePoint next = std::min(wake, end);
+    for (auto& s : sources) {
+      if (!s.stopped) next = std::min(next, s.next_arrival());
+    }
+    if (next > clock.now()) clock.sleep_until(next);
+  }
+}
+
+// Stops every source and lets the writer finish them.
+inline void stop_all(SimulatedClock& clock, StreamingWriter& writer, std::vector<TsSource>& sources) {
+  for (auto& s : sources) {
+    s.stopped = true;
+    ASSERT_TRUE(writer.stop_recording(s.recording->id()).ok());
+  }
+  for (int i = 0; i < 1000000; ++i) {
+    bool all = true;
+    for (auto& s : sources) all = all && s.recording->finished();
+    if (all) return;
+    const TimePoint wake = writer.service_once();
+    if (wake > clock.now()) clock.sleep_until(wake);
+  }
+  FAIL() << "recordings did not finish";
+}
+
+// The recording's file as the extents describe it, read from the model disc.
+// Lost extents are filled with 0x00 (they are unreadable on a real disc).
+inline std::vector<uint8_t> read_file(const ModelTarget& target, const RecordingExtents& e,
+                                      uint32_t block_size = 2048) {
+  struct Piece {
+    uint64_t offset;
+    uint32_t lba, blocks;
+    uint64_t length;
+    bool lost;
+  };
+  std::vector<Piece> pieces;
+  for (const auto& r : e.recorded) pieces.push_back({r.file_offset, r.lba, r.blocks, r.length, false});
+  for (const auto& l : e.lost) pieces.push_back({l.file_offset, l.lba, l.blocks, uint64_t{l.blocks} * block_size, true});
+  std::sort(pieces.begin(), pieces.end(), [](auto& a, auto& b) { return a.offset < b.offset; });
+  std::vector<uint8_t> file;
+  for (const auto& p : pieces) {
+    EXPECT_EQ(p.offset, file.size()) << "extents must tile the file";
+    std::vector<uint8_t> bytes;
+    for (uint32_t i = 0; i < p.blocks; ++i) {
+      auto it = target.disc.find(p.lba + i);
+      if (p.lost || it == target.disc.end()) {
+        EXPECT_TRUE(p.lost) << "LBA " << p.lba + i << " in a recorded extent was never written";
+        bytes.insert(bytes.end(), block_size, 0);
+      } else {
+        bytes.insert(bytes.end(), it->second.begin(), it->second.end());
+      }
+    }
+    bytes.resize(p.length);
+    file.insert(file.end(), bytes.begin(), bytes.end());
+  }
+  return file;
+}
+
+// Packet indexes found in a file (null packets skipped; anything else that
+// is not one of `tag`'s packets fails the test).
+inline std::vector<uint64_t> packet_indexes(const std::vector<uint8_t>& file, uint32_t tag,
+                                            size_t* null_packets = nullptr) {
+  std::vector<uint64_t> out;
+  EXPECT_EQ(file.size() % kTsPacketSize, 0u);
+  for (size_t pos = 0; pos + kTsPacketSize <= file.size(); pos += kTsPacketSize) {
+    const uint8_t* p = file.data() + pos;
+    EXPECT_EQ(p[0], 0x47) << "at " << pos;
+    if (p[1] == 0x1F && p[2] == 0xFF) {
+      if (null_packets) ++*null_packets;
+      continue;
+    }
+    uint32_t t;
+    uint64_t index;
+    std::memcpy(&t, p + 4, 4);
+    std::memcpy(&index, p + 8, 8);
+    EXPECT_EQ(t, tag) << "foreign packet at " << pos;
+    out.push_back(index);
+  }
+  return out;
+}
+
+}  // namespace discrec::recorder::testing
