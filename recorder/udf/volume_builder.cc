@@ -435,13 +435,20 @@ std::string recording_file_name(TimePoint start, std::string_view title) {
   std::string clean;
   for (size_t i = 0; i < title.size();) {
     const uint8_t c = static_cast<uint8_t>(title[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 0;
+    // A character outside the BMP (4 bytes) or any invalid byte becomes one '_'.
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     std::string_view ch = n && i + n <= title.size() ? title.substr(i, n) : std::string_view();
+    if (n == 4 && !ch.empty()) {  // UDF 2.01 names hold only BMP characters
+      if (clean.size() + 1 > 100) break;
+      clean += '_';
+      i += 4;
+      continue;
+    }
     if (ch.empty() || !encode_cs0(ch).ok() || c < 0x20 || c == 0x7F ||
         std::string_view("/\\:*?\"<>|").find(static_cast<char>(c)) != std::string_view::npos) {
       if (clean.size() + 1 > 100) break;
       clean += '_';
-      i += ch.empty() ? 1 : ch.size();
+      i += 1;  // an invalid lead byte: its stray continuation bytes follow as '_' too
       continue;
     }
     if (clean.size() + ch.size() > 100) break;

@@ -1,0 +1,197 @@
+// The builder checked through discrec's own reader (the external readers are in
+// external_readers_test.cc).
+#include "recorder/udf/volume_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "recorder/udf/volume_reader.h"
+#include "tests/recorder/udf/image_fixture.h"
+
+namespace discrec::recorder::udf {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+
+const TimePoint kStart = TimePoint(std::chrono::microseconds(1'795'000'000'123'456));
+
+VolumeLayout dvd_plus_r(uint32_t max_files = 100, uint32_t max_lost = 100) {
+  return *plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, max_files, max_lost});
+}
+
+FileSpec file(std::string name, uint64_t size, std::vector<FileExtent> extents) {
+  return FileSpec{std::move(name), size, kStart, kStart + 90s, std::move(extents)};
+}
+
+VolumeSpec volume(std::vector<FileSpec> files) {
+  return VolumeSpec{"LABEL", kStart, kStart + 1h, std::move(files), 0};
+}
+
+// Builds, writes a sparse image and reads it back.
+struct RoundTrip {
+  TempDir dir;
+  std::vector<SectorWrite> writes;
+  std::optional<ImageFileSectorSource> source;
+  Result<ParsedVolume> parsed = Error(ErrorCode::kInternal, "not read");
+};
+
+void round_trip(RoundTrip& rt, const VolumeLayout& layout, const VolumeSpec& spec) {
+  auto writes = build_volume(layout, spec);
+  ASSERT_TRUE(writes.ok()) << writes.error().to_string();
+  rt.writes = *writes;
+  const auto image = rt.dir.path() / "disc.img";
+  testing::write_image(image, rt.writes.back().lba + rt.writes.back().bytes.size() / kSectorSize, rt.writes);
+  for (const FileSpec& f : spec.files) testing::fill_file(image, f);
+  auto source = ImageFileSectorSource::open(image);
+  ASSERT_TRUE(source.ok());
+  rt.source.emplace(std::move(*source));
+  rt.parsed = read_volume(*rt.source);
+  ASSERT_TRUE(rt.parsed.ok()) << rt.parsed.error().to_string();
+}
+
+TEST(UdfVolumeBuilder, FilesRoundTripWithNamesTimesIdsAndLostExtents) {
+  const VolumeLayout layout = dvd_plus_r();
+  const uint32_t d = layout.data_start;
+  const VolumeSpec spec = volume({
+      file("2026-11-25T23-45-00Z_news.ts", 10 * 2048, {{d, 10}}),
+      file("\xe6\x97\xa5\xe6\x9c\xac.ts", 5 * 2048 + 1, {{d + 16, 2}, {d + 18, 3, false}, {d + 21, 1}}),
+      file("empty.ts", 0, {}),
+  });
+  RoundTrip rt;
+  round_trip(rt, layout, spec);
+  const ParsedVolume& v = *rt.parsed;
+  EXPECT_EQ(v.label, "LABEL");
+  EXPECT_EQ(v.anchor_lba, kAnchorLba);
+  EXPECT_EQ(v.partition_start, kPartitionStart);
+  EXPECT_TRUE(v.integrity_closed);
+  EXPECT_EQ(v.next_unique_id, 20u);
+  ASSERT_EQ(v.files.size(), 4u);
+  EXPECT_EQ(v.files[0].path, "/DISCREC");
+  EXPECT_TRUE(v.files[0].directory);
+  for (size_t i = 0; i < 3; ++i) {
+    const ParsedFile& f = v.files[i + 1];
+    EXPECT_EQ(f.path, "/DISCREC/" + spec.files[i].name);
+    EXPECT_FALSE(f.directory);
+    EXPECT_EQ(f.size, spec.files[i].size);
+    EXPECT_EQ(f.created, kStart);
+    EXPECT_EQ(f.modified, kStart + 90s);
+    EXPECT_EQ(f.unique_id, 17 + i);
+  }
+  const ParsedFile& lossy = v.files[2];
+  ASSERT_EQ(lossy.extents.size(), 3u);
+  EXPECT_EQ(lossy.extents[0].lba, d + 16);
+  EXPECT_EQ(lossy.extents[1].type, ExtentType::kAllocatedNotRecorded);
+  EXPECT_EQ(lossy.extents[1].bytes, 3 * 2048u);
+  EXPECT_EQ(lossy.extents[2].bytes, 1u) << "the last extent ends with the file";
+  std::vector<uint8_t> bytes(lossy.size);
+  ASSERT_TRUE(read_file_bytes(*rt.source, lossy, 0, bytes).ok());
+  EXPECT_TRUE(bytes == testing::expected_bytes(spec.files[1], 0, lossy.size));
+  EXPECT_EQ(bytes[2 * 2048], 0) << "lost extent reads as zeros";
+  EXPECT_TRUE(v.files[3].extents.empty());
+}
+
+TEST(UdfVolumeBuilder, ExtentsSplitBelowOneGiBAndSizesPast4GiBSurvive) {
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10, 10});
+  const uint64_t size = (5ull << 30) + 3;
+  const uint32_t sectors = static_cast<uint32_t>((size + 2047) / 2048);
+  RoundTrip rt;
+  round_trip(rt, layout, volume({file("big.ts", size, {{layout.data_start, sectors}})}));
+  const ParsedFile& f = rt.parsed->files[1];
+  EXPECT_EQ(f.size, size);
+  ASSERT_EQ(f.extents.size(), 6u);
+  uint64_t total = 0;
+  for (size_t i = 0; i < f.extents.size(); ++i) {
+    EXPECT_LE(f.extents[i].bytes, kMaxExtentBytes);
+    if (i + 1 < f.extents.size()) {
+      EXPECT_EQ(f.extents[i].bytes % 2048, 0u);
+      EXPECT_EQ(f.extents[i + 1].lba, f.extents[i].lba + f.extents[i].bytes / 2048);
+    }
+    total += f.extents[i].bytes;
+  }
+  EXPECT_EQ(total, size);
+  std::vector<uint8_t> tail(3);
+  ASSERT_TRUE(read_file_bytes(*rt.source, f, size - 3, tail).ok());
+  EXPECT_TRUE(tail == testing::expected_bytes(rt.parsed.ok() ? volume({file("big.ts", size, {{layout.data_start, sectors}})}).files[0] : FileSpec{}, size - 3, 3));
+  // Sequential media: the random-access layout puts the closing area at the end.
+  EXPECT_EQ(rt.writes[1].lba + rt.writes[1].bytes.size() / 2048, 12'219'392u);
+}
+
+TEST(UdfVolumeBuilder, ThousandExtentsChainThroughAllocationExtentBlocks) {
+  const VolumeLayout layout = dvd_plus_r(10, 2000);
+  std::vector<FileExtent> extents;
+  for (uint32_t i = 0; i < 1000; ++i) extents.push_back({layout.data_start + 3 * i, 2, i % 2 == 0});
+  RoundTrip rt;
+  round_trip(rt, layout, volume({file("frag.ts", 1000 * 4096, extents)}));
+  const ParsedFile& f = rt.parsed->files[1];
+  ASSERT_EQ(f.extents.size(), 1000u);
+  for (uint32_t i = 0; i < 1000; ++i) {
+    EXPECT_EQ(f.extents[i].lba, layout.data_start + 3 * i);
+    EXPECT_EQ(f.extents[i].type, i % 2 == 0 ? ExtentType::kRecorded : ExtentType::kAllocatedNotRecorded);
+  }
+}
+
+TEST(UdfVolumeBuilder, SequentialClosingAreaFollowsTheDataWithAnchorLast) {
+  const VolumeLayout layout = dvd_plus_r();
+  const uint32_t d = layout.data_start;
+  auto writes = build_volume(layout, volume({file("a.ts", 3 * 2048, {{d + 100, 3}})}));
+  ASSERT_TRUE(writes.ok());
+  ASSERT_EQ(writes->size(), 2u);
+  EXPECT_EQ((*writes)[0].lba, 0u);
+  EXPECT_EQ((*writes)[0].bytes.size(), size_t{d} * 2048) << "the whole reserved track, front to back";
+  EXPECT_EQ((*writes)[1].lba, d + 112) << "the next whole ECC block after the data";
+  ASSERT_EQ((*writes)[1].bytes.size(), 32u * 2048);
+  const std::span<const uint8_t> last(&(*writes)[1].bytes[31 * 2048], 2048);
+  EXPECT_TRUE(check_tag(last, TagId::kAnchorVolumePointer, d + 112 + 31).ok());
+  EXPECT_EQ(get32(last, 28), d + 112) << "reserve VDS at the start of the closing area";
+  // data_end from the recorder (e.g. padding written after the last file) wins.
+  VolumeSpec spec = volume({file("a.ts", 3 * 2048, {{d + 100, 3}})});
+  spec.data_end = d + 200;
+  EXPECT_EQ((*build_volume(layout, spec))[1].lba, d + 208);
+}
+
+TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
+  const VolumeLayout layout = dvd_plus_r(2, 0);
+  const uint32_t d = layout.data_start;
+  const auto code = [&](std::vector<FileSpec> files) {
+    auto r = build_volume(layout, volume(std::move(files)));
+    return r.ok() ? std::optional<ErrorCode>() : r.error().code();
+  };
+  EXPECT_EQ(code({file("a/b.ts", 2048, {{d, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("", 2048, {{d, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("..", 2048, {{d, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file(std::string(300, 'x'), 2048, {{d, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("\xff.ts", 2048, {{d, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("a.ts", 2048, {{d, 1}}), file("a.ts", 2048, {{d + 1, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("a.ts", 4097, {{d, 2}})}), ErrorCode::kInvalidArgument) << "size needs 3 sectors";
+  EXPECT_EQ(code({file("a.ts", 2048, {{d - 1, 1}})}), ErrorCode::kInvalidArgument) << "inside metadata";
+  EXPECT_EQ(code({file("a.ts", 2048, {{layout.data_limit, 1}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("a.ts", 0, {{d, 0}})}), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code({file("a", 0, {}), file("b", 0, {}), file("c", 0, {})}), ErrorCode::kResourceExhausted);
+  // Far more fragments than the layout planned for: the metadata area overflows.
+  std::vector<FileExtent> many;
+  for (uint32_t i = 0; i < 200'000; ++i) many.push_back({d + i, 1, i % 2 == 0});
+  EXPECT_EQ(code({file("a.ts", 200'000 * 2048ull, many)}), ErrorCode::kResourceExhausted);
+  EXPECT_EQ(code({file("ok.ts", 2048, {{d, 1}})}), std::nullopt);
+}
+
+TEST(UdfVolumeBuilder, EmptyVolumeStillHasTheRecordingDirectory) {
+  RoundTrip rt;
+  round_trip(rt, dvd_plus_r(), volume({}));
+  ASSERT_EQ(rt.parsed->files.size(), 1u);
+  EXPECT_EQ(rt.parsed->files[0].path, "/DISCREC");
+}
+
+TEST(UdfVolumeBuilder, RecordingFileNamesAreSafeEverywhere) {
+  using namespace std::chrono;
+  const TimePoint t = TimePoint(sys_days(year(2026) / November / 25).time_since_epoch() + 23h + 45min + 7s);
+  EXPECT_EQ(recording_file_name(t, "news"), "2026-11-25T23-45-07Z_news.ts");
+  EXPECT_EQ(recording_file_name(t, "a/b:c*?\"<>|\\d\x01"), "2026-11-25T23-45-07Z_a_b_c_______d_.ts");
+  EXPECT_EQ(recording_file_name(t, "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5"), "2026-11-25T23-45-07Z_\xc3\xa9t\xc3\xa9 \xe6\x97\xa5.ts");
+  EXPECT_EQ(recording_file_name(t, "bad\xff" "utf8\xf0\x9f\x98\x80"), "2026-11-25T23-45-07Z_bad_utf8_.ts");
+  const std::string long_name = recording_file_name(t, std::string(500, 'x'));
+  EXPECT_EQ(long_name.size(), 21 + 100 + 3u);
+  EXPECT_TRUE(encode_cs0(long_name).ok());
+}
+
+}  // namespace
+}  // namespace discrec::recorder::udf
