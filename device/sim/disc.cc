@@ -73,12 +73,15 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   }
   if (disc->media_->sequential && !disc->finalized_) disc->recover_from_image(options.powercut);
   RETURN_IF_ERROR(disc->save());
+  disc->opened_ = true;
   return disc;
 }
 
 Disc::~Disc() {
   if (fd_ >= 0) {
-    if (!abandoned_) (void)save();
+    // A disc that failed to open must not overwrite the state of the one
+    // that holds the image.
+    if (opened_ && !abandoned_) (void)save();
     ::close(fd_);
   }
 }

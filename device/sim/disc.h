@@ -117,6 +117,7 @@ class Disc {
   uint16_t closed_sessions_ = 0;
   std::vector<Track> tracks_;
   std::vector<Extent> damaged_;
+  bool opened_ = false;
   bool abandoned_ = false;
 };
 
