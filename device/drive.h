@@ -44,6 +44,11 @@ struct DriveCapabilities {
   std::vector<WriteSpeedDescriptor> write_speeds;  // GET PERFORMANCE type 0x03
 
   bool medium_present = false;
+  bool ready = false;                          // TEST UNIT READY answered GOOD
+  std::vector<PerformanceDescriptor> write_performance;  // GET PERFORMANCE type 0x00, write
+  // What the probe could not learn, truthfully: "READ BUFFER CAPACITY:
+  // unsupported: ILLEGAL REQUEST 5/20/00 ...". Empty when everything answered.
+  std::vector<std::string> notes;
   std::optional<DiscInformation> disc;         // READ DISC INFORMATION
   std::optional<TrackInformation> track;       // the track writing continues in
   std::optional<uint32_t> next_writable_address;
@@ -141,6 +146,12 @@ class Drive {
   Result<size_t> execute(const char* command_name, const CommandRequest& request);
 
  private:
+  // Executes under mutex_; CHECK CONDITION and other non-GOOD statuses
+  // become Errors. Returns the bytes transferred.
+  Result<size_t> run(const char* command_name, const CommandRequest& request);
+  // REQUIRES: mutex_ held.
+  Result<size_t> run_locked(const char* command_name, const CommandRequest& request);
+
   mutable std::mutex mutex_;
   std::unique_ptr<Transport> transport_;  // GUARDED_BY(mutex_)
 };

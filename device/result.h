@@ -56,6 +56,13 @@ class Error {
     e.sense_ = sense;
     return e;
   }
+  // Same, with a code other than kCheckCondition (e.g. kUnsupported for
+  // 5/20/00) while keeping the sense.
+  static Error scsi(ErrorCode code, std::string command, SenseCode sense, std::string message) {
+    Error e(code, std::move(command), std::move(message));
+    e.sense_ = sense;
+    return e;
+  }
 
   ErrorCode code() const { return code_; }
   // The command that failed ("WRITE(12)", "GET CONFIGURATION"), empty if none.

@@ -1,0 +1,317 @@
+// Drive: typed MMC commands over a Transport (see drive.h).
+#include "device/drive.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "device/mmc/cdb.h"
+#include "device/mmc/parse.h"
+#include "device/mmc/sense.h"
+
+namespace discrec::device {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+constexpr uint32_t kBlockSize = 2048;
+
+// Per-command timeouts, after libburn's (MMC.md §8): long operations get
+// minutes, the rest 30 s.
+constexpr milliseconds kShortTimeout = seconds(30);
+constexpr milliseconds kImmedTimeout = seconds(200);
+constexpr milliseconds kOpcTimeout = seconds(200);
+constexpr milliseconds kLoadTimeout = seconds(300);
+constexpr milliseconds kSyncTimeout = seconds(3600);
+constexpr milliseconds kCloseTimeout = seconds(3600);
+constexpr milliseconds kFormatTimeout = seconds(18000);
+
+CommandRequest request_for(const mmc::Cdb& cdb, DataDirection dir, std::span<uint8_t> data,
+                           milliseconds timeout = kShortTimeout) {
+  CommandRequest r;
+  r.cdb = cdb.span();
+  r.direction = dir;
+  r.data = data;
+  r.timeout = timeout;
+  return r;
+}
+
+std::string status_name(uint8_t status) {
+  switch (status) {
+    case 0x08: return "BUSY";
+    case 0x18: return "RESERVATION CONFLICT";
+    case 0x28: return "TASK SET FULL";
+    case 0x30: return "ACA ACTIVE";
+    case 0x40: return "TASK ABORTED";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "status 0x%02X", status);
+  return buf;
+}
+
+}  // namespace
+
+Drive::Drive(std::unique_ptr<Transport> transport) : transport_(std::move(transport)) {}
+Drive::~Drive() = default;
+
+Result<std::unique_ptr<Drive>> Drive::open(std::string_view uri, const TransportOptions& options) {
+  ASSIGN_OR_RETURN(auto transport, open_transport(uri, options));
+  return std::make_unique<Drive>(std::move(transport));
+}
+
+std::string Drive::describe() const {
+  std::lock_guard lock(mutex_);
+  return transport_->describe();
+}
+
+Result<size_t> Drive::execute(const char* command_name, const CommandRequest& request) {
+  return run(command_name, request);
+}
+
+Result<size_t> Drive::run(const char* command_name, const CommandRequest& request) {
+  std::lock_guard lock(mutex_);
+  return run_locked(command_name, request);
+}
+
+Result<size_t> Drive::run_locked(const char* name, const CommandRequest& request) {
+  Result<CommandResult> executed = transport_->execute(request);
+  if (!executed.ok()) {
+    Error e = std::move(executed).error();
+    // Name the MMC command; keep the transport's own label in the text.
+    std::string what = e.command().empty() ? e.message() : e.command() + ": " + e.message();
+    return Error(e.code(), name, what);
+  }
+  const CommandResult& r = *executed;
+  if (r.status == kStatusCheckCondition) {
+    if (r.sense_length == 0)
+      return Error(ErrorCode::kCheckCondition, name, "CHECK CONDITION without sense data");
+    Result<SenseData> sense = mmc::parse_sense(r.sense_bytes());
+    if (!sense.ok())
+      return Error(ErrorCode::kCheckCondition, name,
+                   "CHECK CONDITION with unreadable sense: " + sense.error().message());
+    std::string message = mmc::describe_sense(sense->code);
+    if (sense->deferred) message += " (deferred: an earlier command failed)";
+    if (sense->information) message += " (information " + std::to_string(*sense->information) + ")";
+    // An opcode the device does not implement is a missing feature, not a fault.
+    ErrorCode code = sense->code.key == 5 && sense->code.asc == 0x20 ? ErrorCode::kUnsupported
+                                                                      : ErrorCode::kCheckCondition;
+    return Error::scsi(code, name, sense->code, std::move(message));
+  }
+  if (r.status != kStatusGood)
+    return Error(ErrorCode::kUnavailable, name, "device answered " + status_name(r.status));
+  size_t transferred = request.direction == DataDirection::kNone ? 0 : request.data.size();
+  return transferred - std::min(transferred, r.residual);
+}
+
+// --- identification and state ---
+
+Status Drive::test_unit_ready() {
+  RETURN_IF_ERROR(run("TEST UNIT READY", request_for(mmc::test_unit_ready(), DataDirection::kNone, {})));
+  return ok_status();
+}
+
+Result<SenseData> Drive::request_sense() {
+  std::vector<uint8_t> buf(252);
+  ASSIGN_OR_RETURN(size_t n, run("REQUEST SENSE", request_for(mmc::request_sense(252), DataDirection::kIn, buf)));
+  return mmc::parse_sense(std::span(buf).first(n));
+}
+
+Result<InquiryData> Drive::inquiry() {
+  std::vector<uint8_t> buf(96);
+  ASSIGN_OR_RETURN(size_t n, run("INQUIRY", request_for(mmc::inquiry(96), DataDirection::kIn, buf)));
+  return mmc::parse_inquiry(std::span(buf).first(n));
+}
+
+Result<Configuration> Drive::get_configuration() {
+  // Most drives fit in 2 KiB; ask again with the announced size otherwise.
+  std::vector<uint8_t> buf(2048);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto cdb = mmc::get_configuration(mmc::ConfigurationRequest::kAll, 0, static_cast<uint16_t>(buf.size()));
+    ASSIGN_OR_RETURN(size_t n, run("GET CONFIGURATION", request_for(cdb, DataDirection::kIn, buf)));
+    std::span<const uint8_t> got = std::span(buf).first(n);
+    ASSIGN_OR_RETURN(uint32_t total, mmc::configuration_total_length(got));
+    if (total <= n || attempt == 1) return mmc::parse_configuration(got);
+    buf.assign(std::min<uint32_t>(total, 65532), 0);
+  }
+  return Error(ErrorCode::kInternal, "GET CONFIGURATION", "unreachable");
+}
+
+Result<DiscInformation> Drive::read_disc_information() {
+  std::vector<uint8_t> buf(34);
+  ASSIGN_OR_RETURN(size_t n, run("READ DISC INFORMATION",
+                                 request_for(mmc::read_disc_information(34), DataDirection::kIn, buf)));
+  return mmc::parse_disc_information(std::span(buf).first(n));
+}
+
+Result<TrackInformation> Drive::read_track_information(uint32_t number, TrackAddressType type) {
+  std::vector<uint8_t> buf(48);
+  ASSIGN_OR_RETURN(size_t n, run("READ TRACK INFORMATION",
+                                 request_for(mmc::read_track_information(type, number, 48),
+                                             DataDirection::kIn, buf)));
+  return mmc::parse_track_information(std::span(buf).first(n));
+}
+
+Result<BufferCapacity> Drive::read_buffer_capacity(bool in_blocks) {
+  std::vector<uint8_t> buf(12);
+  ASSIGN_OR_RETURN(size_t n, run("READ BUFFER CAPACITY",
+                                 request_for(mmc::read_buffer_capacity(in_blocks), DataDirection::kIn, buf)));
+  return mmc::parse_buffer_capacity(std::span(buf).first(n), in_blocks);
+}
+
+Result<ReadCapacity> Drive::read_capacity() {
+  std::vector<uint8_t> buf(8);
+  ASSIGN_OR_RETURN(size_t n, run("READ CAPACITY", request_for(mmc::read_capacity(), DataDirection::kIn, buf)));
+  return mmc::parse_read_capacity(std::span(buf).first(n));
+}
+
+Result<FormatCapacities> Drive::read_format_capacities() {
+  std::vector<uint8_t> buf(252);
+  ASSIGN_OR_RETURN(size_t n, run("READ FORMAT CAPACITIES",
+                                 request_for(mmc::read_format_capacities(252), DataDirection::kIn, buf)));
+  return mmc::parse_format_capacities(std::span(buf).first(n));
+}
+
+Result<EventStatus> Drive::get_event_status(uint8_t class_request) {
+  std::vector<uint8_t> buf(8);
+  ASSIGN_OR_RETURN(size_t n, run("GET EVENT STATUS NOTIFICATION",
+                                 request_for(mmc::get_event_status_notification(class_request, 8),
+                                             DataDirection::kIn, buf)));
+  return mmc::parse_event_status(std::span(buf).first(n));
+}
+
+// --- speed and calibration ---
+
+Result<std::vector<WriteSpeedDescriptor>> Drive::get_write_speeds() {
+  constexpr uint16_t kMax = 32;
+  std::vector<uint8_t> buf(8 + 16 * kMax);
+  ASSIGN_OR_RETURN(size_t n, run("GET PERFORMANCE",
+                                 request_for(mmc::get_performance_write_speed(kMax), DataDirection::kIn, buf)));
+  return mmc::parse_write_speed_descriptors(std::span(buf).first(n));
+}
+
+Result<std::vector<PerformanceDescriptor>> Drive::get_performance(bool write) {
+  constexpr uint16_t kMax = 16;
+  std::vector<uint8_t> buf(8 + 16 * kMax);
+  auto cdb = mmc::get_performance_nominal(write, mmc::PerformanceExcept::kNominal, 0, kMax);
+  ASSIGN_OR_RETURN(size_t n, run("GET PERFORMANCE", request_for(cdb, DataDirection::kIn, buf)));
+  return mmc::parse_performance_descriptors(std::span(buf).first(n));
+}
+
+Status Drive::set_streaming(const StreamingPerformance& performance) {
+  auto descriptor = mmc::streaming_performance_descriptor(performance);
+  RETURN_IF_ERROR(run("SET STREAMING",
+                      request_for(mmc::set_streaming(descriptor.size()), DataDirection::kOut, descriptor)));
+  return ok_status();
+}
+
+Status Drive::set_cd_speed(uint16_t read_kbps, uint16_t write_kbps) {
+  RETURN_IF_ERROR(run("SET CD SPEED", request_for(mmc::set_cd_speed(read_kbps, write_kbps), DataDirection::kNone, {})));
+  return ok_status();
+}
+
+Result<uint32_t> Drive::set_write_speed(uint32_t write_kbps, uint32_t end_lba) {
+  StreamingPerformance p;
+  p.end_lba = end_lba;
+  p.read_size_kb = write_kbps;
+  p.write_size_kb = write_kbps;
+  Status streamed = set_streaming(p);
+  if (!streamed.ok()) {
+    // Drives without SET STREAMING (or rejecting the descriptor) may still
+    // take SET CD SPEED (MMC.md §6.2); anything else is a real failure.
+    const Error& e = streamed.error();
+    if (!e.sense() || e.sense()->key != 5) return streamed.error();
+    RETURN_IF_ERROR(set_cd_speed(0xFFFF, static_cast<uint16_t>(std::min<uint32_t>(write_kbps, 0xFFFF))));
+  }
+  ASSIGN_OR_RETURN(auto performance, get_performance(/*write=*/true));
+  if (performance.empty())
+    return Error(ErrorCode::kMalformedResponse, "GET PERFORMANCE", "no write performance descriptor");
+  // The slowest point of the disc is what a stream can count on.
+  uint32_t slowest = UINT32_MAX;
+  for (const auto& d : performance) slowest = std::min({slowest, d.start_kbps, d.end_kbps});
+  return slowest;
+}
+
+Status Drive::send_opc() {
+  RETURN_IF_ERROR(run("SEND OPC INFORMATION",
+                      request_for(mmc::send_opc_information(true), DataDirection::kNone, {}, kOpcTimeout)));
+  return ok_status();
+}
+
+// --- writing ---
+
+Status Drive::write12(uint32_t lba, std::span<const uint8_t> data, bool streaming, milliseconds timeout) {
+  if (data.empty() || data.size() % kBlockSize != 0)
+    return Error(ErrorCode::kInvalidArgument, "WRITE(12)",
+                 "length " + std::to_string(data.size()) + " is not a whole number of 2048-byte blocks");
+  auto cdb = mmc::write12(lba, static_cast<uint32_t>(data.size() / kBlockSize), streaming);
+  // The transport only reads from an OUT buffer.
+  std::span<uint8_t> out(const_cast<uint8_t*>(data.data()), data.size());
+  RETURN_IF_ERROR(run("WRITE(12)", request_for(cdb, DataDirection::kOut, out, timeout)));
+  return ok_status();
+}
+
+Status Drive::read12(uint32_t lba, std::span<uint8_t> data, bool streaming, milliseconds timeout) {
+  if (data.empty() || data.size() % kBlockSize != 0)
+    return Error(ErrorCode::kInvalidArgument, "READ(12)",
+                 "length " + std::to_string(data.size()) + " is not a whole number of 2048-byte blocks");
+  auto cdb = mmc::read12(lba, static_cast<uint32_t>(data.size() / kBlockSize), streaming);
+  ASSIGN_OR_RETURN(size_t n, run("READ(12)", request_for(cdb, DataDirection::kIn, data, timeout)));
+  if (n != data.size())
+    return Error(ErrorCode::kDataLoss, "READ(12)",
+                 "short read: " + std::to_string(n) + " of " + std::to_string(data.size()) + " bytes");
+  return ok_status();
+}
+
+Status Drive::synchronize_cache(bool immed) {
+  RETURN_IF_ERROR(run("SYNCHRONIZE CACHE", request_for(mmc::synchronize_cache(immed), DataDirection::kNone, {},
+                                                       immed ? kImmedTimeout : kSyncTimeout)));
+  return ok_status();
+}
+
+Status Drive::reserve_track(uint32_t blocks) {
+  RETURN_IF_ERROR(run("RESERVE TRACK", request_for(mmc::reserve_track(blocks), DataDirection::kNone, {}, kImmedTimeout)));
+  return ok_status();
+}
+
+Status Drive::close_track_session(CloseFunction function, uint16_t number, bool immed) {
+  auto cdb = mmc::close_track_session(static_cast<uint8_t>(function), number, immed);
+  RETURN_IF_ERROR(run("CLOSE TRACK/SESSION",
+                      request_for(cdb, DataDirection::kNone, {}, immed ? kImmedTimeout : kCloseTimeout)));
+  return ok_status();
+}
+
+Status Drive::format_unit(const FormatDescriptor& descriptor, bool immed) {
+  auto parameters = mmc::format_unit_parameters(descriptor, immed);
+  RETURN_IF_ERROR(run("FORMAT UNIT", request_for(mmc::format_unit(), DataDirection::kOut, parameters,
+                                                 immed ? kImmedTimeout : kFormatTimeout)));
+  return ok_status();
+}
+
+Result<ModePage05> Drive::mode_sense_write_parameters() {
+  std::vector<uint8_t> buf(255);
+  auto cdb = mmc::mode_sense10(0x05, mmc::PageControl::kCurrent, static_cast<uint16_t>(buf.size()));
+  ASSIGN_OR_RETURN(size_t n, run("MODE SENSE(10)", request_for(cdb, DataDirection::kIn, buf)));
+  return mmc::parse_mode_page_05(std::span(buf).first(n));
+}
+
+Status Drive::mode_select_write_parameters(const ModePage05& page) {
+  std::vector<uint8_t> parameters = mmc::mode_select_page_05(page);
+  auto cdb = mmc::mode_select10(static_cast<uint16_t>(parameters.size()));
+  RETURN_IF_ERROR(run("MODE SELECT(10)", request_for(cdb, DataDirection::kOut, parameters)));
+  return ok_status();
+}
+
+// --- mechanism ---
+
+Status Drive::start_stop_unit(bool load_eject, bool start, bool immed) {
+  RETURN_IF_ERROR(run("START STOP UNIT", request_for(mmc::start_stop_unit(load_eject, start, immed),
+                                                     DataDirection::kNone, {}, kLoadTimeout)));
+  return ok_status();
+}
+
+Status Drive::prevent_allow_medium_removal(bool prevent) {
+  RETURN_IF_ERROR(run("PREVENT ALLOW MEDIUM REMOVAL",
+                      request_for(mmc::prevent_allow_medium_removal(prevent), DataDirection::kNone, {})));
+  return ok_status();
+}
+
+}  // namespace discrec::device
