@@ -63,7 +63,7 @@ class SimTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  std::string image() const { return dir_ + "/disc.img"; }
+  std::string image() const { return dir_ + "/" + image_name_; }
   std::string uri(const std::string& params) const { return "sim://" + image() + "?" + params; }
 
   // Opens the drive on the test image (closing any previous one).
@@ -168,8 +168,15 @@ class SimTest : public ::testing::Test {
   }
   Nanos elapsed_since(TimePoint t) const { return clock_.now() - t; }
 
+  // Switches to another image in the same directory (a different disc).
+  void use_image(const std::string& name) {
+    drive_.reset();
+    image_name_ = name;
+  }
+
   SimulatedClock clock_;
   std::string dir_;
+  std::string image_name_ = "disc.img";
   std::unique_ptr<SimDrive> drive_;
 };
 
