@@ -72,8 +72,8 @@ IngestOptions live_options(const std::string& url) {
 
 // Records `url` while ffmpeg sends h264_aac.ts to `sender_output`.
 IngestRun record_while_sending(IngestOptions o, std::vector<std::string> sender_output, int port, bool udp,
-                               bool ingest_listens = true) {
-  std::string in = test_stream("h264_aac.ts");
+                               bool ingest_listens = true, const std::string& stream = "h264_aac.ts") {
+  std::string in = test_stream(stream);
   pid_t sender = -1;
   std::unique_ptr<LiveIngest> live;
   if (ingest_listens) {
@@ -113,7 +113,9 @@ TEST(IngestLiveTest, RtpCarryingMpegTs) {
   int port = free_port(true) & ~1;  // RTP on an even port, RTCP on the next
   std::string url = "rtp://127.0.0.1:" + std::to_string(port);
   IngestRun run = record_while_sending(live_options(url), {"-f", "rtp_mpegts", url}, port, true);
-  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+  // The RTP demuxer needs the first packets to detect the payload: the start
+  // may be lost, as with a camera already sending.
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run, /*exact_counts=*/false), "");
 }
 
 TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
@@ -121,8 +123,10 @@ TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
   std::string url = "rtsp://127.0.0.1:" + std::to_string(port) + "/live";
   IngestOptions o = live_options(url);
   o.listen = true;
-  IngestRun run = record_while_sending(o, {"-f", "rtsp", "-rtsp_transport", "tcp", url}, port, false);
-  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+  // From MP4: RTSP needs AAC's global header, which MPEG-TS sources lack.
+  IngestRun run = record_while_sending(o, {"-map", "-0:s", "-f", "rtsp", "-rtsp_transport", "tcp", url}, port, false,
+                                       true, "h264_subs.mp4");
+  EXPECT_EQ(compare_with_input(test_stream("h264_subs.mp4"), run), "");
 }
 
 TEST(IngestLiveTest, SrtListener) {
@@ -130,7 +134,8 @@ TEST(IngestLiveTest, SrtListener) {
   std::string url = "srt://127.0.0.1:" + std::to_string(port);
   IngestRun run = record_while_sending(live_options(url + "?mode=listener"),
                                        {"-f", "mpegts", url + "?mode=caller&pkt_size=1316"}, port, true);
-  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+  // The caller closes without lingering, so its last packets may not arrive.
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run, /*exact_counts=*/false), "");
 }
 
 TEST(IngestLiveTest, HttpClient) {
