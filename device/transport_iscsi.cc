@@ -68,6 +68,9 @@ class IscsiTransport final : public Transport {
     Status waited = wait(done, Clock::now() + kLoginTimeout, "iSCSI login");
     if (!waited.ok()) {
       disconnect();
+      // Refused or dropped during login: the target is not there (yet).
+      const Error& e = waited.error();
+      if (e.code() == ErrorCode::kTransport) return Error(ErrorCode::kUnavailable, e.command(), e.message());
       return waited;
     }
     if (done.status != 0) {
