@@ -1,6 +1,8 @@
 #include "recorder/ingest/ingest.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include "recorder/ingest/source.h"
@@ -10,6 +12,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/log.h>
 #include <libavutil/mathematics.h>
 }
 
@@ -88,7 +91,16 @@ class Ingest::Session {
 };
 
 Ingest::Ingest(IngestOptions options, TsSink& sink, Clock& clock)
-    : options_(std::move(options)), sink_(sink), clock_(clock) {}
+    : options_(std::move(options)), sink_(sink), clock_(clock) {
+  // Lower layers report through Status, never a log: FFmpeg's own stderr
+  // chatter (process-wide) is turned off once. Set DISCREC_FFMPEG_LOG=1 to
+  // keep it when debugging a source.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    const char* keep = std::getenv("DISCREC_FFMPEG_LOG");
+    if (!keep || !*keep || *keep == '0') av_log_set_level(AV_LOG_QUIET);
+  });
+}
 
 Ingest::~Ingest() = default;
 
@@ -216,6 +228,11 @@ Status Ingest::Session::create_output() {
                          " cannot be carried in MPEG-TS (ingest copies codecs, it never re-encodes)");
       }
       skipped.push_back(describe(static_cast<int>(i), par) + ": not carried in MPEG-TS");
+      continue;
+    }
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && (par->sample_rate <= 0 || par->ch_layout.nb_channels <= 0)) {
+      // The muxer cannot describe it; the probe saw no packet of it.
+      skipped.push_back(describe(static_cast<int>(i), par) + ": parameters unknown after probing (no packet seen)");
       continue;
     }
     in_to_out_[i] = static_cast<int>(pars.size());
@@ -347,14 +364,16 @@ Status Ingest::Session::handle(AVPacket* pkt) {
       update([](IngestStats& st) { ++st.packets_dropped; });
       return ok_status();
     }
-    awaiting_key_[o] = false;
   }
 
   bool continuous = is_video || out_type_[o] == AVMEDIA_TYPE_AUDIO;
   if (!timeline_->map(static_cast<size_t>(o), continuous, dts, pts, dur)) {
+    // Still awaiting a key frame if this one cannot be placed (RTSP's first
+    // packets come without timestamps).
     update([](IngestStats& st) { ++st.packets_dropped; });
     return ok_status();
   }
+  if (is_video) awaiting_key_[o] = false;
   if (in_.options_.realtime) pace(dts);
   if (gate_.stopped()) return ok_status();
 

@@ -12,6 +12,9 @@
 //   rtsp://host:port/path (client; IngestOptions::listen for a camera that pushes)
 //   http://..., https://..., srt://host:port?mode=listener|caller (if FFmpeg has libsrt)
 //
+// Constructing the first Ingest silences FFmpeg's process-wide log
+// (errors come back as Status); DISCREC_FFMPEG_LOG=1 keeps it.
+//
 // Thread-safety: run() is called once, from one thread (the ingest thread).
 // stop() and stats() are thread-safe and may be called from any thread at any
 // time while run() executes.

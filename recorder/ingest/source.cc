@@ -225,6 +225,12 @@ Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& opti
   if (kind == SourceKind::kNetwork && scheme.empty()) {  // .sdp describing RTP
     av_dict_set(&opts, "protocol_whitelist", "file,udp,rtp,srtp,crypto,data", 0);
   }
+  if (kind == SourceKind::kFile) {
+    // Probing a file costs no waiting: look further for streams whose first
+    // packet comes late (audio behind a large key frame), so they keep their
+    // parameters. find_stream_info stops as soon as all are known.
+    av_dict_set(&opts, "probesize", "67108864", 0);
+  }
   for (const auto& [k, v] : options.input_options) av_dict_set(&opts, k.c_str(), v.c_str(), 0);
 
   if (options.listen) {

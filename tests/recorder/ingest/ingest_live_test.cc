@@ -124,9 +124,12 @@ TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
   IngestOptions o = live_options(url);
   o.listen = true;
   // From MP4: RTSP needs AAC's global header, which MPEG-TS sources lack.
+  // FFmpeg's RTSP listener gives the first packets no timestamps, so the
+  // recording starts at the first key frame that has one.
   IngestRun run = record_while_sending(o, {"-map", "-0:s", "-f", "rtsp", "-rtsp_transport", "tcp", url}, port, false,
                                        true, "h264_subs.mp4");
-  EXPECT_EQ(compare_with_input(test_stream("h264_subs.mp4"), run), "");
+  EXPECT_EQ(compare_with_input(test_stream("h264_subs.mp4"), run, /*exact_counts=*/false), "");
+  EXPECT_GE(run.stats.key_frames, 3u);
 }
 
 TEST(IngestLiveTest, SrtListener) {
