@@ -161,6 +161,9 @@ Result<TimePoint> get_timestamp(std::span<const uint8_t> b, size_t off) {
   const int64_t days = days_from_civil(year, mon, day);
   const int64_t total_us = ((days * 86400 + hour * 3600 + min * 60 + sec - offset * 60) * 1'000'000) +
                            cs * 10'000 + hus * 100 + us;
+  // system_clock counts nanoseconds here: about 1678..2262 fit.
+  constexpr int64_t kLimit = duration_cast<microseconds>(system_clock::duration::max()).count() - 1;
+  if (total_us > kLimit || total_us < -kLimit) return Error(ErrorCode::kMalformedResponse, "UDF timestamp out of range");
   return TimePoint(duration_cast<system_clock::duration>(microseconds(total_us)));
 }
 

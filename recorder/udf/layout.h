@@ -67,6 +67,13 @@ struct VolumeLayout {
   uint32_t metadata_blocks() const { return data_start - kPartitionStart; }
 };
 
+// The request for a disc of MMC `profile` (device/mmc/types.h) with the drive's
+// free blocks (sequential) or formatted capacity (random access); max_files and
+// max_lost_extents keep their defaults. kUnsupported for CD and read-only media.
+// BD-R RRM gets the sequential layout: it is write-once, but needs no RESERVE
+// TRACK since any block may be written (once).
+Result<LayoutRequest> layout_request_for_profile(uint16_t profile, uint32_t capacity_sectors);
+
 // Plans a layout; kInvalidArgument for a write unit that is not a power of two up
 // to 256, kResourceExhausted when the disc is too small for metadata plus one unit
 // of data.

@@ -426,6 +426,35 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   return writes;
 }
 
+Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
+  const std::string prefix = "/" + std::string(kRecordingDirectory) + "/";
+  std::vector<FileSpec> out;
+  for (const ParsedFile& f : volume.files) {
+    if (f.directory || f.path.rfind(prefix, 0) != 0 || f.path.find('/', prefix.size()) != std::string::npos) continue;
+    FileSpec spec{f.path.substr(prefix.size()), f.size, f.created, f.modified, {}};
+    uint64_t sectors = 0;
+    for (const ParsedExtent& x : f.extents) {
+      if (x.type != ExtentType::kRecorded && x.type != ExtentType::kAllocatedNotRecorded) {
+        return Error(ErrorCode::kMalformedResponse, f.path + ": unallocated extent");
+      }
+      const uint32_t n = div_up(x.bytes, kSectorSize);
+      const bool recorded = x.type == ExtentType::kRecorded;
+      FileExtent* last = spec.extents.empty() ? nullptr : &spec.extents.back();
+      if (last && last->recorded == recorded && uint64_t{last->lba} + last->sectors == x.lba) {
+        last->sectors += n;
+      } else if (n > 0) {
+        spec.extents.push_back({x.lba, n, recorded});
+      }
+      sectors += n;
+    }
+    if (sectors != div_up(f.size, kSectorSize)) {
+      return Error(ErrorCode::kMalformedResponse, f.path + ": extents do not match the size");
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 std::string recording_file_name(TimePoint start, std::string_view title) {
   uint8_t ts[12];
   put_timestamp(ts, 0, start);

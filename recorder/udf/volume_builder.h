@@ -13,6 +13,7 @@
 #include "device/result.h"
 #include "recorder/udf/ecma167.h"
 #include "recorder/udf/layout.h"
+#include "recorder/udf/volume_reader.h"
 
 namespace discrec::recorder::udf {
 
@@ -60,6 +61,12 @@ struct SectorWrite {
 // kResourceExhausted when the metadata does not fit the layout's area or the
 // data runs past data_limit.
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec);
+
+// The recordings a disc already holds (regular files directly in /DISCREC), as
+// FileSpecs to build the next volume from when appending to random-access media.
+// Extents split at 1 GiB are merged back. kMalformedResponse for extents
+// discrec never writes (not allocated) or that do not cover the size.
+Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume);
 
 // "2026-11-25T23-45-00Z_<title>.ts": the UTC start time (no ':' so every OS
 // accepts it) and the title with path separators and control characters

@@ -61,7 +61,6 @@ Status parse_ads(Volume& vol, std::span<const uint8_t> ads, int ad_type, std::ve
   uint32_t hops = 0;
   std::vector<uint8_t> holder;
   while (true) {
-    std::span<const uint8_t> next_chain;
     bool chained = false;
     uint32_t chain_block = 0;
     for (size_t off = 0; off + ad_size <= ads.size(); off += ad_size) {

@@ -1,4 +1,4 @@
 # The UDF reader on hostile volumes: a valid image edited by the fuzz input.
-discrec_add_fuzzer(fuzz_udf_volume_reader
+discrec_add_fuzzer(udf_fuzz_volume_reader
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_volume_reader_fuzz.cc
   LIBS discrec_udf)

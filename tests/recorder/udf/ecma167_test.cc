@@ -73,6 +73,9 @@ TEST(Ecma167, TimestampOffsetsConvertAndNonsenseIsRejected) {
   EXPECT_EQ(*get_timestamp(b, 0), TimePoint(hours(9)));
   b[4] = 13;
   EXPECT_FALSE(get_timestamp(b, 0).ok());
+  b[4] = 1;
+  put16(b, 2, 30000);  // valid on disc, beyond what system_clock holds
+  EXPECT_FALSE(get_timestamp(b, 0).ok());
 }
 
 TEST(Ecma167, Cs0PicksEightOrSixteenBits) {

@@ -41,5 +41,24 @@ TEST(UdfLayout, RejectsBadUnitsAndTinyDiscs) {
             ErrorCode::kResourceExhausted);
 }
 
+TEST(UdfLayout, ProfilesPickKindAndUnit) {
+  auto dvd_r = layout_request_for_profile(0x001B, 2'295'104);
+  ASSERT_TRUE(dvd_r.ok());
+  EXPECT_EQ(dvd_r->kind, MediaKind::kSequentialWriteOnce);
+  EXPECT_EQ(dvd_r->write_unit_sectors, 16u);
+  EXPECT_EQ(dvd_r->capacity_sectors, 2'295'104u);
+  auto bd_r = layout_request_for_profile(0x0041, 12'219'392);
+  EXPECT_EQ(bd_r->kind, MediaKind::kSequentialWriteOnce);
+  EXPECT_EQ(bd_r->write_unit_sectors, 32u);
+  EXPECT_EQ(layout_request_for_profile(0x0043, 1)->kind, MediaKind::kRandomAccess);
+  EXPECT_EQ(layout_request_for_profile(0x0043, 1)->write_unit_sectors, 32u);
+  EXPECT_EQ(layout_request_for_profile(0x0012, 1)->kind, MediaKind::kRandomAccess);
+  EXPECT_EQ(layout_request_for_profile(0x001A, 1)->write_unit_sectors, 16u);
+  auto cd = layout_request_for_profile(0x0009, 1);
+  ASSERT_FALSE(cd.ok());
+  EXPECT_EQ(cd.error().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(cd.error().message().find("CD-R"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace discrec::recorder::udf

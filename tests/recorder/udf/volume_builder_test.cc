@@ -94,8 +94,9 @@ TEST(UdfVolumeBuilder, ExtentsSplitBelowOneGiBAndSizesPast4GiBSurvive) {
   const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10, 10});
   const uint64_t size = (5ull << 30) + 3;
   const uint32_t sectors = static_cast<uint32_t>((size + 2047) / 2048);
+  const FileSpec spec = file("big.ts", size, {{layout.data_start, sectors}});
   RoundTrip rt;
-  round_trip(rt, layout, volume({file("big.ts", size, {{layout.data_start, sectors}})}));
+  round_trip(rt, layout, volume({spec}));
   const ParsedFile& f = rt.parsed->files[1];
   EXPECT_EQ(f.size, size);
   ASSERT_EQ(f.extents.size(), 6u);
@@ -111,8 +112,8 @@ TEST(UdfVolumeBuilder, ExtentsSplitBelowOneGiBAndSizesPast4GiBSurvive) {
   EXPECT_EQ(total, size);
   std::vector<uint8_t> tail(3);
   ASSERT_TRUE(read_file_bytes(*rt.source, f, size - 3, tail).ok());
-  EXPECT_TRUE(tail == testing::expected_bytes(rt.parsed.ok() ? volume({file("big.ts", size, {{layout.data_start, sectors}})}).files[0] : FileSpec{}, size - 3, 3));
-  // Sequential media: the random-access layout puts the closing area at the end.
+  EXPECT_TRUE(tail == testing::expected_bytes(spec, size - 3, 3));
+  // The random-access layout puts the closing area at the end of the disc.
   EXPECT_EQ(rt.writes[1].lba + rt.writes[1].bytes.size() / 2048, 12'219'392u);
 }
 
@@ -172,6 +173,31 @@ TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
   for (uint32_t i = 0; i < 200'000; ++i) many.push_back({d + i, 1, i % 2 == 0});
   EXPECT_EQ(code({file("a.ts", 200'000 * 2048ull, many)}), ErrorCode::kResourceExhausted);
   EXPECT_EQ(code({file("ok.ts", 2048, {{d, 1}})}), std::nullopt);
+}
+
+TEST(UdfVolumeBuilder, AppendingRebuildsTheSameVolumePlusTheNewFile) {
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10, 10});
+  const uint32_t d = layout.data_start;
+  const uint32_t big = 3 * 262'144;  // 1.5 GiB: split in two on disc, one run again here
+  VolumeSpec spec = volume({file("one.ts", uint64_t{big} * 2048, {{d, big}}),
+                            file("two.ts", 7 * 2048 - 9, {{d + big, 3}, {d + big + 3, 2, false}, {d + big + 5, 2}})});
+  RoundTrip rt;
+  round_trip(rt, layout, spec);
+  auto recordings = recordings_from(*rt.parsed);
+  ASSERT_TRUE(recordings.ok()) << recordings.error().to_string();
+  ASSERT_EQ(recordings->size(), 2u);
+  EXPECT_EQ((*recordings)[0].extents.size(), 1u);
+  VolumeSpec again = spec;
+  again.files = *recordings;
+  auto rebuilt = build_volume(layout, again);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_TRUE((*rebuilt)[0].bytes == rt.writes[0].bytes) << "same input, same metadata";
+  EXPECT_TRUE((*rebuilt)[1].bytes == rt.writes[1].bytes);
+  again.files.push_back(file("three.ts", 2048, {{d + big + 7, 1}}));
+  RoundTrip appended;
+  round_trip(appended, layout, again);
+  ASSERT_EQ(appended.parsed->files.size(), 4u);
+  EXPECT_EQ(appended.parsed->files[3].path, "/DISCREC/three.ts");
 }
 
 TEST(UdfVolumeBuilder, EmptyVolumeStillHasTheRecordingDirectory) {
