@@ -107,7 +107,7 @@ class Recording final : public TsSink {
     bool open_extent_published = false;  // published_ ends with a copy of it
     RecordedExtent open_extent;
     bool finishing = false;         // closed; finished once published
-    bool unpublished = false;
+    bool dirty = true;              // stats/extents changed since the last publish
     std::vector<RecordedExtent> pending_recorded;  // closed, not yet published
     std::vector<LostExtent> pending_lost;
     std::vector<ShedRange> pending_shed;

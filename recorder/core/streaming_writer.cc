@@ -163,7 +163,7 @@ void StreamingWriter::discard_head(Recording& r) {
     const bool discard = shed_step(s, c);
     if (was_discarding && (!s.discarding || c.gop_start)) {
       w.pending_shed.push_back(w.open_shed);  // the previous GOP is shed whole
-      dirty_ = true;
+      w.dirty = dirty_ = true;
     }
     w.discarding = s.discarding;
     w.shed_requests = s.shed_requests;
@@ -179,7 +179,7 @@ void StreamingWriter::discard_head(Recording& r) {
     drive_.shed_bytes += c.size;
     r.bytes_.consume(c.size);
     r.chunks_.pop();
-    dirty_ = true;
+    w.dirty = dirty_ = true;
   }
 }
 
@@ -324,7 +324,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   next_lba_ += blocks;
   ++drive_.commands;
   drive_.next_lba = next_lba_;
-  dirty_ = true;
+  w.dirty = dirty_ = true;
 
   if (status.ok()) {
     consecutive_errors_ = 0;
@@ -390,7 +390,7 @@ void StreamingWriter::close_open_extent(Recording& r) {
   if (!w.has_open_extent) return;
   w.pending_recorded.push_back(w.open_extent);
   w.has_open_extent = false;
-  dirty_ = true;
+  w.dirty = dirty_ = true;
 }
 
 void StreamingWriter::finish_if_done(Recording& r) {
@@ -404,12 +404,11 @@ void StreamingWriter::finish_if_done(Recording& r) {
     }
     close_open_extent(r);
     w.finishing = true;
-    w.unpublished = true;
-    dirty_ = true;
+    w.dirty = dirty_ = true;
   }
   // finished() promises that extents() is complete.
   publish();
-  if (!w.unpublished) r.finished_.store(true, std::memory_order_release);
+  if (!w.dirty) r.finished_.store(true, std::memory_order_release);
 }
 
 void StreamingWriter::fail(Error error) {
@@ -428,9 +427,11 @@ void StreamingWriter::publish() {
   for (auto& rp : active_) {
     Recording& r = *rp;
     auto& w = r.writer_;
-    w.stats.slack_min_ns = w.slack.min_ns();
-    w.stats.slack_p99_ns = w.slack.p99_ns();
-    r.published_.publish(w.stats);
+    if (w.dirty) {
+      w.stats.slack_min_ns = w.slack.min_ns();
+      w.stats.slack_p99_ns = w.slack.p99_ns();
+      r.published_.publish(w.stats);
+    }
     bytes_in += r.bytes_in_.load(std::memory_order_relaxed);
     if (!w.stop_applied) drive_.admitted_bitrate_bps += r.config().bitrate_bps;
   }
@@ -438,10 +439,11 @@ void StreamingWriter::publish() {
   drive_stats_.publish(drive_);
 
   std::unique_lock lock(published_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;  // next time; dirty_ stays set
+  if (!lock.owns_lock()) return;  // next time; the dirty flags stay set
   for (auto& rp : active_) {
     Recording& r = *rp;
     auto& w = r.writer_;
+    if (!w.dirty) continue;
     RecordingExtents& out = published_[r.id()];
     // The open extent was published last time as the tail; replace it.
     if (w.open_extent_published) out.recorded.pop_back();
@@ -453,7 +455,7 @@ void StreamingWriter::publish() {
     w.pending_shed.clear();
     w.open_extent_published = w.has_open_extent;
     if (w.has_open_extent) out.recorded.push_back(w.open_extent);
-    w.unpublished = false;
+    w.dirty = false;
   }
   if (failure_) published_failure_ = failure_;
   dirty_ = false;

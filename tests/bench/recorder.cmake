@@ -1,0 +1,10 @@
+# recorder/core: ring throughput vs memcpy; scheduler cost per chunk vs a
+# plain std::priority_queue push/pop, same run.
+if(TARGET discrec_recorder)
+  discrec_add_bench(bench_ring
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_ring.cc
+    LIBS discrec_recorder)
+  discrec_add_bench(bench_scheduler
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_scheduler.cc
+    LIBS discrec_recorder)
+endif()
