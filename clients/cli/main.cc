@@ -236,7 +236,7 @@ class Client {
     *req.mutable_interval() = TimeUtil::MillisecondsToDuration(out_.tty ? 250 : 1000);
     auto reader = recordings_->WatchRecording(&ctx, req);
     v1::Recording r, last;
-    ProgressLine line(out_);
+    ProgressLine line(out_, /*throttle=*/false);
     bool stop_sent = false;
     while (reader->Read(&r)) {
       last = r;

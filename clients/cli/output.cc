@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace discrec::cli {
@@ -53,8 +54,24 @@ void ProgressLine::update(const std::string& line) {
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     std::fflush(stderr);
     drawn_ = true;
-  } else if (line != last_) {
+    last_ = line;
+    return;
+  }
+  // Not a terminal (a log, a pipe): one line per new stage or per 10%, not a flood.
+  if (line == last_) return;
+  if (!throttle_) {
     std::fprintf(stderr, "%s\n", line.c_str());
+    last_ = line;
+    return;
+  }
+  std::string key = line.substr(line.find(']') == std::string::npos ? 0 : line.find(']') + 1);
+  auto pct = key.find('%');
+  std::string stage = pct == std::string::npos ? key : key.substr(pct + 1);
+  int percent = pct == std::string::npos ? -1 : std::atoi(key.c_str());
+  if (stage != last_stage_ || percent / 10 != last_decile_ || percent == 100) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    last_stage_ = stage;
+    last_decile_ = percent / 10;
   }
   last_ = line;
 }

@@ -22,14 +22,19 @@ std::string progress_bar(double fraction, const std::string& label, int width = 
 
 class ProgressLine {
  public:
-  explicit ProgressLine(const OutputOptions& options) : options_(options) {}
+  // `throttle`: off a terminal, print only per stage / 10% step (else every change).
+  explicit ProgressLine(const OutputOptions& options, bool throttle = true)
+      : options_(options), throttle_(throttle) {}
   ~ProgressLine() { finish(); }
   void update(const std::string& line);  // redraws on a terminal, else prints when changed
   void finish();
 
  private:
   OutputOptions options_;
+  bool throttle_;
   std::string last_;
+  std::string last_stage_;
+  int last_decile_ = -1;
   bool drawn_ = false;
 };
 

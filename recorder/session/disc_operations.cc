@@ -23,8 +23,8 @@ std::string sense_text(const LostExtent& lost) {
 
 // The file a recording becomes: its recorded and lost extents in file order,
 // trimmed to the sectors its size needs (the padding unit's tail is not file).
-udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, TimePoint created,
-                       TimePoint modified, uint32_t block_size) {
+udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, WallTime created,
+                       WallTime modified, uint32_t block_size) {
   struct Piece {
     uint64_t offset;
     uint64_t bytes;
@@ -189,8 +189,8 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const Finaliz
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   udf::VolumeSpec volume;
   volume.label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
-  volume.created = clock_.now();
-  volume.finalized = clock_.now();
+  volume.created = disc_started_;
+  volume.finalized = std::chrono::system_clock::now();
   DiscOperationResult result;
   auto all_extents = writer_->extents();
   for (auto& [id, entry] : recordings_) {
@@ -198,22 +198,18 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const Finaliz
                            [&](const RecordingExtents& e) { return e.recording_id == entry->recording->id(); });
     if (it == all_extents.end() || (it->recorded.empty() && it->lost.empty())) continue;
     // File times are wall-clock: what a person sees when listing the disc.
-    auto to_tp = [](WallTime w) {
-      return TimePoint(std::chrono::duration_cast<Nanos>(w.time_since_epoch()));
-    };
-    std::string name = udf::recording_file_name(to_tp(entry->start_time), entry->params.title.empty() ? id : entry->params.title);
+    std::string name = udf::recording_file_name(entry->start_time, entry->params.title.empty() ? id : entry->params.title);
     WallTime end;
     {
       std::lock_guard entry_lock(entry->mutex);
       end = entry->end_time.value_or(std::chrono::system_clock::now());
     }
-    auto file = file_for(*it, name, to_tp(entry->start_time), to_tp(end), block_size);
+    auto file = file_for(*it, name, entry->start_time, end, block_size);
     result.bytes += file.size;
     result.lost_extents += it->lost.size();
     entry->disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
     volume.files.push_back(std::move(file));
   }
-  volume.created = volume.finalized;
   volume.data_end = writer_->stats().next_lba;
   result.files = static_cast<uint32_t>(volume.files.size());
 
@@ -241,14 +237,14 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const Finaliz
       auto closed = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
       // A track the drive already closed (or tgt, which closes everything on the
       // first CLOSE) answers ILLEGAL REQUEST; the session close below decides.
-      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return closed;
+      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return std::move(closed).error();
     }
     device::CloseFunction close = device::CloseFunction::kCloseSession;
     if (params.close_disc)
       close = device::profile_is_bd(caps_->current_profile) ? device::CloseFunction::kFinalizeBdR
                                                             : device::CloseFunction::kFinalizeDvdPlusR;
     auto closed = drive_->close_track_session(close, 1);
-    if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return closed;
+    if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return std::move(closed).error();
   }
   result.image_path = image_path();
   result.summary = std::to_string(result.files) + " recording(s), " + std::to_string(result.bytes) +

@@ -1,0 +1,110 @@
+#include "daemon/probe.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "daemon/convert.h"
+#include "device/drive.h"
+#include "device/mmc/types.h"
+#include "recorder/core/prepare.h"
+
+namespace discrec::daemon {
+namespace {
+
+const char* yes(bool b) { return b ? "yes" : "no"; }
+
+const char* disc_status_name(device::DiscStatus s) {
+  switch (s) {
+    case device::DiscStatus::kBlank: return "blank";
+    case device::DiscStatus::kAppendable: return "appendable";
+    case device::DiscStatus::kComplete: return "complete (finalized)";
+    case device::DiscStatus::kOther: return "other (random access)";
+  }
+  return "?";
+}
+
+void print_human(const device::DriveCapabilities& c) {
+  std::printf("drive:        %s %s %s  (%s)\n", c.vendor.c_str(), c.product.c_str(), c.revision.c_str(), c.uri.c_str());
+  std::printf("profiles:    ");
+  for (const auto& p : c.profiles)
+    std::printf(" %s%s", device::profile_name(p.number).c_str(), p.current ? "*" : "");
+  std::printf("\nmedium:       %s\n", c.medium_present && c.current_profile
+                                         ? device::profile_name(c.current_profile).c_str()
+                                         : "none");
+  if (c.disc)
+    std::printf("disc:         %s, %s, %u session(s), last track %u\n", disc_status_name(c.disc->status),
+                c.disc->erasable ? "erasable" : "write-once", c.disc->sessions, c.disc->last_track_in_last_session);
+  if (c.next_writable_address)
+    std::printf("writable:     next LBA %u, %u free blocks (%.2f GB)\n", *c.next_writable_address, c.free_blocks,
+                c.free_blocks * 2048.0 / 1e9);
+  const auto& rt = c.rt_streaming;
+  std::printf("streaming:    feature 0x0107 present=%s current=%s version=%u SW=%s WSPD=%s MP2A=%s SCS=%s RBCB=%s\n",
+              yes(rt.present), yes(rt.current), rt.version, yes(rt.stream_writing), yes(rt.write_speed_in_get_perf),
+              yes(rt.write_speed_in_mp2a), yes(rt.set_cd_speed), yes(rt.read_buffer_capacity_block));
+  auto capable = recorder::check_streaming_capable(c);
+  std::printf("              %s\n", capable.ok() ? "streaming writes possible" : capable.error().message().c_str());
+  std::printf("write speeds:");
+  for (const auto& s : c.write_speeds)
+    std::printf(" %.1fx (%u kB/s, to LBA %u)", c.one_x_bytes_per_second ? s.write_kbps * 1000.0 / c.one_x_bytes_per_second : 0.0,
+                s.write_kbps, s.end_lba);
+  std::printf("\nrandom write: %s, formattable: %s, defect management: %s\n", yes(c.random_writable),
+              yes(c.formattable), yes(c.defect_management));
+  std::printf("ECC unit:     %u blocks of %u bytes; drive buffer %u bytes\n", c.ecc_unit_blocks, c.block_size,
+              c.buffer_size_bytes);
+  for (const auto& n : c.notes) std::printf("note:         %s\n", n.c_str());
+}
+
+}  // namespace
+
+int run_probe(int argc, char** argv) {
+  std::string uri;
+  bool json = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--json") json = true;
+    else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
+    else {
+      std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
+      return 2;
+    }
+  }
+  if (uri.empty()) {
+    std::fprintf(stderr, "usage: discrecd probe <URI> [--json]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
+                         "sim:///path/disc.img?profile=bd-re\n");
+    return 2;
+  }
+  auto drive = device::Drive::open(uri);
+  if (!drive.ok()) {
+    std::fprintf(stderr, "discrecd probe: cannot open %s: %s\n", uri.c_str(), drive.error().to_string().c_str());
+    return 1;
+  }
+  auto caps = (*drive)->probe();
+  if (!caps.ok()) {
+    std::fprintf(stderr, "discrecd probe: %s: %s\n", uri.c_str(), caps.error().to_string().c_str());
+    return 1;
+  }
+  caps->uri = uri;
+  if (json) {
+    // The same shape as the API's Drive message, so scripts parse one format.
+    recorder::DriveInfo info;
+    info.id = "probe";
+    info.uri = uri;
+    info.capabilities = *caps;
+    v1::Drive message;
+    to_proto(info, &message);
+    std::string text;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+    std::cout << text;
+  } else {
+    print_human(*caps);
+  }
+  return 0;
+}
+
+}  // namespace discrec::daemon
