@@ -155,8 +155,8 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   int port = free_port(true);
   std::string url = "udp://127.0.0.1:" + std::to_string(port);
   IngestOptions o = live_options(url);
-  o.read_timeout = 500ms;
-  o.open_timeout = 500ms;
+  o.read_timeout = 800ms;
+  o.open_timeout = 3s;  // probing a live AAC track takes about a second
   LiveIngest live(o);
   ASSERT_TRUE(wait_port(port, true, 5s));
   std::vector<std::string> out = {"-f", "mpegts", url + "?pkt_size=1316"};
@@ -164,7 +164,7 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   std::this_thread::sleep_for(1500ms);
   reap(first, /*kill_it=*/true);  // killed mid-stream
   uint64_t before = live.ingest().stats().video_frames;
-  std::this_thread::sleep_for(1500ms);  // source away: read timeout, reconnect attempts
+  std::this_thread::sleep_for(2500ms);  // source away: read timeout, reconnect attempts
   EXPECT_EQ(live.ingest().stats().state, IngestStats::State::kReconnecting);
   pid_t second = spawn_ffmpeg(send_file(in, out));
   EXPECT_EQ(reap(second, false), 0);
@@ -176,8 +176,12 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   EXPECT_GT(run.stats.video_frames, before + 60);  // most of the second run recorded
   EXPECT_GE(run.stats.reconnects, 1u);
   auto gaps = live.sink().gaps();
-  ASSERT_EQ(gaps.size(), 1u);
-  EXPECT_GT(gaps[0].second, 1s);
+  std::string listed;
+  for (auto& [start, d] : gaps) {
+    listed += std::to_string(start.time_since_epoch().count() / 1000000) + "ms+" + std::to_string(d.count() / 1000000) + "ms ";
+  }
+  ASSERT_EQ(gaps.size(), 1u) << listed << run.stats.last_error;
+  EXPECT_GT(gaps[0].second, 2s);
   EXPECT_LT(gaps[0].second, 5s);
   ASSERT_EQ(run.stats.gaps.size(), 1u);
   EXPECT_EQ(run.stats.gaps[0].duration, gaps[0].second);
@@ -201,7 +205,7 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   ASSERT_GE(v->key_pts_90k.size(), 2u);
   int64_t span = v->key_pts_90k.back() - v->key_pts_90k.front();
   EXPECT_GT(span, 2 * 90000);
-  EXPECT_LT(span, 7 * 90000);
+  EXPECT_LT(span, 8 * 90000);
 }
 
 TEST(IngestLiveTest, StopWhileWaitingForAFirstPacketReturnsPromptly) {

@@ -31,6 +31,9 @@ TEST(UdfLayout, RandomAccessEndsTheClosingAreaAtTheLastUnit) {
   auto l = plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 100, 100});
   ASSERT_TRUE(l.ok());
   EXPECT_EQ(l->data_limit + l->closing_sectors, 12'219'392u);
+  // A capacity that is not a whole number of units still leaves whole data units.
+  auto odd = plan_layout({MediaKind::kRandomAccess, 12'219'392 + 7, 32, 100, 100});
+  EXPECT_EQ(odd->data_limit, l->data_limit);
 }
 
 TEST(UdfLayout, RejectsBadUnitsAndTinyDiscs) {

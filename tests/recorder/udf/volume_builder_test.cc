@@ -150,6 +150,16 @@ TEST(UdfVolumeBuilder, SequentialClosingAreaFollowsTheDataWithAnchorLast) {
   EXPECT_EQ((*build_volume(layout, spec))[1].lba, d + 208);
 }
 
+TEST(UdfVolumeBuilder, RandomAccessAnchorIsTheLastSectorOfTheDisc) {
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 100'003, 16, 10, 10});
+  auto writes = build_volume(layout, volume({}));
+  ASSERT_TRUE(writes.ok());
+  const SectorWrite& tail = (*writes)[1];
+  EXPECT_EQ(tail.lba + tail.bytes.size() / 2048, 100'003u);
+  const std::span<const uint8_t> last(&tail.bytes[tail.bytes.size() - 2048], 2048);
+  EXPECT_TRUE(check_tag(last, TagId::kAnchorVolumePointer, 100'002).ok());
+}
+
 TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
   const VolumeLayout layout = dvd_plus_r(2, 0);
   const uint32_t d = layout.data_start;

@@ -1,0 +1,281 @@
+// The streaming writer on the emulated drive (sim://, timing on, faults
+// scripted), through the real Drive code: preparation, the 90% scenario with
+// latency spikes and a stall, 120% overload, medium errors. Simulated time.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "device/drive.h"
+#include "recorder/core/prepare.h"
+#include "recorder/core/streaming_writer.h"
+#include "writer_test_support.h"
+
+namespace discrec::recorder {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TsSource;
+constexpr uint64_t kGopBytes = 700 * kTsPacketSize;
+
+class WriterSimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/discrec_writer_sim_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Opens sim://<dir>/disc.img?<params>[&faults=<script>] with the test clock.
+  void open(const std::string& params, const std::string& faults = "") {
+    std::string uri = "sim://" + dir_ + "/disc.img?" + params;
+    if (!faults.empty()) {
+      std::ofstream(dir_ + "/faults.txt") << faults;
+      uri += "&faults=" + dir_ + "/faults.txt";
+    }
+    auto drive = device::Drive::open(uri, device::TransportOptions{&clock_});
+    ASSERT_TRUE(drive.ok()) << drive.error().to_string();
+    drive_ = std::move(drive).value();
+  }
+
+  void start_writer(const PreparedDrive& prepared, WriterOptions options) {
+    target_ = std::make_unique<DriveBlockTarget>(*drive_);
+    writer_ = std::make_unique<StreamingWriter>(*target_, clock_, options);
+  }
+
+  void add(int priority, uint64_t bps) {
+    RecordingConfig c;
+    c.name = "rec" + std::to_string(sources_.size());
+    c.priority = priority;
+    c.bitrate_bps = bps;
+    c.latency_budget = 2s;
+    auto rec = writer_->add_recording(c);
+    ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+    TsSource s{*rec, static_cast<uint32_t>(sources_.size() + 1), bps};
+    s.start = clock_.now() + Nanos(static_cast<int64_t>(sources_.size()) * 3'000'000);
+    sources_.push_back(std::move(s));
+  }
+
+  // Reads a recording's file back from the disc through READ(12); lost
+  // extents are zeros.
+  std::vector<uint8_t> read_back(const RecordingExtents& e, uint32_t block_size) {
+    testing::ModelTarget view(clock_, 1, block_size);
+    std::vector<uint8_t> buf;
+    for (const auto& r : e.recorded) {
+      buf.resize(size_t{r.blocks} * block_size);
+      Status s = drive_->read12(r.lba, buf, false);
+      EXPECT_TRUE(s.ok()) << s.error().to_string();
+      for (uint32_t b = 0; b < r.blocks; ++b) {
+        view.disc[r.lba + b].assign(buf.begin() + size_t{b} * block_size,
+                                    buf.begin() + size_t{b + 1} * block_size);
+      }
+    }
+    return testing::read_file(view, e, block_size);
+  }
+
+  std::vector<uint64_t> expected_packets(const TsSource& s, const std::vector<ShedRange>& shed) {
+    std::vector<uint64_t> out;
+    size_t k = 0;
+    for (uint64_t i = 0; i < s.next_packet; ++i) {
+      const uint64_t pos = i * kTsPacketSize;
+      while (k < shed.size() && shed[k].input_end <= pos) ++k;
+      if (k < shed.size() && shed[k].input_begin <= pos) continue;
+      out.push_back(i);
+    }
+    return out;
+  }
+
+  std::string dir_;
+  SimulatedClock clock_;
+  std::unique_ptr<device::Drive> drive_;
+  std::unique_ptr<DriveBlockTarget> target_;
+  std::unique_ptr<StreamingWriter> writer_;
+  std::vector<TsSource> sources_;
+};
+
+TEST_F(WriterSimTest, PrepareRunsOpcSetsSpeedAndReadsItBack) {
+  open("profile=dvd+r&speed=8");
+  PrepareOptions po;
+  po.write_kbps = 4 * 1385;
+  auto prepared = prepare_for_streaming(*drive_, po);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  EXPECT_TRUE(prepared->opc_done);
+  EXPECT_EQ(prepared->requested_kbps, 5540u);
+  EXPECT_EQ(prepared->effective_kbps, 5540u);
+  EXPECT_EQ(prepared->guaranteed_bytes_per_second, 5'540'000u);
+  EXPECT_EQ(prepared->capabilities.ecc_unit_blocks, 16u);
+  WriterOptions o = writer_options_for(*prepared);
+  EXPECT_EQ(o.ecc_unit_blocks, 16u);
+  EXPECT_EQ(o.start_lba, prepared->start_lba);
+  EXPECT_GT(o.end_lba, o.start_lba);
+}
+
+TEST_F(WriterSimTest, PowerCalibrationFailureIsFatal) {
+  open("profile=dvd+r", "opc-fail\n");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_FALSE(prepared.ok());
+  ASSERT_TRUE(prepared.error().sense().has_value());
+  EXPECT_EQ(prepared.error().sense()->asc, 0x73);
+  EXPECT_NE(prepared.error().message().find("power calibration failed"), std::string::npos)
+      << prepared.error().to_string();
+}
+
+TEST_F(WriterSimTest, NoMediumIsRefusedWithAReason) {
+  open("profile=dvd+r&medium=absent");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST(CheckStreamingCapableTest, NamesWhatIsMissing) {
+  device::DriveCapabilities caps;
+  caps.uri = "sim:///x";
+  EXPECT_NE(check_streaming_capable(caps).error().message().find("no medium"), std::string::npos);
+  caps.medium_present = true;
+  caps.current_profile = device::profile::kDvdPlusR;
+  EXPECT_NE(check_streaming_capable(caps).error().message().find("(0x0107)"), std::string::npos);
+  caps.rt_streaming.present = true;
+  EXPECT_NE(check_streaming_capable(caps).error().message().find("not current"), std::string::npos);
+  caps.rt_streaming.current = true;
+  Status sw = check_streaming_capable(caps);
+  ASSERT_FALSE(sw.ok());
+  EXPECT_EQ(sw.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(sw.error().message().find("Stream Writing (SW) is 0"), std::string::npos);
+  caps.rt_streaming.stream_writing = true;
+  EXPECT_TRUE(check_streaming_capable(caps).ok());
+}
+
+TEST_F(WriterSimTest, EightRecordingsAtNinetyPercentWithSpikesAndAStallLoseNothing) {
+  open("profile=dvd+r&speed=4",
+       "latency delay=300 at=3000\n"
+       "stall for=800 at=8000\n"
+       "latency delay=500 at=14000\n");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  WriterOptions o = writer_options_for(*prepared);
+  start_writer(*prepared, o);
+  const uint64_t each = prepared->guaranteed_bytes_per_second * 8 * 9 / 10 / 8;
+  for (int i = 0; i < 8; ++i) add(i, each);
+  const TimePoint t0 = clock_.now();
+  testing::run_until(clock_, *writer_, sources_, t0 + 20s);
+  testing::stop_all(clock_, *writer_, sources_);
+  ASSERT_TRUE(drive_->synchronize_cache().ok());
+
+  for (auto& s : sources_) {
+    SCOPED_TRACE(s.recording->config().name);
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.missed_deadlines, 0u);
+    EXPECT_EQ(st.shed_gops, 0u);
+    EXPECT_EQ(st.overflow_bytes, 0u);
+    EXPECT_EQ(st.lost_extents, 0u);
+    EXPECT_EQ(st.bytes_written, st.bytes_in);
+    EXPECT_EQ(st.bytes_in, s.next_packet * kTsPacketSize);
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    auto indexes = testing::packet_indexes(read_back(*e, o.block_size), s.tag);
+    ASSERT_EQ(indexes, expected_packets(s, {})) << "every byte on disc, in order";
+  }
+  DriveStats d = writer_->stats();
+  EXPECT_EQ(d.missed_deadlines, 0u);
+  EXPECT_GT(d.slack_min_ns, 0);
+  EXPECT_EQ(d.write_errors, 0u);
+}
+
+TEST_F(WriterSimTest, OverloadShedsOnlyWholeGopsOfTheLowestPriority) {
+  open("profile=dvd+r&speed=4");
+  PrepareOptions po;
+  po.write_kbps = 3 * 1385;  // the disc writes at 3x ...
+  auto prepared = prepare_for_streaming(*drive_, po);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  WriterOptions o = writer_options_for(*prepared);
+  // ... but admission was told 4x, so the admitted 90% is 120% of what it does.
+  o.guaranteed_bytes_per_second = prepared->guaranteed_bytes_per_second * 4 / 3;
+  start_writer(*prepared, o);
+  const uint64_t total = o.guaranteed_bytes_per_second * 8 * 9 / 10;
+  const uint64_t small = total * 7 / 100;
+  for (int i = 0; i < 7; ++i) add(10 + i, small);
+  add(1, total - 7 * small);
+  testing::run_until(clock_, *writer_, sources_, clock_.now() + 30s);
+  testing::stop_all(clock_, *writer_, sources_);
+
+  for (size_t i = 0; i < 7; ++i) {
+    auto& s = sources_[i];
+    SCOPED_TRACE(s.recording->config().name);
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.shed_gops, 0u);
+    EXPECT_EQ(st.overflow_bytes, 0u);
+    EXPECT_EQ(st.bytes_written, st.bytes_in);
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    ASSERT_EQ(testing::packet_indexes(read_back(*e, o.block_size), s.tag), expected_packets(s, {}));
+  }
+  auto& low = sources_[7];
+  RecordingStats st = low.recording->stats();
+  EXPECT_GT(st.shed_gops, 5u);
+  EXPECT_EQ(st.overflow_bytes, 0u);
+  EXPECT_EQ(st.bytes_written + st.shed_bytes, st.bytes_in);
+  auto e = writer_->extents(low.recording->id());
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->shed.size(), st.shed_gops);
+  for (const auto& r : e->shed) {
+    EXPECT_EQ(r.input_begin % kGopBytes, 0u);
+    EXPECT_TRUE(r.input_end % kGopBytes == 0 || r.input_end == st.bytes_in);
+    EXPECT_LE(r.input_end - r.input_begin, kGopBytes);
+  }
+  auto indexes = testing::packet_indexes(read_back(*e, o.block_size), low.tag);
+  EXPECT_EQ(indexes, expected_packets(low, e->shed)) << "missing on disc == reported shed";
+  EXPECT_EQ(low.next_packet - indexes.size(), st.shed_bytes / kTsPacketSize);
+}
+
+TEST_F(WriterSimTest, MediumErrorsAreExactLostExtents) {
+  // LBAs relative to the next writable address of a blank DVD+R (0).
+  open("profile=dvd+r&speed=4",
+       "write-error lba=200\n"
+       "write-error lba=1001-1002\n"
+       "write-error lba=4000\n");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  ASSERT_EQ(prepared->start_lba, 0u);
+  WriterOptions o = writer_options_for(*prepared);
+  start_writer(*prepared, o);
+  for (int i = 0; i < 3; ++i) add(i, 10'000'000);
+  testing::run_until(clock_, *writer_, sources_, clock_.now() + 10s);
+  testing::stop_all(clock_, *writer_, sources_);
+
+  const std::vector<uint32_t> bad = {200, 1001, 1002, 4000};
+  std::vector<LostExtent> lost;
+  for (auto& s : sources_) {
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written + st.lost_bytes, st.bytes_in);
+    for (const auto& l : e->lost) lost.push_back(l);
+    // Everything else intact: the recorded extents read back as the input.
+    std::vector<uint8_t> file = read_back(*e, o.block_size);
+    uint8_t expect[kTsPacketSize];
+    for (const auto& r : e->recorded) {
+      for (uint64_t pos = r.file_offset; pos < r.file_offset + r.length && pos < st.bytes_in; ++pos) {
+        if (pos == r.file_offset || pos % kTsPacketSize == 0) TsSource::make_packet(expect, s.tag, pos / kTsPacketSize);
+        ASSERT_EQ(file[pos], expect[pos % kTsPacketSize]) << "recording " << s.tag << " byte " << pos;
+      }
+    }
+  }
+  std::sort(lost.begin(), lost.end(), [](auto& a, auto& b) { return a.lba < b.lba; });
+  // One lost extent per failing command: 200, 1001-1002 (one command), 4000.
+  ASSERT_EQ(lost.size(), 3u);
+  for (const auto& l : lost) {
+    int inside = 0;
+    for (uint32_t b : bad) inside += b >= l.lba && b < l.lba + l.blocks;
+    EXPECT_GT(inside, 0) << "lost extent at " << l.lba << " has no bad block";
+    EXPECT_EQ(l.lba % 16, 0u);
+    EXPECT_EQ(l.blocks % 16, 0u);
+    EXPECT_EQ(l.sense, (SenseCode{0x03, 0x0C, 0x00}));
+  }
+  EXPECT_EQ(writer_->stats().lost_extents, 3u);
+  EXPECT_FALSE(writer_->failure().has_value());
+}
+
+}  // namespace
+}  // namespace discrec::recorder
