@@ -46,7 +46,7 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
   layout.write_unit_sectors = unit;
   layout.data_start = static_cast<uint32_t>(data_start);
   // Whole units only: the closing area must fit after the last data unit.
-  layout.data_limit = r.capacity_sectors / unit * unit - closing;
+  layout.data_limit = (r.capacity_sectors - closing) / unit * unit;
   layout.closing_sectors = closing;
   layout.max_files = r.max_files;
   return layout;

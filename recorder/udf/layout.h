@@ -60,6 +60,8 @@ struct VolumeLayout {
   // closing area.
   uint32_t data_limit = 0;
   // Sectors of the closing area: the reserve VDS plus the anchor, in whole units.
+  // Sequential media: it starts at the (unit-aligned) end of the data. Random
+  // access: it ends at the last sector of the disc.
   uint32_t closing_sectors = 0;
   uint32_t max_files = 0;
 

@@ -223,8 +223,11 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     return Error(ErrorCode::kResourceExhausted, "data ends at " + std::to_string(data_end) +
                                                     ", past the layout's limit " + std::to_string(layout.data_limit));
   }
-  const uint32_t closing =
-      layout.kind == MediaKind::kSequentialWriteOnce ? static_cast<uint32_t>(data_end) : layout.data_limit;
+  // Random access: the closing anchor must be the disc's last sector (N), even when
+  // the capacity is not a whole number of units (these media take single sectors).
+  const uint32_t closing = layout.kind == MediaKind::kSequentialWriteOnce
+                               ? static_cast<uint32_t>(data_end)
+                               : layout.capacity_sectors - layout.closing_sectors;
   const uint32_t partition_length = closing - kPartitionStart;
 
   // /DISCREC directory data, then every file's entry and extent blocks.
