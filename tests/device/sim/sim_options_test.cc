@@ -47,7 +47,9 @@ TEST(SimOptionsTest, RejectsBadUris) {
                           "sim:///d.img?speed=2.45", "sim:///d.img?buffer=1"}) {
     auto o = parse_sim_uri(uri);
     EXPECT_FALSE(o.ok()) << uri;
-    if (!o.ok()) EXPECT_EQ(o.error().code(), ErrorCode::kInvalidArgument);
+    if (!o.ok()) {
+      EXPECT_EQ(o.error().code(), ErrorCode::kInvalidArgument);
+    }
   }
 }
 
