@@ -328,7 +328,7 @@ class Client {
     while (reader->Read(&p)) {
       last = p;
       if (out_.json) print_json(p);
-      else line.update(progress_bar(p.fraction(), p.stage()));
+      else if (!p.done()) line.update(progress_bar(p.fraction(), p.stage()));
     }
     line.finish();
     auto s = reader->Finish();
