@@ -13,10 +13,6 @@ namespace {
 using testdata::from_hex;
 using Bytes = std::vector<uint8_t>;
 
-void expect_malformed(const Status& s) {
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code(), ErrorCode::kMalformedResponse) << s.error().to_string();
-}
 template <typename T>
 void expect_malformed(const Result<T>& r) {
   ASSERT_FALSE(r.ok());
@@ -84,6 +80,24 @@ TEST(MmcParse, ConfigurationFromTgtBlankDvdPlusR) {
   EXPECT_TRUE(c.find(0x002B)->current);
   EXPECT_EQ(c.find(0x010A)->data.size(), 12u);
   EXPECT_EQ(c.find(0x9999), nullptr);
+}
+
+TEST(MmcParse, ConfigurationFromTgtClosedDiscIsDvdRomWithStreamingCurrent) {
+  auto r = parse_configuration(from_hex(testdata::kConfigurationClosedDvdRom));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->current_profile, profile::kDvdRom);
+  ASSERT_EQ(r->profiles.size(), 2u);
+  EXPECT_TRUE(r->profiles[0].current);
+  EXPECT_FALSE(r->profiles[1].current);
+  EXPECT_TRUE(r->random_readable.current);
+  EXPECT_TRUE(r->rt_streaming.present);
+  EXPECT_TRUE(r->rt_streaming.current);
+  EXPECT_TRUE(r->rt_streaming.stream_writing);
+  EXPECT_FALSE(r->find(0x002B)->current);  // DVD+R feature no longer current
+  auto d = parse_disc_information(from_hex(testdata::kDiscInformationClosed));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->status, DiscStatus::kComplete);
+  EXPECT_EQ(d->last_session_state, SessionState::kComplete);
 }
 
 TEST(MmcParse, ConfigurationSingleFeature) {
@@ -196,7 +210,9 @@ TEST(MmcParse, ConfigurationMalformed) {
     mmc::put_be32(t.data(), static_cast<uint32_t>(cut - 4));
     auto r = parse_configuration(t);
     // Cuts exactly at a descriptor boundary parse; all others must fail.
-    if (!r.ok()) EXPECT_EQ(r.error().code(), ErrorCode::kMalformedResponse);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::kMalformedResponse);
+    }
   }
   Bytes cut_inside_0107 = from_hex(testdata::kConfiguration0107);
   cut_inside_0107[3] = 0x0A;  // header + 2 bytes of the feature header

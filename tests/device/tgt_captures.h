@@ -62,6 +62,17 @@ inline constexpr std::string_view kModeSense05 =
 // CDB 25000000000000000000
 inline constexpr std::string_view kReadCapacity =
     "0000000000000800";
+// After writing and CLOSE TRACK: tgt turns the disc into DVD-ROM, where 0x0107
+// is current. CDB 46000000000000010000.
+inline constexpr std::string_view kConfigurationClosedDvdRom =
+    "00000070000000100000030800100100001b0000000103040000000200020304"
+    "000000000003030429000000001001080000080000100100001d0000001f0100"
+    "002b000401000000010003000105030001070d041f0000000108030800000000"
+    "00000000010a000c4644430053444300544f4300";
+// READ DISC INFORMATION on the closed disc: complete session, complete disc.
+inline constexpr std::string_view kDiscInformationClosed =
+    "00200e0101010100000000000000000000000000000000000000000000000000"
+    "0000";
 // Autosense of READ(12) on the blank disc: 5/21/00, fixed format.
 inline constexpr std::string_view kSenseLbaOutOfRange = "700005000000000a0000000021000000000000";
 
