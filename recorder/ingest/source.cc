@@ -258,7 +258,9 @@ Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& opti
   }
   src->ctx_ = ctx;
   ret = avformat_find_stream_info(ctx, nullptr);
-  if (ret < 0) return open_error(ret, "probing");
+  // An interrupted probe returns what it has, with streams left undescribed
+  // (a live AAC track needs a PES or two): a timeout, not a partial source.
+  if (ret < 0 || gate.timed_out() || gate.stopped()) return open_error(ret < 0 ? ret : AVERROR_EXIT, "probing");
   gate.disarm();
   return src;
 }

@@ -173,7 +173,9 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
 
   EXPECT_GT(before, 10u);
   EXPECT_LT(before, 75u);
-  EXPECT_GT(run.stats.video_frames, before + 60);  // most of the second run recorded
+  // Most of the second run: it may lose what came during a backoff sleep,
+  // the wait for PAT/PMT and the wait for its first key frame (GOP 0.48 s).
+  EXPECT_GT(run.stats.video_frames, before + 45);
   EXPECT_GE(run.stats.reconnects, 1u);
   auto gaps = live.sink().gaps();
   std::string listed;
