@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "device/clock.h"
 #include "device/mmc/cdb.h"
 #include "device/mmc/parse.h"
 #include "device/mmc/sense.h"
@@ -298,6 +299,23 @@ Status Drive::mode_select_write_parameters(const ModePage05& page) {
   auto cdb = mmc::mode_select10(static_cast<uint16_t>(parameters.size()));
   RETURN_IF_ERROR(run("MODE SELECT(10)", request_for(cdb, DataDirection::kOut, parameters)));
   return ok_status();
+}
+
+Status Drive::wait_until_ready(Clock& clock, milliseconds budget, milliseconds interval) {
+  const TimePoint deadline = clock.now() + budget;
+  for (;;) {
+    Status ready = test_unit_ready();
+    if (ready.ok()) return ready;
+    const auto& sense = ready.error().sense();
+    bool transient = sense && ((sense->key == 2 && sense->asc == 0x04 && sense->ascq != 0x02 &&
+                                sense->ascq != 0x03) ||
+                               sense->key == 6);
+    if (!transient) return ready;
+    if (clock.now() + interval > deadline)
+      return Error(ErrorCode::kTimeout, "TEST UNIT READY",
+                   "still not ready after " + std::to_string(budget.count()) + " ms: " + ready.error().message());
+    clock.sleep_for(interval);
+  }
 }
 
 // --- mechanism ---

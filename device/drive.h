@@ -137,6 +137,16 @@ class Drive {
   Result<ModePage05> mode_sense_write_parameters();
   Status mode_select_write_parameters(const ModePage05& page);
 
+  // Polls TEST UNIT READY until GOOD while the drive reports a transient
+  // state: not ready with ASC 04h except 04/02 and 04/03 (becoming ready,
+  // format / operation / long write in progress), or a UNIT ATTENTION.
+  // Sleeps `interval` on `clock` between polls and gives up with kTimeout
+  // after `budget`. Any other answer (no medium, hardware error) returns at
+  // once. Use after commands issued with Immed=1 (SYNCHRONIZE CACHE, CLOSE
+  // TRACK/SESSION, FORMAT UNIT).
+  Status wait_until_ready(Clock& clock, std::chrono::milliseconds budget,
+                          std::chrono::milliseconds interval = std::chrono::milliseconds(500));
+
   // --- mechanism ---
   Status start_stop_unit(bool load_eject, bool start, bool immed = false);
   Status prevent_allow_medium_removal(bool prevent);

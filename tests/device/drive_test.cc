@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 
+#include "device/clock.h"
 #include "device/mmc/cdb.h"
 #include "tests/device/tgt_captures.h"
 
@@ -340,6 +341,39 @@ TEST_F(DriveTest, CloseFormatModeAndMechanismCdbs) {
   ASSERT_TRUE(drive_->mode_select_write_parameters(*page).ok());
   EXPECT_EQ(log_.back().cdb, (std::vector<uint8_t>{0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0}));
   EXPECT_EQ(log_.back().out.size(), 60u);
+}
+
+TEST_F(DriveTest, WaitUntilReadyPollsWhileBusyInSimulatedTime) {
+  int polls = 0;
+  transport_->answers[mmc::opcode::kTestUnitReady] = [&polls](const CommandRequest&) -> Result<CommandResult> {
+    ++polls;
+    if (polls == 1) return ScriptedTransport::check({6, 0x28, 0x00});  // medium may have changed
+    if (polls <= 4) return ScriptedTransport::check({2, 0x04, 0x08});  // long write in progress
+    return CommandResult{};
+  };
+  SimulatedClock clock;
+  const TimePoint start = clock.now();
+  Status s = drive_->wait_until_ready(clock, std::chrono::seconds(10), std::chrono::milliseconds(500));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(polls, 5);
+  EXPECT_EQ(clock.now() - start, std::chrono::milliseconds(2000));
+}
+
+TEST_F(DriveTest, WaitUntilReadyGivesUpOrStopsOnRealErrors) {
+  transport_->answers[mmc::opcode::kTestUnitReady] = ScriptedTransport::sense({2, 0x04, 0x07});
+  SimulatedClock clock;
+  Status busy = drive_->wait_until_ready(clock, std::chrono::seconds(3), std::chrono::milliseconds(500));
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(busy.error().message().find("operation in progress"), std::string::npos);
+  EXPECT_LE(clock.now() - TimePoint{}, std::chrono::seconds(3));
+  log_.clear();
+  transport_->answers[mmc::opcode::kTestUnitReady] = ScriptedTransport::sense({2, 0x3A, 0x00});
+  Status none = drive_->wait_until_ready(clock, std::chrono::seconds(3));
+  EXPECT_TRUE(none.error().has_sense(2, 0x3A, 0x00));
+  EXPECT_EQ(log_.size(), 1u);
+  transport_->answers[mmc::opcode::kTestUnitReady] = ScriptedTransport::sense({2, 0x04, 0x02});
+  EXPECT_TRUE(drive_->wait_until_ready(clock, std::chrono::seconds(3)).error().has_sense(2, 0x04, 0x02));
 }
 
 TEST(OpenTransport, UnknownOrMalformedUrisAreInvalidArguments) {
