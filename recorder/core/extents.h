@@ -112,6 +112,7 @@ struct RecordingStats {
 // Published by the writer for its drive.
 struct DriveStats {
   uint64_t guaranteed_bytes_per_second = 0;
+  uint64_t measured_bytes_per_second = 0;  // per WRITE(12), moving average
   uint64_t admitted_bitrate_bps = 0;
   uint32_t recordings = 0;
   uint64_t commands = 0;

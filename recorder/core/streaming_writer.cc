@@ -22,7 +22,8 @@ StreamingWriter::StreamingWriter(BlockTarget& target, Clock& clock, WriterOption
       unit_bytes_(size_t{options.block_size} * options.ecc_unit_blocks),
       max_command_bytes_(unit_bytes_ * std::max<uint32_t>(options.max_units_per_command, 1)),
       admission_(options.guaranteed_bytes_per_second, options.admission_margin),
-      next_lba_(options.start_lba) {
+      next_lba_(options.start_lba),
+      measured_rate_(static_cast<double>(options.guaranteed_bytes_per_second)) {
   commands_.reserve(16);
   applying_.reserve(16);
   active_.reserve(options_.max_recordings);
@@ -204,9 +205,11 @@ void StreamingWriter::update_shedding() {
       victim = rp.get();
     }
   }
-  if (!overloaded && options_.guaranteed_bytes_per_second > 0 && min_budget != Nanos::max()) {
-    const double drain_s = static_cast<double>(backlog) /
-                           static_cast<double>(options_.guaranteed_bytes_per_second);
+  // Judge by what the drive really does when that is less than it promised.
+  double rate = static_cast<double>(options_.guaranteed_bytes_per_second);
+  if (measured_rate_ > 0 && (rate == 0 || measured_rate_ < rate)) rate = measured_rate_;
+  if (!overloaded && rate > 0 && min_budget != Nanos::max()) {
+    const double drain_s = static_cast<double>(backlog) / rate;
     overloaded = drain_s > options_.shed_backlog_fraction *
                                std::chrono::duration<double>(min_budget).count();
   }
@@ -319,8 +322,18 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
 
   const uint32_t lba = next_lba_;
+  const TimePoint started = clock_.now();
   const Status status = target_.write_blocks(lba, std::span<const uint8_t>(staging_.data(), command_bytes), true);
   const TimePoint done = clock_.now();
+  const double took = std::chrono::duration<double>(done - started).count();
+  if (took > 0) {
+    // Throughput the drive delivers under load: an average of per-command
+    // rates over ~10 commands, so one spike or calibration barely moves it
+    // but a drive that is slower on every command soon shows.
+    const double sample = static_cast<double>(command_bytes) / took;
+    measured_rate_ = measured_rate_ == 0 ? sample : 0.9 * measured_rate_ + 0.1 * sample;
+    drive_.measured_bytes_per_second = static_cast<uint64_t>(measured_rate_);
+  }
   next_lba_ += blocks;
   ++drive_.commands;
   drive_.next_lba = next_lba_;

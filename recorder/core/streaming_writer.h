@@ -11,7 +11,8 @@
 //    recording's file is a whole number of units and still a valid TS.
 //  - Overload: when a ring passes shed_fill_fraction or the total backlog
 //    would take longer than shed_backlog_fraction of the smallest latency
-//    budget to write, one whole GOP (from a GOP-start chunk up to the next)
+//    budget to write (at the guaranteed speed, or at the measured one when
+//    the drive delivers less), one whole GOP (from a GOP-start chunk up to the next)
 //    of the lowest-priority recording that has data is dropped, then the
 //    check repeats. A GOP the writer has already started writing is never
 //    shed; the shed starts at that recording's next GOP start.
@@ -59,7 +60,7 @@ struct WriterOptions {
   double admission_margin = 0.10;
   uint32_t max_units_per_command = 8;
   double shed_fill_fraction = 0.75;
-  double shed_backlog_fraction = 0.5;
+  double shed_backlog_fraction = 0.75;
   uint32_t max_consecutive_write_errors = 16;
   Nanos idle_poll = std::chrono::milliseconds(5);  // sleep when nothing is writable
   size_t max_recordings = 64;
@@ -143,6 +144,7 @@ class StreamingWriter {
   std::vector<TimePoint> completed_deadlines_;  // scratch: chunks finished by one command
   std::vector<uint8_t> staging_;                // one command's data
   uint32_t next_lba_;
+  double measured_rate_;  // bytes/s per command, EWMA; starts at the guaranteed speed
   uint32_t consecutive_errors_ = 0;
   bool failed_ = false;
   std::optional<Error> failure_;

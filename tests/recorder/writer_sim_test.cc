@@ -148,11 +148,14 @@ TEST(CheckStreamingCapableTest, NamesWhatIsMissing) {
 }
 
 TEST_F(WriterSimTest, EightRecordingsAtNinetyPercentWithSpikesAndAStallLoseNothing) {
-  open("profile=dvd+r&speed=4",
+  // A 1 MiB drive buffer, so the 1.2 s stall reaches the rings.
+  open("profile=dvd+r&speed=4&buffer=1024",
        "latency delay=300 at=3000\n"
-       "stall for=800 at=8000\n"
+       "stall for=1200 at=8000\n"
        "latency delay=500 at=14000\n");
-  auto prepared = prepare_for_streaming(*drive_);
+  PrepareOptions po;
+  po.write_kbps = 4 * 1385;
+  auto prepared = prepare_for_streaming(*drive_, po);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   WriterOptions o = writer_options_for(*prepared);
   start_writer(*prepared, o);
@@ -181,6 +184,13 @@ TEST_F(WriterSimTest, EightRecordingsAtNinetyPercentWithSpikesAndAStallLoseNothi
   EXPECT_EQ(d.missed_deadlines, 0u);
   EXPECT_GT(d.slack_min_ns, 0);
   EXPECT_EQ(d.write_errors, 0u);
+  // The faults did bite: the rings held far more than one ECC unit each
+  // while the drive stalled, and the worst slack dropped well below the budget.
+  // (> 0.8 s of each recording's data.)
+  for (auto& s : sources_) EXPECT_GT(s.recording->stats().ring_high_water, each / 8 * 8 / 10);
+  EXPECT_LT(d.slack_min_ns, 1'500'000'000);
+  std::printf("slack min %.3f s p99 %.3f s; ring high water %llu bytes\n", d.slack_min_ns / 1e9,
+              d.slack_p99_ns / 1e9, (unsigned long long)sources_[0].recording->stats().ring_high_water);
 }
 
 TEST_F(WriterSimTest, OverloadShedsOnlyWholeGopsOfTheLowestPriority) {

@@ -210,6 +210,36 @@ TEST(UdfVolumeBuilder, AppendingRebuildsTheSameVolumePlusTheNewFile) {
   EXPECT_EQ(appended.parsed->files[3].path, "/DISCREC/three.ts");
 }
 
+TEST(UdfVolumeBuilder, ZeroFilledLostExtentsPointAtZerosAndRebuildTheSame) {
+  const VolumeLayout layout = dvd_plus_r();
+  const uint32_t d = layout.data_start;
+  VolumeSpec spec = volume({file("z.ts", 80 * 2048 - 3, {{d, 4}, {d + 4, 70, false}, {d + 74, 6}})});
+  spec.lost_extents = LostExtentEncoding::kZeroFilled;
+  RoundTrip rt;
+  round_trip(rt, layout, spec);
+  const ParsedFile& f = rt.parsed->files[1];
+  ASSERT_EQ(f.extents.size(), 5u) << "70 lost sectors: three runs over the 32 zero blocks";
+  for (size_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(f.extents[i].type, ExtentType::kRecorded);
+    EXPECT_LT(f.extents[i].lba, d) << "inside the metadata area";
+  }
+  std::vector<uint8_t> bytes(f.size);
+  ASSERT_TRUE(read_file_bytes(*rt.source, f, 0, bytes).ok());
+  EXPECT_TRUE(bytes == testing::expected_bytes(spec.files[0], 0, f.size));
+  auto recordings = recordings_from(*rt.parsed);
+  ASSERT_TRUE(recordings.ok());
+  ASSERT_EQ((*recordings)[0].extents.size(), 5u);
+  EXPECT_FALSE((*recordings)[0].extents[2].recorded);
+  VolumeSpec again = spec;
+  again.files = *recordings;
+  auto rebuilt = build_volume(layout, again);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().to_string();
+  EXPECT_TRUE((*rebuilt)[0].bytes == rt.writes[0].bytes);
+  // The zero run's LBA means nothing as a typed lost extent: refused, not misdescribed.
+  again.lost_extents = LostExtentEncoding::kAllocatedNotRecorded;
+  EXPECT_EQ(build_volume(layout, again).error().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(UdfVolumeBuilder, EmptyVolumeStillHasTheRecordingDirectory) {
   RoundTrip rt;
   round_trip(rt, dvd_plus_r(), volume({}));

@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint32_t kRootFeBlock = 2;  // where the builder puts them
 constexpr uint32_t kRecDirFeBlock = 4;
-constexpr uint32_t kRecDirDataBlock = 5;
+constexpr uint32_t kRecDirDataBlock = 37;
 
 // A small sequential volume in memory: two files, one with a lost extent.
 struct Image {
