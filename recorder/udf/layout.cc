@@ -14,8 +14,9 @@ constexpr uint64_t kMaxFidBytes = 296;
 // Short allocation descriptors per allocation extent block, less the one that
 // chains to the next block.
 constexpr uint64_t kAdsPerExtentBlock = (2048 - 24) / 8 - 1;
-// File set descriptor + terminator, root entry + directory, /DISCREC entry.
-constexpr uint64_t kFixedBlocks = 5;
+// File set descriptor + terminator, root entry + directory, /DISCREC entry, and
+// the 32 zero blocks zero-filled lost extents point at.
+constexpr uint64_t kFixedBlocks = 5 + 32;
 }  // namespace
 
 Result<VolumeLayout> plan_layout(const LayoutRequest& r) {

@@ -12,7 +12,10 @@ constexpr uint32_t kFsdBlock = 0;  // partition-relative blocks of the fixed ent
 constexpr uint32_t kRootFeBlock = 2;
 constexpr uint32_t kRootDirBlock = 3;
 constexpr uint32_t kRecDirFeBlock = 4;
-constexpr uint32_t kRecDirDataBlock = 5;
+// Blocks 5..36 stay zero: what zero-filled lost extents point at.
+constexpr uint32_t kZeroBlock = 5;
+constexpr uint32_t kZeroBlocks = 32;
+constexpr uint32_t kRecDirDataBlock = kZeroBlock + kZeroBlocks;
 constexpr uint64_t kRootUniqueId = 0;
 constexpr uint64_t kRecDirUniqueId = 16;  // UDF 3.2.1.1: 1..15 are reserved
 constexpr size_t kEfeHeader = 216;
@@ -57,10 +60,20 @@ void put_long_ad(std::span<uint8_t> b, size_t off, uint32_t length, uint32_t blo
 
 // Splits a file's sector runs into extents of at most kMaxExtentBytes and trims
 // the last to the file size.
-std::vector<ShortAd> file_ads(const FileSpec& f) {
+std::vector<ShortAd> file_ads(const FileSpec& f, LostExtentEncoding lost) {
   std::vector<ShortAd> ads;
   uint64_t left = f.size;
   for (const FileExtent& e : f.extents) {
+    if (!e.recorded && lost == LostExtentEncoding::kZeroFilled) {
+      for (uint64_t sectors = e.sectors; sectors > 0;) {
+        const uint64_t chunk = std::min<uint64_t>(sectors, kZeroBlocks);
+        const uint64_t bytes = std::min<uint64_t>(chunk * kSectorSize, left);
+        ads.push_back({static_cast<uint32_t>(bytes), ExtentType::kRecorded, kZeroBlock});
+        left -= bytes;
+        sectors -= chunk;
+      }
+      continue;
+    }
     uint64_t sectors = e.sectors;
     uint32_t lba = e.lba;
     while (sectors > 0) {
@@ -192,7 +205,10 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<
     uint64_t sectors = 0;
     for (const FileExtent& e : f.extents) {
       if (e.sectors == 0) return bad("empty extent");
-      if (e.lba < layout.data_start || uint64_t{e.lba} + e.sectors > layout.data_limit) {
+      // Zero-filled lost extents never point at their own sectors (appending to a
+      // zero-filled volume gives them the zero run's LBA).
+      const bool placed = e.recorded || spec.lost_extents == LostExtentEncoding::kAllocatedNotRecorded;
+      if (placed && (e.lba < layout.data_start || uint64_t{e.lba} + e.sectors > layout.data_limit)) {
         return bad("extent at " + std::to_string(e.lba) + "+" + std::to_string(e.sectors) +
                    " outside the data area");
       }
@@ -241,7 +257,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   std::vector<uint32_t> entry_block;
   uint32_t next_block = kRecDirDataBlock + rec_dir_blocks;
   for (const FileSpec& f : spec.files) {
-    ads.push_back(file_ads(f));
+    ads.push_back(file_ads(f, spec.lost_extents));
     entry_block.push_back(next_block);
     next_block += 1 + extent_blocks_for(ads.back().size());
   }
@@ -441,9 +457,11 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
         return Error(ErrorCode::kMalformedResponse, f.path + ": unallocated extent");
       }
       const uint32_t n = div_up(x.bytes, kSectorSize);
-      const bool recorded = x.type == ExtentType::kRecorded;
+      const bool zero_run = x.type == ExtentType::kRecorded && x.lba >= kPartitionStart + kZeroBlock &&
+                            uint64_t{x.lba} + n <= kPartitionStart + kZeroBlock + kZeroBlocks;
+      const bool recorded = x.type == ExtentType::kRecorded && !zero_run;
       FileExtent* last = spec.extents.empty() ? nullptr : &spec.extents.back();
-      if (last && last->recorded == recorded && uint64_t{last->lba} + last->sectors == x.lba) {
+      if (last && !zero_run && last->recorded == recorded && uint64_t{last->lba} + last->sectors == x.lba) {
         last->sectors += n;
       } else if (n > 0) {
         spec.extents.push_back({x.lba, n, recorded});

@@ -24,8 +24,8 @@ inline constexpr std::string_view kRecordingDirectory = "DISCREC";
 struct FileExtent {
   uint32_t lba = 0;      // absolute, inside [data_start, data_end)
   uint32_t sectors = 0;  // > 0
-  // false: a lost extent (a streaming write failed). It is described as
-  // "allocated but not recorded" so readers return zeros instead of failing.
+  // false: a lost extent (a streaming write failed), described as the volume's
+  // LostExtentEncoding says so that readers return zeros instead of failing.
   bool recorded = true;
 };
 
@@ -40,6 +40,19 @@ struct FileSpec {
   std::vector<FileExtent> extents;
 };
 
+// How lost extents are described on disc.
+enum class LostExtentEncoding {
+  // ECMA-167 extent type 1, "allocated but not recorded": the disc itself says
+  // which ranges were lost. Linux, libudfread and read_volume return zeros there;
+  // 7-Zip (26) lists the file but refuses to extract it.
+  kAllocatedNotRecorded,
+  // Recorded extents pointing at a zeroed run of blocks in the metadata area:
+  // every reader returns zeros, 7-Zip included, but only discrec's own records
+  // (journal, verify) still know which ranges were lost. recordings_from returns
+  // them as lost extents at the zero run's LBA.
+  kZeroFilled,
+};
+
 struct VolumeSpec {
   std::string label;        // volume and file set identifier (cut to fit)
   TimePoint created{};      // volume creation: PVD and directory times
@@ -48,6 +61,7 @@ struct VolumeSpec {
   // First LBA after the streamed data (sequential media: where the closing area
   // goes). 0: derive it from the extents.
   uint32_t data_end = 0;
+  LostExtentEncoding lost_extents = LostExtentEncoding::kAllocatedNotRecorded;
 };
 
 struct SectorWrite {
