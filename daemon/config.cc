@@ -21,7 +21,7 @@ Error config_error(const std::string& source, const toml::source_region& where,
 }
 
 bool valid_drive_id(std::string_view id) {
-  if (id.empty() || id.size() > 63) return false;
+  if (id.empty() || id.size() > 63 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
   for (char c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   return true;
@@ -159,7 +159,7 @@ class ConfigReader {
       std::string id(key.str());
       std::string k = "drives." + id;
       if (!valid_drive_id(id))
-        return config_error(source_, value.source(), k, "drive names use letters, digits, '-' and '_' (at most 63)");
+        return config_error(source_, value.source(), k, "drive names start with a letter or digit and use letters, digits, '-' and '_' (at most 63)");
       ASSIGN_OR_RETURN(const toml::table* drive, as_table(value, k));
       DriveConfig d;
       d.id = id;

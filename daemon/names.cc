@@ -16,7 +16,8 @@ std::string shown(std::string_view s) {
 }  // namespace
 
 bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdLength) return false;
+  // Starts with a letter or digit, so "-" stays free for "all drives".
+  if (id.empty() || id.size() > kMaxIdLength || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
   for (char c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   return true;

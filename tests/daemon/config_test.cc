@@ -1,0 +1,109 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace discrec::daemon {
+namespace {
+
+TEST(ConfigTest, DefaultsShipAnEmulatedBdReUnderTheStateDirectory) {
+  auto c = parse_config("[daemon]\nstate_directory = \"/srv/rec\"\n", "test.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->drives.size(), 1u);
+  EXPECT_EQ(c->drives[0].id, "bd0");
+  EXPECT_EQ(c->drives[0].uri, "sim:///srv/rec/bd0.img?profile=bd-re&speed=4");
+  EXPECT_EQ(c->socket_mode, 0660u);
+  EXPECT_FALSE(c->tcp.has_value());
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  auto c = parse_config(R"(
+[daemon]
+socket = "/tmp/d.sock"
+socket_mode = "0600"
+[limits]
+max_recordings_per_drive = 3
+ring_size = "16MiB"
+admission_margin = 0.25
+latency_budget_ms = 500
+max_watch_streams = 10
+max_string_bytes = 100
+[drives.burner]
+uri = "sg:///dev/sr0"
+write_kbps = 8991
+[drives.net]
+uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
+)",
+                        "t.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->socket_path, "/tmp/d.sock");
+  EXPECT_EQ(c->socket_mode, 0600u);
+  EXPECT_EQ(c->max_recordings_per_drive, 3u);
+  EXPECT_EQ(c->default_ring_bytes, 16u << 20);
+  EXPECT_DOUBLE_EQ(c->admission_margin, 0.25);
+  EXPECT_EQ(c->default_latency_budget, std::chrono::milliseconds(500));
+  EXPECT_EQ(c->max_watch_streams, 10u);
+  EXPECT_EQ(c->max_string_bytes, 100u);
+  ASSERT_EQ(c->drives.size(), 2u);
+  EXPECT_EQ(c->drives[0].id, "burner");
+  EXPECT_EQ(c->drives[0].write_kbps, 8991u);
+  EXPECT_EQ(c->drives[1].uri, "iscsi://127.0.0.1:3260/iqn.x:dvd/1");
+}
+
+void expect_error(const std::string& toml, const std::string& fragment) {
+  auto c = parse_config(toml, "bad.toml");
+  ASSERT_FALSE(c.ok()) << toml;
+  EXPECT_EQ(c.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(c.error().message().find(fragment), std::string::npos) << c.error().message();
+  EXPECT_NE(c.error().message().find("bad.toml"), std::string::npos) << c.error().message();
+}
+
+TEST(ConfigTest, BadConfigNamesLineAndKey) {
+  expect_error("[daemon]\n\nsocket = 5\n", "bad.toml:3");
+  expect_error("[daemon]\n\nsocket = 5\n", "daemon.socket");
+  expect_error("[limits]\nring_size = \"12 parsecs\"\n", "limits.ring_size");
+  expect_error("[limits]\nadmission_margin = 1.5\n", "limits.admission_margin");
+  expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");
+  expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");
+  expect_error("[daemon]\nsocekt = \"/x\"\n", "daemon.socekt");
+  expect_error("[nonsense]\n", "unknown section");
+  expect_error("[drives.x]\nuri = \"/dev/sda\"\n", "drives.x.uri");
+  expect_error("[drives.\"../etc\"]\nuri = \"sg:///dev/sr0\"\n", "drive names");
+  expect_error("[drives.x]\nwrite_kbps = 3\n", "needs a 'uri'");
+  expect_error("[daemon\n", "bad.toml:1");
+}
+
+TEST(ConfigTest, TcpNeedsTlsAndClientAuthentication) {
+  expect_error("[daemon.tcp]\nlisten = \"0.0.0.0:50051\"\n", "TLS");
+  expect_error(
+      "[daemon.tcp]\nlisten = \"0.0.0.0:50051\"\ntls_cert_file = \"c\"\ntls_key_file = \"k\"\n",
+      "client authentication");
+  auto ok = parse_config(
+      "[daemon.tcp]\nlisten = \"0.0.0.0:50051\"\ntls_cert_file = \"c\"\ntls_key_file = \"k\"\ntoken_file = \"t\"\n",
+      "good.toml");
+  EXPECT_TRUE(ok.ok()) << ok.error().to_string();
+}
+
+TEST(ConfigTest, CommandLineOverridesFollowTheFileRules) {
+  Config c = default_config("/var/lib/discrecd");
+  ASSERT_TRUE(apply_override(c, "daemon.socket=/tmp/other.sock").ok());
+  EXPECT_EQ(c.socket_path, "/tmp/other.sock");
+  ASSERT_TRUE(apply_override(c, "limits.max_recordings_per_drive=2").ok());
+  EXPECT_EQ(c.max_recordings_per_drive, 2u);
+  ASSERT_TRUE(apply_override(c, "drives.bd0.write_kbps=8991").ok());
+  ASSERT_EQ(c.drives.size(), 1u);
+  EXPECT_EQ(c.drives[0].write_kbps, 8991u);
+  EXPECT_EQ(c.drives[0].uri, "sim:///var/lib/discrecd/bd0.img?profile=bd-re&speed=4");
+  ASSERT_TRUE(apply_override(c, "drives.dvd.uri=sg:///dev/sr1").ok());
+  EXPECT_EQ(c.drives.size(), 2u);
+
+  Config before = c;
+  auto bad = apply_override(c, "limits.max_recordings_per_drive=-1");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(c.max_recordings_per_drive, before.max_recordings_per_drive) << "a refused override changes nothing";
+  EXPECT_FALSE(apply_override(c, "noequals").ok());
+  EXPECT_FALSE(apply_override(c, "nosection=1").ok());
+  EXPECT_FALSE(apply_override(c, "drives.bad.uri=/dev/sda").ok());
+}
+
+}  // namespace
+}  // namespace discrec::daemon

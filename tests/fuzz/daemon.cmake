@@ -1,0 +1,6 @@
+# The daemon's own parsers: the TOML config reader and resource names. Built
+# from sources so the fuzz build needs no gRPC.
+discrec_add_fuzzer(config_fuzzer
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/config_fuzzer.cc ${PROJECT_SOURCE_DIR}/daemon/config.cc
+          ${PROJECT_SOURCE_DIR}/daemon/names.cc
+  LIBS discrec_base)
