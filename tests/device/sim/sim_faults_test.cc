@@ -80,6 +80,34 @@ TEST_F(FaultsTest, LatencyOnAnOpcode) {
   }
 }
 
+TEST_F(FaultsTest, LatencyAtATime) {
+  open("profile=bd-re&formatted=spares");
+  ASSERT_TRUE(drive_->inject_script("latency delay=400 at=1000").ok());
+  TimePoint t = clock_.now();
+  EXPECT_GOOD(tur());
+  EXPECT_EQ(clock_.now(), t);
+  at_ms(1000);
+  t = clock_.now();
+  EXPECT_GOOD(tur());
+  EXPECT_EQ(clock_.now() - t, milliseconds(400));
+}
+
+TEST_F(FaultsTest, StallAtAnLbaAndNotReadyAtAnLba) {
+  open("profile=bd-r&speed=2&seek_ms=0&opc_ms=0&buffer=1024");
+  ASSERT_TRUE(drive_->inject_script("stall for=2000 lba=2048").ok());
+  ASSERT_TRUE(write12(0, 2048).good());
+  ASSERT_TRUE(sync_cache().good());
+  TimePoint t = clock_.now();
+  ASSERT_TRUE(write12(2048, 512).good());
+  ASSERT_TRUE(sync_cache().good());
+  EXPECT_NEAR(std::chrono::duration<double>(clock_.now() - t).count(), 2.0 + 1048576 / 8991250.0, 0.01);
+  ASSERT_TRUE(drive_->inject_script("not-ready for=500 lba=4096").ok());
+  EXPECT_GOOD(write12(2560, 1536));
+  EXPECT_SENSE(write12(4096, 32), 2, 0x04, 0x01);
+  clock_.advance(milliseconds(600));
+  EXPECT_GOOD(write12(4096, 32));
+}
+
 TEST_F(FaultsTest, StallStopsTheMedia) {
   open("profile=bd-r&speed=2&seek_ms=0&opc_ms=0");
   ASSERT_TRUE(drive_->inject_script("stall for=3000 at=100").ok());

@@ -132,6 +132,29 @@ TEST_P(WriteOnceTest, CloseTrackAndSessionStartANewOne) {
   EXPECT_SENSE(close(7), 5, 0x24, 0x00);
 }
 
+TEST_P(WriteOnceTest, TrackInformationByLbaTrackAndSession) {
+  uint32_t ecc = GetParam().ecc;
+  ASSERT_TRUE(write12(0, 10).good());
+  ASSERT_TRUE(close(1, 1).good());
+  ASSERT_TRUE(write12(ecc, 3 * ecc).good());
+  auto by_lba = track_info(ecc + 5, 0);  // address type 00b: the track holding that LBA
+  ASSERT_TRUE(by_lba.good());
+  EXPECT_EQ(by_lba.data[2], 2);
+  EXPECT_EQ(be32_of(by_lba.data, 8), ecc);
+  EXPECT_EQ(track_info(3, 0).data[2], 1);
+  auto by_session = track_info(1, 2);  // address type 10b: first track of session 1
+  ASSERT_TRUE(by_session.good());
+  EXPECT_EQ(by_session.data[2], 1);
+  EXPECT_TRUE(by_session.data[7] & 0x02);
+  EXPECT_FALSE(by_session.data[7] & 0x01);  // closed: no NWA
+  EXPECT_EQ(be32_of(by_session.data, 24), ecc);  // padded size
+  EXPECT_SENSE(track_info(kBlocks, 0), 5, 0x24, 0x00);
+  EXPECT_SENSE(track_info(9), 5, 0x24, 0x00);
+  EXPECT_SENSE(track_info(0), 5, 0x24, 0x00);
+  EXPECT_SENSE(track_info(2, 2), 5, 0x24, 0x00);
+  EXPECT_SENSE(track_info(1, 3), 5, 0x24, 0x00);
+}
+
 TEST_P(WriteOnceTest, FinalizedDiscIsReadOnly) {
   EXPECT_SENSE(close(GetParam().finalize_function), 5, 0x2C, 0x00);  // blank disc
   ASSERT_TRUE(write12(0, 64, true, 0x33).good());
