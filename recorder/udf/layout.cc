@@ -15,8 +15,8 @@ constexpr uint64_t kMaxFidBytes = 296;
 // chains to the next block.
 constexpr uint64_t kAdsPerExtentBlock = (2048 - 24) / 8 - 1;
 // File set descriptor + terminator, root entry + directory, /DISCREC entry, and
-// the 32 zero blocks zero-filled lost extents point at.
-constexpr uint64_t kFixedBlocks = 5 + 32;
+// the zero blocks zero-filled lost extents point at.
+constexpr uint64_t kFixedBlocks = partition_block::kRecordingDirectory;
 }  // namespace
 
 Result<VolumeLayout> plan_layout(const LayoutRequest& r) {

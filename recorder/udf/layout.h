@@ -37,6 +37,18 @@ inline constexpr uint32_t kIntegrityLba = 64;
 inline constexpr uint32_t kAnchorLba = 256;
 inline constexpr uint32_t kPartitionStart = 257;
 
+// Fixed blocks at the start of the partition (partition-relative); the file
+// entries follow the /DISCREC directory.
+namespace partition_block {
+inline constexpr uint32_t kFileSet = 0;        // + terminating descriptor at 1
+inline constexpr uint32_t kRootEntry = 2;
+inline constexpr uint32_t kRootDirectory = 3;
+inline constexpr uint32_t kRecordingEntry = 4;  // /DISCREC
+inline constexpr uint32_t kZeros = 5;           // zero-filled lost extents point here
+inline constexpr uint32_t kZeroCount = 32;
+inline constexpr uint32_t kRecordingDirectory = kZeros + kZeroCount;
+}  // namespace partition_block
+
 struct LayoutRequest {
   MediaKind kind = MediaKind::kSequentialWriteOnce;
   // Blank disc's free blocks (sequential) or formatted capacity (random access).

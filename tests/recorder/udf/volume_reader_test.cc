@@ -11,9 +11,8 @@
 namespace discrec::recorder::udf {
 namespace {
 
-constexpr uint32_t kRootFeBlock = 2;  // where the builder puts them
-constexpr uint32_t kRecDirFeBlock = 4;
-constexpr uint32_t kRecDirDataBlock = 37;
+constexpr uint32_t kRootFeBlock = partition_block::kRootEntry;
+constexpr uint32_t kRecDirDataBlock = partition_block::kRecordingDirectory;
 
 // A small sequential volume in memory: two files, one with a lost extent.
 struct Image {
