@@ -43,6 +43,19 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
     return Error(ErrorCode::kResourceExhausted,
                  "the drive already has " + std::to_string(all_.size()) + " recordings");
   }
+  // Whole ECC units only: a stream must fill one well within its budget, or
+  // its chunks would wait past their deadline for the rest of the unit.
+  if (config.bitrate_bps > 0) {
+    const double unit_fill_s = static_cast<double>(unit_bytes_) * 8 / static_cast<double>(config.bitrate_bps);
+    const double budget_s = std::chrono::duration<double>(config.latency_budget).count();
+    if (budget_s < 2 * unit_fill_s) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "latency budget " + std::to_string(budget_s) + " s is too short for " +
+                       std::to_string(config.bitrate_bps) + " bit/s: filling one " +
+                       std::to_string(unit_bytes_) + "-byte ECC unit takes " +
+                       std::to_string(unit_fill_s) + " s; allow at least twice that");
+    }
+  }
   RETURN_IF_ERROR(admission_.admit(config.bitrate_bps));
   const RecordingId id = next_id_;
   auto created = Recording::create(id, std::move(config), clock_, max_command_bytes_);

@@ -191,6 +191,21 @@ TEST(StreamingWriterTest, AdmissionRefusesWhatDoesNotFit) {
   EXPECT_TRUE(writer.add_recording(config("d", 1, 5'000'000)).ok());
 }
 
+TEST(StreamingWriterTest, LatencyBudgetMustCoverFillingAnEccUnit) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  // 100 kbit/s fills 32 KiB in 2.6 s: a 2 s budget cannot be met.
+  auto refused = writer.add_recording(config("trickle", 1, 100'000, 2s));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message().find("ECC unit"), std::string::npos);
+  EXPECT_TRUE(writer.add_recording(config("trickle", 1, 100'000, 10s)).ok());
+  EXPECT_EQ(writer.stats().admitted_bitrate_bps, 0u);  // published once the writer runs
+  writer.service_once();
+  EXPECT_EQ(writer.stats().admitted_bitrate_bps, 100'000u);
+}
+
 TEST(StreamingWriterTest, BadInputAndPushAfterStopAreErrors) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);

@@ -43,6 +43,27 @@ TEST(IngestBadInputTest, BadUrlIsInvalidArgumentBeforeOpening) {
   EXPECT_EQ(run.status.error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(IngestBadInputTest, RtspServerNotThereIsUnavailableNamingTheCause) {
+  int port = free_port(false);
+  IngestRun run = ingest(opts("rtsp://127.0.0.1:" + std::to_string(port) + "/cam"));
+  ASSERT_FALSE(run.status.ok());
+  EXPECT_EQ(run.status.error().code(), ErrorCode::kUnavailable) << run.status.error().to_string();
+  EXPECT_NE(run.status.error().message().find("Connection refused"), std::string::npos)
+      << run.status.error().message();
+}
+
+TEST(IngestBadInputTest, SilentUdpSourceTimesOutOnOpen) {
+  int port = free_port(true);
+  IngestOptions o = opts("udp://127.0.0.1:" + std::to_string(port));
+  o.open_timeout = 300ms;
+  auto t0 = std::chrono::steady_clock::now();
+  IngestRun run = ingest(o);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  ASSERT_FALSE(run.status.ok());
+  EXPECT_EQ(run.status.error().code(), ErrorCode::kTimeout) << run.status.error().to_string();
+  EXPECT_NE(run.status.error().message().find("300 ms"), std::string::npos) << run.status.error().message();
+}
+
 TEST(IngestBadInputTest, GarbageBytesAreNotAStream) {
   std::mt19937 rng(1);
   std::vector<uint8_t> junk(256 * 1024);

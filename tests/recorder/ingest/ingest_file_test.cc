@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "tests/recorder/ingest/test_streams.h"
@@ -67,6 +69,26 @@ TEST(IngestFileTest, Mp4SourceIsRemuxedAndTextSubtitleIsSkippedByName) {
   EXPECT_EQ(compare_with_input(in, run), "");
   ASSERT_EQ(run.stats.skipped_streams.size(), 1u);
   EXPECT_NE(run.stats.skipped_streams[0].find("mov_text"), std::string::npos) << run.stats.skipped_streams[0];
+}
+
+TEST(IngestFileTest, AudioOnlySourceGetsThinnedMarks) {
+  std::filesystem::path path = std::filesystem::path(test_stream("h264_aac.ts")).parent_path() / "radio.ts";
+  ASSERT_EQ(run_ffmpeg({"-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "3", "-c:a", "mp2", "-f", "mpegts", "-y",
+                        path.string()}),
+            0);
+  IngestRun run = ingest(file_options(path.string()));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().to_string();
+  ASSERT_EQ(run.stats.streams.size(), 1u);
+  EXPECT_EQ(run.stats.streams[0].codec, "mp2");
+  TsCheck ts = check_ts(run.ts, 0x100);
+  EXPECT_EQ(ts.cc_errors, 0u);
+  // Every audio PES is random-access; marks fall on some of them, >= 0.5 s apart.
+  ASSERT_GE(run.gops.size(), 4u);
+  EXPECT_LE(run.gops.size(), 7u);
+  for (size_t g : run.gops) {
+    EXPECT_NE(std::find(ts.random_access_indices.begin(), ts.random_access_indices.end(), g),
+              ts.random_access_indices.end());
+  }
 }
 
 TEST(IngestFileTest, PipeSourceIsReadToTheEnd) {

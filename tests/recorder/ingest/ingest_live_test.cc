@@ -182,6 +182,15 @@ TEST(IngestLiveTest, HttpClient) {
   EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
 }
 
+TEST(IngestLiveTest, HttpListenReceivesAPush) {
+  int port = free_port(false);
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+  IngestOptions o = live_options(url);
+  o.listen = true;
+  IngestRun run = record_while_sending(o, {"-f", "mpegts", url}, port, false);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
 TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   std::string in = test_stream("h264_aac.ts");
   ASSERT_FALSE(in.empty());

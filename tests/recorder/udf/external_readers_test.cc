@@ -265,5 +265,31 @@ TEST(UdfExternalReaders, TransportStreamSurvivesAndProbes) {
   EXPECT_NE(probe.output.find("mpeg2video"), std::string::npos) << probe.output;
 }
 
+// discrec's reader against volumes another implementation wrote (mkudffs).
+TEST(UdfExternalReaders, ReaderOpensMkudffsVolumes) {
+  TempDir dir;
+  const auto plain = dir.path() / "hd.img";
+  CommandOutput mk = run("truncate -s 64M " + quote(plain) + " && mkudffs --media-type=hd --udfrev=0x0201 -b 2048 "
+                         "--label=MKUDFFS " + quote(plain));
+  ASSERT_EQ(mk.status, 0) << mk.output;
+  auto source = ImageFileSectorSource::open(plain);
+  ASSERT_TRUE(source.ok());
+  auto v = read_volume(*source);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v->label, "MKUDFFS");
+  EXPECT_TRUE(v->integrity_closed);
+
+  // A CD-R image gets a VAT (type-2 map): refused by name, not misread.
+  const auto vat = dir.path() / "cdr.img";
+  mk = run("truncate -s 64M " + quote(vat) + " && mkudffs --media-type=cdr -b 2048 " + quote(vat));
+  ASSERT_EQ(mk.status, 0) << mk.output;
+  auto vat_source = ImageFileSectorSource::open(vat);
+  ASSERT_TRUE(vat_source.ok());
+  auto refused = read_volume(*vat_source);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported) << refused.error().to_string();
+  EXPECT_NE(refused.error().message().find("partition map type 2"), std::string::npos) << refused.error().to_string();
+}
+
 }  // namespace
 }  // namespace discrec::recorder::udf
