@@ -16,7 +16,7 @@ constexpr uint32_t kZeroBlock = partition_block::kZeros;
 constexpr uint32_t kZeroBlocks = partition_block::kZeroCount;
 constexpr uint32_t kRecDirDataBlock = partition_block::kRecordingDirectory;
 constexpr uint64_t kRootUniqueId = 0;
-constexpr uint64_t kRecDirUniqueId = 16;  // UDF 3.2.1.1: 1..15 are reserved
+constexpr uint64_t kRecDirUniqueId = 16;  // UDF reserves unique ids 1..15
 constexpr size_t kEfeHeader = 216;
 constexpr size_t kAedHeader = 24;
 constexpr size_t kAdsInEntry = (kSectorSize - kEfeHeader) / 8;      // 229
@@ -133,7 +133,7 @@ void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const
   put16(d, 24, 1);   // one entry
   d[27] = e.file_type;
   put16(d, 34, 0);   // short allocation descriptors
-  put32(d, 36, 0xFFFFFFFF);  // uid, gid: not specified (UDF 3.3.3.1)
+  put32(d, 36, 0xFFFFFFFF);  // uid, gid: -1, not specified
   put32(d, 40, 0xFFFFFFFF);
   put32(d, 44, e.permissions);
   put16(d, 48, e.link_count);

@@ -238,11 +238,20 @@ Result<Descriptors> read_vds(SectorSource& src, uint32_t lba, uint32_t length) {
         return Error(ErrorCode::kUnsupported, "UDF: logical block size " + std::to_string(get32(b, 212)));
       }
       const uint32_t table = get32(b, 264);
-      if (get32(b, 268) < 1 || table < 6 || table > kSectorSize - 440) return malformed("bad partition map table");
-      if (b[440] != 1 || b[441] != 6) {
-        return Error(ErrorCode::kUnsupported, "UDF: partition map type " + std::to_string(b[440]) +
-                                                  " (only type 1 is read)");
+      const uint32_t maps = get32(b, 268);
+      if (maps < 1 || table < 6 || table > kSectorSize - 440) return malformed("bad partition map table");
+      // Name the first map we cannot read (VAT, sparable and metadata maps are type 2).
+      for (uint32_t i = 0, off = 440; i < maps; ++i) {
+        if (off + 2 > 440 + table || b[off + 1] < 2 || off + b[off + 1] > 440 + table) {
+          return malformed("partition map " + std::to_string(i) + " overruns its table");
+        }
+        if (b[off] != 1 || b[off + 1] != 6) {
+          return Error(ErrorCode::kUnsupported, "UDF: partition map type " + std::to_string(b[off]) +
+                                                    " (only type 1 is read)");
+        }
+        off += b[off + 1];
       }
+      if (maps != 1) return Error(ErrorCode::kUnsupported, "UDF: " + std::to_string(maps) + " partition maps");
       out.have_volume = true;
       out.map_partition_number = get16(b, 444);
       out.fsd_block = get32(b, 252);
