@@ -8,3 +8,8 @@ if(TARGET discrec_recorder)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_scheduler.cc
     LIBS discrec_recorder)
 endif()
+if(TARGET discrec_recorder AND EXISTS /usr/include/valgrind/callgrind.h)
+  discrec_add_bench(bench_scheduler_callgrind
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_scheduler_callgrind.cc
+    LIBS discrec_recorder)
+endif()
