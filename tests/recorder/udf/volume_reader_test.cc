@@ -133,6 +133,24 @@ TEST(UdfVolumeReader, ExtentOutsideThePartition) {
   expect_malformed(img, "runs past the partition");
 }
 
+TEST(UdfVolumeReader, AllocationExtentChainThatLoops) {
+  Image img = make_image();
+  // The first file's entry now continues in an allocation extent block that
+  // continues in itself.
+  const uint32_t aed = img.layout.metadata_blocks() - 1;
+  std::span<uint8_t> a = img.block(aed).first(24 + 8);
+  put32(a, 16, img.first_entry);
+  put32(a, 20, 8);
+  put32(a, 24, (3u << 30) | 2048);
+  put32(a, 28, aed);
+  finish_tag(a, TagId::kAllocationExtent, aed);
+  std::span<uint8_t> entry = img.block(img.first_entry);
+  put32(entry, 216, (3u << 30) | 2048);
+  put32(entry, 220, aed);
+  reseal(entry, img.first_entry);
+  expect_malformed(img, "chain loops");
+}
+
 TEST(UdfVolumeReader, EntryLengthsThatOverflowTheBlock) {
   Image img = make_image();
   std::span<uint8_t> entry = img.block(img.first_entry);
