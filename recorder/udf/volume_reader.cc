@@ -59,6 +59,7 @@ struct Entry {
 Status parse_ads(Volume& vol, std::span<const uint8_t> ads, int ad_type, std::vector<Extent>& out) {
   const size_t ad_size = ad_type == 0 ? 8 : 16;
   uint32_t hops = 0;
+  std::set<uint32_t> chain_seen;
   std::vector<uint8_t> holder;
   while (true) {
     bool chained = false;
@@ -87,6 +88,7 @@ Status parse_ads(Volume& vol, std::span<const uint8_t> ads, int ad_type, std::ve
       out.push_back({length, type, block});
     }
     if (!chained) return ok_status();
+    if (!chain_seen.insert(chain_block).second) return malformed("allocation extent chain loops");
     if (++hops > vol.limits.max_extents_per_file / 8 + 1) return malformed("allocation extent chain too long");
     ASSIGN_OR_RETURN(holder, vol.read_block(chain_block));
     RETURN_IF_ERROR(check_tag(holder, TagId::kAllocationExtent, chain_block));
