@@ -1,3 +1,6 @@
+// StreamingWriter: the writer-thread side — EDF choice, GOP shedding,
+// ECC-unit commands, extents and lost extents. Control API and publishing
+// are in streaming_writer_control.cc.
 #include "recorder/core/streaming_writer.h"
 
 #include <algorithm>
@@ -15,116 +18,6 @@ void fill_ts_null_packets(std::span<uint8_t> out) {
     std::memset(out.data() + pos, 0xFF, n);
     std::memcpy(out.data() + pos, kNullPacketHeader, std::min<size_t>(4, n));
   }
-}
-
-StreamingWriter::StreamingWriter(BlockTarget& target, Clock& clock, WriterOptions options)
-    : target_(target), clock_(clock), options_(options),
-      unit_bytes_(size_t{options.block_size} * options.ecc_unit_blocks),
-      max_command_bytes_(unit_bytes_ * std::max<uint32_t>(options.max_units_per_command, 1)),
-      admission_(options.guaranteed_bytes_per_second, options.admission_margin),
-      next_lba_(options.start_lba),
-      measured_rate_(static_cast<double>(options.guaranteed_bytes_per_second)) {
-  commands_.reserve(16);
-  applying_.reserve(16);
-  active_.reserve(options_.max_recordings);
-  staging_.resize(max_command_bytes_);
-  // Worst case: every chunk is one TS packet.
-  completed_deadlines_.reserve(max_command_bytes_ / kTsPacketSize + 2);
-  drive_.guaranteed_bytes_per_second = options_.guaranteed_bytes_per_second;
-  drive_.next_lba = next_lba_;
-  drive_stats_.publish(drive_);
-}
-
-StreamingWriter::~StreamingWriter() { stop(); }
-
-Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfig config) {
-  std::lock_guard lock(control_mutex_);
-  if (all_.size() >= options_.max_recordings) {
-    return Error(ErrorCode::kResourceExhausted,
-                 "the drive already has " + std::to_string(all_.size()) + " recordings");
-  }
-  // Whole ECC units only: a stream must fill one well within its budget, or
-  // its chunks would wait past their deadline for the rest of the unit.
-  if (config.bitrate_bps > 0) {
-    const double unit_fill_s = static_cast<double>(unit_bytes_) * 8 / static_cast<double>(config.bitrate_bps);
-    const double budget_s = std::chrono::duration<double>(config.latency_budget).count();
-    if (budget_s < 2 * unit_fill_s) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "latency budget " + std::to_string(budget_s) + " s is too short for " +
-                       std::to_string(config.bitrate_bps) + " bit/s: filling one " +
-                       std::to_string(unit_bytes_) + "-byte ECC unit takes " +
-                       std::to_string(unit_fill_s) + " s; allow at least twice that");
-    }
-  }
-  RETURN_IF_ERROR(admission_.admit(config.bitrate_bps));
-  const RecordingId id = next_id_;
-  auto created = Recording::create(id, std::move(config), clock_, max_command_bytes_);
-  if (!created.ok()) {
-    admission_.release(config.bitrate_bps);
-    return std::move(created).error();
-  }
-  ++next_id_;
-  std::shared_ptr<Recording> recording = std::move(created).value();
-  all_[id] = recording;
-  {
-    std::lock_guard published(published_mutex_);
-    published_[id].recording_id = id;
-  }
-  commands_.push_back({Command::kAdd, recording});
-  return recording;
-}
-
-Status StreamingWriter::stop_recording(RecordingId id) {
-  std::lock_guard lock(control_mutex_);
-  auto it = all_.find(id);
-  if (it == all_.end()) {
-    return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
-  }
-  Recording& r = *it->second;
-  if (r.stopping_.exchange(true, std::memory_order_seq_cst)) return ok_status();
-  admission_.release(r.config().bitrate_bps);
-  commands_.push_back({Command::kStop, it->second});
-  return ok_status();
-}
-
-std::vector<RecordingExtents> StreamingWriter::extents() const {
-  std::lock_guard lock(published_mutex_);
-  std::vector<RecordingExtents> out;
-  for (const auto& [id, e] : published_) out.push_back(e);
-  return out;
-}
-
-Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
-  std::lock_guard lock(published_mutex_);
-  auto it = published_.find(id);
-  if (it == published_.end()) {
-    return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
-  }
-  return it->second;
-}
-
-std::optional<Error> StreamingWriter::failure() const {
-  std::lock_guard lock(published_mutex_);
-  return published_failure_;
-}
-
-void StreamingWriter::apply_commands() {
-  {
-    std::unique_lock lock(control_mutex_, std::try_to_lock);
-    if (!lock.owns_lock() || commands_.empty()) return;
-    applying_.swap(commands_);
-  }
-  for (Command& c : applying_) {
-    if (c.kind == Command::kAdd) {
-      active_.push_back(std::move(c.recording));
-      if (failed_) active_.back()->writer_failed_.store(true, std::memory_order_release);
-      ++drive_.recordings;
-    } else {
-      c.recording->writer_.stop_applied = true;
-    }
-  }
-  applying_.clear();
-  dirty_ = true;
 }
 
 // Shed state machine, applied at every chunk boundary. Returns true when
@@ -442,68 +335,6 @@ void StreamingWriter::fail(Error error) {
   failure_ = std::move(error);
   drive_.failed = true;
   dirty_ = true;
-}
-
-void StreamingWriter::publish() {
-  if (!dirty_) return;
-  drive_.slack_min_ns = drive_slack_.min_ns();
-  drive_.slack_p99_ns = drive_slack_.p99_ns();
-  drive_.admitted_bitrate_bps = 0;
-  uint64_t bytes_in = 0;
-  for (auto& rp : active_) {
-    Recording& r = *rp;
-    auto& w = r.writer_;
-    if (w.dirty) {
-      w.stats.slack_min_ns = w.slack.min_ns();
-      w.stats.slack_p99_ns = w.slack.p99_ns();
-      r.published_.publish(w.stats);
-    }
-    bytes_in += r.bytes_in_.load(std::memory_order_relaxed);
-    if (!w.stop_applied) drive_.admitted_bitrate_bps += r.config().bitrate_bps;
-  }
-  drive_.bytes_in = finished_bytes_in_ + bytes_in;
-  drive_stats_.publish(drive_);
-
-  std::unique_lock lock(published_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;  // next time; the dirty flags stay set
-  for (auto& rp : active_) {
-    Recording& r = *rp;
-    auto& w = r.writer_;
-    if (!w.dirty) continue;
-    RecordingExtents& out = published_[r.id()];
-    // The open extent was published last time as the tail; replace it.
-    if (w.open_extent_published) out.recorded.pop_back();
-    for (auto& e : w.pending_recorded) out.recorded.push_back(e);
-    w.pending_recorded.clear();
-    for (auto& e : w.pending_lost) out.lost.push_back(std::move(e));
-    w.pending_lost.clear();
-    for (auto& e : w.pending_shed) out.shed.push_back(e);
-    w.pending_shed.clear();
-    w.open_extent_published = w.has_open_extent;
-    if (w.has_open_extent) out.recorded.push_back(w.open_extent);
-    w.dirty = false;
-  }
-  if (failure_) published_failure_ = failure_;
-  dirty_ = false;
-}
-
-Status StreamingWriter::start() {
-  if (thread_.joinable()) return Error(ErrorCode::kFailedPrecondition, "writer already running");
-  quit_.store(false);
-  thread_ = std::thread([this] { run(); });
-  return ok_status();
-}
-
-void StreamingWriter::stop() {
-  quit_.store(true);
-  if (thread_.joinable()) thread_.join();
-}
-
-void StreamingWriter::run() {
-  while (!quit_.load(std::memory_order_acquire)) {
-    const TimePoint next = service_once();
-    if (next > clock_.now()) clock_.sleep_until(next);
-  }
 }
 
 }  // namespace discrec::recorder
