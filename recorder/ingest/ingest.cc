@@ -163,8 +163,10 @@ Status Ingest::Session::run() {
       return finish_output();
     }
     // Lost: reconnect with backoff until back, stopped, or out of attempts.
+    // What was received before the loss goes to the sink now, not after it.
     gap_start_ = last_packet_time_;
     input_.reset();
+    if (Status f = output_->flush(); !f.ok()) return f;
     set_state(IngestStats::State::kReconnecting);
     Nanos backoff = policy.initial_backoff;
     for (int attempt = 1;; ++attempt) {

@@ -119,6 +119,15 @@ Status TsOutput::write(AVPacket* packet, bool& accepted) {
   return ok_status();  // the muxer rejected this packet (malformed); drop it
 }
 
+Status TsOutput::flush() {
+  if (finished_) return ok_status();
+  if (sink_error_) return *sink_error_;
+  av_interleaved_write_frame(ctx_, nullptr);
+  avio_flush(ctx_->pb);
+  if (sink_error_) return *sink_error_;
+  return ok_status();
+}
+
 Status TsOutput::finish() {
   if (finished_) return ok_status();
   finished_ = true;

@@ -39,6 +39,9 @@ class TsOutput {
   // A packet the muxer rejects as malformed is dropped (returns false in
   // `accepted`); sink and I/O errors are returned.
   Status write(AVPacket* packet, bool& accepted);
+  // Hands everything muxed so far to the sink (interleaving queues and the
+  // AVIO buffer); writing may continue afterwards.
+  Status flush();
   // Flushes interleaving queues and the trailer; everything muxed reaches the sink.
   Status finish();
 

@@ -208,6 +208,14 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   uint64_t before = live.ingest().stats().video_frames;
   std::this_thread::sleep_for(2500ms);  // source away: read timeout, reconnect attempts
   EXPECT_EQ(live.ingest().stats().state, IngestStats::State::kReconnecting);
+  {  // Everything received before the loss is in the sink already, during the gap.
+    uint64_t muxed = live.ingest().stats().video_frames;
+    std::filesystem::path during = make_temp_dir("during") / "during.ts";
+    write_file(during, live.sink().bytes());
+    MediaProbe got = probe_media(during.string());
+    ASSERT_NE(got.first("video"), nullptr);
+    EXPECT_EQ(got.first("video")->packets, muxed);
+  }
   pid_t second = spawn_ffmpeg(send_file(in, out));
   EXPECT_EQ(reap(second, false), 0);
   live.wait_quiet(1s, 5s);
