@@ -37,6 +37,22 @@ Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareO
   const auto& caps = out.capabilities;
   RETURN_IF_ERROR(check_streaming_capable(caps));
 
+  uint32_t wanted = options.write_kbps;
+  if (wanted == 0) {
+    for (const auto& d : caps.write_speeds) wanted = std::max(wanted, d.write_kbps);
+  }
+  if (wanted == 0) wanted = static_cast<uint32_t>(caps.one_x_bytes_per_second / 1000);
+  out.requested_kbps = wanted;
+  const uint32_t end =
+      caps.next_writable_address && caps.free_blocks ? *caps.next_writable_address + caps.free_blocks - 1 : 0;
+  ASSIGN_OR_RETURN(out.effective_kbps, drive.set_write_speed(wanted, end));
+  if (out.effective_kbps == 0) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the drive reports a write speed of 0 kB/s after SET STREAMING (asked " +
+                     std::to_string(wanted) + " kB/s)");
+  }
+  // OPC after the speed is set: calibration is per write speed, so an OPC
+  // run before SET STREAMING would be redone by the first write.
   if (options.run_opc) {
     Status opc = drive.send_opc();
     if (opc.ok()) {
@@ -53,20 +69,6 @@ Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareO
     }
   }
 
-  uint32_t wanted = options.write_kbps;
-  if (wanted == 0) {
-    for (const auto& d : caps.write_speeds) wanted = std::max(wanted, d.write_kbps);
-  }
-  if (wanted == 0) wanted = static_cast<uint32_t>(caps.one_x_bytes_per_second / 1000);
-  out.requested_kbps = wanted;
-  const uint32_t end =
-      caps.next_writable_address && caps.free_blocks ? *caps.next_writable_address + caps.free_blocks - 1 : 0;
-  ASSIGN_OR_RETURN(out.effective_kbps, drive.set_write_speed(wanted, end));
-  if (out.effective_kbps == 0) {
-    return Error(ErrorCode::kFailedPrecondition,
-                 "the drive reports a write speed of 0 kB/s after SET STREAMING (asked " +
-                     std::to_string(wanted) + " kB/s)");
-  }
   out.guaranteed_bytes_per_second = uint64_t{out.effective_kbps} * 1000;
   out.start_lba = caps.next_writable_address.value_or(0);
   out.end_lba = out.start_lba + caps.free_blocks;

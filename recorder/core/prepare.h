@@ -1,6 +1,7 @@
 // Getting a drive ready for streaming writes (DESIGN.md §1 step 3): probe,
 // check that Real-Time Streaming (0x0107) is current with Stream Writing,
-// pre-run OPC, set the write speed and read back what took effect. The
+// set the write speed and read back what took effect, then pre-run OPC (at
+// that speed: power calibration is per speed). The
 // result fills the StreamingWriter's options.
 //
 // Thread-safety: uses the Drive (itself thread-safe); call before the

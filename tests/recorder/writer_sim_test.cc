@@ -110,6 +110,14 @@ TEST_F(WriterSimTest, PrepareRunsOpcSetsSpeedAndReadsItBack) {
   EXPECT_EQ(o.ecc_unit_blocks, 16u);
   EXPECT_EQ(o.start_lba, prepared->start_lba);
   EXPECT_GT(o.end_lba, o.start_lba);
+  // OPC ran at the speed that was set, so the first streaming write does
+  // not wait for a power calibration.
+  DriveBlockTarget target(*drive_);
+  std::vector<uint8_t> unit(32768);
+  fill_ts_null_packets(unit);
+  const TimePoint before = clock_.now();
+  ASSERT_TRUE(target.write_blocks(o.start_lba, unit, true).ok());
+  EXPECT_LT(clock_.now() - before, 100ms);
 }
 
 TEST_F(WriterSimTest, PowerCalibrationFailureIsFatal) {
