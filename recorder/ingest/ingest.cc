@@ -43,12 +43,14 @@ struct PacketDeleter {
 class Ingest::Session {
  public:
   explicit Session(Ingest& ingest) : in_(ingest), gate_(ingest.clock_, ingest.stop_requested_) {}
+  ~Session() { close_input(); }
   Status run();
 
  private:
   enum class ReadEnd { kEndOfStream, kLost, kStopped };
 
   Status open_input();
+  void close_input();
   Status create_output();
   Status map_streams();
   Result<ReadEnd> pump();
@@ -165,7 +167,7 @@ Status Ingest::Session::run() {
     // Lost: reconnect with backoff until back, stopped, or out of attempts.
     // What was received before the loss goes to the sink now, not after it.
     gap_start_ = last_packet_time_;
-    input_.reset();
+    close_input();
     if (Status f = output_->flush(); !f.ok()) return f;
     set_state(IngestStats::State::kReconnecting);
     Nanos backoff = policy.initial_backoff;
@@ -208,6 +210,15 @@ Status Ingest::Session::run() {
 Status Ingest::Session::open_input() {
   ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_));
   return ok_status();
+}
+
+// Closing may talk to the peer (RTSP TEARDOWN over a dead TCP connection):
+// bounded like any other blocking call.
+void Ingest::Session::close_input() {
+  if (!input_) return;
+  gate_.arm(std::chrono::seconds(1));
+  input_.reset();
+  gate_.disarm();
 }
 
 Status Ingest::Session::create_output() {

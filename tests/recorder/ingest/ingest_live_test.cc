@@ -165,6 +165,38 @@ TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
   EXPECT_GE(run.stats.key_frames, 3u);
 }
 
+TEST(IngestLiveTest, RtspListenTakesTheCameraBackAfterItReconnects) {
+  std::string in = test_stream("h264_subs.mp4");
+  ASSERT_FALSE(in.empty());
+  int port = free_port(false);
+  std::string url = "rtsp://127.0.0.1:" + std::to_string(port) + "/live";
+  IngestOptions o = live_options(url);
+  o.listen = true;
+  LiveIngest live(o);
+  std::vector<std::string> push = {"-re", "-i", in, "-map", "0:v", "-map", "0:a", "-c", "copy", "-f", "rtsp",
+                                   "-rtsp_transport", "tcp", url};
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(wait_port(port, false, 10s)) << "not listening, round " << round;
+    EXPECT_EQ(reap(spawn_ffmpeg(push), false), 0) << "push " << round;
+    if (round == 0) std::this_thread::sleep_for(500ms);
+  }
+  live.wait_quiet(1s, 5s);
+  IngestRun run = live.stop();
+  EXPECT_GE(run.stats.reconnects, 1u);
+  EXPECT_EQ(live.sink().gaps().size(), 1u);
+  EXPECT_GE(run.stats.key_frames, 6u);  // both pushes recorded (each loses its unstamped first GOP)
+  EXPECT_GE(run.stats.video_frames, 70u);
+  std::filesystem::path out = make_temp_dir("rtsp2") / "out.ts";
+  write_file(out, run.ts);
+  MediaProbe got = probe_media(out.string(), true);
+  const StreamProbe* v = got.first("video");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->packets, run.stats.video_frames);
+  EXPECT_EQ(v->decode_errors, 0u);
+  EXPECT_TRUE(v->dts_monotonic);
+  EXPECT_EQ(check_ts(run.ts, 0x100).random_access_indices, run.gops);
+}
+
 TEST(IngestLiveTest, SrtListener) {
   int port = free_port(true);
   std::string url = "srt://127.0.0.1:" + std::to_string(port);
