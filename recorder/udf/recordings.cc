@@ -36,6 +36,60 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
   return out;
 }
 
+namespace {
+// Extents as the disc can tell them apart: adjacent runs of one kind merge, and
+// zero-filled lost extents keep no location.
+std::vector<FileExtent> normalized(const FileSpec& f, LostExtentEncoding encoding) {
+  std::vector<FileExtent> out;
+  for (FileExtent e : f.extents) {
+    const bool placed = e.recorded || encoding == LostExtentEncoding::kAllocatedNotRecorded;
+    if (!placed) e.lba = 0;
+    FileExtent* last = out.empty() ? nullptr : &out.back();
+    if (last && last->recorded == e.recorded && (!placed || uint64_t{last->lba} + last->sectors == e.lba)) {
+      last->sectors += e.sectors;
+    } else {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+int64_t micros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected) {
+  auto found = recordings_from(disc);
+  if (!found.ok()) return Error(ErrorCode::kDataLoss, found.error().message());
+  const auto differ = [](const std::string& what) { return Error(ErrorCode::kDataLoss, "UDF read-back: " + what); };
+  if (disc.label != expected.label) return differ("label \"" + disc.label + "\"");
+  if (found->size() != expected.files.size()) {
+    return differ(std::to_string(found->size()) + " recordings, expected " + std::to_string(expected.files.size()));
+  }
+  for (size_t i = 0; i < found->size(); ++i) {
+    const FileSpec& got = (*found)[i];
+    const FileSpec& want = expected.files[i];
+    const std::string who = "recording " + std::to_string(i) + " (" + want.name + "): ";
+    if (got.name != want.name) return differ(who + "named \"" + got.name + "\"");
+    if (got.size != want.size) return differ(who + "size " + std::to_string(got.size));
+    if (micros(got.created) != micros(want.created) || micros(got.modified) != micros(want.modified)) {
+      return differ(who + "times differ");
+    }
+    const auto a = normalized(got, expected.lost_extents);
+    const auto b = normalized(want, expected.lost_extents);
+    if (a.size() != b.size()) return differ(who + std::to_string(a.size()) + " extents, expected " + std::to_string(b.size()));
+    for (size_t k = 0; k < a.size(); ++k) {
+      if (a[k].lba != b[k].lba || a[k].sectors != b[k].sectors || a[k].recorded != b[k].recorded) {
+        return differ(who + "extent " + std::to_string(k) + " at " + std::to_string(a[k].lba) + "+" +
+                      std::to_string(a[k].sectors) + (a[k].recorded ? "" : " lost") + ", expected " +
+                      std::to_string(b[k].lba) + "+" + std::to_string(b[k].sectors) + (b[k].recorded ? "" : " lost"));
+      }
+    }
+  }
+  return ok_status();
+}
+
 std::string recording_file_name(TimePoint start, std::string_view title) {
   uint8_t ts[12];
   put_timestamp(ts, 0, start);

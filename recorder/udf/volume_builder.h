@@ -82,6 +82,12 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
 // discrec never writes (not allocated) or that do not cover the size.
 Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume);
 
+// Checks that a volume read back from the disc describes exactly the recordings
+// of `expected` (names, sizes, times to the microsecond, extents and which are
+// lost), in order. kDataLoss naming the first difference; for the finalize step's
+// read-back after writing the metadata.
+Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected);
+
 // "2026-11-25T23-45-00Z_<title>.ts": the UTC start time (no ':' so every OS
 // accepts it) and the title with path separators and control characters
 // replaced by '_' and cut to 100 bytes.

@@ -240,6 +240,32 @@ TEST(UdfVolumeBuilder, ZeroFilledLostExtentsPointAtZerosAndRebuildTheSame) {
   EXPECT_EQ(build_volume(layout, again).error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(UdfVolumeBuilder, CheckRecordingsFindsTheFirstDifference) {
+  const VolumeLayout layout = dvd_plus_r();
+  const uint32_t d = layout.data_start;
+  VolumeSpec spec = volume({file("a.ts", 3 * 2048, {{d, 3}}),
+                            file("b.ts", 40 * 2048, {{d + 16, 4}, {d + 20, 33, false}, {d + 53, 3}})});
+  for (LostExtentEncoding encoding : {LostExtentEncoding::kAllocatedNotRecorded, LostExtentEncoding::kZeroFilled}) {
+    spec.lost_extents = encoding;
+    RoundTrip rt;
+    round_trip(rt, layout, spec);
+    EXPECT_TRUE(check_recordings(*rt.parsed, spec).ok()) << check_recordings(*rt.parsed, spec).error().to_string();
+    VolumeSpec other = spec;
+    other.files[1].extents[2].lba += 1;
+    other.files[1].extents[1].sectors -= 1;
+    auto st = check_recordings(*rt.parsed, other);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), ErrorCode::kDataLoss);
+    EXPECT_NE(st.error().message().find("b.ts"), std::string::npos) << st.error().to_string();
+    other = spec;
+    other.files[0].modified += std::chrono::microseconds(1);
+    EXPECT_FALSE(check_recordings(*rt.parsed, other).ok());
+    other = spec;
+    other.files.pop_back();
+    EXPECT_FALSE(check_recordings(*rt.parsed, other).ok());
+  }
+}
+
 TEST(UdfVolumeBuilder, EmptyVolumeStillHasTheRecordingDirectory) {
   RoundTrip rt;
   round_trip(rt, dvd_plus_r(), volume({}));
