@@ -120,6 +120,8 @@ struct DriveStats {
   uint32_t next_lba = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_written = 0;
+  uint64_t ring_fill = 0;         // all rings on the drive, at the last publish
+  uint64_t ring_high_water = 0;   // the most ring_fill has been
   uint64_t missed_deadlines = 0;
   int64_t slack_min_ns = 0;
   int64_t slack_p99_ns = 0;

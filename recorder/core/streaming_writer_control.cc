@@ -123,6 +123,7 @@ void StreamingWriter::publish() {
   drive_.slack_p99_ns = drive_slack_.p99_ns();
   drive_.admitted_bitrate_bps = 0;
   uint64_t bytes_in = 0;
+  uint64_t fill = 0;
   for (auto& rp : active_) {
     Recording& r = *rp;
     auto& w = r.writer_;
@@ -132,9 +133,12 @@ void StreamingWriter::publish() {
       r.published_.publish(w.stats);
     }
     bytes_in += r.bytes_in_.load(std::memory_order_relaxed);
+    fill += r.bytes_.fill();
     if (!w.stop_applied) drive_.admitted_bitrate_bps += r.config().bitrate_bps;
   }
   drive_.bytes_in = finished_bytes_in_ + bytes_in;
+  drive_.ring_fill = fill;
+  drive_.ring_high_water = std::max(drive_.ring_high_water, fill);
   drive_stats_.publish(drive_);
 
   std::unique_lock lock(published_mutex_, std::try_to_lock);

@@ -99,6 +99,9 @@ TEST(WriterScenarioTest, EightRecordingsAtNinetyPercentWithSpikesLoseNothing) {
   DriveStats d = sc.writer->stats();
   EXPECT_EQ(d.missed_deadlines, 0u);
   EXPECT_EQ(d.shed_gops, 0u);
+  EXPECT_GT(d.ring_high_water, each / 8 * 8 * 8 / 10) << "all rings held the 800 ms spike";
+  EXPECT_EQ(d.ring_fill, 0u);
+  EXPECT_EQ(d.bytes_written, d.bytes_in);
   EXPECT_GT(d.slack_min_ns, 0);
   EXPECT_GE(d.slack_p99_ns, d.slack_min_ns);
   // Every block from the start LBA to the end was written exactly once.

@@ -265,6 +265,33 @@ TEST(UdfExternalReaders, TransportStreamSurvivesAndProbes) {
   EXPECT_NE(probe.output.find("mpeg2video"), std::string::npos) << probe.output;
 }
 
+TEST(UdfExternalReaders, ThousandRecordingsSpanManyDirectoryBlocks) {
+  TempDir dir;
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 1000, 100});
+  ASSERT_TRUE(layout.ok());
+  disc.layout = *layout;
+  disc.spec.label = "MANY";
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    // Names of varying length, so identifiers straddle directory block boundaries.
+    disc.spec.files.push_back(file("rec " + std::to_string(i) + std::string(i % 37, 'x'), 2048 - i,
+                                   {{disc.layout.data_start + i, 1}}, kStart + std::chrono::minutes(i)));
+  }
+  build(disc, dir);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, false);
+  auto source = ImageFileSectorSource::open(disc.image);
+  ASSERT_TRUE(source.ok());
+  auto parsed = read_volume(*source);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+  EXPECT_TRUE(check_recordings(*parsed, disc.spec).ok());
+  const FileSpec& last = disc.spec.files.back();
+  EXPECT_TRUE(udfread_bytes(disc, last.name, 0, last.size, dir) == testing::expected_bytes(last, 0, last.size));
+}
+
 // discrec's reader against volumes another implementation wrote (mkudffs).
 TEST(UdfExternalReaders, ReaderOpensMkudffsVolumes) {
   TempDir dir;
