@@ -53,6 +53,12 @@ void check_udfinfo(const Disc& disc) {
   EXPECT_NE(out.output.find("label=" + disc.spec.label), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("udfrev=2.01"), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("blocksize=2048"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("integrity=closed"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("numfiles=" + std::to_string(disc.spec.files.size()) + "\n"), std::string::npos)
+      << out.output;
+  // Both anchors found: udfinfo warns when the one at the end is missing.
+  EXPECT_EQ(out.output.find("Anchor Volume Descriptor Pointer not found"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("type=RVDS"), std::string::npos) << out.output;
 }
 
 // libudfread lists every file with its size.
