@@ -4,7 +4,9 @@
 //   byte 0: profile (mod 6); 0xFF instead feeds the rest to the URI and
 //           fault-script parsers only
 //   then steps: one byte `kind`, then
-//     kind%4 == 0: CDB length (1..16), CDB, direction, 2-byte data length, data (out)
+//     kind%4 == 0: opcode selector (< 0xE0: a known opcode + the rest of its CDB;
+//                  else CDB length 1..16 + raw CDB), direction, 2-byte data
+//                  length (odd on READ/WRITE: the CDB's transfer), data (out)
 //     kind%4 == 1: advance the simulated clock by next byte * 10 ms
 //     kind%4 == 2: remove or insert the medium
 //     kind%4 == 3: a fault script line of next byte's length
@@ -45,17 +47,19 @@ struct Reader {
   }
 };
 
+// Never freed: the exit handler that removes it runs after static destructors.
 const std::string& image_dir() {
-  static const std::string dir = [] {
-    std::string d = (std::filesystem::temp_directory_path() / ("discrec-sim-fuzz-" + std::to_string(getpid()))).string();
-    std::filesystem::create_directories(d);
+  static const std::string* dir = [] {
+    auto* d = new std::string(
+        (std::filesystem::temp_directory_path() / ("discrec-sim-fuzz-" + std::to_string(getpid()))).string());
+    std::filesystem::create_directories(*d);
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(image_dir(), ec);
     });
     return d;
   }();
-  return dir;
+  return *dir;
 }
 
 }  // namespace
@@ -85,11 +89,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t kind = in.byte();
     switch (kind % 4) {
       case 0: {
-        size_t len = 1 + in.byte() % 16;
-        std::vector<uint8_t> cdb = in.bytes(len);
+        // Mostly opcodes the drive knows, so inputs reach the command code;
+        // sometimes raw bytes, to reach the rejection paths.
+        static const uint8_t kOps[] = {0x00, 0x03, 0x04, 0x12, 0x1B, 0x1E, 0x23, 0x25, 0x28, 0x2A, 0x35,
+                                       0x46, 0x4A, 0x51, 0x52, 0x53, 0x54, 0x55, 0x5A, 0x5B, 0x5C, 0xA8,
+                                       0xAA, 0xAC, 0xB6, 0xBB};
+        uint8_t sel = in.byte();
+        std::vector<uint8_t> cdb;
+        if (sel < 0xE0) {
+          uint8_t op = kOps[sel % sizeof(kOps)];
+          size_t len = op < 0x20 ? 6 : op < 0x60 ? 10 : 12;
+          cdb = in.bytes(len - 1);
+          cdb.insert(cdb.begin(), op);
+          cdb.resize(len, 0);
+        } else {
+          cdb = in.bytes(1 + in.byte() % 16);
+        }
         if (cdb.empty()) break;
         uint8_t dir = in.byte() % 3;
         size_t data_len = (size_t{in.byte()} << 8 | in.byte()) % (64 * 1024 + 1);
+        // READ/WRITE: usually exactly the transfer the CDB asks for.
+        if ((cdb[0] == 0x28 || cdb[0] == 0x2A) && cdb.size() >= 9 && (data_len & 1))
+          data_len = std::min<size_t>(size_t{cdb[7]} << 8 | cdb[8], 64) * 2048;
+        if ((cdb[0] == 0xA8 || cdb[0] == 0xAA) && cdb.size() >= 10 && (data_len & 1))
+          data_len = std::min<size_t>(cdb[9], 64) * 2048;
         std::vector<uint8_t> buffer(data_len);
         if (dir == 2) {
           auto given = in.bytes(data_len);
