@@ -292,6 +292,49 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   EXPECT_LT(span, 8 * 90000);
 }
 
+TEST(IngestLiveTest, StopWhileListeningForACameraReturnsPromptly) {
+  int port = free_port(false);
+  IngestOptions o = live_options("rtsp://127.0.0.1:" + std::to_string(port) + "/live");
+  o.listen = true;  // no open timeout: waits for the camera until stopped
+  RecordingSink sink;
+  Ingest in(o, sink, SteadyClock::instance());
+  Status s;
+  std::thread t([&] { s = in.run(); });
+  ASSERT_TRUE(wait_port(port, false, 5s));
+  std::this_thread::sleep_for(200ms);
+  auto t0 = std::chrono::steady_clock::now();
+  in.stop();
+  t.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kAborted);
+}
+
+TEST(IngestLiveTest, SourceThatStaysAwayEndsAfterMaxAttempts) {
+  std::string in = test_stream("h264_aac.ts");
+  int port = free_port(true);
+  std::string url = "udp://127.0.0.1:" + std::to_string(port);
+  IngestOptions o = live_options(url);
+  o.open_timeout = 2s;  // the first open probes a live AAC track (~1 s)
+  o.read_timeout = 300ms;
+  o.reconnect.max_attempts = 2;
+  RecordingSink sink;
+  Ingest ing(o, sink, SteadyClock::instance());
+  Status s;
+  std::thread t([&] { s = ing.run(); });
+  ASSERT_TRUE(wait_port(port, true, 5s));
+  pid_t sender = spawn_ffmpeg({"-re", "-i", in, "-map", "0", "-c", "copy", "-t", "1", "-f", "mpegts", url});
+  EXPECT_EQ(reap(sender, false), 0);
+  t.join();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kTimeout) << s.error().to_string();
+  EXPECT_NE(s.error().message().find("not back after 2 attempts"), std::string::npos) << s.error().message();
+  IngestStats st = ing.stats();
+  EXPECT_EQ(st.state, IngestStats::State::kFailed);
+  EXPECT_GT(st.video_frames, 10u);  // what came before stays recorded
+  EXPECT_EQ(sink.bytes_size(), st.ts_packets * 188);
+  EXPECT_GT(sink.bytes_size(), 0u);
+}
+
 TEST(IngestLiveTest, StopWhileWaitingForAFirstPacketReturnsPromptly) {
   int port = free_port(true);
   IngestOptions o = live_options("udp://127.0.0.1:" + std::to_string(port));
