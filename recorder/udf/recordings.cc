@@ -63,7 +63,10 @@ Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected) {
   auto found = recordings_from(disc);
   if (!found.ok()) return Error(ErrorCode::kDataLoss, found.error().message());
   const auto differ = [](const std::string& what) { return Error(ErrorCode::kDataLoss, "UDF read-back: " + what); };
-  if (disc.label != expected.label) return differ("label \"" + disc.label + "\"");
+  // The label as the logical volume descriptor holds it (cut to 126 characters).
+  uint8_t field[128];
+  put_dstring(field, 0, sizeof field, expected.label);
+  if (disc.label != get_dstring(field, 0, sizeof field).value_or("")) return differ("label \"" + disc.label + "\"");
   if (found->size() != expected.files.size()) {
     return differ(std::to_string(found->size()) + " recordings, expected " + std::to_string(expected.files.size()));
   }

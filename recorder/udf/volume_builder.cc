@@ -189,6 +189,9 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<
     return Error(ErrorCode::kResourceExhausted, std::to_string(spec.files.size()) +
                                                     " files exceed the layout's " + std::to_string(layout.max_files));
   }
+  if (!encode_cs0(spec.label).ok()) {
+    return Error(ErrorCode::kInvalidArgument, "volume label is not valid UTF-8 of the BMP");
+  }
   std::set<std::string> seen;
   for (const FileSpec& f : spec.files) {
     const auto bad = [&](const std::string& why) {

@@ -54,7 +54,9 @@ enum class LostExtentEncoding {
 };
 
 struct VolumeSpec {
-  std::string label;        // volume and file set identifier (cut to fit)
+  // Volume, logical volume and file set identifier: UTF-8, BMP only; cut to fit
+  // each field (32 bytes in the PVD and FSD, 128 in the LVD).
+  std::string label;
   TimePoint created{};      // volume creation: PVD and directory times
   TimePoint finalized{};    // this build: integrity descriptor and file set times
   std::vector<FileSpec> files;

@@ -2,3 +2,8 @@
 discrec_add_fuzzer(udf_fuzz_volume_reader
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_volume_reader_fuzz.cc
   LIBS discrec_udf)
+
+# The builder: any spec is either refused or read back identical.
+discrec_add_fuzzer(udf_fuzz_build_round_trip
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_build_round_trip_fuzz.cc
+  LIBS discrec_udf)

@@ -183,6 +183,9 @@ TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
   for (uint32_t i = 0; i < 200'000; ++i) many.push_back({d + i, 1, i % 2 == 0});
   EXPECT_EQ(code({file("a.ts", 200'000 * 2048ull, many)}), ErrorCode::kResourceExhausted);
   EXPECT_EQ(code({file("ok.ts", 2048, {{d, 1}})}), std::nullopt);
+  VolumeSpec bad_label = volume({});
+  bad_label.label = "\xff";
+  EXPECT_EQ(build_volume(layout, bad_label).error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(UdfVolumeBuilder, AppendingRebuildsTheSameVolumePlusTheNewFile) {
