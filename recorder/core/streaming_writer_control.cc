@@ -29,6 +29,9 @@ StreamingWriter::~StreamingWriter() { stop(); }
 
 Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfig config) {
   std::lock_guard lock(control_mutex_);
+  // Drop finished recordings so their rings are freed once ingest lets go;
+  // their extents stay available through extents().
+  std::erase_if(all_, [](const auto& entry) { return entry.second->finished(); });
   if (all_.size() >= options_.max_recordings) {
     return Error(ErrorCode::kResourceExhausted,
                  "the drive already has " + std::to_string(all_.size()) + " recordings");
@@ -68,6 +71,7 @@ Status StreamingWriter::stop_recording(RecordingId id) {
   std::lock_guard lock(control_mutex_);
   auto it = all_.find(id);
   if (it == all_.end()) {
+    if (id > 0 && id < next_id_) return ok_status();  // finished (and stopped) already
     return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
   }
   Recording& r = *it->second;

@@ -206,6 +206,26 @@ TEST(StreamingWriterTest, LatencyBudgetMustCoverFillingAnEccUnit) {
   EXPECT_EQ(writer.stats().admitted_bitrate_bps, 100'000u);
 }
 
+TEST(StreamingWriterTest, FinishedRecordingsFreeTheirSlot) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  WriterOptions o = dvd_options();
+  o.max_recordings = 2;
+  StreamingWriter writer(target, clock, o);
+  for (int round = 0; round < 5; ++round) {
+    auto a = writer.add_recording(config("a", 1, 1'000'000));
+    auto b = writer.add_recording(config("b", 1, 1'000'000));
+    ASSERT_TRUE(a.ok() && b.ok()) << "round " << round;
+    EXPECT_EQ(writer.add_recording(config("c", 1, 1'000'000)).error().code(),
+              ErrorCode::kResourceExhausted);
+    ASSERT_TRUE(writer.stop_recording((*a)->id()).ok());
+    ASSERT_TRUE(writer.stop_recording((*b)->id()).ok());
+    for (int i = 0; i < 10 && !((*a)->finished() && (*b)->finished()); ++i) writer.service_once();
+    ASSERT_TRUE((*a)->finished() && (*b)->finished());
+    EXPECT_TRUE(writer.extents((*a)->id()).ok()) << "extents outlive the recording";
+  }
+}
+
 TEST(StreamingWriterTest, BadInputAndPushAfterStopAreErrors) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);
