@@ -46,8 +46,12 @@ enum class SourceKind {
 Result<SourceKind> classify_source_url(std::string_view url);
 Status validate_source_url(std::string_view url);
 
+// After a source that was open is lost (read error, end of a live stream,
+// no packet for read_timeout), ingest reopens it with exponential backoff.
+// The very first open is never retried: a source that cannot be opened at
+// all is reported at once with the cause.
 struct ReconnectPolicy {
-  // Defaults to true for network sources, false for files and pipes.
+  // kAuto: reconnect network sources; files and pipes end at their EOF.
   enum class Mode { kAuto, kAlways, kNever } mode = Mode::kAuto;
   Nanos initial_backoff = std::chrono::milliseconds(200);
   Nanos max_backoff = std::chrono::seconds(5);
@@ -93,7 +97,10 @@ struct IngestStats {
   enum class State { kIdle, kOpening, kRunning, kReconnecting, kFinished, kFailed };
   State state = State::kIdle;
   std::vector<IngestStreamInfo> streams;
-  std::vector<std::string> skipped_streams;  // extra streams that cannot go in MPEG-TS
+  // Extra streams left out, each with the reason ("stream #2 (subtitle,
+  // mov_text): not carried in MPEG-TS"). Video/audio that MPEG-TS cannot
+  // carry is an error instead.
+  std::vector<std::string> skipped_streams;
   uint64_t packets_in = 0;        // demuxed packets of mapped streams
   uint64_t packets_out = 0;       // packets handed to the muxer
   uint64_t video_frames = 0;      // primary video stream packets handed to the muxer
@@ -101,7 +108,7 @@ struct IngestStats {
   uint64_t packets_dropped = 0;   // before a key frame, non-monotonic, unstamped
   uint64_t ts_packets = 0;        // 188-byte packets delivered to the sink
   uint64_t gop_starts = 0;        // write_packets calls with gop_start = true
-  uint64_t discontinuities = 0;   // source timestamp jumps re-based onto the output timeline
+  uint64_t discontinuities = 0;   // output timeline re-bases: source clock jumps and reconnects
   uint64_t reconnects = 0;
   std::vector<SourceGapRecord> gaps;  // the last kMaxGapRecords
   Nanos total_gap{0};
