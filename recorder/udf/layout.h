@@ -55,7 +55,7 @@ struct LayoutRequest {
   uint32_t capacity_sectors = 0;
   // The write unit: 16 sectors (DVD ECC block) or 32 (BD cluster).
   uint32_t write_unit_sectors = 16;
-  // What the metadata area must be able to describe. The defaults cost about 4 MiB.
+  // What the metadata area must be able to describe. The defaults cost about 5 MiB.
   uint32_t max_files = 1000;
   // Fragments beyond one per GiB of data: each lost extent adds up to two.
   uint32_t max_lost_extents = 20000;
