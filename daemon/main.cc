@@ -1,16 +1,20 @@
 // discrecd: the discrec recording daemon.
 //   discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...
 //   discrecd probe <URI> [--json]
+//   discrecd forget-disc --state-dir DIR DRIVE
 //   discrecd --version
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/forget_disc.h"
 #include "daemon/probe.h"
 #include "daemon/serve.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return discrec::daemon::run_serve(argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp(argv[1], "probe") == 0) return discrec::daemon::run_probe(argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp(argv[1], "forget-disc") == 0)
+    return discrec::daemon::run_forget_disc(argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
     std::printf("discrecd %s\n", DISCREC_VERSION);
     return 0;
@@ -18,6 +22,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...\n"
                "       discrecd probe <URI> [--json]\n"
+               "       discrecd forget-disc [--state-dir DIR] DRIVE\n"
                "       discrecd --version\n");
   return 2;
 }

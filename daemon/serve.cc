@@ -121,6 +121,7 @@ int run_serve(int argc, char** argv) {
            (config.socket_path.empty() ? std::string() : "unix:" + config.socket_path) +
            (config.tcp ? " and " + config.tcp->listen + " (TLS)" : ""));
   host->ready();
+  recorder.start_recovery();
 
   auto watchdog = host->watchdog_interval();
   timespec tick{1, 0};

@@ -11,9 +11,9 @@ ChecksumTarget::ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t 
       end_lba_(end_lba),
       unit_blocks_(unit_blocks ? unit_blocks : 1),
       block_size_(block_size) {
-  size_t units = end_lba > first_lba ? (end_lba - first_lba + unit_blocks_ - 1) / unit_blocks_ : 0;
-  crcs_.assign(units, 0);
-  written_.assign(units, 0);
+  units_ = end_lba > first_lba ? (end_lba - first_lba + unit_blocks_ - 1) / unit_blocks_ : 0;
+  crcs_ = std::make_unique<std::atomic<uint64_t>[]>(units_);
+  for (size_t i = 0; i < units_; ++i) crcs_[i].store(0, std::memory_order_relaxed);
 }
 
 uint32_t ChecksumTarget::crc32(std::span<const uint8_t> data) {
@@ -38,8 +38,7 @@ Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data,
     uint32_t unit_lba = lba + static_cast<uint32_t>(off / block_size_);
     if (unit_lba < first_lba_ || unit_lba >= end_lba_ || (unit_lba - first_lba_) % unit_blocks_ != 0) continue;
     size_t index = (unit_lba - first_lba_) / unit_blocks_;
-    crcs_[index] = crc32(data.subspan(off, unit_bytes));
-    written_[index] = 1;
+    crcs_[index].store((uint64_t{1} << 32) | crc32(data.subspan(off, unit_bytes)), std::memory_order_release);
   }
   return status;
 }
@@ -47,8 +46,9 @@ Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data,
 std::optional<uint32_t> ChecksumTarget::crc_of(uint32_t lba) const {
   if (lba < first_lba_ || lba >= end_lba_ || (lba - first_lba_) % unit_blocks_ != 0) return std::nullopt;
   size_t index = (lba - first_lba_) / unit_blocks_;
-  if (!written_[index]) return std::nullopt;
-  return crcs_[index];
+  uint64_t v = crcs_[index].load(std::memory_order_acquire);
+  if (v == 0) return std::nullopt;
+  return static_cast<uint32_t>(v);
 }
 
 }  // namespace discrec::recorder

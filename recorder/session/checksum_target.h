@@ -6,10 +6,13 @@
 // unit: 1.5 MiB for a 25 GB BD), so the writer's hot path never allocates.
 //
 // Thread-safety: write_blocks()/flush() from the writer thread; crc_of()
-// from a control thread only after the writer has stopped (finalize/verify).
+// from any thread: each unit's entry is one atomic word, stored (release)
+// before the writer publishes the extent that contains it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -39,8 +42,9 @@ class ChecksumTarget final : public BlockTarget {
   const uint32_t end_lba_;
   const uint32_t unit_blocks_;
   const uint32_t block_size_;
-  std::vector<uint32_t> crcs_;    // per unit
-  std::vector<uint8_t> written_;  // per unit: 1 when crcs_ is valid
+  size_t units_ = 0;
+  // Per unit: 0 = not written, else (1 << 32) | crc.
+  std::unique_ptr<std::atomic<uint64_t>[]> crcs_;
 };
 
 }  // namespace discrec::recorder

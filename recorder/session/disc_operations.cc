@@ -6,6 +6,7 @@
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
 #include "recorder/session/drive_sector_source.h"
+#include "recorder/journal/journal_format.h"
 #include "recorder/udf/volume_builder.h"
 #include "recorder/udf/volume_reader.h"
 
@@ -144,10 +145,18 @@ void DriveSession::poll_events() {
     }
     if (!entry->announced_end && entry->ended()) {
       entry->announced_end = true;
+      journal_recording_end_locked(*entry);
       RecordingInfo info = snapshot(*entry);
       publish(EventKind::kRecordingState, id,
               std::string(recording_state_name(info.state)) + ", " + std::to_string(s.bytes_written) +
                   " bytes on disc" + (info.error.empty() ? "" : ": " + info.error));
+    }
+  }
+  {
+    std::lock_guard journal_lock(journal_mutex_);
+    if (!journal_health_.ok()) {
+      publish(EventKind::kDriveError, "", "crash journal: " + journal_health_.error().to_string());
+      journal_health_ = {};
     }
   }
   if (writer_) {
@@ -158,6 +167,28 @@ void DriveSession::poll_events() {
       last = text;
     }
   }
+}
+
+std::vector<DriveSession::DiscFile> DriveSession::disc_files_locked() {
+  std::vector<DiscFile> files = recovered_files_;
+  if (!writer_) return files;
+  auto all_extents = writer_->extents();
+  for (auto& [id, entry] : recordings_) {
+    auto it = std::find_if(all_extents.begin(), all_extents.end(),
+                           [&](const RecordingExtents& e) { return e.recording_id == entry->recording->id(); });
+    if (it == all_extents.end()) continue;
+    DiscFile f;
+    f.id = id;
+    f.title = entry->params.title;
+    f.start = entry->start_time;
+    {
+      std::lock_guard entry_lock(entry->mutex);
+      f.end = entry->end_time.value_or(std::chrono::system_clock::now());
+    }
+    f.extents = *it;
+    files.push_back(std::move(f));
+  }
+  return files;
 }
 
 Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params, const ProgressCallback& progress) {
@@ -171,9 +202,26 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   stop_recordings_locked(std::chrono::seconds(60));
   writer_->stop();
   progress({0.1, "flushing the drive cache"});
-  RETURN_IF_ERROR(drive_target_->flush());
-  ASSIGN_OR_RETURN(auto result, write_file_system_locked(params, progress));
+  stop_journal_locked();
+  RETURN_IF_ERROR(journal_sync_once());  // flushes the drive and logs the last extents
+  for (auto& [id, entry] : recordings_) journal_recording_end_locked(*entry);
+
+  journal::FinalizeBegin finalize;
+  finalize.volume_label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
+  finalize.finalized_unix_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  finalize.data_end = writer_->stats().next_lba;
+  finalize.close_disc = params.close_disc;
+  RETURN_IF_ERROR(journal_append({journal::encode(finalize)}));
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_locked(), finalize, /*resume=*/false, progress));
   disc_state_ = DiscState::kFinalized;
+  (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
+  {
+    std::lock_guard journal_lock(journal_mutex_);
+    journal_.reset();
+  }
+  if (Status retired = journal::retire_journal(journal_path()); !retired.ok())
+    result.summary += "; " + retired.error().to_string();
   publish(EventKind::kDiscFinalized, "", result.summary);
   if (params.eject) {
     auto ejected = drive_->start_stop_unit(true, false);
@@ -183,34 +231,51 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   return result;
 }
 
-Result<DiscOperationResult> DriveSession::write_file_system_locked(const FinalizeParams& params,
+// Writes one run of file-system sectors with the reliable policy. When
+// resuming a finalize a crash interrupted, sequential media already hold a
+// prefix of the (identical) sectors: skip what is below the track's next
+// writable address.
+Status DriveSession::write_metadata_locked(uint32_t lba, std::span<const uint8_t> bytes, bool resume) {
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  uint32_t blocks = static_cast<uint32_t>(bytes.size() / block_size);
+  if (resume && device::profile_is_sequential(caps_->current_profile)) {
+    auto track = drive_->read_track_information(lba, device::TrackAddressType::kLba);
+    if (track.ok()) {
+      if (!track->nwa_valid || track->next_writable_address >= lba + blocks) return {};  // already there
+      if (track->next_writable_address > lba) {
+        uint32_t skip = track->next_writable_address - lba;
+        bytes = bytes.subspan(size_t{skip} * block_size);
+        lba += skip;
+      }
+    }
+  }
+  return write_reliable(*drive_target_, clock_, lba, bytes);
+}
+
+Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::vector<DiscFile>& files,
+                                                                   const journal::FinalizeBegin& finalize, bool resume,
                                                                    const ProgressCallback& progress) {
   const auto& layout = *layout_;
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   udf::VolumeSpec volume;
-  volume.label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
+  volume.label = finalize.volume_label;
   volume.created = disc_started_;
-  volume.finalized = std::chrono::system_clock::now();
+  volume.finalized = WallTime(std::chrono::duration_cast<WallTime::duration>(Nanos(finalize.finalized_unix_ns)));
+  volume.data_end = finalize.data_end;
   DiscOperationResult result;
-  auto all_extents = writer_->extents();
-  for (auto& [id, entry] : recordings_) {
-    auto it = std::find_if(all_extents.begin(), all_extents.end(),
-                           [&](const RecordingExtents& e) { return e.recording_id == entry->recording->id(); });
-    if (it == all_extents.end() || (it->recorded.empty() && it->lost.empty())) continue;
+  for (const auto& f : files) {
+    if (f.extents.recorded.empty() && f.extents.lost.empty()) continue;
     // File times are wall-clock: what a person sees when listing the disc.
-    std::string name = udf::recording_file_name(entry->start_time, entry->params.title.empty() ? id : entry->params.title);
-    WallTime end;
-    {
-      std::lock_guard entry_lock(entry->mutex);
-      end = entry->end_time.value_or(std::chrono::system_clock::now());
-    }
-    auto file = file_for(*it, name, entry->start_time, end, block_size);
+    std::string name = udf::recording_file_name(f.start, f.title.empty() ? f.id : f.title);
+    auto file = file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
-    result.lost_extents += it->lost.size();
-    entry->disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
+    result.lost_extents += f.extents.lost.size();
+    std::string disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
+    if (auto it = recordings_.find(f.id); it != recordings_.end()) it->second->disc_path = disc_path;
+    for (auto& r : recovered_)
+      if (r.id == f.id) r.disc_path = disc_path;
     volume.files.push_back(std::move(file));
   }
-  volume.data_end = writer_->stats().next_lba;
   result.files = static_cast<uint32_t>(volume.files.size());
 
   progress({0.2, "writing the UDF file system"});
@@ -221,7 +286,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const Finaliz
     for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
       size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
       uint32_t lba = w.lba + static_cast<uint32_t>(off / block_size);
-      RETURN_IF_ERROR(write_reliable(*drive_target_, clock_, lba, std::span(w.bytes).subspan(off, n)));
+      RETURN_IF_ERROR(write_metadata_locked(lba, std::span(w.bytes).subspan(off, n), resume));
       done += n;
       progress({0.2 + 0.6 * static_cast<double>(done) / static_cast<double>(std::max<uint64_t>(total, 1)),
                 "writing the UDF file system"});
@@ -232,19 +297,23 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const Finaliz
   if (device::profile_is_sequential(caps_->current_profile)) {
     progress({0.85, "closing the disc"});
     ASSIGN_OR_RETURN(auto disc, drive_->read_disc_information());
-    uint16_t last_track = std::max<uint16_t>(disc.last_track_in_last_session, 1);
-    for (uint16_t track = 1; track <= last_track; ++track) {
-      auto closed = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
-      // A track the drive already closed (or tgt, which closes everything on the
-      // first CLOSE) answers ILLEGAL REQUEST; the session close below decides.
-      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return std::move(closed).error();
+    if (disc.status != device::DiscStatus::kComplete) {
+      uint16_t last_track = std::max<uint16_t>(disc.last_track_in_last_session, 1);
+      for (uint16_t track = 1; track <= last_track; ++track) {
+        auto closed = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
+        // A track the drive already closed (or tgt, which closes everything on the
+        // first CLOSE) answers ILLEGAL REQUEST; the session close below decides.
+        if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5))
+          return std::move(closed).error();
+      }
+      device::CloseFunction close = device::CloseFunction::kCloseSession;
+      if (finalize.close_disc)
+        close = device::profile_is_bd(caps_->current_profile) ? device::CloseFunction::kFinalizeBdR
+                                                              : device::CloseFunction::kFinalizeDvdPlusR;
+      auto closed = drive_->close_track_session(close, 1);
+      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5))
+        return std::move(closed).error();
     }
-    device::CloseFunction close = device::CloseFunction::kCloseSession;
-    if (params.close_disc)
-      close = device::profile_is_bd(caps_->current_profile) ? device::CloseFunction::kFinalizeBdR
-                                                            : device::CloseFunction::kFinalizeDvdPlusR;
-    auto closed = drive_->close_track_session(close, 1);
-    if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5)) return std::move(closed).error();
   }
   result.image_path = image_path();
   result.summary = std::to_string(result.files) + " recording(s), " + std::to_string(result.bytes) +
@@ -260,31 +329,30 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   for (auto& [id, entry] : recordings_)
     if (!entry->ended())
       return Error(ErrorCode::kFailedPrecondition, "recording " + id + " is still running; stop it before verify");
-  if (!writer_ || !checksums_)
+  if ((!writer_ || !checksums_) && recovered_files_.empty())
     return Error(ErrorCode::kFailedPrecondition,
-                 "no checksums for the disc in drive " + spec_.id + ": verify compares with what this daemon wrote");
-  const uint32_t unit = checksums_->unit_blocks();
+                 "no checksums for the disc in drive " + spec_.id + ": verify compares with what was written to it");
+  const uint32_t unit = caps_ ? caps_->ecc_unit_blocks : 16;
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   const bool streaming = caps_ && caps_->rt_streaming.current;
   DiscOperationResult result;
-  auto all_extents = writer_->extents();
+  auto files = disc_files_locked();
   uint64_t total_blocks = 0, done_blocks = 0;
-  for (const auto& e : all_extents)
-    for (const auto& r : e.recorded) total_blocks += r.blocks;
+  for (const auto& f : files)
+    for (const auto& r : f.extents.recorded) total_blocks += r.blocks;
   std::vector<uint8_t> buffer(size_t{kVerifyReadUnits} * unit * block_size);
-  for (const auto& e : all_extents) {
-    std::string recording_id;
-    for (auto& [id, entry] : recordings_)
-      if (entry->recording->id() == e.recording_id) recording_id = id;
+  for (const auto& f : files) {
+    const auto& e = f.extents;
+    const std::string& recording_id = f.id;
     result.lost_extents += e.lost.size();
     for (const auto& r : e.recorded) {
       for (uint32_t lba = r.lba; lba < r.lba + r.blocks;) {
         uint32_t n = std::min<uint32_t>(kVerifyReadUnits * unit, r.lba + r.blocks - lba);
         auto read = drive_->read12(lba, std::span(buffer).first(size_t{n} * block_size), streaming);
         for (uint32_t u = 0; u < n; u += unit) {
-          auto expected = checksums_->crc_of(lba + u);
-          bool ok = read.ok() && expected &&
-                    *expected == ChecksumTarget::crc32(std::span(buffer).subspan(size_t{u} * block_size,
+          auto expected = crc_for_verify(lba + u);
+          bool ok = read.ok() && expected.ok() && expected->has_value() &&
+                    **expected == ChecksumTarget::crc32(std::span(buffer).subspan(size_t{u} * block_size,
                                                                                  size_t{unit} * block_size));
           if (ok) continue;
           uint64_t offset = r.file_offset + uint64_t{lba + u - r.lba} * block_size;
@@ -306,7 +374,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   std::string fs_note;
   if (disc_state_ == DiscState::kFinalized) {
     progress({0.95, "reading the file system"});
-    DriveSectorSource source(*drive_, layout_ ? layout_->capacity_sectors : 0, block_size);
+    DriveSectorSource source(*drive_, 0, block_size);
     auto volume = udf::read_volume(source);
     if (!volume.ok()) return std::move(volume).error().with_context("the disc's UDF file system does not read back");
     for (const auto& f : volume->files) result.files += !f.directory;

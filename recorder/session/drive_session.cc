@@ -4,6 +4,9 @@
 #include <cstdio>
 
 #include "device/mmc/types.h"
+#include "recorder/journal/journal_format.h"
+#include "recorder/session/drive_sector_source.h"
+#include "recorder/udf/volume_reader.h"
 #include "recorder/ingest/ingest.h"
 #include "recorder/session/drive_session_entry.h"
 
@@ -50,6 +53,15 @@ Status DriveSession::open() {
   return {};
 }
 
+void DriveSession::recover() {
+  recovering_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    if (drive_) recover_locked();
+  }
+  recovering_ = false;
+}
+
 Status DriveSession::require_drive() const {
   if (!drive_) return Error(ErrorCode::kUnavailable, "drive " + spec_.id + " could not be opened: " + open_error_);
   return {};
@@ -78,6 +90,13 @@ Result<device::DriveCapabilities> DriveSession::probe_locked() {
       bool appendable = caps.disc && caps.disc->status == device::DiscStatus::kAppendable &&
                         device::profile_is_sequential(caps.current_profile);
       disc_state_ = (complete || appendable) ? DiscState::kFinalized : DiscState::kBlank;
+      // A rewritable disc that already carries a file system is not blank:
+      // recording over it would destroy it. Formatting makes it blank again.
+      if (disc_state_ == DiscState::kBlank && !device::profile_is_sequential(caps.current_profile)) {
+        DriveSectorSource source(*drive_, 0, caps.block_size);
+        if (source.sector_count() > udf::kAnchorLba && udf::read_volume(source).ok())
+          disc_state_ = DiscState::kFinalized;
+      }
     }
   }
   if (had_medium != caps.medium_present && caps_)
@@ -88,10 +107,20 @@ Result<device::DriveCapabilities> DriveSession::probe_locked() {
 }
 
 DriveInfo DriveSession::info() {
-  std::lock_guard lock(mutex_);
   DriveInfo info;
   info.id = spec_.id;
   info.uri = spec_.uri;
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (recovering_) {
+    // Recovery holds the session for as long as the file system takes to
+    // write; answer at once rather than stall the caller.
+    if (!lock.try_lock()) {
+      info.not_ready_reason = "finishing an unfinished disc from the crash journal";
+      return info;
+    }
+  } else {
+    lock.lock();
+  }
   if (!drive_) {
     info.not_ready_reason = "cannot open drive: " + open_error_;
     return info;
@@ -111,9 +140,11 @@ DriveInfo DriveSession::info() {
     info.guaranteed_bytes_per_second = prepared_->guaranteed_bytes_per_second;
   }
   for (auto& [id, entry] : recordings_) info.active_recordings += !entry->ended();
+  if (info.not_ready_reason.empty() && !recovery_blocked_.empty()) info.not_ready_reason = recovery_blocked_;
   if (info.not_ready_reason.empty()) {
     if (disc_state_ == DiscState::kNoMedium) info.not_ready_reason = "no disc in the drive";
-    else if (disc_state_ == DiscState::kFinalized) info.not_ready_reason = "the disc is finalized; insert a blank disc";
+    else if (disc_state_ == DiscState::kFinalized)
+      info.not_ready_reason = "the disc is finalized (or holds a file system); insert a blank disc or format it";
     else if (caps_) {
       auto capable = check_streaming_capable(*caps_);
       if (!capable.ok()) info.not_ready_reason = capable.error().message();
@@ -185,12 +216,16 @@ Result<DriveInfo> DriveSession::eject() {
       return Error(ErrorCode::kFailedPrecondition,
                    "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before ejecting");
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/false));
+    stop_journal_locked();
     writer_.reset();
     checksums_.reset();
     drive_target_.reset();
     prepared_.reset();
     layout_.reset();
     recordings_.clear();
+    recovered_.clear();
+    recovered_files_.clear();
+    recovered_crcs_.clear();
     disc_state_ = DiscState::kNoMedium;
   }
   return info();
@@ -235,6 +270,9 @@ Status DriveSession::begin_writing_locked() {
   if (disc_state_ == DiscState::kFinalized)
     return Error(ErrorCode::kFailedPrecondition,
                  "the disc in drive " + spec_.id + " is finalized (or holds data); insert a blank disc");
+  if (!recovery_blocked_.empty()) return Error(ErrorCode::kFailedPrecondition, recovery_blocked_);
+  // Crash safety is not optional: no journal, no recording.
+  RETURN_IF_ERROR(journal::check_state_directory(options_.state_directory));
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = spec_.write_kbps;
@@ -274,10 +312,20 @@ Status DriveSession::begin_writing_locked() {
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);
   writer_ = std::make_unique<StreamingWriter>(*checksums_, clock_, wopts);
-  RETURN_IF_ERROR(writer_->start());
   layout_ = layout;
-  disc_state_ = DiscState::kRecording;
   disc_started_ = std::chrono::system_clock::now();
+  if (Status journal = start_journal_locked(request); !journal.ok()) {
+    writer_.reset();
+    checksums_.reset();
+    drive_target_.reset();
+    layout_.reset();
+    return std::move(journal).error().with_context("starting the crash journal");
+  }
+  if (Status started = writer_->start(); !started.ok()) {
+    stop_journal_locked();
+    return started;
+  }
+  disc_state_ = DiscState::kRecording;
   return {};
 }
 
@@ -308,6 +356,23 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   config.latency_budget = params.latency_budget.count() > 0 ? params.latency_budget : options_.default_latency_budget;
   config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
   ASSIGN_OR_RETURN(auto recording, writer_->add_recording(config));
+  {
+    journal::RecordingBegin begin;
+    begin.writer_id = recording->id();
+    begin.id = id;
+    begin.title = params.title;
+    begin.source_url = params.source_url;
+    begin.priority = params.priority;
+    begin.start_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+    Status logged = journal_append({journal::encode(begin)});
+    if (!logged.ok()) {
+      (void)writer_->stop_recording(recording->id());
+      return std::move(logged).error().with_context("journaling the new recording");
+    }
+    std::lock_guard journal_lock(journal_mutex_);
+    journal_begun_.insert(recording->id());
+  }
 
   auto entry = std::make_unique<Entry>();
   entry->params = params;
@@ -359,14 +424,17 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
 Result<RecordingInfo> DriveSession::get_recording(const std::string& recording_id) {
   std::lock_guard lock(mutex_);
   auto it = recordings_.find(recording_id);
-  if (it == recordings_.end())
+  if (it == recordings_.end()) {
+    for (const auto& r : recovered_)
+      if (r.id == recording_id) return r;
     return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
+  }
   return snapshot(*it->second);
 }
 
 std::vector<RecordingInfo> DriveSession::list_recordings() {
   std::lock_guard lock(mutex_);
-  std::vector<RecordingInfo> out;
+  std::vector<RecordingInfo> out = recovered_;
   for (auto& [id, entry] : recordings_) out.push_back(snapshot(*entry));
   return out;
 }
@@ -396,7 +464,13 @@ void DriveSession::stop_all() {
   std::lock_guard lock(mutex_);
   stop_recordings_locked(std::chrono::seconds(30));
   if (writer_) writer_->stop();
-  if (drive_target_) (void)drive_target_->flush();
+  // The disc stays open; the journal holds everything written, and the next
+  // start finishes the disc from it.
+  stop_journal_locked();
+  if (writer_) {
+    (void)journal_sync_once();
+    for (auto& [id, entry] : recordings_) journal_recording_end_locked(*entry);
+  }
 }
 
 }  // namespace discrec::recorder

@@ -14,13 +14,23 @@
 // the UDF file system with the reliable policy and closes the disc as the
 // medium needs.
 //
+// Crash safety: while a disc is open, a journal in the state directory
+// records the layout, each recording and every extent once a SYNCHRONIZE
+// CACHE has made it durable (once a second). open() finishes a disc a crash
+// left open from that journal (recovery.cc).
+//
 // Thread-safety: thread-safe. Control operations are serialised by
 // `mutex_`; the writer thread never takes it (it only sees the writer's own
-// control queue), so a slow control call never stalls a recording.
+// control queue), so a slow control call never stalls a recording. The
+// journal thread never takes `mutex_` either; journal appends are
+// serialised by `journal_mutex_`.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <set>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +40,7 @@
 #include "device/clock.h"
 #include "device/drive.h"
 #include "recorder/core/prepare.h"
+#include "recorder/journal/journal_file.h"
 #include "recorder/core/streaming_writer.h"
 #include "recorder/session/checksum_target.h"
 #include "recorder/session/event_bus.h"
@@ -53,6 +64,9 @@ class DriveSession {
 
   // Opens the drive. On failure the session still exists and reports why.
   Status open();
+  // Finishes a disc the journal says a crash left open (see recovery.cc).
+  // Slow (writes a file system); run after the daemon is serving.
+  void recover();
   const std::string& id() const { return spec_.id; }
 
   DriveInfo info();
@@ -85,8 +99,34 @@ class DriveSession {
   RecordingInfo snapshot(Entry& entry);
   void ingest_main(Entry* entry);
   void stop_recordings_locked(Nanos timeout);
-  Result<DiscOperationResult> write_file_system_locked(const FinalizeParams& params, const ProgressCallback& progress);
+  // A recording as it goes into the file system.
+  struct DiscFile {
+    std::string id;
+    std::string title;
+    WallTime start;
+    WallTime end;
+    RecordingExtents extents;
+  };
+  std::vector<DiscFile> disc_files_locked();
+  Result<DiscOperationResult> write_file_system_locked(const std::vector<DiscFile>& files,
+                                                       const journal::FinalizeBegin& finalize, bool resume,
+                                                       const ProgressCallback& progress);
+  Status write_metadata_locked(uint32_t lba, std::span<const uint8_t> bytes, bool resume);
   std::string image_path() const;
+
+  // journal_sync.cc
+  std::string journal_path() const;
+  Status start_journal_locked(const udf::LayoutRequest& request);
+  void journal_main();
+  Status journal_sync_once();
+  void stop_journal_locked();
+  Status journal_append(const std::vector<std::vector<uint8_t>>& records);
+  void journal_recording_end_locked(Entry& entry);
+
+  // recovery.cc
+  void recover_locked();
+  Result<std::string> recover_from(const journal::JournalState& state);
+  Result<std::optional<uint32_t>> crc_for_verify(uint32_t lba) const;
   void publish(EventKind kind, const std::string& recording_id, const std::string& message);
 
   const DriveSpec spec_;
@@ -107,6 +147,29 @@ class DriveSession {
   std::map<std::string, std::unique_ptr<Entry>> recordings_;  // GUARDED_BY(mutex_)
   uint32_t next_recording_number_ = 1;                 // GUARDED_BY(mutex_)
   WallTime disc_started_{};                            // GUARDED_BY(mutex_)
+  std::vector<RecordingInfo> recovered_;               // GUARDED_BY(mutex_)
+  std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
+  std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
+  std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
+  std::atomic<bool> recovering_{false};
+
+  // The journal of the open disc. The file and `journaled_` are used by the
+  // journal thread and by control calls, under journal_mutex_.
+  std::mutex journal_mutex_;
+  std::unique_ptr<journal::JournalFile> journal_;      // GUARDED_BY(journal_mutex_)
+  std::set<uint32_t> journal_begun_;                   // GUARDED_BY(journal_mutex_)
+  struct JournaledRecording {
+    std::vector<RecordedExtent> recorded;              // as last logged
+    std::vector<uint32_t> crc_blocks;                  // per recorded extent: blocks whose CRCs are logged
+    size_t lost = 0;
+    size_t shed = 0;
+  };
+  std::map<uint32_t, JournaledRecording> journaled_;   // GUARDED_BY(journal_mutex_)
+  Status journal_health_;                              // GUARDED_BY(journal_mutex_)
+  std::thread journal_thread_;
+  std::mutex journal_wake_mutex_;
+  std::condition_variable journal_wake_;
+  bool journal_quit_ = false;                          // GUARDED_BY(journal_wake_mutex_)
 };
 
 }  // namespace discrec::recorder

@@ -44,6 +44,7 @@ struct DriveSession::Entry {
   uint64_t announced_lost = 0;
   uint64_t announced_shed = 0;
   bool announced_end = false;
+  bool journaled_end = false;  // GUARDED_BY(session mutex)
 };
 
 }  // namespace discrec::recorder

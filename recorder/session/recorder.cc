@@ -15,6 +15,14 @@ Recorder::~Recorder() {
   }
   monitor_cv_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mutex_);
+      threads.swap(recovery_threads_);
+    }
+    for (auto& t : threads) t.join();
+  }
   stop_all();
   events_.close_all();
 }
@@ -46,6 +54,14 @@ Status Recorder::add_drive(const DriveSpec& spec) {
     sessions_[spec.id] = std::move(session);
   }
   return opened;
+}
+
+void Recorder::start_recovery() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, session] : sessions_) {
+    DriveSession* s = session.get();
+    recovery_threads_.emplace_back([s] { s->recover(); });
+  }
 }
 
 std::vector<std::string> Recorder::drive_ids() const {

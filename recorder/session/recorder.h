@@ -37,6 +37,9 @@ struct RecorderOptions {
   uint32_t max_recordings_per_drive = 8;
   uint64_t default_ring_bytes = 64ull << 20;
   Nanos default_latency_budget = std::chrono::seconds(2);
+  // How often confirmed extents are flushed (SYNCHRONIZE CACHE) and
+  // journaled: the most a crash can lose.
+  Nanos journal_interval = std::chrono::seconds(1);
 };
 
 struct DriveSpec {
@@ -57,6 +60,9 @@ class Recorder {
   // journal runs here for discs left open by a crash.
   Status add_drive(const DriveSpec& spec);
   std::vector<std::string> drive_ids() const;
+  // Finishes, in the background, discs that a crash left open (one thread
+  // per drive). Call once the daemon serves, so clients see the progress.
+  void start_recovery();
 
   Result<DriveInfo> get_drive(const std::string& drive_id);
   std::vector<DriveInfo> list_drives();
@@ -98,6 +104,7 @@ class Recorder {
   std::condition_variable monitor_cv_;
   bool quit_ = false;  // GUARDED_BY(monitor_mutex_)
   std::thread monitor_;
+  std::vector<std::thread> recovery_threads_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace discrec::recorder

@@ -1,0 +1,128 @@
+#include "recorder/journal/journal_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace discrec::recorder::journal {
+namespace {
+
+Error io_error(const std::string& what, const std::string& path) {
+  return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
+}
+
+Status sync_directory(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open directory", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return io_error("cannot sync directory", dir);
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JournalFile>> JournalFile::create(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return io_error("cannot create journal", path);
+  std::unique_ptr<JournalFile> file(new JournalFile(path, fd, 0));
+  if (::fdatasync(fd) != 0) return io_error("cannot sync journal", path);
+  RETURN_IF_ERROR(sync_directory(path));
+  return file;
+}
+
+Result<std::unique_ptr<JournalFile>> JournalFile::reopen(const std::string& path, uint64_t valid_bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open journal", path);
+  std::unique_ptr<JournalFile> file(new JournalFile(path, fd, valid_bytes));
+  if (::ftruncate(fd, static_cast<off_t>(valid_bytes)) != 0) return io_error("cannot truncate journal", path);
+  if (::lseek(fd, static_cast<off_t>(valid_bytes), SEEK_SET) < 0) return io_error("cannot seek journal", path);
+  if (::fdatasync(fd) != 0) return io_error("cannot sync journal", path);
+  return file;
+}
+
+JournalFile::~JournalFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status JournalFile::append(const std::vector<std::vector<uint8_t>>& records) {
+  buffer_.clear();
+  for (const auto& r : records) buffer_.insert(buffer_.end(), r.begin(), r.end());
+  if (buffer_.empty()) return {};
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // Leave the file ending at a record boundary: a later append must not
+      // follow half a record (replay would stop there).
+      (void)::ftruncate(fd_, static_cast<off_t>(size_));
+      (void)::lseek(fd_, static_cast<off_t>(size_), SEEK_SET);
+      return io_error("cannot write journal", path_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd_) != 0) return io_error("cannot sync journal", path_);
+  size_ += buffer_.size();
+  ++syncs_;
+  return {};
+}
+
+Result<JournalState> load_journal(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error(ErrorCode::kNotFound, "no journal at " + path);
+    return io_error("cannot open journal", path);
+  }
+  std::vector<uint8_t> bytes;
+  uint8_t buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return io_error("cannot read journal", path);
+    }
+    if (n == 0) break;
+    bytes.insert(bytes.end(), buf, buf + n);
+  }
+  ::close(fd);
+  auto state = replay(bytes);
+  if (!state.ok()) return std::move(state).error().with_context(path);
+  return state;
+}
+
+Status retire_journal(const std::string& path) {
+  if (::rename(path.c_str(), (path + ".done").c_str()) != 0 && errno != ENOENT)
+    return io_error("cannot retire journal", path);
+  return sync_directory(path);
+}
+
+Status check_state_directory(const std::string& directory, uint64_t min_free_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (::access(directory.c_str(), W_OK) != 0)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "state directory " + directory + " is not writable (" + std::strerror(errno) +
+                     "): the crash journal cannot be kept, so recording is refused");
+  struct statvfs fs;
+  if (::statvfs(directory.c_str(), &fs) != 0) return io_error("cannot inspect state directory", directory);
+  if (fs.f_flag & ST_RDONLY)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "state directory " + directory + " is on a read-only file system: recording is refused");
+  uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
+  if (free_bytes < min_free_bytes)
+    return Error(ErrorCode::kResourceExhausted, "state directory " + directory + " has only " +
+                                                    std::to_string(free_bytes >> 20) + " MiB free (the journal needs " +
+                                                    std::to_string(min_free_bytes >> 20) + " MiB): recording is refused");
+  return {};
+}
+
+}  // namespace discrec::recorder::journal

@@ -1,0 +1,192 @@
+// Finishing a disc that a crash or power cut left open, from the journal.
+//
+// At open(), a journal without a "finalized" record means the disc in its
+// drive was being recorded (or finalized) when the daemon died. If the same
+// disc is still in the drive, the session re-plans the same layout, writes
+// the file system for every extent the journal confirmed (identical bytes if
+// a finalize was interrupted: it resumes where the drive stopped), closes
+// the disc and reports what was recovered. A different or missing disc
+// keeps the journal and blocks recording until the disc comes back or a
+// person discards the journal (`discrecd forget-disc`).
+#include <algorithm>
+#include <chrono>
+
+#include "device/mmc/types.h"
+#include "recorder/journal/journal_format.h"
+#include "recorder/session/drive_session.h"
+
+namespace discrec::recorder {
+namespace {
+
+WallTime wall(int64_t unix_ns) {
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(unix_ns)));
+}
+
+}  // namespace
+
+Result<std::optional<uint32_t>> DriveSession::crc_for_verify(uint32_t lba) const {
+  if (checksums_) {
+    if (auto crc = checksums_->crc_of(lba)) return std::optional<uint32_t>(*crc);
+  }
+  auto it = recovered_crcs_.find(lba);
+  if (it != recovered_crcs_.end()) return std::optional<uint32_t>(it->second);
+  return std::optional<uint32_t>();
+}
+
+void DriveSession::recover_locked() {
+  auto state = journal::load_journal(journal_path());
+  if (!state.ok()) {
+    if (state.error().code() == ErrorCode::kNotFound) return;
+    recovery_blocked_ = "the crash journal cannot be read (" + state.error().to_string() +
+                        "); it is kept for inspection; run `discrecd forget-disc` to discard it";
+    publish(EventKind::kRecovery, "", recovery_blocked_);
+    return;
+  }
+  if (state->finalized || !state->disc) {
+    (void)journal::retire_journal(journal_path());
+    return;
+  }
+  auto recovered = recover_from(*state);
+  if (!recovered.ok()) {
+    recovery_blocked_ = "an unfinished disc from before a restart could not be recovered: " +
+                        recovered.error().to_string() +
+                        ". The journal is kept: insert that disc and restart, or run `discrecd forget-disc`";
+    publish(EventKind::kRecovery, "", recovery_blocked_);
+    return;
+  }
+  publish(EventKind::kRecovery, "", *recovered);
+}
+
+Result<std::string> DriveSession::recover_from(const journal::JournalState& state) {
+  const auto& disc = *state.disc;
+  if (!caps_ || !caps_->medium_present)
+    return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id + " (the journal expects a " +
+                                                     device::profile_name(disc.profile) + ")");
+  if (caps_->current_profile != disc.profile)
+    return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " holds a " +
+                                                     device::profile_name(caps_->current_profile) +
+                                                     ", the journal's disc is a " + device::profile_name(disc.profile));
+  // The same disc: the first confirmed unit reads back with its checksum.
+  const uint32_t block_size = disc.block_size;
+  if (!state.unit_crcs.empty()) {
+    auto [lba, crc] = *state.unit_crcs.begin();
+    std::vector<uint8_t> unit(size_t{disc.unit_blocks} * block_size);
+    RETURN_IF_ERROR(drive_->read12(lba, unit, /*streaming=*/false));
+    if (ChecksumTarget::crc32(unit) != crc)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the disc in drive " + spec_.id + " is not the one the journal describes (LBA " +
+                       std::to_string(lba) + " differs)");
+  }
+  udf::LayoutRequest request;
+  request.kind = disc.sequential ? udf::MediaKind::kSequentialWriteOnce : udf::MediaKind::kRandomAccess;
+  request.capacity_sectors = disc.capacity_sectors;
+  request.write_unit_sectors = disc.unit_blocks;
+  ASSIGN_OR_RETURN(auto layout, udf::plan_layout(request));
+  if (layout.data_start != disc.data_start || layout.data_limit != disc.data_limit)
+    return Error(ErrorCode::kMalformedResponse, "the journal's layout does not match this version's planner");
+
+  ASSIGN_OR_RETURN(auto journal_file, journal::JournalFile::reopen(journal_path(), state.valid_bytes));
+  {
+    std::lock_guard lock(journal_mutex_);
+    journal_ = std::move(journal_file);
+  }
+  layout_ = layout;
+  disc_started_ = wall(disc.started_unix_ns);
+  drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
+
+  // What the journal confirmed becomes the files; recording ids continue.
+  recovered_files_.clear();
+  recovered_.clear();
+  uint64_t recovered_bytes = 0;
+  uint32_t data_end = layout.data_start;
+  for (const auto& [writer_id, rec] : state.recordings) {
+    DiscFile f;
+    f.id = rec.begin.id;
+    f.title = rec.begin.title;
+    f.start = wall(rec.begin.start_unix_ns);
+    f.extents.recording_id = writer_id;
+    f.extents.recorded = rec.recorded;
+    f.extents.lost = rec.lost;
+    f.extents.shed = rec.shed;
+    int64_t last_arrival = 0;
+    for (const auto& e : rec.recorded) {
+      recovered_bytes += e.length;
+      data_end = std::max(data_end, e.lba + e.blocks);
+      last_arrival = std::max<int64_t>(last_arrival, e.time_end.time_since_epoch().count());
+    }
+    for (const auto& e : rec.lost) data_end = std::max(data_end, e.lba + e.blocks);
+    f.end = rec.end ? wall(rec.end->end_unix_ns) : f.start;
+    if (!rec.end && !rec.recorded.empty()) {
+      // No end record: the recording was cut by the crash. Its end is the
+      // arrival of the last confirmed byte, measured from its first.
+      auto span = rec.recorded.back().time_end - rec.recorded.front().time_begin;
+      f.end = f.start + std::chrono::duration_cast<WallTime::duration>(span);
+    }
+    RecordingInfo info;
+    info.drive_id = spec_.id;
+    info.id = f.id;
+    info.title = f.title;
+    info.source_url = rec.begin.source_url;
+    info.priority = rec.begin.priority;
+    info.state = RecordingState::kRecovered;
+    info.start_time = f.start;
+    info.end_time = f.end;
+    for (const auto& e : rec.recorded) info.stats.bytes_written += e.length - e.padding_bytes;
+    info.stats.bytes_in = info.stats.bytes_written;
+    for (const auto& l : rec.lost) {
+      info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
+      info.stats.lost_bytes += uint64_t{l.blocks} * block_size;
+    }
+    for (const auto& sh : rec.shed) {
+      info.shed_ranges.push_back({sh.input_begin, sh.input_end - sh.input_begin, 1, Nanos(0), sh.time_end - sh.time_begin});
+      info.stats.shed_bytes += sh.input_end - sh.input_begin;
+      ++info.stats.shed_gops;
+    }
+    info.error = rec.end ? rec.end->error
+                         : "recovered after a crash: recorded up to the last confirmed extent";
+    recovered_.push_back(std::move(info));
+    recovered_files_.push_back(std::move(f));
+    next_recording_number_++;
+  }
+  for (const auto& [lba, crc] : state.unit_crcs) recovered_crcs_[lba] = crc;
+
+  // An interrupted finalize is replayed with its own parameters, so the
+  // sectors it already wrote are the same ones.
+  journal::FinalizeBegin finalize;
+  bool resume = state.finalize.has_value();
+  if (resume) {
+    finalize = *state.finalize;
+  } else {
+    finalize.volume_label = "DISCREC";
+    finalize.finalized_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch()).count();
+    finalize.close_disc = true;
+    // Sequential media: the closing unit goes where the drive will write
+    // next (data it accepted after the last journal sync lies before it).
+    finalize.data_end = data_end;
+    if (disc.sequential) {
+      auto track = drive_->read_track_information(layout.data_start, device::TrackAddressType::kLba);
+      if (track.ok() && track->nwa_valid) finalize.data_end = std::max(data_end, track->next_writable_address);
+    }
+    RETURN_IF_ERROR(journal_append({journal::encode(finalize)}));
+  }
+  // Resuming also guards a fresh recovery on sequential media: the drive
+  // may already hold part of the metadata from an earlier attempt.
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(recovered_files_, finalize, /*resume=*/true,
+                                                         [](const DiscProgress&) {}));
+  (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
+  {
+    std::lock_guard lock(journal_mutex_);
+    journal_.reset();
+  }
+  RETURN_IF_ERROR(journal::retire_journal(journal_path()));
+  disc_state_ = DiscState::kFinalized;
+  if (auto caps = probe_locked(); caps.ok()) caps_ = *caps;
+  std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +
+                        std::to_string(recovered_bytes) + " bytes confirmed before the crash, and finalized the disc (" +
+                        result.summary + ")";
+  if (state.torn_tail) summary += "; the journal's torn tail was dropped (" + state.tail_problem + ")";
+  return summary;
+}
+
+}  // namespace discrec::recorder
