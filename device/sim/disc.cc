@@ -1,23 +1,12 @@
 #include "device/sim/disc.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace discrec::device::sim {
 namespace {
-
-Error io_error(const std::string& what, const std::string& path) {
-  return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
 
 uint32_t round_up(uint32_t v, uint32_t unit) {
   uint64_t r = (uint64_t{v} + unit - 1) / unit * unit;
@@ -30,19 +19,18 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   std::unique_ptr<Disc> disc(new Disc());
   disc->image_path_ = options.image_path;
   disc->state_path_ = options.image_path + ".state";
-  disc->fd_ = ::open(options.image_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (disc->fd_ < 0) return io_error("cannot open image", options.image_path);
-  // One drive per image: a second opener would corrupt the NWA bookkeeping.
-  if (::flock(disc->fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK)
-      return Error(ErrorCode::kUnavailable, "image " + options.image_path + " is in use by another sim drive");
-    return io_error("cannot lock image", options.image_path);
-  }
-  std::ifstream state(disc->state_path_);
-  if (state) {
+  // Locked: one drive per image, a second opener would corrupt the NWA bookkeeping.
+  ASSIGN_OR_RETURN(disc->image_, ImageFile::open(options.image_path));
+  // Read and close the state file before it is replaced (Windows cannot
+  // replace an open file).
+  std::optional<std::string> stored;
+  if (std::ifstream state(disc->state_path_); state) {
     std::stringstream text;
     text << state.rdbuf();
-    RETURN_IF_ERROR(disc->load_state(text.str()));
+    stored = text.str();
+  }
+  if (stored) {
+    RETURN_IF_ERROR(disc->load_state(*stored));
     if (options.media && options.media != disc->media_)
       return Error(ErrorCode::kFailedPrecondition,
                    "image " + options.image_path + " holds a " + std::string(disc->media_->label) +
@@ -57,8 +45,7 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
     if (disc->media_->sequential) {
       disc->open_next_track(0, 1);
     } else {
-      struct stat st {};
-      bool has_data = ::fstat(disc->fd_, &st) == 0 && st.st_size > 0;
+      bool has_data = disc->image_->size().value_or(0) > 0;
       if (options.preformat == Preformat::kWithSpares && disc->media_->has_spare_areas) {
         disc->formatted_ = true;
         disc->spares_ = true;
@@ -71,31 +58,26 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
       }
     }
   }
-  if (disc->media_->sequential && !disc->finalized_) disc->recover_from_image(options.powercut);
+  if (disc->media_->sequential && !disc->finalized_) RETURN_IF_ERROR(disc->recover_from_image(options.powercut));
   RETURN_IF_ERROR(disc->save());
   disc->opened_ = true;
   return disc;
 }
 
 Disc::~Disc() {
-  if (fd_ >= 0) {
-    // A disc that failed to open must not overwrite the state of the one
-    // that holds the image.
-    if (opened_ && !abandoned_) (void)save();
-    ::close(fd_);
-  }
+  // A disc that failed to open must not overwrite the state of the one
+  // that holds the image.
+  if (opened_ && !abandoned_) (void)save();
 }
 
-void Disc::recover_from_image(bool powercut) {
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return;
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+Status Disc::recover_from_image(bool powercut) {
+  ASSIGN_OR_RETURN(uint64_t size, image_->size());
   uint64_t synced_end = uint64_t{recorded_end()} * kBlockSize;
   if (powercut) {
     // Power cut model: what was written after the last SYNCHRONIZE CACHE
     // (the last saved state) never reached the disc.
-    if (size > synced_end && ::ftruncate(fd_, static_cast<off_t>(synced_end)) != 0) return;
-    return;
+    if (size > synced_end) return image_->truncate(synced_end);
+    return ok_status();
   }
   // Without the power cut model the drive finished writing its buffer: the
   // image itself says how far the open track got.
@@ -104,6 +86,7 @@ void Disc::recover_from_image(bool powercut) {
     if (t.closed || image_end <= t.next || image_end > t.end) continue;
     if (image_end > t.start) t.next = static_cast<uint32_t>(image_end);
   }
+  return ok_status();
 }
 
 uint32_t Disc::user_capacity() const {
@@ -324,7 +307,7 @@ Check Disc::format(uint8_t type, uint32_t blocks) {
   formatted_blocks_ = size;
   damaged_.clear();
   // Formatting leaves a disc that reads back zeros.
-  if (::ftruncate(fd_, 0) != 0) return SenseCode{0x3, 0x31, 0x01};  // format failed
+  if (!image_->truncate(0).ok()) return SenseCode{0x3, 0x31, 0x01};  // format failed
   return std::nullopt;
 }
 
@@ -346,33 +329,11 @@ bool Disc::damaged(uint32_t lba, uint32_t blocks, uint32_t* first_bad) const {
 }
 
 Status Disc::write_data(uint32_t lba, std::span<const uint8_t> data) {
-  off_t offset = static_cast<off_t>(uint64_t{lba} * kBlockSize);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot write image", image_path_);
-    }
-    done += static_cast<size_t>(n);
-  }
-  return ok_status();
+  return image_->write(uint64_t{lba} * kBlockSize, data);
 }
 
 Status Disc::read_data(uint32_t lba, std::span<uint8_t> data) {
-  off_t offset = static_cast<off_t>(uint64_t{lba} * kBlockSize);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pread(fd_, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot read image", image_path_);
-    }
-    if (n == 0) break;  // past the end of the sparse image: unwritten, zeros
-    done += static_cast<size_t>(n);
-  }
-  std::fill(data.begin() + static_cast<ptrdiff_t>(done), data.end(), uint8_t{0});
-  return ok_status();
+  return image_->read(uint64_t{lba} * kBlockSize, data);
 }
 
 Status Disc::save() {
@@ -394,10 +355,9 @@ Status Disc::save() {
     std::ofstream f(tmp, std::ios::trunc);
     f << out.str();
     f.flush();
-    if (!f) return io_error("cannot write state", tmp);
+    if (!f) return Error(ErrorCode::kIo, "cannot write state " + tmp);
   }
-  if (std::rename(tmp.c_str(), state_path_.c_str()) != 0) return io_error("cannot replace state", state_path_);
-  return ok_status();
+  return replace_file(tmp, state_path_);
 }
 
 Status Disc::load_state(const std::string& text) {

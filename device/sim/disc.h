@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "device/result.h"
+#include "device/sim/image_file.h"
 #include "device/sim/media.h"
 #include "device/sim/sense.h"
 #include "device/sim/sim_options.h"
@@ -99,7 +100,7 @@ class Disc {
  private:
   Disc() = default;
   Status load_state(const std::string& text);
-  void recover_from_image(bool powercut);
+  Status recover_from_image(bool powercut);
   Track* track_at(uint32_t lba);
   const Track* track_at(uint32_t lba) const;
   void open_next_track(uint32_t start, uint16_t session);
@@ -108,7 +109,7 @@ class Disc {
   const MediaProfile* media_ = nullptr;
   std::string image_path_;
   std::string state_path_;
-  int fd_ = -1;
+  std::unique_ptr<ImageFile> image_;
   uint32_t capacity_ = 0;
   bool formatted_ = false;
   bool spares_ = false;

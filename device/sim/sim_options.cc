@@ -96,6 +96,10 @@ Result<SimOptions> parse_sim_uri(std::string_view uri) {
   if (path.empty() || path.front() != '/' || path.back() == '/')
     return Error(ErrorCode::kInvalidArgument,
                  "sim:// needs an absolute image path (sim:///path/disc.img): " + std::string(uri));
+  // sim:///C:/dir/disc.img names a Windows path: drop the slash before the drive letter.
+  if (path.size() >= 4 && path[2] == ':' && path[3] == '/' &&
+      ((path[1] >= 'A' && path[1] <= 'Z') || (path[1] >= 'a' && path[1] <= 'z')))
+    path.remove_prefix(1);
   SimOptions o;
   o.image_path = std::string(path);
   if (q != std::string_view::npos) {

@@ -40,6 +40,12 @@ TEST(SimOptionsTest, DefaultsWithoutQuery) {
   EXPECT_EQ(o->buffer_bytes, 4u << 20);
 }
 
+TEST(SimOptionsTest, WindowsDriveLetterPath) {
+  auto o = parse_sim_uri("sim:///C:/ProgramData/discrecd/bd0.img?profile=bd-re");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->image_path, "C:/ProgramData/discrecd/bd0.img");
+}
+
 TEST(SimOptionsTest, RejectsBadUris) {
   for (const char* uri : {"sg:///dev/sr0", "sim://relative.img", "sim://", "sim:///dir/", "sim:///d.img?profile=cd-r",
                           "sim:///d.img?speed=0", "sim:///d.img?speed=x", "sim:///d.img?timing=maybe",

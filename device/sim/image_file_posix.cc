@@ -1,0 +1,85 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "device/sim/image_file.h"
+
+namespace discrec::device::sim {
+namespace {
+
+Error io_error(const std::string& what, const std::string& path) {
+  return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status replace_file(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0) return io_error("cannot replace", to);
+  return ok_status();
+}
+
+Result<std::unique_ptr<ImageFile>> ImageFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot open image", path);
+  // One drive per image: a second opener would corrupt the NWA bookkeeping.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    Error e = errno == EWOULDBLOCK
+                  ? Error(ErrorCode::kUnavailable, "image " + path + " is in use by another sim drive")
+                  : io_error("cannot lock image", path);
+    ::close(fd);
+    return e;
+  }
+  return std::unique_ptr<ImageFile>(new ImageFile(path, fd));
+}
+
+ImageFile::~ImageFile() { ::close(static_cast<int>(handle_)); }
+
+Status ImageFile::write(uint64_t offset, std::span<const uint8_t> data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(static_cast<int>(handle_), data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot write image", path_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+Status ImageFile::read(uint64_t offset, std::span<uint8_t> data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pread(static_cast<int>(handle_), data.data() + done, data.size() - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot read image", path_);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  std::fill(data.begin() + static_cast<ptrdiff_t>(done), data.end(), uint8_t{0});
+  return ok_status();
+}
+
+Result<uint64_t> ImageFile::size() const {
+  struct stat st {};
+  if (::fstat(static_cast<int>(handle_), &st) != 0) return io_error("cannot stat image", path_);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status ImageFile::truncate(uint64_t size) {
+  if (::ftruncate(static_cast<int>(handle_), static_cast<off_t>(size)) != 0)
+    return io_error("cannot truncate image", path_);
+  return ok_status();
+}
+
+}  // namespace discrec::device::sim
