@@ -20,7 +20,9 @@ TEST_F(SimTest, FaultsAndSnapshotsFromOtherThreadsWhileWriting) {
         drive_->remove_medium();
         drive_->insert_medium();
       }
-      if (i % 70 == 0) ASSERT_TRUE(drive_->inject_script("latency delay=1 count=1").ok());
+      if (i % 70 == 0) {
+        ASSERT_TRUE(drive_->inject_script("latency delay=1 count=1").ok());
+      }
       if (i % 90 == 0) drive_->clear_faults();
       std::this_thread::yield();
     }
