@@ -272,12 +272,10 @@ TEST_F(WriterSimTest, MediumErrorsAreExactLostExtents) {
     for (const auto& l : e->lost) lost.push_back(l);
     // Everything else intact: the recorded extents read back as the input.
     std::vector<uint8_t> file = read_back(*e, o.block_size);
-    uint8_t expect[kTsPacketSize];
     for (const auto& r : e->recorded) {
-      for (uint64_t pos = r.file_offset; pos < r.file_offset + r.length && pos < st.bytes_in; ++pos) {
-        if (pos == r.file_offset || pos % kTsPacketSize == 0) TsSource::make_packet(expect, s.tag, pos / kTsPacketSize);
-        ASSERT_EQ(file[pos], expect[pos % kTsPacketSize]) << "recording " << s.tag << " byte " << pos;
-      }
+      const size_t payload = static_cast<size_t>(std::min<uint64_t>(r.length, st.bytes_in - r.file_offset));
+      EXPECT_TRUE(testing::matches_input(file.data() + r.file_offset, payload, r.file_offset, s.tag))
+          << "recording " << s.tag << " extent at LBA " << r.lba;
     }
   }
   std::sort(lost.begin(), lost.end(), [](auto& a, auto& b) { return a.lba < b.lba; });

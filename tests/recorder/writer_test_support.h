@@ -45,7 +45,7 @@ class ModelTarget final : public BlockTarget {
     }
     for (uint32_t i = 0; i < blocks; ++i) {
       auto& block = disc[lba + i];
-      EXPECT_TRUE(block.empty()) << "LBA " << lba + i << " written twice";
+      if (!block.empty()) ADD_FAILURE() << "LBA " << lba + i << " written twice";
       block.assign(data.begin() + i * block_size_, data.begin() + (i + 1) * block_size_);
     }
     return ok_status();
@@ -159,18 +159,17 @@ inline std::vector<uint8_t> read_file(const ModelTarget& target, const Recording
   std::vector<uint8_t> file;
   for (const auto& p : pieces) {
     EXPECT_EQ(p.offset, file.size()) << "extents must tile the file";
-    std::vector<uint8_t> bytes;
-    for (uint32_t i = 0; i < p.blocks; ++i) {
+    const size_t start = file.size();
+    file.resize(start + size_t{p.blocks} * block_size, 0);
+    for (uint32_t i = 0; i < p.blocks && !p.lost; ++i) {
       auto it = target.disc.find(p.lba + i);
-      if (p.lost || it == target.disc.end()) {
-        EXPECT_TRUE(p.lost) << "LBA " << p.lba + i << " in a recorded extent was never written";
-        bytes.insert(bytes.end(), block_size, 0);
-      } else {
-        bytes.insert(bytes.end(), it->second.begin(), it->second.end());
+      if (it == target.disc.end()) {
+        ADD_FAILURE() << "LBA " << p.lba + i << " in a recorded extent was never written";
+        break;
       }
+      std::memcpy(file.data() + start + size_t{i} * block_size, it->second.data(), block_size);
     }
-    bytes.resize(p.length);
-    file.insert(file.end(), bytes.begin(), bytes.end());
+    file.resize(start + p.length);
   }
   return file;
 }
@@ -180,10 +179,15 @@ inline std::vector<uint8_t> read_file(const ModelTarget& target, const Recording
 inline std::vector<uint64_t> packet_indexes(const std::vector<uint8_t>& file, uint32_t tag,
                                             size_t* null_packets = nullptr) {
   std::vector<uint64_t> out;
+  out.reserve(file.size() / kTsPacketSize);
   EXPECT_EQ(file.size() % kTsPacketSize, 0u);
+  // Plain checks in the loop: a million EXPECTs are slow in Debug builds.
   for (size_t pos = 0; pos + kTsPacketSize <= file.size(); pos += kTsPacketSize) {
     const uint8_t* p = file.data() + pos;
-    EXPECT_EQ(p[0], 0x47) << "at " << pos;
+    if (p[0] != 0x47) {
+      ADD_FAILURE() << "no sync byte at " << pos;
+      return out;
+    }
     if (p[1] == 0x1F && p[2] == 0xFF) {
       if (null_packets) ++*null_packets;
       continue;
@@ -192,10 +196,25 @@ inline std::vector<uint64_t> packet_indexes(const std::vector<uint8_t>& file, ui
     uint64_t index;
     std::memcpy(&t, p + 4, 4);
     std::memcpy(&index, p + 8, 8);
-    EXPECT_EQ(t, tag) << "foreign packet at " << pos;
+    if (t != tag) {
+      ADD_FAILURE() << "foreign packet (tag " << t << ") at " << pos;
+      return out;
+    }
     out.push_back(index);
   }
   return out;
+}
+
+// True when `data` equals bytes [input_offset, input_offset + len) of the
+// stream TsSource produces for `tag` (no shedding in between).
+inline bool matches_input(const uint8_t* data, size_t len, uint64_t input_offset, uint32_t tag) {
+  std::vector<uint8_t> expect(len + 2 * kTsPacketSize);
+  const uint64_t first = input_offset / kTsPacketSize;
+  const uint64_t last = (input_offset + len) / kTsPacketSize;
+  for (uint64_t p = first; p <= last; ++p) {
+    TsSource::make_packet(expect.data() + (p - first) * kTsPacketSize, tag, p);
+  }
+  return std::memcmp(data, expect.data() + input_offset % kTsPacketSize, len) == 0;
 }
 
 }  // namespace discrec::recorder::testing

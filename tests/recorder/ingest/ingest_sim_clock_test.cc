@@ -58,6 +58,7 @@ TEST_F(IngestSimClockTest, RemuxKeepsEveryFrameAndMarksEveryKeyFrame) {
   EXPECT_EQ(got.streams[0].decoded_frames, 50u);
   EXPECT_EQ(ts.random_access_pts, got.streams[0].key_pts_90k);
   EXPECT_EQ(clock.now(), TimePoint{});  // as fast as it reads: no waiting
+  EXPECT_STREQ(ingest_state_name(ing.stats().state), "finished");
 }
 
 TEST_F(IngestSimClockTest, RealtimePacingFollowsTheStreamClock) {
