@@ -92,6 +92,18 @@ class Ingest::Session {
   int64_t pace_dts0_ = 0;
 };
 
+const char* ingest_state_name(IngestStats::State state) {
+  switch (state) {
+    case IngestStats::State::kIdle: return "idle";
+    case IngestStats::State::kOpening: return "opening";
+    case IngestStats::State::kRunning: return "running";
+    case IngestStats::State::kReconnecting: return "reconnecting";
+    case IngestStats::State::kFinished: return "finished";
+    case IngestStats::State::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
 Ingest::Ingest(IngestOptions options, TsSink& sink, Clock& clock)
     : options_(std::move(options)), sink_(sink), clock_(clock) {
   // Lower layers report through Status, never a log: FFmpeg's own stderr

@@ -116,9 +116,14 @@ struct IngestStats {
   static constexpr size_t kMaxGapRecords = 256;
 };
 
+// "idle", "opening", "running", "reconnecting", "finished", "failed".
+const char* ingest_state_name(IngestStats::State state);
+
 class Ingest {
  public:
-  // `sink` and `clock` must outlive the Ingest.
+  // `sink` and `clock` must outlive the Ingest. `clock` times the open and
+  // read timeouts, the reconnect backoff and realtime pacing (with a
+  // SimulatedClock, timeouts fire only as the test advances it).
   Ingest(IngestOptions options, TsSink& sink, Clock& clock);
   ~Ingest();
   Ingest(const Ingest&) = delete;
