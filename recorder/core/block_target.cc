@@ -5,9 +5,17 @@
 namespace discrec::recorder {
 
 Status DriveBlockTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
-  return drive_.write12(lba, data, streaming);
+  if (streaming) return drive_.write12(lba, data, true, streaming_timeout_);
+  return drive_.write12(lba, data, false);
 }
 
 Status DriveBlockTarget::flush() { return drive_.synchronize_cache(); }
+
+Result<uint32_t> DriveBlockTarget::next_writable_address(uint32_t lba) {
+  ASSIGN_OR_RETURN(device::TrackInformation track,
+                   drive_.read_track_information(lba, device::TrackAddressType::kLba));
+  if (!track.nwa_valid) return Error(ErrorCode::kUnsupported, "the track has no next writable address");
+  return track.next_writable_address;
+}
 
 }  // namespace discrec::recorder

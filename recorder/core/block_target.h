@@ -6,6 +6,7 @@
 // Thread-safety: implementations are used by one writer thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 
@@ -24,17 +25,31 @@ class BlockTarget {
   virtual Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) = 0;
   // SYNCHRONIZE CACHE.
   virtual Status flush() = 0;
+  // Where sequential media will accept the next write (READ TRACK
+  // INFORMATION for the track holding `lba`), asked only after a failed
+  // write: a command that timed out may have left the drive's write position
+  // where it was. kUnsupported when the medium has no such position.
+  virtual Result<uint32_t> next_writable_address(uint32_t lba) {
+    return Error(ErrorCode::kUnsupported, "no next writable address");
+  }
 };
 
-// A device::Drive as a BlockTarget.
+// A device::Drive as a BlockTarget. Streaming writes get a short timeout:
+// a command that hangs longer than the rings can absorb is better lost (and
+// recorded as such) than waited for. Non-streaming writes keep the Drive's
+// default.
 class DriveBlockTarget final : public BlockTarget {
  public:
-  explicit DriveBlockTarget(device::Drive& drive) : drive_(drive) {}
+  explicit DriveBlockTarget(device::Drive& drive,
+                            std::chrono::milliseconds streaming_timeout = std::chrono::seconds(3))
+      : drive_(drive), streaming_timeout_(streaming_timeout) {}
   Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
   Status flush() override;
+  Result<uint32_t> next_writable_address(uint32_t lba) override;
 
  private:
   device::Drive& drive_;
+  std::chrono::milliseconds streaming_timeout_;
 };
 
 }  // namespace discrec::recorder

@@ -51,7 +51,10 @@ struct RecordedExtent {
 
 // A streaming WRITE(12) that failed. Its blocks are allocated to the
 // recording (they are part of the file, unreadable) and writing went on
-// after them; the command is never retried.
+// after them; the command is never retried. On sequential media a command
+// that timed out may leave the drive's write position where it was: then
+// `blocks` counts only what the drive took (possibly 0 — the input range is
+// lost without taking file or disc space) and writing resumed there.
 struct LostExtent {
   RecordingId recording_id = 0;
   uint32_t lba = 0;

@@ -240,9 +240,10 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     measured_rate_ = measured_rate_ == 0 ? sample : 0.9 * measured_rate_ + 0.1 * sample;
     drive_.measured_bytes_per_second = static_cast<uint64_t>(measured_rate_);
   }
-  next_lba_ += blocks;
+  // Blocks of the disc this command used up: all of them, unless a failed
+  // command left sequential media's write position inside its range.
+  uint32_t used_blocks = blocks;
   ++drive_.commands;
-  drive_.next_lba = next_lba_;
   w.dirty = dirty_ = true;
 
   if (status.ok()) {
@@ -277,11 +278,17 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     }
   } else {
     const Error& e = status.error();
+    if (auto nwa = target_.next_writable_address(lba); nwa.ok() && *nwa >= lba && *nwa < lba + blocks) {
+      // The drive did not take the whole range (a timeout, typically):
+      // writing goes on at its write position, and only what it took stays
+      // allocated to the recording. The rest of the data is lost all the same.
+      used_blocks = *nwa - lba;
+    }
     close_open_extent(r);
     LostExtent lost;
     lost.recording_id = r.id();
     lost.lba = lba;
-    lost.blocks = blocks;
+    lost.blocks = used_blocks;
     lost.file_offset = w.file_offset;
     lost.input_begin = input_begin;
     lost.input_end = input_end;
@@ -301,7 +308,9 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       fail(std::move(fatal));
     }
   }
-  w.file_offset += command_bytes;
+  next_lba_ = lba + used_blocks;
+  drive_.next_lba = next_lba_;
+  w.file_offset += uint64_t{used_blocks} * options_.block_size;
 }
 
 void StreamingWriter::close_open_extent(Recording& r) {

@@ -293,5 +293,47 @@ TEST_F(WriterSimTest, MediumErrorsAreExactLostExtents) {
   EXPECT_FALSE(writer_->failure().has_value());
 }
 
+TEST_F(WriterSimTest, HungWriteTimesOutAsALostExtentAndWritingGoesOn) {
+  open("profile=dvd+r&speed=4", "hang lba=3000 count=1\n");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  WriterOptions o = writer_options_for(*prepared);
+  target_ = std::make_unique<DriveBlockTarget>(*drive_, 1000ms);
+  writer_ = std::make_unique<StreamingWriter>(*target_, clock_, o);
+  for (int i = 0; i < 3; ++i) add(i, 10'000'000);
+  testing::run_until(clock_, *writer_, sources_, clock_.now() + 10s);
+  testing::stop_all(clock_, *writer_, sources_);
+  std::vector<LostExtent> lost;
+  for (auto& s : sources_) {
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    for (const auto& l : e->lost) lost.push_back(l);
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written + st.lost_bytes, st.bytes_in);
+    EXPECT_EQ(st.shed_gops, 0u) << "a 1 s hang fits in the rings";
+    std::vector<uint8_t> file = read_back(*e, o.block_size);
+    // The hung command's data is not in the file; around it every recorded
+    // extent holds exactly its input range.
+    uint64_t covered = 0;
+    for (const auto& r : e->recorded) {
+      EXPECT_TRUE(testing::matches_input(file.data() + r.file_offset, r.input_end - r.input_begin,
+                                         r.input_begin, s.tag))
+          << "recording " << s.tag << " extent at LBA " << r.lba;
+      covered += r.input_end - r.input_begin;
+    }
+    for (const auto& l : e->lost) covered += l.input_end - l.input_begin;
+    EXPECT_EQ(covered, st.bytes_in);
+  }
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].code, ErrorCode::kTimeout);
+  // The hung command took nothing: DVD+R's write position stayed, and the
+  // next command was written there.
+  EXPECT_EQ(lost[0].blocks, 0u);
+  EXPECT_LE(lost[0].lba, 3000u);
+  EXPECT_GT(lost[0].lba + 64, 3000u);
+  EXPECT_GT(lost[0].input_end, lost[0].input_begin);
+  EXPECT_FALSE(writer_->failure().has_value());
+}
+
 }  // namespace
 }  // namespace discrec::recorder
