@@ -6,12 +6,12 @@
 // the test says so with TGT_QUIRK and checks what tgt does instead, so a
 // change on either side shows up.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -53,10 +53,13 @@ class DriveConformance : public ::testing::TestWithParam<Backend> {
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
       uri_ = read_text(std::string(dir) + "/uri");
     } else {
-      std::string tmpl = (std::filesystem::temp_directory_path() / "discrec-conf-XXXXXX").string();
-      ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-      dir_ = tmpl;
-      uri_ = "sim://" + dir_ + "/disc.img?profile=dvd+r&timing=off";
+      std::random_device random;
+      for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
+        auto candidate = std::filesystem::temp_directory_path() / ("discrec-conf-" + std::to_string(random()));
+        if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
+      }
+      ASSERT_FALSE(dir_.empty());
+      uri_ = (dir_.starts_with("/") ? "sim://" : "sim:///") + dir_ + "/disc.img?profile=dvd+r&timing=off";
     }
     auto d = Drive::open(uri_, TransportOptions{&clock_});
     ASSERT_TRUE(d.ok()) << d.error().to_string();

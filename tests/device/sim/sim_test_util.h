@@ -4,11 +4,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -53,9 +53,13 @@ struct Answer {
 class SimTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "discrec-sim-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    // Portable (no mkdtemp): these tests also run as Windows executables.
+    std::random_device random;
+    for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
+      auto candidate = std::filesystem::temp_directory_path() / ("discrec-sim-" + std::to_string(random()));
+      if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
+    }
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override {
     drive_.reset();
@@ -64,7 +68,9 @@ class SimTest : public ::testing::Test {
   }
 
   std::string image() const { return dir_ + "/" + image_name_; }
-  std::string uri(const std::string& params) const { return "sim://" + image() + "?" + params; }
+  std::string uri(const std::string& params) const { return sim_uri(image()) + "?" + params; }
+  // sim:///tmp/x.img, or sim:///C:/Users/.../x.img on Windows.
+  static std::string sim_uri(const std::string& path) { return path.starts_with("/") ? "sim://" + path : "sim:///" + path; }
 
   // Opens the drive on the test image (closing any previous one).
   void open(const std::string& params) {
