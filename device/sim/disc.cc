@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <cstdio>
 
 namespace discrec::device::sim {
 namespace {
@@ -19,6 +20,8 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   std::unique_ptr<Disc> disc(new Disc());
   disc->image_path_ = options.image_path;
   disc->state_path_ = options.image_path + ".state";
+  disc->undo_path_ = options.image_path + ".undo";
+  disc->powercut_ = options.powercut;
   // Locked: one drive per image, a second opener would corrupt the NWA bookkeeping.
   ASSIGN_OR_RETURN(disc->image_, ImageFile::open(options.image_path));
   // Read and close the state file before it is replaced (Windows cannot
@@ -59,6 +62,7 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
     }
   }
   if (disc->media_->sequential && !disc->finalized_) RETURN_IF_ERROR(disc->recover_from_image(options.powercut));
+  if (!disc->media_->sequential && options.powercut) RETURN_IF_ERROR(disc->roll_back_unflushed());
   RETURN_IF_ERROR(disc->save());
   disc->opened_ = true;
   return disc;
@@ -329,7 +333,50 @@ bool Disc::damaged(uint32_t lba, uint32_t blocks, uint32_t* first_bad) const {
 }
 
 Status Disc::write_data(uint32_t lba, std::span<const uint8_t> data) {
+  if (powercut_ && !media_->sequential) RETURN_IF_ERROR(record_undo(lba, data.size()));
   return image_->write(uint64_t{lba} * kBlockSize, data);
+}
+
+Status Disc::record_undo(uint32_t lba, size_t bytes) {
+  std::vector<uint8_t> old(bytes);
+  RETURN_IF_ERROR(image_->read(uint64_t{lba} * kBlockSize, old));
+  std::ofstream undo(undo_path_, std::ios::binary | std::ios::app);
+  uint8_t head[8] = {uint8_t(lba >> 24), uint8_t(lba >> 16), uint8_t(lba >> 8), uint8_t(lba),
+                     uint8_t(bytes >> 24), uint8_t(bytes >> 16), uint8_t(bytes >> 8), uint8_t(bytes)};
+  undo.write(reinterpret_cast<const char*>(head), sizeof head);
+  undo.write(reinterpret_cast<const char*>(old.data()), static_cast<std::streamsize>(old.size()));
+  // Out of this process before the data is overwritten: a crash right after
+  // the write must still find the old contents.
+  undo.flush();
+  if (!undo) return Error(ErrorCode::kIo, "cannot write " + undo_path_);
+  undo_dirty_ = true;
+  return ok_status();
+}
+
+Status Disc::roll_back_unflushed() {
+  std::ifstream undo(undo_path_, std::ios::binary);
+  if (!undo) return ok_status();
+  struct Record {
+    uint32_t lba;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Record> records;
+  uint8_t head[8];
+  while (undo.read(reinterpret_cast<char*>(head), sizeof head)) {
+    uint32_t lba = uint32_t{head[0]} << 24 | uint32_t{head[1]} << 16 | uint32_t{head[2]} << 8 | head[3];
+    uint32_t n = uint32_t{head[4]} << 24 | uint32_t{head[5]} << 16 | uint32_t{head[6]} << 8 | head[7];
+    if (n > (256u << 20)) break;  // a torn tail: the process died while appending
+    Record r{lba, std::vector<uint8_t>(n)};
+    if (!undo.read(reinterpret_cast<char*>(r.bytes.data()), n)) break;
+    records.push_back(std::move(r));
+  }
+  undo.close();
+  for (auto it = records.rbegin(); it != records.rend(); ++it)
+    RETURN_IF_ERROR(image_->write(uint64_t{it->lba} * kBlockSize, it->bytes));
+  ASSIGN_OR_RETURN(uint64_t size, image_->size());
+  if (size > synced_size_) RETURN_IF_ERROR(image_->truncate(synced_size_));
+  std::remove(undo_path_.c_str());
+  return ok_status();
 }
 
 Status Disc::read_data(uint32_t lba, std::span<uint8_t> data) {
@@ -337,6 +384,9 @@ Status Disc::read_data(uint32_t lba, std::span<uint8_t> data) {
 }
 
 Status Disc::save() {
+  if (powercut_ && !media_->sequential) {
+    ASSIGN_OR_RETURN(synced_size_, image_->size());
+  }
   std::ostringstream out;
   out << "discrec-sim-state 1\n"
       << "profile " << media_->name << "\n"
@@ -345,7 +395,8 @@ Status Disc::save() {
       << "spares " << spares_ << "\n"
       << "formatted_blocks " << formatted_blocks_ << "\n"
       << "finalized " << finalized_ << "\n"
-      << "closed_sessions " << closed_sessions_ << "\n";
+      << "closed_sessions " << closed_sessions_ << "\n"
+      << "synced_size " << synced_size_ << "\n";
   for (const auto& t : tracks_)
     out << "track " << t.number << ' ' << t.session << ' ' << t.start << ' ' << t.end << ' ' << t.next << ' '
         << t.reserved << ' ' << t.closed << "\n";
@@ -357,7 +408,14 @@ Status Disc::save() {
     f.flush();
     if (!f) return Error(ErrorCode::kIo, "cannot write state " + tmp);
   }
-  return replace_file(tmp, state_path_);
+  RETURN_IF_ERROR(replace_file(tmp, state_path_));
+  // Flushed: nothing to roll back any more. (A crash between the two steps
+  // would roll back flushed data; the model accepts that window.)
+  if (undo_dirty_) {
+    std::ofstream(undo_path_, std::ios::trunc);
+    undo_dirty_ = false;
+  }
+  return ok_status();
 }
 
 Status Disc::load_state(const std::string& text) {
@@ -388,6 +446,8 @@ Status Disc::load_state(const std::string& text) {
       w >> finalized_;
     } else if (key == "closed_sessions") {
       w >> closed_sessions_;
+    } else if (key == "synced_size") {
+      w >> synced_size_;
     } else if (key == "track") {
       Track t;
       w >> t.number >> t.session >> t.start >> t.end >> t.next >> t.reserved >> t.closed;

@@ -100,6 +100,11 @@ class Disc {
  private:
   Disc() = default;
   Status load_state(const std::string& text);
+  // Power-cut model on random-writable media: before a block is overwritten
+  // its old contents go to "<image>.undo"; a save() (flush) empties it; an
+  // open after a crash plays it back, newest first.
+  Status record_undo(uint32_t lba, size_t bytes);
+  Status roll_back_unflushed();
   Status recover_from_image(bool powercut);
   Track* track_at(uint32_t lba);
   const Track* track_at(uint32_t lba) const;
@@ -109,6 +114,10 @@ class Disc {
   const MediaProfile* media_ = nullptr;
   std::string image_path_;
   std::string state_path_;
+  std::string undo_path_;
+  bool powercut_ = false;
+  bool undo_dirty_ = false;
+  uint64_t synced_size_ = 0;  // image size at the last save (power-cut model)
   std::unique_ptr<ImageFile> image_;
   uint32_t capacity_ = 0;
   bool formatted_ = false;

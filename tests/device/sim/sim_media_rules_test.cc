@@ -397,6 +397,43 @@ TEST_F(SimTest, WithoutPowerCutModelACrashKeepsTheData) {
   EXPECT_EQ(read12(63, 1).data[0], 9);
 }
 
+TEST_F(SimTest, PowerCutOnRewritableMediaRollsBackUnflushedWrites) {
+  std::string u = uri("profile=bd-re&formatted=spares&timing=off&blocks=65536&powercut=on");
+  pid_t pid = fork();
+  if (pid == 0) {
+    SimulatedClock clock;
+    auto d = SimDrive::open(u, TransportOptions{&clock});
+    if (!d.ok()) _exit(2);
+    auto w = [&](uint32_t lba, uint8_t fill) {
+      std::vector<uint8_t> data(2048 * 16, fill);
+      std::vector<uint8_t> cdb = {0xAA, 0, 0, 0, uint8_t(lba >> 8), uint8_t(lba), 0, 0, 0, 16, 0x80, 0};
+      CommandRequest r{cdb, DataDirection::kOut, data};
+      auto res = (*d)->execute(r);
+      return res.ok() && res->good();
+    };
+    std::vector<uint8_t> sync = {0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    CommandRequest s{sync, DataDirection::kNone, {}};
+    if (!w(0, 0x11) || !w(16, 0x11) || !(*d)->execute(s).ok()) _exit(3);
+    if (!w(0, 0x22) || !w(8, 0x23) || !w(1000, 0x33)) _exit(4);  // never flushed
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << WEXITSTATUS(status);
+  open("powercut=on&timing=off");
+  auto a = read12(0, 32);
+  ASSERT_TRUE(a.good());
+  for (size_t i = 0; i < a.data.size(); i += 2048) EXPECT_EQ(a.data[i], 0x11) << "block " << i / 2048;
+  EXPECT_EQ(read12(1000, 1).data[0], 0x00);
+  struct stat st {};
+  ASSERT_EQ(stat(image().c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 32 * 2048);
+  // A clean close keeps everything, flushed or not.
+  ASSERT_TRUE(write12(0, 16, true, 0x44).good());
+  open("powercut=on&timing=off");
+  EXPECT_EQ(read12(0, 1).data[0], 0x44);
+}
+
 TEST_F(SimTest, PreformattedAndAbsentMediumFromUri) {
   open("profile=bd-re&timing=off&blocks=65536&formatted=spares&medium=absent");
   EXPECT_SENSE(tur(), 2, 0x3A, 0x00);
