@@ -77,6 +77,14 @@ class ByteRing {
   void peek(size_t offset, std::span<uint8_t> out) const {
     copy_out(read_.load(std::memory_order_relaxed) + offset, out);
   }
+  // The next `n` unconsumed bytes in place, when they do not wrap around the
+  // end of the region; empty otherwise. Valid until consume() releases them.
+  // REQUIRES: n <= fill().
+  std::span<const uint8_t> contiguous(size_t n) const {
+    const size_t offset = static_cast<size_t>(read_.load(std::memory_order_relaxed) & mask_);
+    if (offset + n > capacity_) return {};
+    return {memory_.data() + offset, n};
+  }
   // Releases `n` bytes to the producer. REQUIRES: n <= fill().
   void consume(size_t n) {
     read_.store(read_.load(std::memory_order_relaxed) + n, std::memory_order_release);

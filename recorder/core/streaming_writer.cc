@@ -192,9 +192,17 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     return;
   }
 
-  // Copy the payload out of the ring, applying the shed state machine at
-  // chunk boundaries; release ring space as we go.
+  // Take the payload out of the ring, applying the shed state machine at
+  // chunk boundaries; when copying, release ring space as we go.
   completed_deadlines_.clear();
+  // Zero-copy when the command is whole units of buffered bytes, contiguous
+  // in the ring and with nothing to shed in between (the usual case): the
+  // drive gets the ring's memory and the bytes are released after the write.
+  std::span<const uint8_t> in_place;
+  if (payload == command_bytes && !w.discarding && w.shed_requests == 0) {
+    in_place = r.bytes_.contiguous(payload);
+  }
+  const bool zero_copy = !in_place.empty();
   size_t copied = 0;
   uint64_t input_begin = 0;
   uint64_t input_end = 0;
@@ -212,8 +220,10 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       input_begin = c.input_begin + w.head_partial;
       time_begin = c.arrival;
     }
-    r.bytes_.peek(0, std::span<uint8_t>(staging_.data() + copied, take));
-    r.bytes_.consume(take);
+    if (!zero_copy) {
+      r.bytes_.peek(0, std::span<uint8_t>(staging_.data() + copied, take));
+      r.bytes_.consume(take);
+    }
     copied += take;
     w.head_partial += static_cast<uint32_t>(take);
     input_end = c.input_begin + w.head_partial;
@@ -225,11 +235,13 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     }
   }
   const size_t padding = command_bytes - copied;
-  fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
+  if (!zero_copy) fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
 
   const uint32_t lba = next_lba_;
   const TimePoint started = clock_.now();
-  const Status status = target_.write_blocks(lba, std::span<const uint8_t>(staging_.data(), command_bytes), true);
+  const Status status = target_.write_blocks(
+      lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
+  if (zero_copy) r.bytes_.consume(payload);
   const TimePoint done = clock_.now();
   const double took = std::chrono::duration<double>(done - started).count();
   if (took > 0) {

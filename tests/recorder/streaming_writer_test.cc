@@ -114,6 +114,50 @@ TEST(StreamingWriterTest, CoalescesBufferedUnitsIntoOneCommand) {
   EXPECT_EQ((*rec)->stats().ring_fill, packets.size() - 3 * kUnit);
 }
 
+// The writer hands ring memory straight to the drive: those bytes must stay
+// reserved (not reusable by the producer) until the command has completed,
+// and what the drive sees must be exactly the pushed bytes.
+TEST(StreamingWriterTest, InPlaceWriteKeepsRingBytesUntilTheCommandCompletes) {
+  SimulatedClock clock;
+  class ProbeTarget final : public BlockTarget {
+   public:
+    Status write_blocks(uint32_t, std::span<const uint8_t> data, bool) override {
+      seen.assign(data.begin(), data.end());
+      fill_during_write = recording->stats().ring_fill;
+      std::vector<uint8_t> more(kTsPacketSize * 175);
+      for (size_t i = 0; i < 175; ++i) TsSource::make_packet(more.data() + i * kTsPacketSize, 1, 10000 + i);
+      push_during_write = recording->write_packets(more, false).ok() && recording->stats().overflow_bytes == 0;
+      return ok_status();
+    }
+    Status flush() override { return ok_status(); }
+    std::shared_ptr<Recording> recording;
+    std::vector<uint8_t> seen;
+    uint64_t fill_during_write = 0;
+    bool push_during_write = false;
+  } target;
+  WriterOptions o = dvd_options();
+  o.max_units_per_command = 2;
+  o.shed_fill_fraction = 1.0;  // a full ring is the point here, not overload
+  o.shed_backlog_fraction = 1e9;
+  StreamingWriter writer(target, clock, o);
+  RecordingConfig c = config("a", 1, 8'000'000);
+  c.ring_bytes = 2 * kUnit;  // exactly one command
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  target.recording = *rec;
+  // 348 packets fill the 64 KiB ring but for 112 bytes: one whole unit is
+  // written, and while it is, the producer cannot get a unit's worth in.
+  std::vector<uint8_t> packets(kTsPacketSize * 348);
+  for (size_t i = 0; i < 348; ++i) TsSource::make_packet(packets.data() + i * kTsPacketSize, 1, i);
+  ASSERT_TRUE((*rec)->write_packets(packets, true).ok());
+  writer.service_once();
+  ASSERT_EQ(target.seen.size(), kUnit) << "one whole unit was buffered";
+  EXPECT_TRUE(std::equal(target.seen.begin(), target.seen.end(), packets.begin()));
+  EXPECT_EQ(target.fill_during_write, packets.size()) << "released before the write finished";
+  EXPECT_FALSE(target.push_during_write) << "the producer could overwrite bytes being written";
+  EXPECT_EQ((*rec)->stats().ring_fill, packets.size() - kUnit);
+}
+
 TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);
