@@ -41,6 +41,9 @@ udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name,
   file.created = created;
   file.modified = modified;
   for (const auto& p : pieces) file.size = std::max(file.size, p.offset + p.bytes);
+  // A recording a crash cut off ends at a unit boundary, mid-packet: the
+  // file ends at its last whole TS packet so it stays a valid stream.
+  file.size -= file.size % kTsPacketSize;
   uint64_t sectors_needed = (file.size + block_size - 1) / block_size;
   uint64_t sectors = 0;
   for (const auto& p : pieces) {

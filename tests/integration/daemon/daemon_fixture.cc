@@ -11,12 +11,16 @@ Daemon::Daemon(const DaemonOptions& options) {
   socket_ = dir_.file("discrecd.sock");
   log_file_ = dir_.file("discrecd.log");
   std::string config = dir_.file("discrecd.toml");
+  for (const auto& [name, text] : options.files) std::ofstream(dir_.file(name)) << text;
   {
     std::ofstream out(config);
     out << "[daemon]\nsocket = \"" << socket_ << "\"\nstate_directory = \"" << dir_.path() << "\"\n";
     out << options.extra_toml << "\n[drives]\n";
-    for (const auto& [id, query] : options.sim_drives)
-      out << id << " = { uri = \"sim://" << dir_.file(id + ".img") << "?" << query << "\" }\n";
+    for (const auto& [id, query] : options.sim_drives) {
+      std::string q = query;
+      if (auto at = q.find("{dir}"); at != std::string::npos) q.replace(at, 5, dir_.path());
+      out << id << " = { uri = \"sim://" << dir_.file(id + ".img") << "?" << q << "\" }\n";
+    }
   }
   process_ = std::make_unique<Process>(
       std::vector<std::string>{binary_path("daemon/discrecd"), "serve", "--config", config}, log_file_);

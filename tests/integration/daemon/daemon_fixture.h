@@ -21,7 +21,10 @@ struct DaemonOptions {
   // Extra TOML appended to the generated config (drives, limits).
   std::string extra_toml;
   // Drives as id -> sim query string, e.g. {"bd0", "profile=bd-re&speed=4"}.
+  // "{dir}" in a query is replaced by the state directory.
   std::vector<std::pair<std::string, std::string>> sim_drives = {{"bd0", "profile=bd-re&speed=4"}};
+  // Files written into the state directory before the daemon starts (fault scripts).
+  std::vector<std::pair<std::string, std::string>> files;
 };
 
 class Daemon {

@@ -1,0 +1,197 @@
+// Crash and power-cut recovery with the real daemon: record two live UDP
+// streams, SIGKILL discrecd at different points (one during finalize),
+// restart it, and check the disc is finished, readable by udfinfo / 7z /
+// ffprobe, verifies against the journal's checksums, and lost at most
+// about a second of each recording.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "tests/integration/daemon/daemon_fixture.h"
+
+namespace discrec::test {
+namespace {
+
+struct CrashCase {
+  const char* name;
+  int kill_after_ms;     // after the senders start; -1 = during finalize
+  bool powercut;         // the emulated drive loses what was not flushed
+  const char* profile;
+};
+
+class CrashTest : public ::testing::TestWithParam<CrashCase> {};
+
+v1::Recording get(Daemon& d, const std::string& name) {
+  grpc::ClientContext ctx;
+  v1::GetRecordingRequest req;
+  req.set_name(name);
+  v1::Recording r;
+  (void)d.recordings->GetRecording(&ctx, req, &r);
+  return r;
+}
+
+std::string drive_not_ready(Daemon& d) {
+  grpc::ClientContext ctx;
+  v1::GetDriveRequest req;
+  req.set_name("drives/bd0");
+  v1::Drive drive;
+  auto s = d.drives->GetDrive(&ctx, req, &drive);
+  return s.ok() ? drive.not_ready_reason() : s.error_message();
+}
+
+TEST_P(CrashTest, RestartFinishesTheDisc) {
+  const CrashCase& c = GetParam();
+  if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+  TempDir src;
+  std::string log;
+  ASSERT_TRUE(make_test_stream(src.file("src.ts"), 10, "libx264", 25, "320x240", &log)) << log;
+
+  DaemonOptions options;
+  std::string query = std::string("profile=") + c.profile + "&speed=4" + (c.powercut ? "&powercut=on" : "");
+  if (c.kill_after_ms < 0) {
+    // Finalize writes the file system from LBA 0 up; one write in the middle
+    // of it takes 4 s, and the kill lands inside it.
+    options.files = {{"slow-metadata.faults", "latency delay=4000 lba=200-210\n"}};
+    query += "&faults={dir}/slow-metadata.faults";
+  }
+  options.sim_drives = {{"bd0", query}};
+  // The daemon's state directory (journal, disc image) must outlive the first process.
+  auto first = std::make_unique<Daemon>(options);
+  ASSERT_TRUE(first->started()) << first->log_text();
+  const std::string state_dir = first->dir().path();
+
+  std::vector<std::string> names;
+  for (int port : {23601, 23602}) {
+    grpc::ClientContext ctx;
+    v1::StartRecordingRequest req;
+    req.set_parent("drives/bd0");
+    req.set_source_url("udp://127.0.0.1:" + std::to_string(port));
+    req.set_expected_bitrate_bps(2'000'000);
+    req.set_title("cam" + std::to_string(port));
+    v1::Recording r;
+    auto s = first->recordings->StartRecording(&ctx, req, &r);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    names.push_back(r.name());
+  }
+  std::vector<std::unique_ptr<Process>> senders;
+  for (int port : {23601, 23602})
+    senders.push_back(std::make_unique<Process>(std::vector<std::string>{
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", src.file("src.ts"), "-c", "copy", "-f", "mpegts",
+        "udp://127.0.0.1:" + std::to_string(port) + "?pkt_size=1316"}));
+
+  // Follow the recordings until the kill; the last snapshot says how much
+  // the drive had acknowledged shortly before it.
+  std::map<std::string, uint64_t> written_before_kill;
+  auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<Process> finalizer;
+  if (c.kill_after_ms >= 0) {
+    while (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(c.kill_after_ms)) {
+      for (const auto& n : names) written_before_kill[n] = get(*first, n).stats().bytes_written();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  } else {
+    for (auto& s : senders) s->wait(std::chrono::seconds(60));
+    for (const auto& n : names) written_before_kill[n] = get(*first, n).stats().bytes_written();
+    finalizer = std::make_unique<Process>(std::vector<std::string>{binary_path("clients/discrec"), "--socket",
+                                                                   first->socket(), "finalize", "bd0"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  }
+  first->process().signal(SIGKILL);
+  ASSERT_NE(first->process().wait(std::chrono::seconds(10)), -1);
+  for (auto& s : senders) s->signal(SIGKILL);
+  if (finalizer) finalizer->wait(std::chrono::seconds(10));
+
+  // Restart on the same state directory.
+  std::string config = state_dir + "/discrecd.toml";
+  Process second({binary_path("daemon/discrecd"), "serve", "--config", config}, state_dir + "/discrecd2.log");
+  std::string socket = state_dir + "/discrecd.sock";
+  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  // The old socket file is still there until the new daemon replaces it:
+  // wait for an answer, not for a connection.
+  auto daemon_stub = v1::DaemonService::NewStub(channel);
+  bool answered = false;
+  for (int i = 0; i < 300 && !answered; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    v1::DaemonInfo info;
+    answered = daemon_stub->GetDaemonInfo(&ctx, {}, &info).ok();
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(answered) << read_file(state_dir + "/discrecd2.log");
+  Daemon* d = first.get();  // reuse the stubs' types on the new channel
+  d->channel = channel;
+  d->drives = v1::DriveService::NewStub(channel);
+  d->recordings = v1::RecordingService::NewStub(channel);
+  d->discs = v1::DiscService::NewStub(channel);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (drive_not_ready(*d).find("crash journal") != std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string reason = drive_not_ready(*d);
+  ASSERT_NE(reason.find("finalized"), std::string::npos)
+      << reason << "\nrunning: " << second.running() << "\n" << read_file(state_dir + "/discrecd2.log");
+  EXPECT_TRUE(std::filesystem::exists(state_dir + "/journal-bd0.bin.done"));
+  EXPECT_FALSE(std::filesystem::exists(state_dir + "/journal-bd0.bin"));
+
+  // What was recovered: every recording, losing at most ~1 s (the journal
+  // interval) plus the polling interval of what the drive had acknowledged.
+  const uint64_t allowance = 2'000'000 / 8 * 2;  // 2 s at the stream's bitrate
+  for (const auto& n : names) {
+    auto r = get(*d, n);
+    EXPECT_EQ(r.state(), v1::RECORDING_STATE_RECOVERED) << r.DebugString();
+    EXPECT_TRUE(r.lost_extents().empty()) << "no write errors were injected";
+    EXPECT_GE(r.stats().bytes_written() + allowance, written_before_kill[n]) << n;
+    if (c.kill_after_ms >= 2000) EXPECT_GT(r.stats().bytes_written(), 0u) << n;
+  }
+  // Verify reads everything back against the journal's checksums.
+  {
+    grpc::ClientContext ctx;
+    v1::VerifyDiscRequest req;
+    req.set_name("drives/bd0");
+    auto reader = d->discs->VerifyDisc(&ctx, req);
+    v1::DiscOperationProgress p, last;
+    while (reader->Read(&p)) last = p;
+    auto s = reader->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(last.mismatches_size(), 0) << last.DebugString();
+  }
+  second.signal(SIGTERM);
+  second.wait(std::chrono::seconds(30));
+
+  // Readers nobody here wrote.
+  std::string image = state_dir + "/bd0.img";
+  auto info = run_command({"udfinfo", image});
+  EXPECT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_NE(info.output.find("integrity=closed"), std::string::npos) << info.output;
+  TempDir out;
+  std::string seven = have_program("7zz") ? "7zz" : "7z";
+  auto x = run_command({seven, "x", "-y", "-o" + out.path(), image});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out.path())) {
+    if (e.path().extension() != ".ts") continue;
+    ++files;
+    EXPECT_EQ(std::filesystem::file_size(e.path()) % 188, 0u);
+    if (std::filesystem::file_size(e.path()) > 0) {
+      auto probe = run_command({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                                e.path().string()});
+      EXPECT_EQ(probe.exit_code, 0) << probe.output;
+      EXPECT_NE(probe.output.find("h264"), std::string::npos) << probe.output;
+    }
+  }
+  EXPECT_LE(files, 2);
+  if (c.kill_after_ms >= 2000 || c.kill_after_ms < 0) EXPECT_EQ(files, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    KillPoints, CrashTest,
+    ::testing::Values(CrashCase{"BdRearly", 1500, false, "bd-r"}, CrashCase{"BdRmidway", 4500, false, "bd-r"},
+                      CrashCase{"BdRpowerCut", 6000, true, "bd-r"}, CrashCase{"BdRe", 5000, false, "bd-re"},
+                      CrashCase{"DvdPlusRpowerCut", 3500, true, "dvd+r"},
+                      CrashCase{"DuringFinalize", -1, true, "bd-r"}),
+    [](const ::testing::TestParamInfo<CrashCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace discrec::test
