@@ -6,7 +6,8 @@
 // Policies:
 //  - EDF: among recordings with at least one whole ECC unit buffered (or,
 //    once stopped, any bytes), the one whose oldest unwritten chunk has the
-//    earliest deadline is written next, up to max_units_per_command units.
+//    earliest deadline is written next, up to max_units_per_command units,
+//    straight from ring memory when the bytes are contiguous there.
 //  - Stop: the last unit is padded with MPEG-TS null packets, so every
 //    recording's file is a whole number of units and still a valid TS.
 //  - Overload: when a ring passes shed_fill_fraction or the total backlog
