@@ -11,6 +11,10 @@ rm -rf "$state"
 mkdir -p "$state"
 sock="$state/discrecd.sock"
 
+echo "== discrecd probe: the emulated BD-RE's capabilities, straight from the drive"
+"$bin/daemon/discrecd" probe "sim://$state/probe.img?profile=bd-re&speed=4"
+echo
+
 "$bin/daemon/discrecd" serve --state-dir "$state" --socket "$sock" >"$state/discrecd.log" 2>&1 &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
