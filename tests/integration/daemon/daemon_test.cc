@@ -284,6 +284,62 @@ TEST_F(DaemonTest, SigtermEndsRecordingsCleanly) {
   EXPECT_NE(d.log_text().find("ending recordings cleanly"), std::string::npos) << d.log_text();
 }
 
+TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
+  // One streaming write in the data area fails with 3/0C/00: it is not
+  // retried, its blocks become a lost extent, and writing goes on.
+  DaemonOptions options;
+  options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
+  options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "scratched", "--bitrate", "2000000"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  EXPECT_NE(rec.output.find("1 lost extent"), std::string::npos) << rec.output;
+
+  grpc::ClientContext ctx;
+  v1::ListRecordingsRequest req;
+  req.set_parent("drives/bd0");
+  v1::ListRecordingsResponse list;
+  ASSERT_TRUE(d.recordings->ListRecordings(&ctx, req, &list).ok());
+  ASSERT_EQ(list.recordings_size(), 1);
+  const auto& r = list.recordings(0);
+  ASSERT_EQ(r.lost_extents_size(), 1) << r.DebugString();
+  const auto& lost = r.lost_extents(0);
+  EXPECT_LE(lost.first_lba(), 3000u);
+  EXPECT_GT(lost.first_lba() + lost.block_count(), 3000u);
+  EXPECT_NE(lost.sense().find("3/0C/00"), std::string::npos) << lost.sense();
+  EXPECT_GT(r.stats().lost_bytes(), 0u);
+  EXPECT_EQ(r.stats().shed_bytes(), 0u);
+
+  grpc::Status status;
+  auto fin = run_disc_operation(d, true, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(fin.lost_extents(), 1u);
+  auto ver = run_disc_operation(d, false, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ver.mismatches_size(), 0) << "lost extents are expected, not mismatches: " << ver.DebugString();
+  EXPECT_EQ(ver.lost_extents(), 1u);
+
+  auto info = run_command({"udfinfo", d.image("bd0")});
+  EXPECT_EQ(info.exit_code, 0) << info.output;
+#ifdef UDFREAD_CHECK
+  // libudfread (what players use) lists the file and reads the lost range as zeros.
+  auto listing = run_command({UDFREAD_CHECK, d.image("bd0")});
+  ASSERT_EQ(listing.exit_code, 0) << listing.output;
+  auto at = listing.output.find("/DISCREC/");
+  ASSERT_NE(at, std::string::npos) << listing.output;
+  std::string path = listing.output.substr(at, listing.output.find('\n', at) - at);
+  auto bytes = run_command({UDFREAD_CHECK, d.image("bd0"), path, std::to_string(lost.byte_offset()),
+                            std::to_string(lost.byte_count())});
+  ASSERT_EQ(bytes.exit_code, 0);
+  ASSERT_EQ(bytes.output.size(), lost.byte_count());
+  EXPECT_EQ(bytes.output.find_first_not_of('\0'), std::string::npos) << "the lost range reads as zeros";
+  auto before = run_command({UDFREAD_CHECK, d.image("bd0"), path, "0", "188"});
+  ASSERT_EQ(before.output.size(), 188u);
+  EXPECT_EQ(before.output[0], '\x47') << "data before the lost extent is intact TS";
+#endif
+}
+
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   std::string config = dir.file("bad.toml");
