@@ -21,4 +21,9 @@ Result<std::unique_ptr<Transport>> open_sg_transport(std::string_view path);
 // (transport_iscsi_disabled.cc). `uri` is the whole iscsi://host:port/iqn/lun.
 Result<std::unique_ptr<Transport>> open_iscsi_transport(std::string_view uri);
 
+// Windows Cdrom.sys (transport_windows*.cc; see transport_windows.h), or
+// kUnsupported on other systems (transport_windows_disabled.cc). `uri` is
+// the whole win://CdRom0 or win://E:.
+Result<std::unique_ptr<Transport>> open_win_transport(std::string_view uri);
+
 }  // namespace discrec::device

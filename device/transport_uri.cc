@@ -18,9 +18,10 @@ Result<std::unique_ptr<Transport>> open_transport(std::string_view uri,
   }
   if (uri.starts_with("iscsi://")) return open_iscsi_transport(uri);
   if (uri.starts_with("sim://")) return sim::open_sim_transport(uri, options);
+  if (uri.starts_with("win://")) return open_win_transport(uri);
   return Error(ErrorCode::kInvalidArgument,
                "drive URI '" + std::string(uri) +
-                   "': unknown scheme (expected sg://, iscsi:// or sim://)");
+                   "': unknown scheme (expected sg://, iscsi://, sim:// or win://)");
 }
 
 }  // namespace discrec::device

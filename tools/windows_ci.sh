@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Cross-compiles device/, recorder/core and their tests for 64-bit Windows
+# with Debian's mingw-w64 and runs the Windows tests (ctest -L windows) under
+# wine. Used by ctest (windows_cross_wine) and by hand:
+#   tools/windows_ci.sh            # build dir: build-mingw/ in the source tree
+#   BUILD_MINGW=/tmp/x tools/windows_ci.sh
+# Exit 77 (ctest: skipped) only when mingw-w64 or wine is not installed.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD_MINGW:-$SRC/build-mingw}
+JOBS=${JOBS:-$(nproc)}
+CXX_MINGW=x86_64-w64-mingw32-g++-posix
+WINE=$(command -v wine64 || command -v wine || true)
+
+if ! command -v "$CXX_MINGW" >/dev/null || [ -z "$WINE" ]; then
+  echo "SKIP: needs mingw-w64 ($CXX_MINGW) and wine64/wine (apt-get install mingw-w64 wine64 wine)"
+  exit 77
+fi
+mkdir -p "$BUILD"
+# One cross build at a time per directory (ctest and a developer may race).
+# Everything that may start wine closes fd 9 (9>&-): a wineserver that
+# outlives the script must not keep holding the lock.
+exec 9>"$BUILD/.lock"
+flock 9
+
+TOOLCHAIN=$SRC/cmake/toolchain-mingw-w64.cmake
+GTEST_PREFIX=$BUILD/googletest-install
+step() { echo "=== windows: $*"; }
+
+# 0. Layouts on 32-bit Windows too: the static_asserts in cdrom_ioctl.h carry
+#    the x86 offsets of MMC.md §15, checked by compiling the header alone.
+if command -v i686-w64-mingw32-g++-posix >/dev/null; then
+  step "x86 layout check (i686-w64-mingw32)"
+  echo '#include "device/windows/cdrom_ioctl.h"' |
+    i686-w64-mingw32-g++-posix -std=c++20 -fsyntax-only -I"$SRC" -x c++ -
+fi
+
+# 1. GoogleTest for the target (Debian ships no mingw build of it).
+if [ ! -f "$GTEST_PREFIX/lib/cmake/GTest/GTestConfig.cmake" ]; then
+  step "GoogleTest from /usr/src/googletest"
+  cmake -S /usr/src/googletest -B "$BUILD/googletest-build" -G Ninja \
+    -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$GTEST_PREFIX" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -Dgtest_force_shared_crt=ON >"$BUILD/googletest.configure.log"
+  cmake --build "$BUILD/googletest-build" -j "$JOBS" --target install >"$BUILD/googletest.build.log"
+fi
+
+# 2. discrec: device/ and recorder/core only (no daemon, FFmpeg or iSCSI).
+step "configure $BUILD/discrec"
+cmake -S "$SRC" -B "$BUILD/discrec" -G Ninja \
+  -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DDISCREC_MINGW_PREFIX="$GTEST_PREFIX" \
+  -DCMAKE_BUILD_TYPE=Release -DDISCREC_WITH_DAEMON=OFF -DDISCREC_WITH_FFMPEG=OFF \
+  -DDISCREC_WITH_ISCSI=OFF -DDISCREC_BENCH=OFF >"$BUILD/discrec.configure.log" ||
+  { cat "$BUILD/discrec.configure.log"; exit 1; }
+step "build windows_tests"
+cmake --build "$BUILD/discrec" -j "$JOBS" --target windows_tests
+
+# 3. A private wine prefix, booted once (bounded: a first boot can hang on
+#    a missing display or a slow disk).
+export WINEPREFIX=$BUILD/wineprefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  step "wineboot ($WINEPREFIX)"
+  timeout 180 "$WINE" wineboot --init >"$BUILD/wineboot.log" 2>&1 9>&- || {
+    cat "$BUILD/wineboot.log"; echo "wineboot failed"; exit 1; }
+fi
+# Start wineserver and wine's own services (services.exe, winedevice, ...)
+# once, up front, with their output detached: started by the first test
+# instead, they would inherit that test's output pipe and ctest would wait
+# for it to close until the timeout. They are ended with the script.
+WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver64)
+trap '"$WINESERVER" -k 9>&- >/dev/null 2>&1 || true' EXIT
+"$WINESERVER" -p 60 9>&- </dev/null >/dev/null 2>&1 || true
+timeout 120 "$WINE" cmd /c exit 9>&- </dev/null >/dev/null 2>&1 || echo "warning: wine warm-up did not finish"
+
+step "ctest -L windows (under $WINE)"
+ctest --test-dir "$BUILD/discrec" -L windows --output-on-failure -j "$JOBS" --timeout 300 9>&-
