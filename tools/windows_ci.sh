@@ -63,6 +63,10 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   step "wineboot ($WINEPREFIX)"
   timeout 180 "$WINE" wineboot --init >"$BUILD/wineboot.log" 2>&1 9>&- || {
     cat "$BUILD/wineboot.log"; echo "wineboot failed"; exit 1; }
+  # Let the first boot finish in the background (it rewrites the service
+  # database) before tests install services of their own.
+  WINESERVER0=$(command -v wineserver || echo /usr/lib/wine/wineserver64)
+  timeout 120 "$WINESERVER0" -w 9>&- || echo "warning: wine first boot still busy after 120 s"
 fi
 # Start wineserver and wine's own services (services.exe, winedevice, ...)
 # once, up front, with their output detached: started by the first test
