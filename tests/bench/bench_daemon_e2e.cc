@@ -9,11 +9,18 @@
 //
 // The file is read as fast as possible (a file source is not paced), so the
 // bitrate given to admission only has to fit the emulated drive's guaranteed
-// speed; 40 Mbit/s is the file's real bitrate and fits BD-RE 2x with the
-// default 10 % margin. The ring is 256 MiB: with the timing model off the
-// drive is never the bottleneck, but a file read at full speed can outrun
-// any writer for a moment, and a shed GOP would make the figure meaningless
-// (shed or lost bytes are reported, and subtracted, below).
+// speed; 40 Mbit/s is the file's real bitrate and fits BD-RE 4x with the
+// default 10 % margin. But a file read at ~600 MB/s is a burst far above any
+// booked bitrate, and the live-stream overload policy sheds GOPs once the
+// backlog would take longer than (a fraction of) the latency budget to drain
+// at the drive's *guaranteed* speed (4x = 18 MB/s) — with the default 2 s
+// budget that happens after ~30 MB of backlog, although the untimed drive
+// drains far faster. A file recording can afford a long budget, so the bench
+// asks for 30 s and a 256 MiB ring (150 MB at the booked rate): then the
+// figure measures the daemon's write path, not the policy. Any bytes shed or
+// lost anyway are reported and do not count as recorded (the figure is then
+// recorded bytes over time).
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +28,10 @@
 #include <fstream>
 #include <vector>
 
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "discrec/v1/recordings.grpc.pb.h"
 #include "tests/bench/bench_daemon_support.h"
 
 namespace {
@@ -83,52 +94,121 @@ int main() {
     }
   }
 
-  double best_daemon = 1e9, best_ffmpeg = 1e9;
-  for (int round = 0; round < 3; ++round) {
+  // Seconds to record `file` through the daemon; < 0 on failure. Shed or
+  // lost bytes do not count as recorded: the time is scaled up for them.
+  auto record = [&](const bench::BenchDaemon& daemon, const std::string& file, uint64_t bytes, int round) {
+    auto t0 = Clock::now();
+    auto rec = test::run_command(daemon.cli({"--json", "record", file, "--drive", "bd0", "--bitrate", "40000000",
+                                             "--ring-mib", "256", "--latency-ms", "30000", "--title", "bench"}),
+                                 std::chrono::minutes(10));
+    double t = since(t0);
+    long long written = bench::last_json_number(rec.output, "bytes_written");
+    long long shed = bench::last_json_number(rec.output, "shed_bytes");
+    long long lost = bench::last_json_number(rec.output, "lost_bytes");
+    if (rec.exit_code != 0 || written <= 0) {
+      std::fprintf(stderr, "bench_daemon_e2e: discrec record failed (exit %d):\n%s\n%s\n", rec.exit_code,
+                   rec.output.substr(rec.output.size() > 4000 ? rec.output.size() - 4000 : 0).c_str(),
+                   daemon.log_text().c_str());
+      return -1.0;
+    }
+    uint64_t missing = static_cast<uint64_t>(std::max(0LL, shed) + std::max(0LL, lost));
+    if (missing)
+      std::fprintf(stderr, "bench_daemon_e2e: round %d shed %lld and lost %lld bytes (excluded)\n", round, shed, lost);
+    std::fprintf(stderr,
+                 "bench_daemon_e2e: round %d daemon %.3f s for %llu bytes (%lld written, ring high water %lld, "
+                 "%lld missed deadlines)\n",
+                 round, t, static_cast<unsigned long long>(bytes), written,
+                 bench::last_json_number(rec.output, "ring_high_water_bytes"),
+                 bench::last_json_number(rec.output, "missed_deadlines"));
+    return t * static_cast<double>(bytes) / static_cast<double>(bytes - std::min(missing, bytes - 1));
+  };
+  auto remux = [&](const std::string& file, const std::string& out, int round) {
+    auto t0 = Clock::now();
+    auto ff = test::run_command(
+        {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", file, "-c", "copy", "-f", "mpegts", "-y", out},
+        std::chrono::minutes(10));
+    double t = since(t0);
+    if (ff.exit_code != 0) {
+      std::fprintf(stderr, "bench_daemon_e2e: ffmpeg failed:\n%s\n", ff.output.c_str());
+      return -1.0;
+    }
+    std::fprintf(stderr, "bench_daemon_e2e: round %d ffmpeg %.3f s for %s\n", round, t, file.c_str());
+    return t;
+  };
+
+  // Seconds until every byte of `file` is reported written, watched over gRPC
+  // every 50 ms (the API's finest), so the CLI's 500 ms Watch and the
+  // session's end-of-source detection do not hide the write path; < 0 on failure.
+  auto record_watched = [&](const bench::BenchDaemon& daemon, const std::string& file, uint64_t bytes, int round) {
+    auto channel = grpc::CreateChannel("unix:" + daemon.socket(), grpc::InsecureChannelCredentials());
+    auto stub = v1::RecordingService::NewStub(channel);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) return -1.0;
+    auto t0 = Clock::now();
+    v1::Recording started;
+    {
+      grpc::ClientContext ctx;
+      v1::StartRecordingRequest req;
+      req.set_parent("drives/bd0");
+      req.set_source_url(file);
+      req.set_expected_bitrate_bps(40000000);
+      req.set_ring_size_bytes(256ull << 20);
+      *req.mutable_latency_budget() = google::protobuf::util::TimeUtil::SecondsToDuration(30);
+      req.set_title("bench-watched");
+      auto st = stub->StartRecording(&ctx, req, &started);
+      if (!st.ok()) {
+        std::fprintf(stderr, "bench_daemon_e2e: StartRecording: %s\n", st.error_message().c_str());
+        return -1.0;
+      }
+    }
+    grpc::ClientContext ctx;
+    v1::WatchRecordingRequest req;
+    req.set_name(started.name());
+    *req.mutable_interval() = google::protobuf::util::TimeUtil::MillisecondsToDuration(50);
+    auto reader = stub->WatchRecording(&ctx, req);
+    v1::Recording r;
+    double written_at = -1;
+    while (reader->Read(&r)) {
+      if (written_at < 0 && r.stats().bytes_written() >= bytes) written_at = since(t0);
+    }
+    double stopped_at = since(t0);
+    (void)reader->Finish();
+    if (r.state() != v1::RECORDING_STATE_STOPPED || written_at < 0 || r.stats().shed_bytes() || r.stats().lost_bytes()) {
+      std::fprintf(stderr, "bench_daemon_e2e: watched recording ended %s with %llu of %llu bytes written: %s\n",
+                   v1::RecordingState_Name(r.state()).c_str(),
+                   static_cast<unsigned long long>(r.stats().bytes_written()),
+                   static_cast<unsigned long long>(bytes), r.error().c_str());
+      return -1.0;
+    }
+    std::fprintf(stderr, "bench_daemon_e2e: round %d watched: all written after %.3f s, stopped after %.3f s\n", round,
+                 written_at, stopped_at);
+    return written_at;
+  };
+
+  double daemon_cli = 1e9, daemon_written = 1e9, ffmpeg_best = 1e9;
+  for (int round = 0; round < 3; ++round) {  // interleaved, best of each
     test::TempDir dir;  // fresh disc and state each round
     {
-      bench::BenchDaemon daemon(dir, "profile=bd-re&timing=off&formatted=nospares");
+      bench::BenchDaemon daemon(dir, "profile=bd-re&speed=4&timing=off&formatted=nospares");
       if (!daemon.started()) {
         std::fprintf(stderr, "bench_daemon_e2e: discrecd did not start:\n%s\n", daemon.log_text().c_str());
         return 1;
       }
-      auto t0 = Clock::now();
-      auto rec = test::run_command(daemon.cli({"--json", "record", in.string(), "--drive", "bd0", "--bitrate",
-                                               "40000000", "--ring-mib", "256", "--title", "bench"}),
-                                   std::chrono::minutes(10));
-      double t = since(t0);
-      long long written = bench::last_json_number(rec.output, "bytes_written");
-      long long shed = bench::last_json_number(rec.output, "shed_bytes");
-      long long lost = bench::last_json_number(rec.output, "lost_bytes");
-      if (rec.exit_code != 0 || written <= 0) {
-        std::fprintf(stderr, "bench_daemon_e2e: discrec record failed (exit %d):\n%s\n%s\n", rec.exit_code,
-                     rec.output.substr(rec.output.size() > 4000 ? rec.output.size() - 4000 : 0).c_str(),
-                     daemon.log_text().c_str());
-        return 1;
-      }
-      // Bytes that did not reach the disc do not count as recorded.
-      uint64_t missing = static_cast<uint64_t>(std::max(0LL, shed) + std::max(0LL, lost));
-      if (missing)
-        std::fprintf(stderr, "bench_daemon_e2e: round %d shed %lld and lost %lld bytes (excluded)\n", round, shed,
-                     lost);
-      double effective = t * static_cast<double>(file_bytes) / static_cast<double>(file_bytes - std::min(missing, file_bytes - 1));
-      std::fprintf(stderr, "bench_daemon_e2e: round %d daemon %.2f s (%lld bytes written)\n", round, t, written);
-      best_daemon = std::min(best_daemon, effective);
+      double c = record(daemon, in.string(), file_bytes, round);
+      double w = record_watched(daemon, in.string(), file_bytes, round);
+      if (c < 0 || w < 0) return 1;
+      daemon_cli = std::min(daemon_cli, c);
+      daemon_written = std::min(daemon_written, w);
     }
-    auto t0 = Clock::now();
-    auto ff = test::run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", in.string(), "-c",
-                                 "copy", "-f", "mpegts", "-y", dir.file("out.ts")},
-                                std::chrono::minutes(10));
-    double t = since(t0);
-    if (ff.exit_code != 0) {
-      std::fprintf(stderr, "bench_daemon_e2e: ffmpeg failed:\n%s\n", ff.output.c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "bench_daemon_e2e: round %d ffmpeg %.2f s\n", round, t);
-    best_ffmpeg = std::min(best_ffmpeg, t);
+    double f = remux(in.string(), dir.file("out.ts"), round);
+    if (f < 0) return 1;
+    ffmpeg_best = std::min(ffmpeg_best, f);
   }
   const double mb = static_cast<double>(file_bytes) / 1e6;
-  std::printf("daemon_e2e_throughput: %.1f MB/s, reference %.1f MB/s, ratio %.2f (goal >= 0.8)\n", mb / best_daemon,
-              mb / best_ffmpeg, best_ffmpeg / best_daemon);
+  // What a user sees: `discrec record FILE` from start until it reports STOPPED.
+  std::printf("daemon_e2e_throughput: %.1f MB/s, reference %.1f MB/s, ratio %.2f (goal >= 0.8)\n", mb / daemon_cli,
+              mb / ffmpeg_best, ffmpeg_best / daemon_cli);
+  // The write path: StartRecording until the last byte is reported written.
+  std::printf("daemon_e2e_write_throughput: %.1f MB/s, reference %.1f MB/s, ratio %.2f (goal >= 0.8)\n",
+              mb / daemon_written, mb / ffmpeg_best, ffmpeg_best / daemon_written);
   return 0;
 }

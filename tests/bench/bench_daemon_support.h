@@ -47,6 +47,7 @@ class BenchDaemon {
   }
   bool started() const { return started_; }
   pid_t pid() const { return process_->pid(); }
+  const std::string& socket() const { return socket_; }
   std::string log_text() const { return test::read_file(log_); }
 
   std::vector<std::string> cli(std::vector<std::string> args) const {

@@ -18,7 +18,7 @@ if(DISCREC_WITH_DAEMON AND TARGET discrecd AND TARGET discrec)
   foreach(_b bench_daemon_e2e bench_daemon_idle)
     discrec_add_bench(${_b}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/${_b}.cc
-      LIBS discrec_test_support)
+      LIBS discrec_proto discrec_test_support)
     if(TARGET ${_b})
       target_compile_definitions(${_b} PRIVATE DISCREC_BUILD_DIR="${PROJECT_BINARY_DIR}")
       add_dependencies(${_b} discrecd discrec)
