@@ -81,6 +81,7 @@ int main() {
     std::fprintf(stderr, "bench_daemon_idle: discrecd did not start:\n%s\n", daemon.log_text().c_str());
     return 1;
   }
+  const long daemon_rss_before = bench::status_kb(daemon.pid(), "VmRSS");
   // Ports from our pid, so parallel runs on one machine do not collide.
   const int base_port = 30000 + static_cast<int>(getpid() % 2000) * 8;
   for (int i = 0; i < kStreams; ++i) {
@@ -148,8 +149,10 @@ int main() {
     std::fprintf(stderr, "bench_daemon_idle: could not read /proc figures\n");
     return 1;
   }
-  std::fprintf(stderr, "bench_daemon_idle: %.1f s wall, daemon %.2f cpu-s, senders %.2f cpu-s\n", wall, daemon_cpu,
-               sender_cpu);
+  std::fprintf(stderr,
+               "bench_daemon_idle: %.1f s wall, daemon %.2f cpu-s, senders %.2f cpu-s; daemon RSS %.1f MiB before "
+               "the recordings (8 rings of 8 MiB on top)\n",
+               wall, daemon_cpu, sender_cpu, daemon_rss_before / 1024.0);
   std::printf("daemon_cpu_8_recordings: %.4f cpu-s/s, reference %.4f cpu-s/s, ratio %.2f (goal >= 1)\n",
               daemon_cpu / wall, sender_cpu / wall, sender_cpu / daemon_cpu);
   std::printf("daemon_peak_rss_8_recordings: %.1f MiB, reference %.1f MiB, ratio %.2f (goal >= 1)\n",

@@ -49,7 +49,7 @@ constexpr uint32_t kBlock = 2048;
 constexpr uint32_t kUnitBlocks = 32;  // 64 KiB ECC unit
 constexpr uint32_t kUnitBytes = kBlock * kUnitBlocks;
 constexpr uint32_t kDataStart = 544;
-constexpr int kSeconds = 10;  // per run
+constexpr int kSeconds = 20;  // per run
 constexpr int kRuns = 5;
 
 // Stands for the drive: takes every write at once.
