@@ -1,7 +1,5 @@
 #include "daemon/serve.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -98,15 +96,8 @@ int run_serve(int argc, char** argv) {
   }
   Config config = std::move(config_result).value();
 
-  // Signals are taken synchronously by the main loop below, never in a handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  // Before any thread starts: stop/reload requests are taken synchronously
+  // by the loop below, never in a signal handler.
   auto host = make_service_host();
   recorder::Recorder recorder(recorder_options(config));
   add_drives(recorder, config);
@@ -123,15 +114,12 @@ int run_serve(int argc, char** argv) {
   host->ready();
   recorder.start_recovery();
 
-  auto watchdog = host->watchdog_interval();
-  timespec tick{1, 0};
-  if (watchdog.count() > 0 && watchdog < std::chrono::seconds(1)) {
-    tick.tv_sec = 0;
-    tick.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(watchdog).count());
-  }
+  auto tick = std::chrono::milliseconds(1000);
+  if (auto watchdog = host->watchdog_interval(); watchdog.count() > 0 && watchdog < tick)
+    tick = std::chrono::duration_cast<std::chrono::milliseconds>(watchdog);
   std::string last_status;
   for (;;) {
-    int sig = sigtimedwait(&signals, nullptr, &tick);
+    ServiceControl control = host->wait_for_control(tick);
     host->watchdog();
     std::string status = std::to_string(recorder.active_recordings()) + " active recording(s) on " +
                          std::to_string(recorder.drive_ids().size()) + " drive(s)";
@@ -139,12 +127,12 @@ int run_serve(int argc, char** argv) {
       host->status(status);
       last_status = status;
     }
-    if (sig == SIGTERM || sig == SIGINT) {
-      log_info(std::string("discrecd: ") + strsignal(sig) + ": ending recordings cleanly");
+    if (control == ServiceControl::kStop) {
+      log_info("discrecd: stop requested: ending recordings cleanly");
       host->stopping();
       break;
     }
-    if (sig == SIGHUP) {
+    if (control == ServiceControl::kReload) {
       host->reloading();
       auto reloaded = build_config(*args);
       if (!reloaded.ok()) {

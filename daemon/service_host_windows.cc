@@ -7,6 +7,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <cstdio>
+#include <string>
 #include <thread>
 
 namespace discrec::daemon {
@@ -173,6 +175,9 @@ class WindowsServiceHost final : public ServiceHost {
   }
   void watchdog() override {}
   std::chrono::microseconds watchdog_interval() const override { return std::chrono::microseconds(0); }
+  ServiceControl wait_for_control(std::chrono::milliseconds timeout) override {
+    return daemon::wait_for_control(timeout);
+  }
 };
 
 struct ScHandle {
@@ -292,6 +297,38 @@ Status stop_service(const std::string& name, std::chrono::milliseconds wait) {
   auto done = wait_for_state(service.h, SERVICE_STOPPED, wait, name);
   if (!done.ok()) return std::move(done).error();
   return ok_status();
+}
+
+}  // namespace discrec::daemon
+
+namespace discrec::daemon {
+
+int run_service_command(int argc, char** argv, int (*serve)(int, char**)) {
+  const std::string name = "discrecd";
+  std::string verb = argc > 0 ? argv[0] : "";
+  auto report = [](const Status& s, const char* done) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "discrecd service: %s\n", s.error().to_string().c_str());
+      return 1;
+    }
+    std::printf("%s\n", done);
+    return 0;
+  };
+  if (verb == "install") {
+    char path[MAX_PATH];
+    GetModuleFileNameA(nullptr, path, MAX_PATH);
+    ServiceInstallOptions options;
+    options.name = name;
+    options.command_line = std::string("\"") + path + "\" service run";
+    for (int i = 1; i < argc; ++i) options.command_line += std::string(" \"") + argv[i] + "\"";
+    return report(install_service(options), "installed service discrecd");
+  }
+  if (verb == "uninstall") return report(uninstall_service(name), "uninstalled service discrecd");
+  if (verb == "start") return report(start_service(name, std::chrono::seconds(60)), "service discrecd is running");
+  if (verb == "stop") return report(stop_service(name, std::chrono::seconds(120)), "service discrecd stopped");
+  if (verb == "run") return run_as_service(name, [&] { return serve(argc - 1, argv + 1); });
+  std::fprintf(stderr, "usage: discrecd service install [serve options] | uninstall | start | stop | run [serve options]\n");
+  return 2;
 }
 
 }  // namespace discrec::daemon

@@ -22,12 +22,6 @@
 
 namespace discrec::daemon {
 
-enum class ServiceControl {
-  kNone,    // timeout
-  kStop,    // SERVICE_CONTROL_STOP / PRESHUTDOWN / SHUTDOWN, or console Ctrl+C
-  kReload,  // SERVICE_CONTROL_PARAMCHANGE (sc control discrecd paramchange)
-};
-
 struct ServiceInstallOptions {
   std::string name = "discrecd";
   std::string display_name = "discrec optical recording daemon";
