@@ -187,7 +187,13 @@ grpc::Status RecordingServiceImpl::WatchRecording(grpc::ServerContext* context,
     to_proto(info, &message);
     if (!writer->Write(message)) break;  // client gone
     if (finished(info.state)) break;
-    std::this_thread::sleep_for(interval);
+    // Sleep the interval, but send the final state as soon as it comes.
+    auto wake = std::chrono::steady_clock::now() + interval;
+    while (std::chrono::steady_clock::now() < wake && !context->IsCancelled() && !ctx_.shutting_down) {
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(interval, std::chrono::milliseconds(20)));
+      auto now = ctx_.recorder.get_recording(name.drive_id, name.recording_id);
+      if (!now.ok() || finished(now->state)) break;
+    }
   }
   return grpc::Status::OK;
 }

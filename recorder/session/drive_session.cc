@@ -384,7 +384,16 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   entry->writer = writer_.get();
   ingest::IngestOptions ingest_options;
   ingest_options.url = params.source_url;
-  entry->ingest = std::make_unique<ingest::Ingest>(ingest_options, *recording, clock_);
+  TsSink* sink = recording.get();
+  if (auto kind = ingest::classify_source_url(params.source_url);
+      kind.ok() && *kind != ingest::SourceKind::kNetwork) {
+    // Keep a few commands' worth buffered: enough to stream, small enough
+    // that this recording's backlog never looks like an overload.
+    uint64_t backlog = std::min<uint64_t>(config.ring_bytes / 4, 4u << 20);
+    entry->paced = std::make_unique<PacedSink>(recording, backlog);
+    sink = entry->paced.get();
+  }
+  entry->ingest = std::make_unique<ingest::Ingest>(ingest_options, *sink, clock_);
   Entry* raw = entry.get();
   recordings_[id] = std::move(entry);
   raw->thread = std::thread([this, raw] { ingest_main(raw); });
@@ -411,6 +420,7 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
     return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
   Entry& entry = *it->second;
   entry.stop_requested = true;
+  if (entry.paced) entry.paced->stop();
   entry.ingest->stop();
   if (entry.thread.joinable()) entry.thread.join();
   // The writer drains the ring and pads the last unit; wait a bounded time
@@ -449,6 +459,7 @@ uint32_t DriveSession::active_recordings() const {
 void DriveSession::stop_recordings_locked(Nanos timeout) {
   for (auto& [id, entry] : recordings_) {
     entry->stop_requested = true;
+    if (entry->paced) entry->paced->stop();
     if (entry->ingest) entry->ingest->stop();
   }
   for (auto& [id, entry] : recordings_)

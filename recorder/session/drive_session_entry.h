@@ -14,11 +14,13 @@
 #include "recorder/core/streaming_writer.h"
 #include "recorder/ingest/ingest.h"
 #include "recorder/session/drive_session.h"
+#include "recorder/session/paced_sink.h"
 
 namespace discrec::recorder {
 
 struct DriveSession::Entry {
   ~Entry() {
+    if (paced) paced->stop();
     if (ingest) ingest->stop();
     if (thread.joinable()) thread.join();
   }
@@ -29,6 +31,7 @@ struct DriveSession::Entry {
   std::string id;
   WallTime start_time;
   std::shared_ptr<Recording> recording;
+  std::unique_ptr<PacedSink> paced;   // files and pipes: wait for the drive instead of shedding
   StreamingWriter* writer = nullptr;  // outlives the entry's thread
   std::unique_ptr<ingest::Ingest> ingest;
   std::thread thread;
