@@ -19,7 +19,8 @@ Daemon::Daemon(const DaemonOptions& options) {
     for (const auto& [id, query] : options.sim_drives) {
       std::string q = query;
       if (auto at = q.find("{dir}"); at != std::string::npos) q.replace(at, 5, dir_.path());
-      out << id << " = { uri = \"sim://" << dir_.file(id + ".img") << "?" << q << "\" }\n";
+      out << id << " = { uri = \"sim://" << dir_.file(id + ".img") << "?" << q << "\", write_kbps = "
+          << options.write_kbps << " }\n";
     }
   }
   process_ = std::make_unique<Process>(

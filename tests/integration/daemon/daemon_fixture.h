@@ -23,6 +23,8 @@ struct DaemonOptions {
   // Drives as id -> sim query string, e.g. {"bd0", "profile=bd-re&speed=4"}.
   // "{dir}" in a query is replaced by the state directory.
   std::vector<std::pair<std::string, std::string>> sim_drives = {{"bd0", "profile=bd-re&speed=4"}};
+  // Write speed the daemon asks for (kB/s; 0 = fastest the disc allows).
+  uint32_t write_kbps = 0;
   // Files written into the state directory before the daemon starts (fault scripts).
   std::vector<std::pair<std::string, std::string>> files;
 };

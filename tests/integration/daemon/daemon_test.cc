@@ -342,6 +342,34 @@ TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
 #endif
 }
 
+TEST_F(DaemonTest, AFileFasterThanTheDriveWaitsInsteadOfBeingShed) {
+  // 12 MB of video onto a BD-RE at 1x (4.5 MB/s): read at file speed, the
+  // backlog would pass the shedding threshold (half the 2 s latency budget
+  // at the drive's speed, 4.5 MB) within a fraction of a second.
+  auto gen = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                          "testsrc2=size=1280x720:rate=25:duration=8", "-c:v", "libx264", "-preset", "ultrafast",
+                          "-g", "25", "-b:v", "12M", "-minrate", "12M", "-maxrate", "12M", "-bufsize", "2M",
+                          "-pix_fmt", "yuv420p", "-f", "mpegts", source_.file("big.ts")});
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  ASSERT_GT(std::filesystem::file_size(source_.file("big.ts")), 8'000'000u);
+  DaemonOptions options;
+  options.sim_drives = {{"bd0", "profile=bd-re&speed=1"}};
+  options.write_kbps = 4496;  // 1x: what the admission and shedding thresholds are computed from
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto rec = d.cli({"--json", "record", source_.file("big.ts"), "--drive", "bd0", "--bitrate", "12000000"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  EXPECT_NE(rec.output.find("RECORDING_STATE_STOPPED"), std::string::npos) << rec.output;
+  EXPECT_EQ(rec.output.find("\"shed_gops\":\"0\"") == std::string::npos, false) << rec.output;
+  grpc::Status status;
+  run_disc_operation(d, true, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(count_video_frames(files[0]), count_video_frames(source_.file("big.ts")));
+}
+
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   std::string config = dir.file("bad.toml");
