@@ -70,6 +70,15 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[drives.\"../etc\"]\nuri = \"sg:///dev/sr0\"\n", "drive names");
   expect_error("[drives.x]\nwrite_kbps = 3\n", "needs a 'uri'");
   expect_error("[daemon\n", "bad.toml:1");
+  // Found by config_fuzzer: toml++ 3.3 reaches __builtin_unreachable() on some
+  // raw non-ASCII characters, so the file must be ASCII.
+  expect_error("a = 1\xCE\x97\n", "must be ASCII");
+  expect_error("\xEF\xBB\x96\t", "bad.toml:1:1");
+  expect_error("[limits]\n# caf\xC3\xA9\n", "bad.toml:2:6");
+  expect_error("a = \"\x01\"\n", "0x01");
+  auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///tmp/caf\\u00E9.img\"\n", "escaped.toml");
+  ASSERT_TRUE(escaped.ok()) << escaped.error().to_string();
+  EXPECT_EQ(escaped->drives[0].uri, "sim:///tmp/caf\xC3\xA9.img");
 }
 
 TEST(ConfigTest, TcpNeedsTlsAndClientAuthentication) {
