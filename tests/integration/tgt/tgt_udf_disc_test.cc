@@ -73,14 +73,15 @@ struct Recording {
   }
 };
 
-// WRITE(12), not streaming, in whole units (the last one zero-padded).
-Status write_units(device::Drive& drive, uint32_t lba, std::span<const uint8_t> bytes) {
+// WRITE(12) in whole units (the last one zero-padded); recordings go with the
+// Streaming bit as the writer sends them, the file system without (tgt ignores it).
+Status write_units(device::Drive& drive, uint32_t lba, std::span<const uint8_t> bytes, bool streaming) {
   std::vector<uint8_t> unit(kUnitBytes);
   for (size_t done = 0; done < bytes.size(); done += kUnitBytes) {
     const size_t n = std::min(kUnitBytes, bytes.size() - done);
     std::fill(unit.begin(), unit.end(), 0);
     std::memcpy(unit.data(), bytes.data() + done, n);
-    RETURN_IF_ERROR(drive.write12(lba + static_cast<uint32_t>(done / kSectorSize), unit, false));
+    RETURN_IF_ERROR(drive.write12(lba + static_cast<uint32_t>(done / kSectorSize), unit, streaming));
   }
   return ok_status();
 }
@@ -169,14 +170,14 @@ TEST(TgtUdfDisc, RecordFinalizeAndReadersOpenTgtImage) {
     const std::span<const uint8_t> all(r.content);
     const uint32_t units = r.units();
     if (r.lost_unit < 0) {
-      Status w = write_units(drive, lba, all);
+      Status w = write_units(drive, lba, all, true);
       ASSERT_TRUE(w.ok()) << w.error().to_string();
     } else {
       const size_t cut = size_t(r.lost_unit) * kUnitBytes;
-      Status w1 = write_units(drive, lba, all.first(cut));
+      Status w1 = write_units(drive, lba, all.first(cut), true);
       ASSERT_TRUE(w1.ok()) << w1.error().to_string();
       Status w2 = write_units(drive, lba + static_cast<uint32_t>(r.lost_unit + 1) * kUnitSectors,
-                              all.subspan(cut + kUnitBytes));
+                              all.subspan(cut + kUnitBytes), true);
       ASSERT_TRUE(w2.ok()) << w2.error().to_string();
     }
     const uint32_t sectors = static_cast<uint32_t>((r.content.size() + kSectorSize - 1) / kSectorSize);
@@ -210,7 +211,7 @@ TEST(TgtUdfDisc, RecordFinalizeAndReadersOpenTgtImage) {
   EXPECT_EQ((*writes)[0].bytes.size(), size_t{layout->data_start} * kSectorSize);
   EXPECT_EQ((*writes)[1].lba, spec.data_end);
   for (const SectorWrite& w : *writes) {
-    Status st = write_units(drive, w.lba, w.bytes);
+    Status st = write_units(drive, w.lba, w.bytes, false);
     ASSERT_TRUE(st.ok()) << "write at " << w.lba << ": " << st.error().to_string();
   }
   const uint32_t end = (*writes)[1].lba + static_cast<uint32_t>((*writes)[1].bytes.size() / kSectorSize);
