@@ -7,19 +7,13 @@
 // the same disk; both figures are the file's bytes over wall time,
 // best of 3 runs each, interleaved (the machine is shared). Goal: >= 0.8.
 //
-// The file is read as fast as possible (a file source is not paced), so the
-// bitrate given to admission only has to fit the emulated drive's guaranteed
-// speed; 40 Mbit/s is the file's real bitrate and fits BD-RE 4x with the
-// default 10 % margin. But a file read at ~600 MB/s is a burst far above any
-// booked bitrate, and the live-stream overload policy sheds GOPs once the
-// backlog would take longer than (a fraction of) the latency budget to drain
-// at the drive's *guaranteed* speed (4x = 18 MB/s) — with the default 2 s
-// budget that happens after ~30 MB of backlog, although the untimed drive
-// drains far faster. A file recording can afford a long budget, so the bench
-// asks for 30 s and a 256 MiB ring (150 MB at the booked rate): then the
-// figure measures the daemon's write path, not the policy. Any bytes shed or
-// lost anyway are reported and do not count as recorded (the figure is then
-// recorded bytes over time).
+// A file source is paced by the drive (PacedSink keeps at most 4 MiB of it
+// in the ring), so it is never shed; 40 Mbit/s is the file's real bitrate and
+// only has to pass admission at the emulated BD-RE's guaranteed speed. The
+// bench still asks for a 30 s latency budget and a 256 MiB ring, as a live
+// stream with that much slack would get. Any bytes shed or lost anyway are
+// reported and do not count as recorded (the figure is then recorded bytes
+// over time).
 
 #include <algorithm>
 #include <chrono>
