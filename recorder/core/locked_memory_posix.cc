@@ -30,23 +30,6 @@ Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
   return m;
 }
 
-LockedMemory::LockedMemory(LockedMemory&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      locked_(std::exchange(other.locked_, false)) {}
-
-LockedMemory& LockedMemory::operator=(LockedMemory&& other) noexcept {
-  if (this != &other) {
-    release();
-    data_ = std::exchange(other.data_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-    locked_ = std::exchange(other.locked_, false);
-  }
-  return *this;
-}
-
-LockedMemory::~LockedMemory() { release(); }
-
 void LockedMemory::release() {
   if (data_ == nullptr) return;
   if (locked_) munlock(data_, size_);
