@@ -216,26 +216,34 @@ Result<DriveInfo> DriveSession::eject() {
       return Error(ErrorCode::kFailedPrecondition,
                    "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before ejecting");
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/false));
-    stop_journal_locked();
-    writer_.reset();
-    checksums_.reset();
-    drive_target_.reset();
-    prepared_.reset();
-    layout_.reset();
-    recordings_.clear();
-    recovered_.clear();
-    recovered_files_.clear();
-    recovered_crcs_.clear();
-    disc_state_ = DiscState::kNoMedium;
+    forget_disc_locked();
   }
   return info();
+}
+
+// The disc is gone or wiped: drop everything this session knew about it.
+// Recordings go first: their ingest threads end by calling the writer.
+void DriveSession::forget_disc_locked() {
+  stop_journal_locked();
+  recordings_.clear();
+  writer_.reset();
+  checksums_.reset();
+  drive_target_.reset();
+  prepared_.reset();
+  layout_.reset();
+  recovered_.clear();
+  recovered_files_.clear();
+  recovered_crcs_.clear();
+  disc_state_ = DiscState::kNoMedium;
 }
 
 Result<DriveInfo> DriveSession::format(bool spare_areas) {
   {
     std::lock_guard lock(mutex_);
     RETURN_IF_ERROR(require_drive());
-    if (writer_) return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " is recording");
+    if (writer_ && disc_state_ == DiscState::kRecording)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before formatting");
     ASSIGN_OR_RETURN(auto caps, probe_locked());
     if (!caps.formattable || device::profile_is_sequential(caps.current_profile))
       return Error(ErrorCode::kFailedPrecondition,
@@ -254,8 +262,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas) {
         break;
       }
     RETURN_IF_ERROR(drive_->format_unit(format));
-    recordings_.clear();
-    disc_state_ = DiscState::kNoMedium;  // re-derived from the medium below
+    forget_disc_locked();  // the state is re-derived from the medium below
     caps_.reset();
     auto after = probe_locked();
     if (after.ok() && after->medium_present) disc_state_ = DiscState::kBlank;
@@ -265,7 +272,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas) {
 
 // Prepares the drive, plans the disc and starts the writer: once per disc.
 Status DriveSession::begin_writing_locked() {
-  if (writer_) return {};
+  if (writer_ && disc_state_ == DiscState::kRecording) return {};
   if (disc_state_ == DiscState::kNoMedium) return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
   if (disc_state_ == DiscState::kFinalized)
     return Error(ErrorCode::kFailedPrecondition,

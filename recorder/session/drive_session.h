@@ -96,6 +96,7 @@ class DriveSession {
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
+  void forget_disc_locked();
   RecordingInfo snapshot(Entry& entry);
   void ingest_main(Entry* entry);
   void stop_recordings_locked(Nanos timeout);

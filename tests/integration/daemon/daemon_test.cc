@@ -370,6 +370,34 @@ TEST_F(DaemonTest, AFileFasterThanTheDriveWaitsInsteadOfBeingShed) {
   EXPECT_EQ(count_video_frames(files[0]), count_video_frames(source_.file("big.ts")));
 }
 
+TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  ASSERT_EQ(d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "first"}).exit_code, 0);
+  ASSERT_EQ(d.cli({"finalize", "bd0"}).exit_code, 0);
+  // A finalized disc holds a file system: recording over it is refused, with the way out named.
+  auto again = d.cli({"record", source_.file("src.ts"), "--drive", "bd0"});
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("finalized"), std::string::npos) << again.output;
+  // Eject and load keep it finalized (the file system is read back from the disc).
+  ASSERT_EQ(d.cli({"eject", "bd0"}).exit_code, 0);
+  auto loaded = d.cli({"load", "bd0"});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
+  EXPECT_NE(loaded.output.find("finalized"), std::string::npos) << loaded.output;
+  auto formatted = d.cli({"format", "bd0"});
+  ASSERT_EQ(formatted.exit_code, 0) << formatted.output << d.log_text();
+  auto second = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "second"});
+  ASSERT_EQ(second.exit_code, 0) << second.output << d.log_text();
+  ASSERT_EQ(d.cli({"finalize", "bd0"}).exit_code, 0);
+  auto ver = d.cli({"verify", "bd0"});
+  ASSERT_EQ(ver.exit_code, 0) << ver.output;
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 1u) << "formatting wiped the first recording";
+  EXPECT_NE(files[0].find("second"), std::string::npos) << files[0];
+  EXPECT_EQ(count_video_frames(files[0]), source_frames_);
+}
+
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   std::string config = dir.file("bad.toml");
