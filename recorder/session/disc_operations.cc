@@ -209,14 +209,22 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   RETURN_IF_ERROR(journal_sync_once());  // flushes the drive and logs the last extents
   for (auto& [id, entry] : recordings_) journal_recording_end_locked(*entry);
 
-  journal::FinalizeBegin finalize;
-  finalize.volume_label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
-  finalize.finalized_unix_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  finalize.data_end = writer_->stats().next_lba;
-  finalize.close_disc = params.close_disc;
-  RETURN_IF_ERROR(journal_append({journal::encode(finalize)}));
-  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_locked(), finalize, /*resume=*/false, progress));
+  // A finalize that failed part-way (a write error in the file system) is
+  // retried with the same parameters, so the sectors already on a write-once
+  // disc are the ones it would write again, and it resumes after them.
+  bool resume = finalize_begun_.has_value();
+  if (!resume) {
+    journal::FinalizeBegin begin;
+    begin.volume_label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
+    begin.finalized_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+    begin.data_end = writer_->stats().next_lba;
+    begin.close_disc = params.close_disc;
+    RETURN_IF_ERROR(journal_append({journal::encode(begin)}));
+    finalize_begun_ = begin;
+  }
+  const journal::FinalizeBegin finalize = *finalize_begun_;
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_locked(), finalize, resume, progress));
   disc_state_ = DiscState::kFinalized;
   (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
   {

@@ -231,6 +231,7 @@ void DriveSession::forget_disc_locked() {
   drive_target_.reset();
   prepared_.reset();
   layout_.reset();
+  finalize_begun_.reset();
   recovered_.clear();
   recovered_files_.clear();
   recovered_crcs_.clear();

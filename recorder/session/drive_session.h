@@ -148,6 +148,7 @@ class DriveSession {
   std::map<std::string, std::unique_ptr<Entry>> recordings_;  // GUARDED_BY(mutex_)
   uint32_t next_recording_number_ = 1;                 // GUARDED_BY(mutex_)
   WallTime disc_started_{};                            // GUARDED_BY(mutex_)
+  std::optional<journal::FinalizeBegin> finalize_begun_;  // GUARDED_BY(mutex_): a finalize started
   std::vector<RecordingInfo> recovered_;               // GUARDED_BY(mutex_)
   std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)

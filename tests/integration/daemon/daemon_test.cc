@@ -398,6 +398,30 @@ TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
   EXPECT_EQ(count_video_frames(files[0]), source_frames_);
 }
 
+TEST_F(DaemonTest, AFinalizeThatFailsCanBeRetried) {
+  // The file system's writes use the reliable policy (retried 4 times); a
+  // spot that fails 5 times in a row fails the finalize with a clear error,
+  // the recording stays safe, and the next finalize completes the disc.
+  DaemonOptions options;
+  options.files = {{"bad-metadata.faults", "write-error lba=100-100 count=5\n"}};
+  options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-metadata.faults"}};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  ASSERT_EQ(d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "keep"}).exit_code, 0);
+  auto first = d.cli({"finalize", "bd0"});
+  EXPECT_EQ(first.exit_code, 1) << first.output;
+  EXPECT_NE(first.output.find("3/0C/00"), std::string::npos) << first.output;
+  auto second = d.cli({"finalize", "bd0"});
+  ASSERT_EQ(second.exit_code, 0) << second.output << d.log_text();
+  auto ver = d.cli({"verify", "bd0"});
+  ASSERT_EQ(ver.exit_code, 0) << ver.output;
+  EXPECT_NE(ver.output.find("UDF lists 1 file"), std::string::npos) << ver.output;
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(count_video_frames(files[0]), source_frames_);
+}
+
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   std::string config = dir.file("bad.toml");
