@@ -1,6 +1,6 @@
 #include "recorder/session/checksum_target.h"
 
-#include <zlib.h>
+#include "recorder/session/crc32c.h"
 
 namespace discrec::recorder {
 
@@ -16,18 +16,6 @@ ChecksumTarget::ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t 
   for (size_t i = 0; i < units_; ++i) crcs_[i].store(0, std::memory_order_relaxed);
 }
 
-uint32_t ChecksumTarget::crc32(std::span<const uint8_t> data) {
-  // zlib's crc32 is the fast, well-kept implementation on every platform we build for.
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  size_t offset = 0;
-  while (offset < data.size()) {
-    uInt n = static_cast<uInt>(std::min<size_t>(data.size() - offset, 1u << 30));
-    crc = ::crc32(crc, data.data() + offset, n);
-    offset += n;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
   Status status = inner_.write_blocks(lba, data, streaming);
   if (!status.ok()) return status;
@@ -38,7 +26,7 @@ Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data,
     uint32_t unit_lba = lba + static_cast<uint32_t>(off / block_size_);
     if (unit_lba < first_lba_ || unit_lba >= end_lba_ || (unit_lba - first_lba_) % unit_blocks_ != 0) continue;
     size_t index = (unit_lba - first_lba_) / unit_blocks_;
-    crcs_[index].store((uint64_t{1} << 32) | crc32(data.subspan(off, unit_bytes)), std::memory_order_release);
+    crcs_[index].store((uint64_t{1} << 32) | crc32c(data.subspan(off, unit_bytes)), std::memory_order_release);
   }
   return status;
 }

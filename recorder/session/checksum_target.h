@@ -1,5 +1,5 @@
 // ChecksumTarget: a BlockTarget that passes writes through and remembers a
-// CRC-32 of every ECC unit that the drive acknowledged, so verify can read
+// CRC-32C (crc32c.h) of every ECC unit that the drive acknowledged, so verify can read
 // the disc back and say exactly which units differ.
 //
 // The table is allocated once for the whole writable range (4 bytes per
@@ -30,11 +30,9 @@ class ChecksumTarget final : public BlockTarget {
   Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
   Status flush() override { return inner_.flush(); }
 
-  // CRC-32 of the unit starting at `lba` (unit-aligned), if it was written.
+  // CRC-32C of the unit starting at `lba` (unit-aligned), if it was written.
   std::optional<uint32_t> crc_of(uint32_t lba) const;
   uint32_t unit_blocks() const { return unit_blocks_; }
-
-  static uint32_t crc32(std::span<const uint8_t> data);
 
  private:
   BlockTarget& inner_;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "device/mmc/types.h"
+#include "recorder/session/crc32c.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
 #include "recorder/session/drive_sector_source.h"
@@ -363,7 +364,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
         for (uint32_t u = 0; u < n; u += unit) {
           auto expected = crc_for_verify(lba + u);
           bool ok = read.ok() && expected.ok() && expected->has_value() &&
-                    **expected == ChecksumTarget::crc32(std::span(buffer).subspan(size_t{u} * block_size,
+                    **expected == crc32c(std::span(buffer).subspan(size_t{u} * block_size,
                                                                                  size_t{unit} * block_size));
           if (ok) continue;
           uint64_t offset = r.file_offset + uint64_t{lba + u - r.lba} * block_size;

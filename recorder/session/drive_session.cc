@@ -316,6 +316,9 @@ Status DriveSession::begin_writing_locked() {
   wopts.end_lba = layout.data_limit;
   wopts.admission_margin = options_.admission_margin;
   wopts.max_recordings = options_.max_recordings_per_drive;
+  // Sleep briefly when no whole unit is buffered: a drive outruns a single
+  // stream, and a long sleep would leave it idle while the ring refills.
+  wopts.idle_poll = std::chrono::milliseconds(2);
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);
@@ -395,9 +398,15 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   TsSink* sink = recording.get();
   if (auto kind = ingest::classify_source_url(params.source_url);
       kind.ok() && *kind != ingest::SourceKind::kNetwork) {
-    // Keep a few commands' worth buffered: enough to stream, small enough
-    // that this recording's backlog never looks like an overload.
-    uint64_t backlog = std::min<uint64_t>(config.ring_bytes / 4, 4u << 20);
+    // Buffer as much as the drive writes in a quarter of the latency budget:
+    // plenty to keep it streaming, and well under the backlog (half the
+    // budget at the guaranteed speed) at which the writer starts shedding
+    // live recordings. At least two full commands, at most a quarter ring.
+    const auto& w = writer_->options();
+    uint64_t by_speed = static_cast<uint64_t>(static_cast<double>(w.guaranteed_bytes_per_second) *
+                                              std::chrono::duration<double>(config.latency_budget).count() / 4);
+    uint64_t one_command = uint64_t{w.max_units_per_command} * w.ecc_unit_blocks * w.block_size;
+    uint64_t backlog = std::max<uint64_t>(std::min<uint64_t>(by_speed, config.ring_bytes / 4), 2 * one_command);
     entry->paced = std::make_unique<PacedSink>(recording, backlog);
     sink = entry->paced.get();
   }

@@ -13,6 +13,7 @@
 
 #include "device/mmc/types.h"
 #include "recorder/journal/journal_format.h"
+#include "recorder/session/crc32c.h"
 #include "recorder/session/drive_session.h"
 
 namespace discrec::recorder {
@@ -72,7 +73,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     auto [lba, crc] = *state.unit_crcs.begin();
     std::vector<uint8_t> unit(size_t{disc.unit_blocks} * block_size);
     RETURN_IF_ERROR(drive_->read12(lba, unit, /*streaming=*/false));
-    if (ChecksumTarget::crc32(unit) != crc)
+    if (crc32c(unit) != crc)
       return Error(ErrorCode::kFailedPrecondition,
                    "the disc in drive " + spec_.id + " is not the one the journal describes (LBA " +
                        std::to_string(lba) + " differs)");

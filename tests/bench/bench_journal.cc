@@ -20,7 +20,7 @@
 //    of that second's 54 MB to the same disk, measured in this run: a
 //    hardware-relative check that journaling costs <= 1 % of merely storing
 //    the bytes (goal >= 100).
-//  - unit_crc_overhead: the writer thread's CRC-32 of every unit (the
+//  - unit_crc_overhead: the writer thread's CRC-32C of every unit (the
 //    journal's "chunk checksums for verify"), per second of recording
 //    against that second (goal >= 100, the same 1 % budget).
 #include <fcntl.h>
