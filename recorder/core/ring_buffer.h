@@ -16,6 +16,7 @@
 // are safe from any thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -50,9 +51,13 @@ class ByteRing {
   // Unconsumed bytes. Any thread; exact for the two sides, a recent value
   // for everybody else.
   size_t fill() const {
-    const uint64_t w = write_.load(std::memory_order_acquire);
+    // Read index first: the write index loaded after it can only be ahead,
+    // so an observer racing both sides never sees a negative fill (found by
+    // the TSan stress test's observer thread), and the cap keeps it within
+    // the region when both sides moved in between.
     const uint64_t r = read_.load(std::memory_order_acquire);
-    return static_cast<size_t>(w - r);
+    const uint64_t w = write_.load(std::memory_order_acquire);
+    return static_cast<size_t>(std::min<uint64_t>(w - r, capacity_));
   }
 
   // --- producer ---
@@ -126,8 +131,9 @@ class SpscRing {
   size_t capacity() const { return capacity_; }
   bool locked() const { return memory_.locked(); }
   size_t size() const {
-    return static_cast<size_t>(write_.load(std::memory_order_acquire) -
-                               read_.load(std::memory_order_acquire));
+    const uint64_t r = read_.load(std::memory_order_acquire);  // first: see fill()
+    const uint64_t w = write_.load(std::memory_order_acquire);
+    return static_cast<size_t>(std::min<uint64_t>(w - r, capacity_));
   }
 
   // --- producer ---
