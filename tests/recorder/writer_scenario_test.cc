@@ -37,19 +37,7 @@ struct Scenario {
     target = std::make_unique<ModelTarget>(clock, drive_bytes_per_second);
     writer = std::make_unique<StreamingWriter>(*target, clock, options);
   }
-  void add(int priority, uint64_t bps) {
-    RecordingConfig c;
-    c.name = "rec" + std::to_string(sources.size());
-    c.priority = priority;
-    c.bitrate_bps = bps;
-    c.latency_budget = 2s;
-    auto rec = writer->add_recording(c);
-    ASSERT_TRUE(rec.ok()) << rec.error().to_string();
-    TsSource s{*rec, static_cast<uint32_t>(sources.size() + 1), bps};
-    // Stagger starts so chunk arrivals interleave.
-    s.start = TimePoint{} + Nanos(static_cast<int64_t>(sources.size()) * 3'000'000);
-    sources.push_back(std::move(s));
-  }
+  void add(int priority, uint64_t bps) { add_source(*writer, sources, priority, bps, TimePoint{}); }
 };
 
 // Expected packet indexes of a source once `shed` input ranges are removed.

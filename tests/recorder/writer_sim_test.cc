@@ -45,18 +45,7 @@ class WriterSimTest : public ::testing::Test {
     writer_ = std::make_unique<StreamingWriter>(*target_, clock_, options);
   }
 
-  void add(int priority, uint64_t bps) {
-    RecordingConfig c;
-    c.name = "rec" + std::to_string(sources_.size());
-    c.priority = priority;
-    c.bitrate_bps = bps;
-    c.latency_budget = 2s;
-    auto rec = writer_->add_recording(c);
-    ASSERT_TRUE(rec.ok()) << rec.error().to_string();
-    TsSource s{*rec, static_cast<uint32_t>(sources_.size() + 1), bps};
-    s.start = clock_.now() + Nanos(static_cast<int64_t>(sources_.size()) * 3'000'000);
-    sources_.push_back(std::move(s));
-  }
+  void add(int priority, uint64_t bps) { add_source(*writer_, sources_, priority, bps, clock_.now()); }
 
   // Reads a recording's file back from the disc through READ(12); lost
   // extents are zeros.

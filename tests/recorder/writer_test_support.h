@@ -113,6 +113,23 @@ struct TsSource {
 };
 
 // Runs arrivals and the writer until `end` in simulated time.
+// Adds a recording (2 s latency budget) and its synthetic source, tagged by
+// its position; sources start 3 ms apart from `first_start` so chunk
+// arrivals interleave. Fails the calling test if the writer refuses it.
+inline void add_source(StreamingWriter& writer, std::vector<TsSource>& sources, int priority, uint64_t bps,
+                       TimePoint first_start) {
+  RecordingConfig c;
+  c.name = "rec" + std::to_string(sources.size());
+  c.priority = priority;
+  c.bitrate_bps = bps;
+  c.latency_budget = std::chrono::seconds(2);
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  TsSource s{*rec, static_cast<uint32_t>(sources.size() + 1), bps};
+  s.start = first_start + Nanos(static_cast<int64_t>(sources.size()) * 3'000'000);
+  sources.push_back(std::move(s));
+}
+
 inline void run_until(SimulatedClock& clock, StreamingWriter& writer, std::vector<TsSource>& sources,
                       TimePoint end) {
   while (clock.now() < end) {
