@@ -26,11 +26,10 @@ ByteRing::ByteRing(ByteRing&& other) noexcept
   cached_read_ = other.cached_read_;
 }
 
-void ByteRing::copy_in(uint64_t pos, std::span<const uint8_t> bytes) {
-  const size_t offset = static_cast<size_t>(pos & mask_);
-  const size_t first = std::min(bytes.size(), capacity_ - offset);
+void ByteRing::copy_in_wrapped(size_t offset, std::span<const uint8_t> bytes) {
+  const size_t first = capacity_ - offset;
   std::memcpy(memory_.data() + offset, bytes.data(), first);
-  if (first < bytes.size()) std::memcpy(memory_.data(), bytes.data() + first, bytes.size() - first);
+  std::memcpy(memory_.data(), bytes.data() + first, bytes.size() - first);
 }
 
 void ByteRing::copy_out(uint64_t pos, std::span<uint8_t> out) const {

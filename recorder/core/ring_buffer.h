@@ -90,6 +90,11 @@ class ByteRing {
     if (offset + n > capacity_) return {};
     return {memory_.data() + offset, n};
   }
+  // Bytes from the read position to the end of the region: how much can be
+  // handed out in place before the ring wraps.
+  size_t bytes_to_end() const {
+    return capacity_ - static_cast<size_t>(read_.load(std::memory_order_relaxed) & mask_);
+  }
   // Releases `n` bytes to the producer. REQUIRES: n <= fill().
   void consume(size_t n) {
     read_.store(read_.load(std::memory_order_relaxed) + n, std::memory_order_release);
@@ -97,7 +102,17 @@ class ByteRing {
 
  private:
   ByteRing(LockedMemory memory, size_t capacity);
-  void copy_in(uint64_t pos, std::span<const uint8_t> bytes);
+  // Inline for the common case (no wrap): small chunks pay for a call
+  // otherwise.
+  void copy_in(uint64_t pos, std::span<const uint8_t> bytes) {
+    const size_t offset = static_cast<size_t>(pos & mask_);
+    if (offset + bytes.size() <= capacity_) {
+      std::memcpy(memory_.data() + offset, bytes.data(), bytes.size());
+    } else {
+      copy_in_wrapped(offset, bytes);
+    }
+  }
+  void copy_in_wrapped(size_t offset, std::span<const uint8_t> bytes);
   void copy_out(uint64_t pos, std::span<uint8_t> out) const;
 
   LockedMemory memory_;

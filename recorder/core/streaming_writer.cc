@@ -144,6 +144,11 @@ TimePoint StreamingWriter::service_once() {
       size_t payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
       if (payload == 0 && writable > 0 && flushable(r)) payload = writable;  // final, padded
       if (payload == 0) continue;
+      // Stop at the end of ring memory when whole units fit before it: the
+      // command then goes out in place and the next starts at the ring's
+      // beginning, instead of one command per lap being copied to staging.
+      const size_t to_end = r.bytes_.bytes_to_end();
+      if (payload > to_end && to_end >= unit_bytes_) payload = to_end / unit_bytes_ * unit_bytes_;
       const TimePoint deadline = r.chunks_.at(0).deadline;
       if (best == nullptr || deadline < best_deadline) {
         best = &r;

@@ -158,6 +158,45 @@ TEST(StreamingWriterTest, InPlaceWriteKeepsRingBytesUntilTheCommandCompletes) {
   EXPECT_EQ((*rec)->stats().ring_fill, packets.size() - kUnit);
 }
 
+// A command that would run past the end of ring memory stops there when
+// whole units fit before it: it goes out in place, the next one starts at
+// the ring's beginning, and the disc gets the bytes in order.
+TEST(StreamingWriterTest, CommandsStopAtTheEndOfTheRing) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  WriterOptions o = dvd_options();
+  o.shed_fill_fraction = 1.0;
+  o.shed_backlog_fraction = 1e9;
+  StreamingWriter writer(target, clock, o);
+  RecordingConfig c = config("a", 1, 8'000'000);
+  c.ring_bytes = 4 * kUnit;
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  const size_t unit_packets = kUnit / kTsPacketSize + 1;  // a bit over a unit
+  std::vector<uint8_t> pushed;
+  auto push = [&](size_t packets) {
+    std::vector<uint8_t> b(kTsPacketSize * packets);
+    for (size_t i = 0; i < packets; ++i) {
+      TsSource::make_packet(b.data() + i * kTsPacketSize, 1, pushed.size() / kTsPacketSize + i);
+    }
+    ASSERT_TRUE((*rec)->write_packets(b, pushed.empty()).ok());
+    pushed.insert(pushed.end(), b.begin(), b.end());
+  };
+  push(3 * unit_packets);  // a little over 3 units: one command of 3
+  writer.service_once();
+  push(3 * unit_packets);  // over 3 units buffered again, wrapping the ring
+  writer.service_once();
+  writer.service_once();
+  ASSERT_EQ(target.commands.size(), 3u);
+  EXPECT_EQ(target.commands[0].blocks, 3u * 16);
+  EXPECT_EQ(target.commands[1].blocks, 1u * 16) << "stops at the end of the ring";
+  EXPECT_EQ(target.commands[2].blocks, 2u * 16) << "then goes on from its beginning";
+  std::vector<uint8_t> on_disc;
+  for (const auto& [lba, block] : target.disc) on_disc.insert(on_disc.end(), block.begin(), block.end());
+  ASSERT_EQ(on_disc.size(), 6 * kUnit);
+  EXPECT_TRUE(std::equal(on_disc.begin(), on_disc.end(), pushed.begin()));
+}
+
 TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);
