@@ -112,6 +112,17 @@ void Recording::source_gap(TimePoint start, Nanos duration) {
   gaps_.push_back({start, duration});
 }
 
+bool Recording::release_buffers() {
+  if (!finished()) return false;
+  std::lock_guard lock(release_mutex_);
+  if (!released_) {
+    bytes_.release_memory();
+    chunks_.release_memory();
+    released_ = true;
+  }
+  return true;
+}
+
 std::vector<SourceGap> Recording::gaps() const {
   std::lock_guard lock(gaps_mutex_);
   return gaps_;

@@ -4,8 +4,8 @@
 // Thread-safety:
 //  - write_packets()/write_packets_at()/source_gap(): the ONE ingest thread
 //    (the ring's producer). Never blocks, never allocates (source_gap aside).
-//  - stats(), id(), config(), finished(), gaps(): any thread, never blocks the
-//    writer.
+//  - stats(), id(), config(), finished(), gaps(), release_buffers(): any
+//    thread, never blocks the writer.
 //  - `writer_`: the writer thread only (StreamingWriter is a friend).
 #pragma once
 
@@ -65,6 +65,12 @@ class Recording final : public TsSink {
   const RecordingConfig& config() const { return config_; }
   RecordingStats stats() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // Gives the ring's memory back once finished() (before, it does nothing and
+  // returns false): neither the producer nor the writer touches it again,
+  // and a finished recording must not keep hundreds of MiB locked while it
+  // is still listed. Not on the writer thread: unmapping a large ring takes
+  // milliseconds. Any other thread; idempotent.
+  bool release_buffers();
   std::vector<SourceGap> gaps() const;
 
  private:
@@ -89,6 +95,8 @@ class Recording final : public TsSink {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> writer_failed_{false};
   std::atomic<bool> finished_{false};
+  std::mutex release_mutex_;
+  bool released_ = false;  // GUARDED_BY(release_mutex_)
 
   mutable std::mutex gaps_mutex_;
   std::vector<SourceGap> gaps_;  // GUARDED_BY(gaps_mutex_)

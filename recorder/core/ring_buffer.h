@@ -48,6 +48,9 @@ class ByteRing {
 
   size_t capacity() const { return capacity_; }
   bool locked() const { return memory_.locked(); }
+  // Frees the region for good once neither side will touch it again; the
+  // indices (fill level, positions) stay readable.
+  void release_memory() { memory_ = LockedMemory(); }
   // Unconsumed bytes. Any thread; exact for the two sides, a recent value
   // for everybody else.
   size_t fill() const {
@@ -145,6 +148,11 @@ class SpscRing {
 
   size_t capacity() const { return capacity_; }
   bool locked() const { return memory_.locked(); }
+  // As ByteRing::release_memory().
+  void release_memory() {
+    memory_ = LockedMemory();
+    slots_ = nullptr;
+  }
   size_t size() const {
     const uint64_t r = read_.load(std::memory_order_acquire);  // first: see fill()
     const uint64_t w = write_.load(std::memory_order_acquire);

@@ -132,7 +132,16 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
 }
 
 void DriveSession::poll_events() {
-  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Recording>> ended;
+  {
+    std::lock_guard lock(mutex_);
+    poll_events_locked(ended);
+  }
+  // Outside the lock: unmapping a large ring takes milliseconds.
+  for (auto& recording : ended) recording->release_buffers();
+}
+
+void DriveSession::poll_events_locked(std::vector<std::shared_ptr<Recording>>& ended) {
   for (auto& [id, entry] : recordings_) {
     RecordingStats s = entry->recording->stats();
     if (s.lost_extents > entry->announced_lost) {
@@ -149,6 +158,7 @@ void DriveSession::poll_events() {
     }
     if (!entry->announced_end && entry->ended()) {
       entry->announced_end = true;
+      ended.push_back(entry->recording);
       journal_recording_end_locked(*entry);
       RecordingInfo info = snapshot(*entry);
       publish(EventKind::kRecordingState, id,

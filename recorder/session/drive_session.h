@@ -93,6 +93,8 @@ class DriveSession {
   struct Entry;
 
   Status require_drive() const;
+  // poll_events() under mutex_; appends the recordings that ended now.
+  void poll_events_locked(std::vector<std::shared_ptr<Recording>>& ended);
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();

@@ -370,6 +370,38 @@ TEST_F(DaemonTest, AFileFasterThanTheDriveWaitsInsteadOfBeingShed) {
   EXPECT_EQ(count_video_frames(files[0]), count_video_frames(source_.file("big.ts")));
 }
 
+// The daemon's resident memory in bytes (VmRSS), or -1.
+long long resident_bytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
+  return -1;
+}
+
+TEST_F(DaemonTest, AFinishedRecordingGivesItsRingBack) {
+  // A stopped recording stays listed (and on the disc) for as long as the
+  // disc is in; its 64 MiB ring must not stay with it.
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  const long long before = resident_bytes(d.process().pid());
+  ASSERT_GT(before, 0);
+  auto rec = d.cli({"--json", "record", source_.file("src.ts"), "--drive", "bd0", "--ring-mib", "64"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  ASSERT_NE(rec.output.find("RECORDING_STATE_STOPPED"), std::string::npos) << rec.output;
+  long long after = 0;
+  for (int i = 0; i < 100; ++i) {
+    after = resident_bytes(d.process().pid());
+    if (after < before + (32ll << 20)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_LT(after, before + (32ll << 20)) << "resident " << before << " bytes before the recording, " << after
+                                          << " after it stopped";
+  auto listed = get_recording(d, "drives/bd0/recordings/rec001");
+  EXPECT_EQ(listed.state(), v1::RECORDING_STATE_STOPPED);
+  EXPECT_GT(listed.stats().bytes_written(), 0u);
+}
+
 TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
   Daemon d;
   ASSERT_TRUE(d.started()) << d.log_text();
