@@ -23,14 +23,13 @@ class SlackHistogram {
   static constexpr size_t kBuckets = 11'000;
   static constexpr size_t kGroup = 100;
 
-  void add(Nanos slack) {
-    const int64_t ns = slack.count();
-    min_ns_ = std::min(min_ns_, ns);
-    int64_t b = (ns - kLowestNs) / kBucketNs;
-    b = std::clamp<int64_t>(b, 0, kBuckets - 1);
-    ++counts_[static_cast<size_t>(b)];
-    ++groups_[static_cast<size_t>(b) / kGroup];
-    ++total_;
+  void add(Nanos slack) { add_to_bucket(slack.count(), bucket_of(slack.count())); }
+  // The same sample into two histograms (a recording's and its drive's),
+  // finding its bucket once: the writer does this for every chunk.
+  static void add(Nanos slack, SlackHistogram& a, SlackHistogram& b) {
+    const size_t bucket = bucket_of(slack.count());
+    a.add_to_bucket(slack.count(), bucket);
+    b.add_to_bucket(slack.count(), bucket);
   }
   uint64_t count() const { return total_; }
   // Exact minimum; 0 when empty.
@@ -52,6 +51,16 @@ class SlackHistogram {
   }
 
  private:
+  static size_t bucket_of(int64_t ns) {
+    return static_cast<size_t>(std::clamp<int64_t>((ns - kLowestNs) / kBucketNs, 0, kBuckets - 1));
+  }
+  void add_to_bucket(int64_t ns, size_t b) {
+    min_ns_ = std::min(min_ns_, ns);
+    ++counts_[b];
+    ++groups_[b / kGroup];
+    ++total_;
+  }
+
   std::array<uint32_t, kBuckets> counts_{};
   std::array<uint64_t, kBuckets / kGroup> groups_{};
   uint64_t total_ = 0;

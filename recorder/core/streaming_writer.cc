@@ -60,9 +60,17 @@ size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
   return total;
 }
 
-void StreamingWriter::discard_head(Recording& r) {
+// Inline: write_command() asks at every chunk boundary, and nearly always
+// nothing is being or is to be shed, when the loop in discard_shed_head()
+// would keep the head chunk all the same.
+inline void StreamingWriter::discard_head(Recording& r) {
+  const auto& w = r.writer_;
+  if (w.head_partial != 0 || (!w.discarding && w.shed_requests == 0)) return;
+  discard_shed_head(r);
+}
+
+void StreamingWriter::discard_shed_head(Recording& r) {
   auto& w = r.writer_;
-  if (w.head_partial != 0) return;
   while (r.chunks_.available() > 0) {
     const Chunk& c = r.chunks_.at(0);
     const bool was_discarding = w.discarding;
@@ -212,6 +220,31 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   uint64_t input_begin = 0;
   uint64_t input_end = 0;
   TimePoint time_begin{}, time_end{};
+  if (zero_copy) {
+    // The usual case, kept tight (it runs per chunk): nothing to shed and
+    // every record the payload covers already seen by writable_bytes(), so
+    // walk them by index and release them together.
+    uint32_t partial = w.head_partial;
+    const Chunk* c = &r.chunks_.at(0);
+    input_begin = c->input_begin + partial;
+    time_begin = c->arrival;
+    size_t completed = 0;
+    while (copied < payload) {
+      c = &r.chunks_.at(completed);
+      const size_t take = std::min<size_t>(c->size - partial, payload - copied);
+      copied += take;
+      partial += static_cast<uint32_t>(take);
+      input_end = c->input_begin + partial;
+      time_end = c->arrival;
+      if (partial == c->size) {
+        completed_deadlines_.push_back(c->deadline);
+        partial = 0;
+        ++completed;
+      }
+    }
+    w.head_partial = partial;
+    r.chunks_.pop(completed);
+  }
   while (copied < payload) {
     // At a chunk boundary the shed state machine decides (discard_head()
     // applies it exactly as writable_bytes() planned).
@@ -271,8 +304,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     w.stats.padding_bytes += padding;
     for (TimePoint d : completed_deadlines_) {
       const Nanos slack = d - done;
-      w.slack.add(slack);
-      drive_slack_.add(slack);
+      SlackHistogram::add(slack, w.slack, drive_slack_);
       if (slack < Nanos::zero()) {
         ++w.stats.missed_deadlines;
         ++drive_.missed_deadlines;

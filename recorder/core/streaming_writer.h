@@ -108,7 +108,9 @@ class StreamingWriter {
   };
 
   void apply_commands();
+  // Drops whole chunks of GOPs being shed from the head of r's ring.
   void discard_head(Recording& r);
+  void discard_shed_head(Recording& r);
   void update_shedding();
   // Payload bytes writable from `r` now, counting at most `limit`.
   size_t writable_bytes(const Recording& r, size_t limit) const;
