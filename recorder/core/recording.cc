@@ -22,16 +22,18 @@ Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingCo
   if (config.ring_chunks == 0) config.ring_chunks = std::max<size_t>(config.ring_bytes / 376, 64);
   ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes));
   ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks));
+  ASSIGN_OR_RETURN(SpscRing<uint64_t> truncated, SpscRing<uint64_t>::create(kMaxTruncatedGops));
   config.ring_bytes = bytes.capacity();
   config.ring_chunks = chunks.capacity();
-  return std::shared_ptr<Recording>(
-      new Recording(id, std::move(config), clock, std::move(bytes), std::move(chunks)));
+  return std::shared_ptr<Recording>(new Recording(id, std::move(config), clock, std::move(bytes),
+                                                  std::move(chunks), std::move(truncated)));
 }
 
 Recording::Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes,
-                     ChunkRing chunks)
+                     ChunkRing chunks, SpscRing<uint64_t> truncated_gops)
     : id_(id), config_(std::move(config)), clock_(clock), bytes_(std::move(bytes)),
-      chunks_(std::move(chunks)) {
+      chunks_(std::move(chunks)), truncated_gops_(std::move(truncated_gops)) {
+  writer_.truncated_gops.reserve(truncated_gops_.capacity());
   writer_.stats.id = id_;
   writer_.stats.priority = config_.priority;
   writer_.stats.bitrate_bps = config_.bitrate_bps;
@@ -90,12 +92,18 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   chunk.deadline = arrival + config_.latency_budget;
   chunk.gop_start = gop_start;
   if (!chunks_.free_slot() || !bytes_.try_write(packets)) {
+    // The GOP being pushed loses its tail: have the writer drop its head too
+    // (when it still can), so no GOP goes to disc cut short. A push that
+    // starts a GOP cuts nothing: the previous GOP is complete.
+    if (!overflow_dropping_ && !gop_start && gop_begin_ != kNoGop) (void)truncated_gops_.try_push(gop_begin_);
+    gop_begin_ = kNoGop;
     overflow_dropping_ = true;
     overflow_bytes_.fetch_add(packets.size(), std::memory_order_relaxed);
     in_push_.store(false, std::memory_order_release);
     return ok_status();
   }
   overflow_dropping_ = false;
+  if (gop_start) gop_begin_ = chunk.input_begin;
   chunks_.try_push(chunk);  // a slot is free: checked above, only we fill it
   bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + packets.size(),
                   std::memory_order_relaxed);
@@ -118,6 +126,7 @@ bool Recording::release_buffers() {
   if (!released_) {
     bytes_.release_memory();
     chunks_.release_memory();
+    truncated_gops_.release_memory();
     released_ = true;
   }
   return true;

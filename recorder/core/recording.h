@@ -75,16 +75,22 @@ class Recording final : public TsSink {
 
  private:
   friend class StreamingWriter;
-  Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes, ChunkRing chunks);
+  Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes, ChunkRing chunks,
+            SpscRing<uint64_t> truncated_gops);
 
   const RecordingId id_;
   const RecordingConfig config_;
   Clock& clock_;
   ByteRing bytes_;
   ChunkRing chunks_;
+  // Producer -> writer: where each GOP cut short by a ring overflow began.
+  SpscRing<uint64_t> truncated_gops_;
+  static constexpr size_t kMaxTruncatedGops = 64;
 
   // Producer side.
   bool overflow_dropping_ = false;  // dropping until the next GOP start
+  static constexpr uint64_t kNoGop = UINT64_MAX;
+  uint64_t gop_begin_ = kNoGop;     // where the GOP being pushed began in the ring
   std::atomic<uint64_t> bytes_in_{0};
   std::atomic<uint64_t> overflow_bytes_{0};
   std::atomic<uint64_t> high_water_{0};
@@ -119,6 +125,9 @@ class Recording final : public TsSink {
     std::vector<RecordedExtent> pending_recorded;  // closed, not yet published
     std::vector<LostExtent> pending_lost;
     std::vector<ShedRange> pending_shed;
+    // Starts of GOPs the producer cut short, still whole in the ring, to be
+    // shed when the writer reaches them; capacity reserved at creation.
+    std::vector<uint64_t> truncated_gops;
     SlackHistogram slack;
     RecordingStats stats;           // the writer's counters
   } writer_;

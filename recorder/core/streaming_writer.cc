@@ -22,16 +22,25 @@ void fill_ts_null_packets(std::span<uint8_t> out) {
 
 // Shed state machine, applied at every chunk boundary. Returns true when
 // the chunk is to be discarded. Same code for planning and for doing, so
-// the two always agree.
+// the two always agree. A GOP is discarded whole when a shed request is
+// pending at its start, or when it is the next one the producer reported
+// truncated (its tail did not fit in the ring).
 namespace {
 struct ShedState {
   bool discarding;
   uint32_t shed_requests;
+  size_t next_truncated;  // index into WriterState::truncated_gops
 };
-inline bool shed_step(ShedState& s, const Chunk& c) {
+inline bool shed_step(ShedState& s, const std::vector<uint64_t>& truncated, const Chunk& c) {
   if (c.gop_start) {
     s.discarding = false;
-    if (s.shed_requests > 0) {
+    while (s.next_truncated < truncated.size() && truncated[s.next_truncated] < c.input_begin) {
+      ++s.next_truncated;  // not reached: stale marks are dropped when collected
+    }
+    if (s.next_truncated < truncated.size() && truncated[s.next_truncated] == c.input_begin) {
+      ++s.next_truncated;
+      s.discarding = true;
+    } else if (s.shed_requests > 0) {
       --s.shed_requests;
       s.discarding = true;
     }
@@ -40,21 +49,26 @@ inline bool shed_step(ShedState& s, const Chunk& c) {
 }
 }  // namespace
 
+inline bool StreamingWriter::nothing_to_shed(const Recording& r) {
+  const auto& w = r.writer_;
+  return !w.discarding && w.shed_requests == 0 && w.truncated_gops.empty();
+}
+
 size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
   const size_t n = r.chunks_.available();
   if (n == 0) return 0;
   const auto& w = r.writer_;
-  if (!w.discarding && w.shed_requests == 0) {
+  if (nothing_to_shed(r)) {
     // Fast path: everything buffered is writable.
     const uint64_t end = r.chunks_.at(n - 1).input_end();
     return static_cast<size_t>(end - r.bytes_.read_position());
   }
-  ShedState s{w.discarding, w.shed_requests};
+  ShedState s{w.discarding, w.shed_requests, 0};
   size_t total = 0;
   for (size_t i = 0; i < n && total < limit; ++i) {
     const Chunk& c = r.chunks_.at(i);
     const size_t partial = i == 0 ? w.head_partial : 0;
-    if (partial == 0 && shed_step(s, c)) continue;
+    if (partial == 0 && shed_step(s, w.truncated_gops, c)) continue;
     total += c.size - partial;
   }
   return total;
@@ -65,7 +79,7 @@ size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
 // would keep the head chunk all the same.
 inline void StreamingWriter::discard_head(Recording& r) {
   const auto& w = r.writer_;
-  if (w.head_partial != 0 || (!w.discarding && w.shed_requests == 0)) return;
+  if (w.head_partial != 0 || nothing_to_shed(r)) return;
   discard_shed_head(r);
 }
 
@@ -74,14 +88,16 @@ void StreamingWriter::discard_shed_head(Recording& r) {
   while (r.chunks_.available() > 0) {
     const Chunk& c = r.chunks_.at(0);
     const bool was_discarding = w.discarding;
-    ShedState s{w.discarding, w.shed_requests};
-    const bool discard = shed_step(s, c);
+    ShedState s{w.discarding, w.shed_requests, 0};
+    const bool discard = shed_step(s, w.truncated_gops, c);
     if (was_discarding && (!s.discarding || c.gop_start)) {
       w.pending_shed.push_back(w.open_shed);  // the previous GOP is shed whole
       w.dirty = dirty_ = true;
     }
     w.discarding = s.discarding;
     w.shed_requests = s.shed_requests;
+    w.truncated_gops.erase(w.truncated_gops.begin(),
+                           w.truncated_gops.begin() + static_cast<std::ptrdiff_t>(s.next_truncated));
     if (!discard) return;
     if (c.gop_start) {
       ++w.stats.shed_gops;
@@ -106,7 +122,7 @@ void StreamingWriter::update_shedding() {
   for (const auto& rp : active_) {
     const Recording& r = *rp;
     // One shed at a time: let it take effect before judging again.
-    if (r.writer_.discarding || r.writer_.shed_requests > 0) return;
+    if (!nothing_to_shed(r)) return;
     const size_t fill = r.bytes_.fill();
     backlog += fill;
     min_budget = std::min(min_budget, r.config().latency_budget);
@@ -137,9 +153,25 @@ bool StreamingWriter::flushable(const Recording& r) const {
   return r.writer_.stop_applied && !r.in_push_.load(std::memory_order_seq_cst);
 }
 
+void StreamingWriter::collect_truncated_gops(Recording& r) {
+  auto& w = r.writer_;
+  while (r.truncated_gops_.available() > 0) {
+    const uint64_t gop_begin = r.truncated_gops_.at(0);
+    r.truncated_gops_.pop();
+    // A GOP whose first bytes were taken already cannot be dropped whole
+    // any more; it was longer than the ring, and goes to disc cut short.
+    if (gop_begin >= r.bytes_.read_position() && w.truncated_gops.size() < w.truncated_gops.capacity()) {
+      w.truncated_gops.push_back(gop_begin);  // reserved: no allocation here
+    }
+  }
+}
+
 TimePoint StreamingWriter::service_once() {
   apply_commands();
-  for (auto& r : active_) discard_head(*r);
+  for (auto& r : active_) {
+    collect_truncated_gops(*r);
+    discard_head(*r);
+  }
   if (!failed_) update_shedding();
 
   Recording* best = nullptr;
@@ -212,7 +244,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   // in the ring and with nothing to shed in between (the usual case): the
   // drive gets the ring's memory and the bytes are released after the write.
   std::span<const uint8_t> in_place;
-  if (payload == command_bytes && !w.discarding && w.shed_requests == 0) {
+  if (payload == command_bytes && nothing_to_shed(r)) {
     in_place = r.bytes_.contiguous(payload);
   }
   const bool zero_copy = !in_place.empty();

@@ -108,9 +108,13 @@ class StreamingWriter {
   };
 
   void apply_commands();
+  // No GOP of r is being or is to be shed (the fast paths' condition).
+  static bool nothing_to_shed(const Recording& r);
   // Drops whole chunks of GOPs being shed from the head of r's ring.
   void discard_head(Recording& r);
   void discard_shed_head(Recording& r);
+  // Takes the GOPs r's producer cut short (ring overflow) into the shed state.
+  void collect_truncated_gops(Recording& r);
   void update_shedding();
   // Payload bytes writable from `r` now, counting at most `limit`.
   size_t writable_bytes(const Recording& r, size_t limit) const;

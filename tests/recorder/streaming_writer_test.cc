@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "writer_test_support.h"
 
 namespace discrec::recorder {
@@ -223,6 +225,46 @@ TEST(StreamingWriterTest, CommandsStopAtTheEndOfTheRing) {
   for (const auto& [lba, block] : target.disc) on_disc.insert(on_disc.end(), block.begin(), block.end());
   ASSERT_EQ(on_disc.size(), 6 * kUnit);
   EXPECT_TRUE(std::equal(on_disc.begin(), on_disc.end(), pushed.begin()));
+}
+
+// When the drive hangs longer than the ring can absorb, the ring overflows
+// in the middle of a GOP. What does not fit is dropped up to the next key
+// frame, and the head of the GOP it cut (already in the ring) is shed with
+// it: the disc gets whole GOPs only, and every byte is accounted for.
+TEST(StreamingWriterTest, RingOverflowDropsWholeGops) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  target.spikes[TimePoint{} + 1s] = 3s;  // the drive hangs for 3 s
+  StreamingWriter writer(target, clock, dvd_options());
+  RecordingConfig c = config("a", 1, 8'000'000);
+  c.ring_bytes = 512 << 10;  // half a second at 8 Mbit/s
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  testing::run_until(clock, writer, sources, TimePoint{} + 6s);
+  testing::stop_all(clock, writer, sources);
+
+  const RecordingStats s = (*rec)->stats();
+  ASSERT_GT(s.overflow_bytes, 0u) << "the scenario must overflow the ring";
+  const uint64_t pushed = sources[0].next_packet * kTsPacketSize;
+  EXPECT_EQ(s.bytes_written + s.shed_bytes + s.overflow_bytes, pushed) << "every byte accounted for";
+
+  auto extents = writer.extents((*rec)->id());
+  ASSERT_TRUE(extents.ok());
+  auto indexes = testing::packet_indexes(testing::read_file(target, *extents), 1);
+  EXPECT_EQ(indexes.size() * kTsPacketSize, s.bytes_written);
+  const uint64_t gop = sources[0].gop_packets;
+  const uint64_t last_gop = (sources[0].next_packet - 1) / gop;  // ends where the source stopped
+  std::map<uint64_t, uint64_t> packets_of_gop;
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    if (i > 0) ASSERT_GT(indexes[i], indexes[i - 1]) << "out of order";
+    ++packets_of_gop[indexes[i] / gop];
+  }
+  for (const auto& [g, n] : packets_of_gop) {
+    if (g != last_gop) EXPECT_EQ(n, gop) << "GOP " << g << " on disc in part";
+  }
+  EXPECT_LT(packets_of_gop.size(), last_gop + 1) << "some GOPs were dropped";
 }
 
 TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
