@@ -170,6 +170,12 @@ class ConfigReader {
         if (!size || *size < (1u << 20) || *size > (4ull << 30))
           return config_error(source_, value.source(), k, "must be a size between 1MiB and 4GiB, like \"64MiB\"");
         config_.default_ring_bytes = *size;
+      } else if (key == "ring_memory") {
+        ASSIGN_OR_RETURN(std::string s, get<std::string>(value, k, "a size like \"1GiB\""));
+        auto size = parse_size(s);
+        if (!size || *size < (1u << 20) || *size > (1ull << 40))
+          return config_error(source_, value.source(), k, "must be a size between 1MiB and 1TiB, like \"1GiB\"");
+        config_.ring_memory_bytes = *size;
       } else if (key == "admission_margin") {
         ASSIGN_OR_RETURN(double m, get<double>(value, k, "a number"));
         if (!(m >= 0.0 && m < 1.0)) return config_error(source_, value.source(), k, "must be in [0, 1)");
@@ -332,6 +338,10 @@ Status validate_config(const Config& config) {
       return bad("TCP needs client authentication: set daemon.tcp.token_file or daemon.tcp.client_ca_file");
   }
   if (config.socket_path.empty() && !config.tcp) return bad("neither daemon.socket nor daemon.tcp is set");
+  if (config.ring_memory_bytes < config.default_ring_bytes)
+    return bad("limits.ring_memory (" + std::to_string(config.ring_memory_bytes >> 20) +
+               " MiB) must be at least limits.ring_size (" + std::to_string(config.default_ring_bytes >> 20) +
+               " MiB), or no recording could start");
   return {};
 }
 

@@ -65,6 +65,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.admission_margin = c.admission_margin;
   o.max_recordings_per_drive = c.max_recordings_per_drive;
   o.default_ring_bytes = c.default_ring_bytes;
+  o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   return o;
 }

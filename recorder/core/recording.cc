@@ -4,8 +4,9 @@
 
 namespace discrec::recorder {
 
-Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingConfig config,
-                                                     Clock& clock, size_t min_ring_bytes) {
+namespace {
+// The ring sizes `config` asks for, defaults filled in (before rounding).
+Result<RecordingConfig> resolve_ring_sizes(RecordingConfig config, size_t min_ring_bytes) {
   if (config.latency_budget <= Nanos::zero()) {
     return Error(ErrorCode::kInvalidArgument, "latency budget must be positive");
   }
@@ -20,6 +21,20 @@ Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingCo
                      " bytes cannot hold one write command (" + std::to_string(min_ring_bytes) + ")");
   }
   if (config.ring_chunks == 0) config.ring_chunks = std::max<size_t>(config.ring_bytes / 376, 64);
+  return config;
+}
+}  // namespace
+
+Result<uint64_t> Recording::ring_memory_bytes(const RecordingConfig& requested, size_t min_ring_bytes) {
+  ASSIGN_OR_RETURN(RecordingConfig config, resolve_ring_sizes(requested, min_ring_bytes));
+  return uint64_t{ring_capacity_for(config.ring_bytes)} +
+         uint64_t{ring_capacity_for(config.ring_chunks)} * sizeof(Chunk) +
+         uint64_t{ring_capacity_for(kMaxTruncatedGops)} * sizeof(uint64_t);
+}
+
+Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingConfig requested,
+                                                     Clock& clock, size_t min_ring_bytes) {
+  ASSIGN_OR_RETURN(RecordingConfig config, resolve_ring_sizes(std::move(requested), min_ring_bytes));
   ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes));
   ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks));
   ASSIGN_OR_RETURN(SpscRing<uint64_t> truncated, SpscRing<uint64_t>::create(kMaxTruncatedGops));

@@ -52,6 +52,9 @@ class Recording final : public TsSink {
   // largest command, so a ring can always hold one.
   static Result<std::shared_ptr<Recording>> create(RecordingId id, RecordingConfig config,
                                                    Clock& clock, size_t min_ring_bytes);
+  // Bytes create() would allocate for `config`'s rings (the byte ring, the
+  // chunk records and the rest), so they can be budgeted first.
+  static Result<uint64_t> ring_memory_bytes(const RecordingConfig& config, size_t min_ring_bytes);
 
   // TsSink. Stamps arrival with the injected clock.
   Status write_packets(std::span<const uint8_t> packets, bool gop_start) override;

@@ -91,6 +91,8 @@ class StreamingWriter {
   Result<RecordingExtents> extents(RecordingId id) const;
   std::optional<Error> failure() const;
   const WriterOptions& options() const { return options_; }
+  // The largest command: every ring must hold one.
+  size_t max_command_bytes() const { return max_command_bytes_; }
 
   // --- writer side ---
   // Does at most one WRITE(12) (plus bookkeeping) and returns when it wants

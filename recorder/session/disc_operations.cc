@@ -132,16 +132,18 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
 }
 
 void DriveSession::poll_events() {
-  std::vector<std::shared_ptr<Recording>> ended;
+  std::vector<EndedRings> ended;
   {
     std::lock_guard lock(mutex_);
     poll_events_locked(ended);
   }
   // Outside the lock: unmapping a large ring takes milliseconds.
-  for (auto& recording : ended) recording->release_buffers();
+  for (auto& e : ended) {
+    if (e.recording->release_buffers()) e.reservation.reset();
+  }
 }
 
-void DriveSession::poll_events_locked(std::vector<std::shared_ptr<Recording>>& ended) {
+void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
   for (auto& [id, entry] : recordings_) {
     RecordingStats s = entry->recording->stats();
     if (s.lost_extents > entry->announced_lost) {
@@ -158,7 +160,7 @@ void DriveSession::poll_events_locked(std::vector<std::shared_ptr<Recording>>& e
     }
     if (!entry->announced_end && entry->ended()) {
       entry->announced_end = true;
-      ended.push_back(entry->recording);
+      ended.push_back({entry->recording, std::move(entry->ring_reservation)});
       journal_recording_end_locked(*entry);
       RecordingInfo info = snapshot(*entry);
       publish(EventKind::kRecordingState, id,

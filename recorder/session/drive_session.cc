@@ -34,8 +34,9 @@ const char* recording_state_name(RecordingState state) {
   return "unknown";
 }
 
-DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events)
-    : spec_(std::move(spec)), options_(options), clock_(clock), events_(events) {}
+DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events,
+                           RingBudget& ring_budget)
+    : spec_(std::move(spec)), options_(options), clock_(clock), events_(events), ring_budget_(ring_budget) {}
 
 DriveSession::~DriveSession() { stop_all(); }
 
@@ -366,6 +367,8 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   config.bitrate_bps = params.expected_bitrate_bps;
   config.latency_budget = params.latency_budget.count() > 0 ? params.latency_budget : options_.default_latency_budget;
   config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
+  ASSIGN_OR_RETURN(uint64_t ring_memory, Recording::ring_memory_bytes(config, writer_->max_command_bytes()));
+  ASSIGN_OR_RETURN(auto reservation, ring_budget_.reserve(ring_memory, "recording " + id));
   ASSIGN_OR_RETURN(auto recording, writer_->add_recording(config));
   {
     journal::RecordingBegin begin;
@@ -392,6 +395,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   entry->id = id;
   entry->start_time = std::chrono::system_clock::now();
   entry->recording = recording;
+  entry->ring_reservation = std::move(reservation);
   entry->writer = writer_.get();
   ingest::IngestOptions ingest_options;
   ingest_options.url = params.source_url;

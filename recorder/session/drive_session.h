@@ -45,6 +45,7 @@
 #include "recorder/session/checksum_target.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/recorder.h"
+#include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
 #include "recorder/udf/layout.h"
 
@@ -59,7 +60,9 @@ const char* disc_state_name(DiscState state);
 
 class DriveSession {
  public:
-  DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events);
+  // `ring_budget` is shared by every drive and outlives the session.
+  DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events,
+               RingBudget& ring_budget);
   ~DriveSession();
 
   // Opens the drive. On failure the session still exists and reports why.
@@ -94,7 +97,11 @@ class DriveSession {
 
   Status require_drive() const;
   // poll_events() under mutex_; appends the recordings that ended now.
-  void poll_events_locked(std::vector<std::shared_ptr<Recording>>& ended);
+  struct EndedRings {
+    std::shared_ptr<Recording> recording;
+    RingBudget::Reservation reservation;
+  };
+  void poll_events_locked(std::vector<EndedRings>& ended);
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
@@ -136,6 +143,7 @@ class DriveSession {
   const RecorderOptions options_;
   Clock& clock_;
   EventBus& events_;
+  RingBudget& ring_budget_;
 
   mutable std::mutex mutex_;
   std::unique_ptr<device::Drive> drive_;               // GUARDED_BY(mutex_) for control use

@@ -31,6 +31,7 @@ struct DriveSession::Entry {
   std::string id;
   WallTime start_time;
   std::shared_ptr<Recording> recording;
+  RingBudget::Reservation ring_reservation;  // given back once the rings are freed
   std::unique_ptr<PacedSink> paced;   // files and pipes: wait for the drive instead of shedding
   StreamingWriter* writer = nullptr;  // outlives the entry's thread
   std::unique_ptr<ingest::Ingest> ingest;

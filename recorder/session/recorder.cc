@@ -4,7 +4,8 @@
 
 namespace discrec::recorder {
 
-Recorder::Recorder(RecorderOptions options, Clock& clock) : options_(std::move(options)), clock_(clock) {
+Recorder::Recorder(RecorderOptions options, Clock& clock)
+    : options_(std::move(options)), clock_(clock), ring_budget_(options_.ring_memory_bytes) {
   monitor_ = std::thread([this] { monitor_main(); });
 }
 
@@ -46,7 +47,7 @@ void Recorder::monitor_main() {
 }
 
 Status Recorder::add_drive(const DriveSpec& spec) {
-  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_);
+  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_);
   Status opened = session->open();
   {
     std::lock_guard lock(mutex_);

@@ -25,6 +25,7 @@
 #include "device/drive.h"
 #include "device/result.h"
 #include "recorder/session/event_bus.h"
+#include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
 
 namespace discrec::recorder {
@@ -36,6 +37,8 @@ struct RecorderOptions {
   double admission_margin = 0.10;
   uint32_t max_recordings_per_drive = 8;
   uint64_t default_ring_bytes = 64ull << 20;
+  // Memory all recordings' rings may take together (0: no limit).
+  uint64_t ring_memory_bytes = 1ull << 30;
   Nanos default_latency_budget = std::chrono::seconds(2);
   // How often confirmed extents are flushed (SYNCHRONIZE CACHE) and
   // journaled: the most a crash can lose.
@@ -97,6 +100,7 @@ class Recorder {
   RecorderOptions options_;
   Clock& clock_;
   EventBus events_;
+  RingBudget ring_budget_;  // every drive's; outlives the sessions
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<DriveSession>> sessions_;  // GUARDED_BY(mutex_)
 

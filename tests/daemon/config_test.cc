@@ -23,6 +23,7 @@ socket_mode = "0600"
 [limits]
 max_recordings_per_drive = 3
 ring_size = "16MiB"
+ring_memory = "256MiB"
 admission_margin = 0.25
 latency_budget_ms = 500
 max_watch_streams = 10
@@ -39,6 +40,7 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   EXPECT_EQ(c->socket_mode, 0600u);
   EXPECT_EQ(c->max_recordings_per_drive, 3u);
   EXPECT_EQ(c->default_ring_bytes, 16u << 20);
+  EXPECT_EQ(c->ring_memory_bytes, 256u << 20);
   EXPECT_DOUBLE_EQ(c->admission_margin, 0.25);
   EXPECT_EQ(c->default_latency_budget, std::chrono::milliseconds(500));
   EXPECT_EQ(c->max_watch_streams, 10u);
@@ -61,6 +63,7 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[daemon]\n\nsocket = 5\n", "bad.toml:3");
   expect_error("[daemon]\n\nsocket = 5\n", "daemon.socket");
   expect_error("[limits]\nring_size = \"12 parsecs\"\n", "limits.ring_size");
+  expect_error("[limits]\nring_memory = \"1KiB\"\n", "limits.ring_memory");
   expect_error("[limits]\nadmission_margin = 1.5\n", "limits.admission_margin");
   expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");
   expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");

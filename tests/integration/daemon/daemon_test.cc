@@ -226,6 +226,13 @@ TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
     req.set_title(std::string(2 << 20, 't'));  // over the message size limit
     auto s2 = d.recordings->StartRecording(&ctx, req, &out);
     EXPECT_FALSE(s2.ok());
+    // Memory: a 4 GiB ring is more than all rings may take together.
+    grpc::ClientContext ctx3;
+    req.set_title("greedy");
+    req.set_ring_size_bytes(4ull << 30);
+    auto s3 = d.recordings->StartRecording(&ctx3, req, &out);
+    EXPECT_EQ(s3.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s3.error_message();
+    EXPECT_NE(s3.error_message().find("ring memory"), std::string::npos) << s3.error_message();
   }
   // Thousands of watch streams opened and dropped.
   std::atomic<int> opened{0};
@@ -400,6 +407,53 @@ TEST_F(DaemonTest, AFinishedRecordingGivesItsRingBack) {
   auto listed = get_recording(d, "drives/bd0/recordings/rec001");
   EXPECT_EQ(listed.state(), v1::RECORDING_STATE_STOPPED);
   EXPECT_GT(listed.stats().bytes_written(), 0u);
+}
+
+grpc::Status start_with_ring(Daemon& d, const std::string& url, uint64_t ring_bytes, v1::Recording* out) {
+  grpc::ClientContext ctx;
+  v1::StartRecordingRequest req;
+  req.set_parent("drives/bd0");
+  req.set_source_url(url);
+  req.set_expected_bitrate_bps(2'000'000);
+  req.set_ring_size_bytes(ring_bytes);
+  return d.recordings->StartRecording(&ctx, req, out);
+}
+
+grpc::Status stop(Daemon& d, const std::string& name) {
+  grpc::ClientContext ctx;
+  v1::StopRecordingRequest req;
+  req.set_name(name);
+  v1::Recording out;
+  return d.recordings->StopRecording(&ctx, req, &out);
+}
+
+TEST_F(DaemonTest, RingMemoryIsBudgetedAcrossRecordings) {
+  DaemonOptions options;
+  options.extra_toml = "[limits]\nring_size = \"16MiB\"\nring_memory = \"160MiB\"\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  // UDP sources nobody sends to: the recordings stay open until stopped.
+  // A 100 MiB ring takes 128 MiB (a power of two) plus 20 MiB of chunk records.
+  v1::Recording a, b, c;
+  ASSERT_TRUE(start_with_ring(d, "udp://127.0.0.1:23411", 100 << 20, &a).ok());
+  auto refused = start_with_ring(d, "udp://127.0.0.1:23412", 100 << 20, &b);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("148.0 MiB of ring memory"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("160.0 MiB"), std::string::npos) << refused.error_message();
+  // What is left still takes a small ring.
+  ASSERT_TRUE(start_with_ring(d, "udp://127.0.0.1:23413", 8 << 20, &c).ok());
+  ASSERT_TRUE(stop(d, c.name()).ok());
+  // Once the first recording has stopped and given its ring back, the
+  // refused one fits.
+  ASSERT_TRUE(stop(d, a.name()).ok());
+  grpc::Status started;
+  for (int i = 0; i < 100; ++i) {
+    started = start_with_ring(d, "udp://127.0.0.1:23412", 100 << 20, &b);
+    if (started.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  EXPECT_TRUE(stop(d, b.name()).ok());
 }
 
 TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {

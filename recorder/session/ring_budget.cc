@@ -1,0 +1,54 @@
+#include "recorder/session/ring_budget.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace discrec::recorder {
+
+namespace {
+std::string mib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+}  // namespace
+
+RingBudget::Reservation& RingBudget::Reservation::operator=(Reservation&& other) noexcept {
+  if (this != &other) {
+    reset();
+    budget_ = other.budget_;
+    bytes_ = other.bytes_;
+    other.budget_ = nullptr;
+    other.bytes_ = 0;
+  }
+  return *this;
+}
+
+void RingBudget::Reservation::reset() {
+  if (budget_ != nullptr) budget_->give_back(bytes_);
+  budget_ = nullptr;
+  bytes_ = 0;
+}
+
+Result<RingBudget::Reservation> RingBudget::reserve(uint64_t bytes, const std::string& who) {
+  std::lock_guard lock(mutex_);
+  if (limit_ != 0 && (bytes > limit_ || used_ > limit_ - bytes)) {
+    return Error(ErrorCode::kResourceExhausted,
+                 who + " needs " + mib(bytes) + " of ring memory; " + mib(limit_ - used_) + " of the " +
+                     mib(limit_) + " budget for all rings are free. Ask for a smaller ring, or stop a recording");
+  }
+  used_ += bytes;
+  return Reservation(this, bytes);
+}
+
+uint64_t RingBudget::used() const {
+  std::lock_guard lock(mutex_);
+  return used_;
+}
+
+void RingBudget::give_back(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  used_ -= std::min(used_, bytes);
+}
+
+}  // namespace discrec::recorder
