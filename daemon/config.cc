@@ -152,6 +152,18 @@ class ConfigReader {
     return {};
   }
 
+  // A size like "64MiB" within [min, max].
+  Result<uint64_t> read_size(const toml::node& value, const std::string& k, uint64_t min, uint64_t max,
+                             const char* min_text, const char* max_text, const char* example) {
+    const std::string like = std::string("like \"") + example + "\"";
+    ASSIGN_OR_RETURN(std::string s, get<std::string>(value, k, ("a size " + like).c_str()));
+    auto size = parse_size(s);
+    if (!size || *size < min || *size > max)
+      return config_error(source_, value.source(), k,
+                          std::string("must be a size between ") + min_text + " and " + max_text + ", " + like);
+    return *size;
+  }
+
   Status read_limits(const toml::node& node) {
     ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "limits"));
     for (auto&& [key, value] : *table) {
@@ -165,17 +177,9 @@ class ConfigReader {
         else if (key == "max_string_bytes") config_.max_string_bytes = static_cast<uint32_t>(n);
         else config_.default_latency_budget = std::chrono::milliseconds(n);
       } else if (key == "ring_size") {
-        ASSIGN_OR_RETURN(std::string s, get<std::string>(value, k, "a size like \"64MiB\""));
-        auto size = parse_size(s);
-        if (!size || *size < (1u << 20) || *size > (4ull << 30))
-          return config_error(source_, value.source(), k, "must be a size between 1MiB and 4GiB, like \"64MiB\"");
-        config_.default_ring_bytes = *size;
+        ASSIGN_OR_RETURN(config_.default_ring_bytes, read_size(value, k, 1ull << 20, 4ull << 30, "1MiB", "4GiB", "64MiB"));
       } else if (key == "ring_memory") {
-        ASSIGN_OR_RETURN(std::string s, get<std::string>(value, k, "a size like \"1GiB\""));
-        auto size = parse_size(s);
-        if (!size || *size < (1u << 20) || *size > (1ull << 40))
-          return config_error(source_, value.source(), k, "must be a size between 1MiB and 1TiB, like \"1GiB\"");
-        config_.ring_memory_bytes = *size;
+        ASSIGN_OR_RETURN(config_.ring_memory_bytes, read_size(value, k, 1ull << 20, 1ull << 40, "1MiB", "1TiB", "1GiB"));
       } else if (key == "admission_margin") {
         ASSIGN_OR_RETURN(double m, get<double>(value, k, "a number"));
         if (!(m >= 0.0 && m < 1.0)) return config_error(source_, value.source(), k, "must be in [0, 1)");
