@@ -1,5 +1,7 @@
 // The journal on local disk: appends are one write() plus fdatasync(), so a
-// record is either whole on disk or detected as torn on replay.
+// record is either whole on disk or detected as torn on replay. The file is
+// kept zero-filled a megabyte or so past its last record, so appends do not
+// grow it (see preallocate()); replay ends cleanly at the zeros.
 //
 // Thread-safety: thread-compatible; one owner (the drive session's journal
 // thread, or the session under its mutex) appends.
@@ -31,14 +33,23 @@ class JournalFile {
   Status append(const std::vector<uint8_t>& record) { return append(std::vector<std::vector<uint8_t>>{record}); }
 
   const std::string& path() const { return path_; }
+  // Bytes of records (the file is longer: zeros follow).
   uint64_t size() const { return size_; }
   uint64_t syncs() const { return syncs_; }
 
  private:
-  JournalFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  static constexpr uint64_t kPreallocateBytes = 1 << 20;
+
+  JournalFile(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size), allocated_(size) {}
+  // Makes sure `needed` bytes after the last record are zeroed file space.
+  Status preallocate(size_t needed);
+  Status write_all(const uint8_t* data, size_t size, uint64_t offset);
+
   std::string path_;
   int fd_;
-  uint64_t size_;
+  uint64_t size_;       // end of the last record
+  uint64_t allocated_;  // end of the file (zeros from size_ on)
   uint64_t syncs_ = 0;
   std::vector<uint8_t> buffer_;
 };

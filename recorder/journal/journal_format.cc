@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace discrec::recorder::journal {
@@ -175,6 +176,10 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
     state.tail_problem = why + " at byte " + std::to_string(pos);
   };
   while (pos < bytes.size()) {
+    // The zeroed space a journal file keeps past its records: a clean end
+    // (a torn record in it is not all zeros, and is caught below).
+    if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(pos), bytes.end(), [](uint8_t b) { return b == 0; }))
+      break;
     if (bytes.size() - pos < kHeaderBytes) {
       stop("truncated record header");
       break;

@@ -4,6 +4,8 @@
 //   record  = u32 payload_length | u32 crc32(type, payload) | u8 type | payload
 //   payload = little-endian fields; strings are u32 length + bytes
 //
+// Zero bytes after the last record are the file's preallocated space, not a
+// record (type 0 does not exist), and end the journal cleanly.
 // A torn or corrupt record ends the journal: everything before it is
 // trusted (each record was fdatasync'd before the next), everything from it
 // on is dropped. Records are idempotent where they repeat (an extent is

@@ -57,12 +57,41 @@ TEST(JournalFile, AppendsAreReadBack) {
     EXPECT_EQ((*file)->size(), concat(records).size());
     EXPECT_EQ((*file)->syncs(), 2u);
   }
-  EXPECT_EQ(fs::file_size(path), concat(records).size());
+  // Zeros follow the records (preallocated); replay ends there, cleanly.
+  EXPECT_GT(fs::file_size(path), concat(records).size());
   auto state = load_journal(path);
   ASSERT_TRUE(state.ok()) << state.error().to_string();
   EXPECT_EQ(state->records, records.size());
-  EXPECT_FALSE(state->torn_tail);
+  EXPECT_EQ(state->valid_bytes, concat(records).size());
+  EXPECT_FALSE(state->torn_tail) << state->tail_problem;
   EXPECT_TRUE(state->finalized);
+}
+
+// Appends overwrite zeroed space the file already has; more than the
+// preallocation at once still works, and the file grows again as needed.
+TEST(JournalFile, AppendsBeyondThePreallocatedSpace) {
+  ScratchDir dir;
+  const std::string path = dir.file("j.bin");
+  auto file = JournalFile::create(path);
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  const uint64_t preallocated = fs::file_size(path);
+  EXPECT_GE(preallocated, 1u << 20);
+  UnitCrcs big;
+  big.unit_blocks = 32;
+  big.first_lba = 1000;
+  big.crcs.assign(400'000, 0x12345678);  // 1.6 MB in one record
+  auto records = every_record();
+  ASSERT_TRUE((*file)->append(records[0]).ok());
+  ASSERT_TRUE((*file)->append(records[1]).ok());
+  ASSERT_TRUE((*file)->append(encode(big)).ok());
+  for (int i = 0; i < 299; ++i) ASSERT_TRUE((*file)->append(records[2]).ok());  // an extent re-logged
+  EXPECT_GT(fs::file_size(path), (*file)->size());
+  auto state = load_journal(path);
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_FALSE(state->torn_tail) << state->tail_problem;
+  EXPECT_EQ(state->records, 302u);
+  EXPECT_EQ(state->valid_bytes, (*file)->size());
+  EXPECT_EQ(state->unit_crcs.size(), 400'000u);
 }
 
 TEST(JournalFile, CreateReplacesAnOldJournal) {
@@ -71,7 +100,10 @@ TEST(JournalFile, CreateReplacesAnOldJournal) {
   append_raw(path, concat(every_record()));
   auto file = JournalFile::create(path);
   ASSERT_TRUE(file.ok());
-  EXPECT_EQ(fs::file_size(path), 0u);
+  auto state = load_journal(path);
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_EQ(state->records, 0u) << "nothing of the old journal is left";
+  EXPECT_FALSE(state->torn_tail);
 }
 
 TEST(JournalFile, ReopenCutsATornTailSoTheNextAppendReplays) {
@@ -84,8 +116,13 @@ TEST(JournalFile, ReopenCutsATornTailSoTheNextAppendReplays) {
     ASSERT_TRUE(file.ok());
     ASSERT_TRUE((*file)->append(first).ok());
   }
-  // A crash in the middle of the next append leaves half a record.
-  append_raw(path, std::vector<uint8_t>(records[3].begin(), records[3].begin() + records[3].size() / 2));
+  // A crash in the middle of the next append leaves half a record where
+  // it was going, in the zeroed space after the last whole one.
+  {
+    std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(concat(first).size()));
+    out.write(reinterpret_cast<const char*>(records[3].data()), static_cast<std::streamsize>(records[3].size() / 2));
+  }
 
   auto torn = load_journal(path);
   ASSERT_TRUE(torn.ok()) << torn.error().to_string();
@@ -97,7 +134,6 @@ TEST(JournalFile, ReopenCutsATornTailSoTheNextAppendReplays) {
     auto file = JournalFile::reopen(path, torn->valid_bytes);
     ASSERT_TRUE(file.ok()) << file.error().to_string();
     EXPECT_EQ((*file)->size(), torn->valid_bytes);
-    EXPECT_EQ(fs::file_size(path), torn->valid_bytes);
     ASSERT_TRUE((*file)->append(std::vector<std::vector<uint8_t>>(records.begin() + 3, records.end())).ok());
   }
   auto whole = load_journal(path);
