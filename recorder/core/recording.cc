@@ -93,9 +93,9 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   }
   // Last resort when even shedding could not keep up (a hung drive): drop
   // what arrives until the next key frame, so at least the data after the
-  // gap starts cleanly. Counted apart from shedding.
+  // gap starts cleanly. Counted apart from shedding, with its time range.
   if (overflow_dropping_ && !gop_start) {
-    overflow_bytes_.fetch_add(packets.size(), std::memory_order_relaxed);
+    note_overflow(packets.size(), false, arrival, false);
     in_push_.store(false, std::memory_order_release);
     return ok_status();
   }
@@ -112,8 +112,8 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
     // starts a GOP cuts nothing: the previous GOP is complete.
     if (!overflow_dropping_ && !gop_start && gop_begin_ != kNoGop) (void)truncated_gops_.try_push(gop_begin_);
     gop_begin_ = kNoGop;
+    note_overflow(packets.size(), gop_start, arrival, !overflow_dropping_);
     overflow_dropping_ = true;
-    overflow_bytes_.fetch_add(packets.size(), std::memory_order_relaxed);
     in_push_.store(false, std::memory_order_release);
     return ok_status();
   }
@@ -128,6 +128,23 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   }
   in_push_.store(false, std::memory_order_release);
   return ok_status();
+}
+
+void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range) {
+  overflow_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  // A lock and maybe an allocation, but only while the ring is full and
+  // pushes are being dropped anyway.
+  std::lock_guard lock(overflows_mutex_);
+  if (new_range || overflows_.empty()) overflows_.push_back({bytes_.write_position(), 0, 0, arrival, arrival});
+  OverflowRange& o = overflows_.back();
+  o.bytes += bytes;
+  o.gops += gop_start ? 1 : 0;
+  o.time_end = arrival;
+}
+
+std::vector<OverflowRange> Recording::overflows() const {
+  std::lock_guard lock(overflows_mutex_);
+  return overflows_;
 }
 
 void Recording::source_gap(TimePoint start, Nanos duration) {

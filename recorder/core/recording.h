@@ -41,6 +41,17 @@ struct RecordingConfig {
   size_t ring_chunks = 0;
 };
 
+// Pushes dropped because the ring was full even after shedding (a hung
+// drive): from one push to the next key frame that fits, so whole GOPs with
+// the head of the GOP they cut, which the writer sheds.
+struct OverflowRange {
+  uint64_t input_position = 0;  // where in the ring's input the gap is
+  uint64_t bytes = 0;
+  uint32_t gops = 0;            // GOP starts among the dropped pushes
+  TimePoint time_begin{};       // arrival of the first and last dropped push
+  TimePoint time_end{};
+};
+
 struct SourceGap {
   TimePoint start{};
   Nanos duration{};
@@ -75,6 +86,7 @@ class Recording final : public TsSink {
   // milliseconds. Any other thread; idempotent.
   bool release_buffers();
   std::vector<SourceGap> gaps() const;
+  std::vector<OverflowRange> overflows() const;
 
  private:
   friend class StreamingWriter;
@@ -107,6 +119,9 @@ class Recording final : public TsSink {
   std::mutex release_mutex_;
   bool released_ = false;  // GUARDED_BY(release_mutex_)
 
+  void note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range);
+  mutable std::mutex overflows_mutex_;
+  std::vector<OverflowRange> overflows_;  // GUARDED_BY(overflows_mutex_)
   mutable std::mutex gaps_mutex_;
   std::vector<SourceGap> gaps_;  // GUARDED_BY(gaps_mutex_)
 

@@ -120,6 +120,15 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
         info.shed_ranges.push_back({sh.input_begin, sh.input_end - sh.input_begin, 1,
                                     origin == TimePoint{} ? Nanos(0) : sh.time_begin - origin,
                                     sh.time_end - sh.time_begin});
+      // What a full ring turned away (its bytes are in shed_bytes already).
+      for (const auto& o : entry.recording->overflows()) {
+        info.stats.shed_gops += o.gops;
+        info.shed_ranges.push_back({o.input_position, o.bytes, o.gops,
+                                    origin == TimePoint{} ? Nanos(0) : o.time_begin - origin,
+                                    o.time_end - o.time_begin});
+      }
+      std::stable_sort(info.shed_ranges.begin(), info.shed_ranges.end(),
+                       [](const auto& a, const auto& b) { return a.start < b.start; });
     }
   }
   TimePoint clock_now = clock_.now();

@@ -265,6 +265,17 @@ TEST(StreamingWriterTest, RingOverflowDropsWholeGops) {
     if (g != last_gop) EXPECT_EQ(n, gop) << "GOP " << g << " on disc in part";
   }
   EXPECT_LT(packets_of_gop.size(), last_gop + 1) << "some GOPs were dropped";
+  // Every missing GOP is counted once: shed by the writer (the cut GOP's
+  // head among them) or turned away whole at the full ring, with its time.
+  uint64_t overflow_gops = 0, overflow_bytes = 0;
+  for (const auto& o : (*rec)->overflows()) {
+    overflow_gops += o.gops;
+    overflow_bytes += o.bytes;
+    EXPECT_LE(o.time_begin, o.time_end);
+    EXPECT_GE(o.time_begin, TimePoint{} + 1s) << "nothing overflowed before the drive hung";
+  }
+  EXPECT_EQ(overflow_bytes, s.overflow_bytes);
+  EXPECT_EQ(s.shed_gops + overflow_gops, last_gop + 1 - packets_of_gop.size());
 }
 
 TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
