@@ -91,6 +91,8 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
     in_push_.store(false, std::memory_order_release);
     return Error(ErrorCode::kUnavailable, "the drive's writer failed; see its status");
   }
+  if (packets.size() > largest_push_.load(std::memory_order_relaxed))
+    largest_push_.store(packets.size(), std::memory_order_relaxed);
   // Last resort when even shedding could not keep up (a hung drive): drop
   // what arrives until the next key frame, so at least the data after the
   // gap starts cleanly. Counted apart from shedding, with its time range.

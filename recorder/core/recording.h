@@ -109,6 +109,7 @@ class Recording final : public TsSink {
   std::atomic<uint64_t> bytes_in_{0};
   std::atomic<uint64_t> overflow_bytes_{0};
   std::atomic<uint64_t> high_water_{0};
+  std::atomic<size_t> largest_push_{0};  // the writer's hint of what the producer needs free
   // Stop handshake (Dekker, seq_cst): the producer raises in_push_ then
   // checks stopping_; the writer flushes only once it sees in_push_ low
   // after stopping_ was set, so no push can land after the final flush.

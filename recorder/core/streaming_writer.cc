@@ -54,7 +54,7 @@ inline bool StreamingWriter::nothing_to_shed(const Recording& r) {
   return !w.discarding && w.shed_requests == 0 && w.truncated_gops.empty();
 }
 
-size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
+size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit, bool* shed_behind) const {
   const size_t n = r.chunks_.available();
   if (n == 0) return 0;
   const auto& w = r.writer_;
@@ -68,7 +68,10 @@ size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit) const {
   for (size_t i = 0; i < n && total < limit; ++i) {
     const Chunk& c = r.chunks_.at(i);
     const size_t partial = i == 0 ? w.head_partial : 0;
-    if (partial == 0 && shed_step(s, w.truncated_gops, c)) continue;
+    if (partial == 0 && shed_step(s, w.truncated_gops, c)) {
+      if (shed_behind != nullptr) *shed_behind = true;
+      continue;
+    }
     total += c.size - partial;
   }
   return total;
@@ -180,9 +183,24 @@ TimePoint StreamingWriter::service_once() {
   if (!failed_) {
     for (auto& rp : active_) {
       Recording& r = *rp;
-      const size_t writable = writable_bytes(r, max_command_bytes_);
+      bool shed_behind = false;
+      size_t writable = writable_bytes(r, max_command_bytes_, &shed_behind);
       size_t payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
       if (payload == 0 && writable > 0 && flushable(r)) payload = writable;  // final, padded
+      if (payload == 0 && shed_behind && !flushable(r) &&
+          r.bytes_.capacity() - r.bytes_.fill() < r.largest_push_.load(std::memory_order_relaxed)) {
+        // Less than a unit before a GOP to be shed, and no room for the
+        // producer's next push: that GOP fills the ring (it is longer than
+        // the ring), nothing can come to fill the unit, and the shed, which
+        // works from the head, would wait for ever. Keep the GOP instead:
+        // it goes to disc cut short (its tail was dropped at the full ring).
+        // Padding the unit is no way out: a file's extents but the last must
+        // be whole blocks, so TS packets would lose their alignment.
+        r.writer_.truncated_gops.clear();
+        r.writer_.shed_requests = 0;
+        writable = writable_bytes(r, max_command_bytes_);
+        payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
+      }
       if (payload == 0) continue;
       // Stop at the end of ring memory when whole units fit before it: the
       // command then goes out in place and the next starts at the ring's

@@ -119,7 +119,7 @@ class StreamingWriter {
   void collect_truncated_gops(Recording& r);
   void update_shedding();
   // Payload bytes writable from `r` now, counting at most `limit`.
-  size_t writable_bytes(const Recording& r, size_t limit) const;
+  size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const;
   bool flushable(const Recording& r) const;
   void write_command(Recording& r, size_t payload);
   void finish_if_done(Recording& r);

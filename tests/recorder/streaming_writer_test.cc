@@ -265,6 +265,10 @@ TEST(StreamingWriterTest, RingOverflowDropsWholeGops) {
     if (g != last_gop) EXPECT_EQ(n, gop) << "GOP " << g << " on disc in part";
   }
   EXPECT_LT(packets_of_gop.size(), last_gop + 1) << "some GOPs were dropped";
+  // Once the drive is back (4 s), recording goes on: the GOPs of the last
+  // second (8 Mbit/s, 131,600-byte GOPs) are on disc.
+  const uint64_t gop_at_5s = 5 * 1'000'000 / (gop * kTsPacketSize) + 1;
+  for (uint64_t g = gop_at_5s; g < last_gop; ++g) EXPECT_EQ(packets_of_gop.count(g), 1u) << "GOP " << g << " missing";
   // Every missing GOP is counted once: shed by the writer (the cut GOP's
   // head among them) or turned away whole at the full ring, with its time.
   uint64_t overflow_gops = 0, overflow_bytes = 0;
@@ -276,6 +280,47 @@ TEST(StreamingWriterTest, RingOverflowDropsWholeGops) {
   }
   EXPECT_EQ(overflow_bytes, s.overflow_bytes);
   EXPECT_EQ(s.shed_gops + overflow_gops, last_gop + 1 - packets_of_gop.size());
+}
+
+// A burst (a socket's backlog after probing) fills the ring with the tail of
+// one GOP, less than an ECC unit, and the head of a GOP longer than the
+// ring. That GOP is cut, but cannot be shed whole: the tail before it cannot
+// fill a unit and nothing can follow into the full ring, so shedding it
+// would wait for ever (it did). The cut GOP's head is written instead, and
+// recording goes on with whole GOPs.
+TEST(StreamingWriterTest, AGopLongerThanTheRingCutByABurstDoesNotStallTheRing) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  RecordingConfig c = config("a", 1, 8'000'000);
+  c.ring_bytes = 256 << 10;
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  sources[0].gop_packets = 2100;                    // 394,800 bytes: longer than the ring
+  sources[0].next_packet = sources[0].gop_packets - 7;  // one chunk of the previous GOP first
+  sources[0].start = TimePoint{} - Nanos(static_cast<int64_t>(2093.0 * 188 * 8 / 8e6 * 1e9));
+  sources[0].feed(TimePoint{} + 500ms);  // half a second arrives at once
+  ASSERT_GT((*rec)->stats().overflow_bytes, 0u);
+  testing::run_until(clock, writer, sources, TimePoint{} + 4s);
+  testing::stop_all(clock, writer, sources);
+
+  const RecordingStats s = (*rec)->stats();
+  auto extents = writer.extents((*rec)->id());
+  ASSERT_TRUE(extents.ok());
+  size_t nulls = 0;
+  auto indexes = testing::packet_indexes(testing::read_file(target, *extents), 1, &nulls);
+  const uint64_t gop = sources[0].gop_packets;
+  std::map<uint64_t, uint64_t> packets_of_gop;
+  for (uint64_t i : indexes) ++packets_of_gop[i / gop];
+  const uint64_t last_gop = (sources[0].next_packet - 1) / gop;
+  EXPECT_EQ(packets_of_gop[0], 7u) << "the tail before the cut GOP is on disc";
+  EXPECT_GT(packets_of_gop[1], 0u) << "the cut GOP's head is on disc";
+  EXPECT_LT(packets_of_gop[1], gop) << "(its tail was dropped at the full ring)";
+  for (uint64_t g = 3; g < last_gop; ++g) EXPECT_EQ(packets_of_gop[g], gop) << "GOP " << g << " after the burst";
+  EXPECT_EQ(s.bytes_written + s.shed_bytes + s.overflow_bytes,
+            (sources[0].next_packet - (gop - 7)) * kTsPacketSize);
 }
 
 TEST(StreamingWriterTest, EarliestDeadlineIsWrittenFirst) {
