@@ -58,6 +58,7 @@ class Ingest::Session {
   Status finish_output();
   void pace(int64_t dts_90k);
   bool sleep_until(TimePoint t);  // false if stopped
+  Status drain_demuxer();
   void set_state(IngestStats::State s, const std::string& error = {});
   template <typename F>
   void update(F&& f) {
@@ -86,6 +87,7 @@ class Ingest::Session {
   bool video_delivered_ = false;
   bool gap_pending_ = false;
   bool delivered_any_ = false;
+  bool draining_ = false;  // stopped: taking what the demuxer still holds
   // Realtime pacing.
   bool pace_started_ = false;
   TimePoint pace_wall0_{};
@@ -170,6 +172,7 @@ Status Ingest::Session::run() {
       return std::move(end).error();
     }
     if (*end == ReadEnd::kStopped) {
+      if (kind_ == SourceKind::kNetwork) RETURN_IF_ERROR(drain_demuxer());
       RETURN_IF_ERROR(finish_output());
       return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped");
     }
@@ -323,6 +326,25 @@ Status Ingest::Session::map_streams() {
   return ok_status();
 }
 
+// A live source stopped mid-stream leaves its last frames inside the
+// demuxer: MPEG-TS holds a PES until the next one starts, a parser holds a
+// frame more, and over the network no end of stream ever comes to flush
+// them. With the gate stopped every read fails at once, and a failed read
+// hands out what is held, one packet a call, so a few reads take it all.
+Status Ingest::Session::drain_demuxer() {
+  std::unique_ptr<AVPacket, PacketDeleter> pkt(av_packet_alloc());
+  if (!pkt) return Error(ErrorCode::kResourceExhausted, "av_packet_alloc failed");
+  draining_ = true;
+  Status s = ok_status();
+  for (int i = 0; i < 256 && s.ok(); ++i) {  // bounded: a demuxer that keeps answering is not draining
+    if (input_->read(pkt.get()) < 0) break;
+    s = handle(pkt.get());
+    av_packet_unref(pkt.get());
+  }
+  draining_ = false;
+  return s;
+}
+
 Result<Ingest::Session::ReadEnd> Ingest::Session::pump() {
   std::unique_ptr<AVPacket, PacketDeleter> pkt(av_packet_alloc());
   if (!pkt) return Error(ErrorCode::kResourceExhausted, "av_packet_alloc failed");
@@ -331,7 +353,16 @@ Result<Ingest::Session::ReadEnd> Ingest::Session::pump() {
   for (;;) {
     if (gate_.stopped()) return ReadEnd::kStopped;
     int ret = input_->read(pkt.get());
-    if (gate_.stopped()) return ReadEnd::kStopped;
+    if (gate_.stopped()) {
+      if (ret >= 0 && kind_ == SourceKind::kNetwork) {  // read whole before the stop: keep it
+        draining_ = true;
+        Status s = handle(pkt.get());
+        draining_ = false;
+        av_packet_unref(pkt.get());
+        RETURN_IF_ERROR(s);
+      }
+      return ReadEnd::kStopped;
+    }
     if (ret == AVERROR(EAGAIN) && !gate_.should_interrupt()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
@@ -399,8 +430,8 @@ Status Ingest::Session::handle(AVPacket* pkt) {
     return ok_status();
   }
   if (is_video) awaiting_key_[o] = false;
-  if (in_.options_.realtime) pace(dts);
-  if (gate_.stopped()) return ok_status();
+  if (in_.options_.realtime && !draining_) pace(dts);
+  if (gate_.stopped() && !draining_) return ok_status();
 
   pkt->stream_index = o;
   pkt->dts = dts;
