@@ -80,6 +80,18 @@ v1::DiscOperationProgress run_disc_operation(Daemon& d, bool finalize, grpc::Sta
   return last;
 }
 
+// Finalizes bd0's disc and extracts it with 7z into `out`: the one .ts file
+// on it, or "" (the test has failed then).
+std::string finalize_and_extract_the_recording(Daemon& d, const TempDir& out) {
+  grpc::Status status;
+  run_disc_operation(d, true, &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  if (!status.ok()) return "";
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  EXPECT_EQ(files.size(), 1u);
+  return files.size() == 1 ? files[0] : "";
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -424,20 +436,17 @@ TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
   EXPECT_EQ(ranged_bytes, r.stats().shed_bytes()) << "every dropped byte is in a range";
   EXPECT_EQ(ranged_gops, r.stats().shed_gops());
 
-  grpc::Status status;
-  run_disc_operation(d, true, &status);
-  ASSERT_TRUE(status.ok()) << status.error_message();
   TempDir out;
-  auto files = extract_with_7z(d.image("bd0"), out.path());
-  ASSERT_EQ(files.size(), 1u);
-  const int frames = count_video_frames(files[0]);
+  const std::string file = finalize_and_extract_the_recording(d, out);
+  ASSERT_FALSE(file.empty());
+  const int frames = count_video_frames(file);
   EXPECT_GT(frames, 0);
   EXPECT_LT(frames, offered_frames) << "the hang must have cost something";
   EXPECT_EQ(r.lost_extents_size(), 0) << "the slow write completed";
   // Frames per GOP on disc: 12 each, the last one too (what the demuxer
   // still held when the recording stopped is taken out).
   auto keys = run_command({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=key_frame",
-                           "-of", "csv=p=0", files[0]});
+                           "-of", "csv=p=0", file});
   ASSERT_EQ(keys.exit_code, 0) << keys.output;
   std::vector<int> gop_frames;
   std::istringstream lines(keys.output);
@@ -448,7 +457,7 @@ TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
   }
   ASSERT_GT(gop_frames.size(), 2u);
   for (size_t g = 0; g < gop_frames.size(); ++g) EXPECT_EQ(gop_frames[g], 12) << "GOP " << g << " on disc in part";
-  auto decode = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", files[0], "-f", "null", "-"});
+  auto decode = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"});
   EXPECT_EQ(decode.exit_code, 0);
   EXPECT_EQ(decode.output.find("error"), std::string::npos) << decode.output;
 }
@@ -472,13 +481,10 @@ TEST_F(DaemonTest, AFileFasterThanTheDriveWaitsInsteadOfBeingShed) {
   ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
   EXPECT_NE(rec.output.find("RECORDING_STATE_STOPPED"), std::string::npos) << rec.output;
   EXPECT_EQ(rec.output.find("\"shed_gops\":\"0\"") == std::string::npos, false) << rec.output;
-  grpc::Status status;
-  run_disc_operation(d, true, &status);
-  ASSERT_TRUE(status.ok()) << status.error_message();
   TempDir out;
-  auto files = extract_with_7z(d.image("bd0"), out.path());
-  ASSERT_EQ(files.size(), 1u);
-  EXPECT_EQ(count_video_frames(files[0]), count_video_frames(source_.file("big.ts")));
+  const std::string file = finalize_and_extract_the_recording(d, out);
+  ASSERT_FALSE(file.empty());
+  EXPECT_EQ(count_video_frames(file), count_video_frames(source_.file("big.ts")));
 }
 
 // The daemon's resident memory in bytes (VmRSS), or -1.
