@@ -1,7 +1,7 @@
 // Deadline slack (deadline - completion time) as a fixed-size histogram, so
 // the writer can record every chunk without allocating and still report a
 // p99. Buckets are 1 ms wide from -1 s to +10 s (outside: clamped into the
-// edge buckets), grouped 100 to a coarse bucket so a percentile costs ~200
+// edge buckets), grouped 128 to a coarse bucket so a percentile costs ~200
 // steps, not 11,000; the minimum is kept exactly.
 //
 // Thread-safety: thread-compatible (the writer thread owns it).
@@ -21,7 +21,7 @@ class SlackHistogram {
   static constexpr int64_t kBucketNs = 1'000'000;
   static constexpr int64_t kLowestNs = -1'000'000'000;
   static constexpr size_t kBuckets = 11'000;
-  static constexpr size_t kGroup = 100;
+  static constexpr size_t kGroup = 128;  // a power of two: the per-sample index is a shift
 
   void add(Nanos slack) { add_to_bucket(slack.count(), bucket_of(slack.count())); }
   // The same sample into two histograms (a recording's and its drive's),
@@ -62,7 +62,7 @@ class SlackHistogram {
   }
 
   std::array<uint32_t, kBuckets> counts_{};
-  std::array<uint64_t, kBuckets / kGroup> groups_{};
+  std::array<uint64_t, (kBuckets + kGroup - 1) / kGroup> groups_{};
   uint64_t total_ = 0;
   int64_t min_ns_ = std::numeric_limits<int64_t>::max();
 };
