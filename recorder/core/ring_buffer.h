@@ -202,15 +202,18 @@ class SpscRing {
 };
 
 // What one push into a recording's ring was.
+// 32 bytes, two to a cache line: the records are what the producer's and
+// the writer's cores hand each other for every push.
 struct Chunk {
-  uint64_t input_begin = 0;  // byte range in the recording's input stream
-  uint32_t size = 0;         // bytes; the range is [input_begin, input_begin + size)
-  uint32_t stream_id = 0;
+  uint64_t input_begin = 0;    // byte range in the recording's input stream
+  uint32_t size = 0;           // bytes; the range is [input_begin, input_begin + size)
+  uint32_t stream_id : 31 = 0;
+  uint32_t gop_start : 1 = 0;  // the first byte begins a random-access point
   TimePoint arrival{};
-  TimePoint deadline{};      // arrival + the recording's latency budget
-  bool gop_start = false;    // the first byte begins a random-access point
+  TimePoint deadline{};        // arrival + the recording's latency budget
   uint64_t input_end() const { return input_begin + size; }
 };
+static_assert(sizeof(Chunk) == 32);
 
 using ChunkRing = SpscRing<Chunk>;
 

@@ -258,11 +258,15 @@ TEST(StreamingWriterTest, RingOverflowDropsWholeGops) {
   const uint64_t last_gop = (sources[0].next_packet - 1) / gop;  // ends where the source stopped
   std::map<uint64_t, uint64_t> packets_of_gop;
   for (size_t i = 0; i < indexes.size(); ++i) {
-    if (i > 0) ASSERT_GT(indexes[i], indexes[i - 1]) << "out of order";
+    if (i > 0) {
+      ASSERT_GT(indexes[i], indexes[i - 1]) << "out of order";
+    }
     ++packets_of_gop[indexes[i] / gop];
   }
   for (const auto& [g, n] : packets_of_gop) {
-    if (g != last_gop) EXPECT_EQ(n, gop) << "GOP " << g << " on disc in part";
+    if (g != last_gop) {
+      EXPECT_EQ(n, gop) << "GOP " << g << " on disc in part";
+    }
   }
   EXPECT_LT(packets_of_gop.size(), last_gop + 1) << "some GOPs were dropped";
   // Once the drive is back (4 s), recording goes on: the GOPs of the last
