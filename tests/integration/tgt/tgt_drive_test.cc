@@ -14,6 +14,7 @@
 
 #include "device/drive.h"
 #include "device/mmc/cdb.h"
+#include "tests/integration/tgt/tgt_fixture.h"
 
 namespace discrec::device {
 namespace {
@@ -22,26 +23,14 @@ constexpr uint32_t kBlock = 2048;
 constexpr uint32_t kUnitBlocks = 16;  // one DVD ECC block = 32 KiB
 constexpr uint32_t kTotalBytes = 64u << 20;
 
-std::string fixture_dir() {
-  const char* d = std::getenv("DISCREC_TGT_DIR");
-  return d ? d : "";
-}
+using ::discrec::test::tgt::fixture_dir;
+using ::discrec::test::tgt::read_trimmed;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-std::string uri() { return read_file(fixture_dir() + "/uri"); }
+std::string uri() { return read_trimmed(fixture_dir() + "/uri"); }
 
 // A fresh blank DVD+R in the (shared) tgt LU.
 void insert_blank(const std::string& name) {
-  std::string cmd = std::string(std::getenv("DISCREC_TGT_FIXTURE")) + " swap " + fixture_dir() + " " + name +
-                    " >/dev/null";
+  const std::string cmd = ::discrec::test::tgt::swap_command(name);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
 
@@ -164,7 +153,7 @@ TEST_F(TgtDrive, HungTargetTimesOutAndTheSessionRecovers) {
   auto opened = Drive::open(uri());
   ASSERT_TRUE(opened.ok()) << opened.error().to_string();
   Drive& drive = **opened;
-  pid_t tgtd = std::stoi(read_file(fixture_dir() + "/state/tgtd.pid"));
+  pid_t tgtd = std::stoi(read_trimmed(fixture_dir() + "/state/tgtd.pid"));
   auto tur = mmc::test_unit_ready();
   CommandRequest request;
   request.cdb = tur.span();

@@ -23,6 +23,7 @@
 #include "recorder/udf/drive_sector_source.h"
 #include "recorder/udf/volume_builder.h"
 #include "recorder/udf/volume_reader.h"
+#include "tests/integration/tgt/tgt_fixture.h"
 #include "tests/recorder/udf/image_fixture.h"
 
 namespace discrec::recorder::udf {
@@ -36,19 +37,7 @@ constexpr uint32_t kUnitSectors = 16;  // one DVD ECC block
 constexpr size_t kUnitBytes = size_t{kUnitSectors} * kSectorSize;
 const TimePoint kStart = TimePoint(std::chrono::seconds(1'795'000'000));  // 2026-11-18
 
-std::string fixture_dir() {
-  const char* d = std::getenv("DISCREC_TGT_DIR");
-  return d ? d : "";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
+using ::discrec::test::tgt::fixture_dir;
 
 std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
@@ -104,12 +93,13 @@ void expect_probes(const std::filesystem::path& ts) {
 
 TEST(TgtUdfDisc, RecordFinalizeAndReadersOpenTgtImage) {
   ASSERT_FALSE(fixture_dir().empty()) << "DISCREC_TGT_DIR not set (run through ctest)";
-  const std::string uri = read_text(fixture_dir() + "/uri");
+  const std::string uri = ::discrec::test::tgt::read_trimmed(fixture_dir() + "/uri");
   ASSERT_FALSE(uri.empty()) << "the tgt fixture did not start";
   const char* fixture = std::getenv("DISCREC_TGT_FIXTURE");
   ASSERT_NE(fixture, nullptr);
   const std::string medium = "udfdisc";
-  ASSERT_EQ(std::system((std::string(fixture) + " swap " + fixture_dir() + " " + medium + " >/dev/null").c_str()), 0);
+  const std::string swap = ::discrec::test::tgt::swap_command(medium);
+  ASSERT_EQ(std::system(swap.c_str()), 0) << swap;
   const std::filesystem::path image = fixture_dir() + "/state/" + medium + ".iso";
   ASSERT_TRUE(std::filesystem::exists(image)) << image;
 
