@@ -12,69 +12,20 @@
 #include <vector>
 
 #include "recorder/journal/journal_format.h"
+#include "tests/recorder/journal/journal_test_support.h"
 
 namespace {
 
 using namespace discrec::recorder::journal;
 
-discrec::TimePoint ms(int64_t v) { return discrec::TimePoint(std::chrono::milliseconds(v)); }
-
+// A valid journal to edit: two recordings and every record type, built from
+// the samples the journal unit tests use.
 std::vector<uint8_t> seed_journal() {
-  DiscBegin d;
-  d.drive_uri = "sim:///x.img?profile=bd-re";
-  d.vendor = "DISCREC";
-  d.product = "SIM";
-  d.revision = "1";
-  d.profile = 0x43;
-  d.capacity_sectors = 12219392;
-  d.unit_blocks = 32;
-  d.data_start = 544;
-  d.data_limit = 12000000;
-  RecordingBegin b;
-  b.writer_id = 1;
-  b.id = "r1";
-  b.title = "t";
-  b.source_url = "udp://239.0.0.1:1234";
-  RecordingBegin b2 = b;
-  b2.writer_id = 2;
-  b2.id = "r2";
-  discrec::recorder::RecordedExtent e;
-  e.recording_id = 1;
-  e.lba = 544;
-  e.blocks = 64;
-  e.length = 64 * 2048 - 10;
-  e.input_end = e.length;
-  e.padding_bytes = 10;
-  e.time_begin = ms(1);
-  e.time_end = ms(2);
-  discrec::recorder::RecordedExtent e2 = e;
-  e2.recording_id = 2;
-  e2.lba = 608;
-  discrec::recorder::LostExtent l;
-  l.recording_id = 1;
-  l.lba = 700;
-  l.blocks = 32;
-  l.message = "medium error";
-  discrec::recorder::ShedRange s;
-  s.recording_id = 2;
-  s.input_begin = 10;
-  s.input_end = 20;
-  UnitCrcs c;
-  c.first_lba = 544;
-  c.unit_blocks = 32;
-  c.crcs = {1, 2, 3};
-  RecordingEnd end;
-  end.writer_id = 1;
-  end.error = "done";
-  FinalizeBegin f;
-  f.volume_label = "V";
-  f.data_end = 800;
-  std::vector<std::vector<uint8_t>> records = {
-      encode(d),        encode(b),   encode(b2), encode(0, e), encode(0, e2), encode(c),
-      encode(1, e),     encode(0, l), encode(0, s), encode(end), encode(f),   encode_finalized(7)};
-  std::vector<uint8_t> out;
-  for (const auto& r : records) out.insert(out.end(), r.begin(), r.end());
-  return out;
+  using namespace discrec::recorder::journal::test;
+  return concat({encode(sample_disc()), encode(sample_recording(1)), encode(sample_recording(2)),
+                 encode(0, sample_extent(1, 544, 64, 0)), encode(0, sample_extent(2, 608, 64, 0)),
+                 encode(sample_crcs()), encode(1, sample_extent(1, 672, 32, 64 * 2048)), encode(0, sample_lost(1)),
+                 encode(0, sample_shed(2)), encode(sample_end(1)), encode(sample_finalize()), encode_finalized(7)});
 }
 
 std::vector<uint8_t> mutate(const uint8_t* data, size_t size) {
