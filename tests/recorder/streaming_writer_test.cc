@@ -105,25 +105,25 @@ TEST(StreamingWriterTest, RingMemoryIsReleasedOnceFinished) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);
   StreamingWriter writer(target, clock, dvd_options());
-  auto rec = writer.add_recording(config("a", 1, 8'000'000));
-  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
-  std::vector<TsSource> sources(1);
-  sources[0] = TsSource{*rec, 1, 8'000'000};
+  std::vector<TsSource> sources;
+  testing::add_source(writer, sources, 1, 8'000'000, TimePoint{});
+  ASSERT_EQ(sources.size(), 1u);
+  const std::shared_ptr<Recording> rec = sources[0].recording;
   testing::run_until(clock, writer, sources, TimePoint{} + 1s);
-  EXPECT_FALSE((*rec)->release_buffers()) << "released while recording";
-  ASSERT_TRUE(writer.stop_recording((*rec)->id()).ok());
-  EXPECT_FALSE((*rec)->release_buffers()) << "released before the writer drained the ring";
+  EXPECT_FALSE(rec->release_buffers()) << "released while recording";
+  ASSERT_TRUE(writer.stop_recording(rec->id()).ok());
+  EXPECT_FALSE(rec->release_buffers()) << "released before the writer drained the ring";
   testing::stop_all(clock, writer, sources);
-  ASSERT_TRUE((*rec)->finished());
-  EXPECT_TRUE((*rec)->release_buffers());
-  EXPECT_TRUE((*rec)->release_buffers()) << "idempotent";
+  ASSERT_TRUE(rec->finished());
+  EXPECT_TRUE(rec->release_buffers());
+  EXPECT_TRUE(rec->release_buffers()) << "idempotent";
   // Still readable, and nothing touches the freed memory (ASan/a fault would say).
-  RecordingStats s = (*rec)->stats();
+  RecordingStats s = rec->stats();
   EXPECT_EQ(s.bytes_written, sources[0].next_packet * kTsPacketSize);
   EXPECT_EQ(s.ring_fill, 0u);
   std::vector<uint8_t> more(kTsPacketSize * 7);
   for (size_t i = 0; i < 7; ++i) TsSource::make_packet(more.data() + i * kTsPacketSize, 1, 99999 + i);
-  EXPECT_FALSE((*rec)->write_packets(more, true).ok());
+  EXPECT_FALSE(rec->write_packets(more, true).ok());
   writer.service_once();
 }
 

@@ -48,7 +48,8 @@ v1::Recording get_recording(Daemon& d, const std::string& name) {
 }
 
 grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
-                             v1::Recording* out, const std::string& title = "", int priority = 0) {
+                             v1::Recording* out, const std::string& title = "", int priority = 0,
+                             uint64_t ring_bytes = 0) {
   grpc::ClientContext ctx;
   v1::StartRecordingRequest req;
   req.set_parent(drive);
@@ -56,7 +57,16 @@ grpc::Status start_recording(Daemon& d, const std::string& drive, const std::str
   req.set_expected_bitrate_bps(bitrate);
   req.set_title(title);
   req.set_priority(priority);
+  req.set_ring_size_bytes(ring_bytes);
   return d.recordings->StartRecording(&ctx, req, out);
+}
+
+grpc::Status stop_recording(Daemon& d, const std::string& name, v1::Recording* out = nullptr) {
+  grpc::ClientContext ctx;
+  v1::StopRecordingRequest req;
+  req.set_name(name);
+  v1::Recording ignored;
+  return d.recordings->StopRecording(&ctx, req, out != nullptr ? out : &ignored);
 }
 
 v1::DiscOperationProgress run_disc_operation(Daemon& d, bool finalize, grpc::Status* status) {
@@ -160,11 +170,8 @@ TEST_F(DaemonTest, TwoConcurrentUdpRecordingsOnOneDrive) {
     EXPECT_EQ(send_b.wait(std::chrono::seconds(60)), 0);
   }
   for (const auto* r : {&a, &b}) {
-    grpc::ClientContext ctx;
-    v1::StopRecordingRequest req;
-    req.set_name(r->name());
     v1::Recording stopped;
-    auto s = d.recordings->StopRecording(&ctx, req, &stopped);
+    auto s = stop_recording(d, r->name(), &stopped);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(stopped.state(), v1::RECORDING_STATE_STOPPED) << stopped.DebugString();
     EXPECT_EQ(stopped.stats().shed_bytes(), 0u);
@@ -276,11 +283,8 @@ TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
   EXPECT_EQ(opened.load(), 2000);
   EXPECT_EQ(sender.wait(std::chrono::seconds(60)), 0);
 
-  grpc::ClientContext ctx;
-  v1::StopRecordingRequest req;
-  req.set_name(rec.name());
   v1::Recording stopped;
-  ASSERT_TRUE(d.recordings->StopRecording(&ctx, req, &stopped).ok());
+  ASSERT_TRUE(stop_recording(d, rec.name(), &stopped).ok());
   EXPECT_EQ(stopped.state(), v1::RECORDING_STATE_STOPPED);
   EXPECT_EQ(stopped.stats().missed_deadlines(), 0u) << stopped.DebugString();
   EXPECT_EQ(stopped.stats().shed_bytes(), 0u);
@@ -362,24 +366,6 @@ TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
 #endif
 }
 
-grpc::Status start_with_ring(Daemon& d, const std::string& url, uint64_t ring_bytes, v1::Recording* out) {
-  grpc::ClientContext ctx;
-  v1::StartRecordingRequest req;
-  req.set_parent("drives/bd0");
-  req.set_source_url(url);
-  req.set_expected_bitrate_bps(2'000'000);
-  req.set_ring_size_bytes(ring_bytes);
-  return d.recordings->StartRecording(&ctx, req, out);
-}
-
-grpc::Status stop(Daemon& d, const std::string& name) {
-  grpc::ClientContext ctx;
-  v1::StopRecordingRequest req;
-  req.set_name(name);
-  v1::Recording out;
-  return d.recordings->StopRecording(&ctx, req, &out);
-}
-
 TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
   // 12 Mbit/s live over UDP into a 2 MiB ring (1.4 s); 5 s after the drive
   // opened, one WRITE(12) takes 2.5 s (under its 3 s timeout). The ring
@@ -400,23 +386,16 @@ TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
   Daemon d(options);
   ASSERT_TRUE(d.started()) << d.log_text();
   v1::Recording rec;
-  {
-    grpc::ClientContext ctx;
-    v1::StartRecordingRequest req;
-    req.set_parent("drives/bd0");
-    req.set_source_url("udp://127.0.0.1:23421");
-    req.set_expected_bitrate_bps(12'000'000);
-    req.set_ring_size_bytes(2 << 20);
-    auto s = d.recordings->StartRecording(&ctx, req, &rec);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
+  auto started = start_recording(d, "drives/bd0", "udp://127.0.0.1:23421", 12'000'000, &rec, "", 0, 2 << 20);
+  ASSERT_TRUE(started.ok()) << started.error_message();
   auto sent = run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i",
                            source_.file("live.ts"), "-c", "copy", "-f", "mpegts",
                            "udp://127.0.0.1:23421?pkt_size=1316"},
                           std::chrono::seconds(60));
   ASSERT_EQ(sent.exit_code, 0) << sent.output;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ASSERT_TRUE(stop(d, rec.name()).ok());
+  v1::Recording stopped;
+  ASSERT_TRUE(stop_recording(d, rec.name(), &stopped).ok());
   v1::Recording r;
   for (int i = 0; i < 200; ++i) {
     r = get_recording(d, rec.name());
@@ -528,26 +507,26 @@ TEST_F(DaemonTest, RingMemoryIsBudgetedAcrossRecordings) {
   // A 100 MiB ring takes 128 MiB (a power of two) plus its chunk records
   // (16 MiB): over half the budget.
   v1::Recording a, b, c;
-  ASSERT_TRUE(start_with_ring(d, "udp://127.0.0.1:23411", 100 << 20, &a).ok());
-  auto refused = start_with_ring(d, "udp://127.0.0.1:23412", 100 << 20, &b);
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23411", 2'000'000, &a, "", 0, 100 << 20).ok());
+  auto refused = start_recording(d, "drives/bd0", "udp://127.0.0.1:23412", 2'000'000, &b, "", 0, 100 << 20);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
   EXPECT_NE(refused.error_message().find("rec002 needs 1"), std::string::npos) << refused.error_message();
   EXPECT_NE(refused.error_message().find(" MiB of ring memory"), std::string::npos) << refused.error_message();
   EXPECT_NE(refused.error_message().find("160.0 MiB budget"), std::string::npos) << refused.error_message();
   // What is left still takes a small ring.
-  ASSERT_TRUE(start_with_ring(d, "udp://127.0.0.1:23413", 8 << 20, &c).ok());
-  ASSERT_TRUE(stop(d, c.name()).ok());
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23413", 2'000'000, &c, "", 0, 8 << 20).ok());
+  ASSERT_TRUE(stop_recording(d, c.name()).ok());
   // Once the first recording has stopped and given its ring back, the
   // refused one fits.
-  ASSERT_TRUE(stop(d, a.name()).ok());
+  ASSERT_TRUE(stop_recording(d, a.name()).ok());
   grpc::Status started;
   for (int i = 0; i < 100; ++i) {
-    started = start_with_ring(d, "udp://127.0.0.1:23412", 100 << 20, &b);
+    started = start_recording(d, "drives/bd0", "udp://127.0.0.1:23412", 2'000'000, &b, "", 0, 100 << 20);
     if (started.ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(started.ok()) << started.error_message();
-  EXPECT_TRUE(stop(d, b.name()).ok());
+  EXPECT_TRUE(stop_recording(d, b.name()).ok());
 }
 
 TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
