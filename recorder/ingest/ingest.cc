@@ -58,7 +58,7 @@ class Ingest::Session {
   Status finish_output();
   void pace(int64_t dts_90k);
   bool sleep_until(TimePoint t);  // false if stopped
-  Status drain_demuxer();
+  Status drain_demuxer(AVPacket* pkt, bool holds_packet);
   void set_state(IngestStats::State s, const std::string& error = {});
   template <typename F>
   void update(F&& f) {
@@ -172,7 +172,6 @@ Status Ingest::Session::run() {
       return std::move(end).error();
     }
     if (*end == ReadEnd::kStopped) {
-      if (kind_ == SourceKind::kNetwork) RETURN_IF_ERROR(drain_demuxer());
       RETURN_IF_ERROR(finish_output());
       return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped");
     }
@@ -331,15 +330,15 @@ Status Ingest::Session::map_streams() {
 // frame more, and over the network no end of stream ever comes to flush
 // them. With the gate stopped every read fails at once, and a failed read
 // hands out what is held, one packet a call, so a few reads take it all.
-Status Ingest::Session::drain_demuxer() {
-  std::unique_ptr<AVPacket, PacketDeleter> pkt(av_packet_alloc());
-  if (!pkt) return Error(ErrorCode::kResourceExhausted, "av_packet_alloc failed");
+// `pkt` may already hold a packet read whole before the stop: it goes first.
+Status Ingest::Session::drain_demuxer(AVPacket* pkt, bool holds_packet) {
   draining_ = true;
   Status s = ok_status();
   for (int i = 0; i < 256 && s.ok(); ++i) {  // bounded: a demuxer that keeps answering is not draining
-    if (input_->read(pkt.get()) < 0) break;
-    s = handle(pkt.get());
-    av_packet_unref(pkt.get());
+    if (!holds_packet && input_->read(pkt) < 0) break;
+    holds_packet = false;
+    s = handle(pkt);
+    av_packet_unref(pkt);
   }
   draining_ = false;
   return s;
@@ -351,16 +350,9 @@ Result<Ingest::Session::ReadEnd> Ingest::Session::pump() {
   // The deadline runs from the last packet, so EAGAIN loops cannot extend it.
   gate_.arm(in_.options_.read_timeout);
   for (;;) {
-    if (gate_.stopped()) return ReadEnd::kStopped;
-    int ret = input_->read(pkt.get());
+    const int ret = gate_.stopped() ? AVERROR_EXIT : input_->read(pkt.get());
     if (gate_.stopped()) {
-      if (ret >= 0 && kind_ == SourceKind::kNetwork) {  // read whole before the stop: keep it
-        draining_ = true;
-        Status s = handle(pkt.get());
-        draining_ = false;
-        av_packet_unref(pkt.get());
-        RETURN_IF_ERROR(s);
-      }
+      if (kind_ == SourceKind::kNetwork) RETURN_IF_ERROR(drain_demuxer(pkt.get(), ret >= 0));
       return ReadEnd::kStopped;
     }
     if (ret == AVERROR(EAGAIN) && !gate_.should_interrupt()) {
