@@ -26,6 +26,9 @@ class TsSink {
   virtual Status write_packets(std::span<const uint8_t> packets, bool gop_start) = 0;
   // The source was lost at `start` for `duration` and is back (reconnected).
   virtual void source_gap(TimePoint start, Nanos duration) = 0;
+  // Nothing more is coming for now (the source was lost): whatever the sink
+  // still holds back from what was pushed goes on at once.
+  virtual void flush() {}
 };
 
 }  // namespace discrec::recorder

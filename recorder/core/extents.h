@@ -99,6 +99,8 @@ struct RecordingStats {
   uint64_t ring_fill = 0;
   uint64_t ring_high_water = 0;
   bool ring_locked = false;       // mlock() took
+  // Chunk records (a push, or small pushes of one GOP merged) and their
+  // deadlines: a record's is its first push's.
   uint64_t chunks_written = 0;
   uint64_t missed_deadlines = 0;  // chunks whose last byte was written after their deadline
   int64_t slack_min_ns = 0;       // deadline - completion, over all chunks

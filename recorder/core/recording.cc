@@ -47,7 +47,8 @@ Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingCo
 Recording::Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes,
                      ChunkRing chunks, SpscRing<uint64_t> truncated_gops)
     : id_(id), config_(std::move(config)), clock_(clock), bytes_(std::move(bytes)),
-      chunks_(std::move(chunks)), truncated_gops_(std::move(truncated_gops)) {
+      chunks_(std::move(chunks)), truncated_gops_(std::move(truncated_gops)),
+      coalescer_(ChunkCoalescer::kDefaultPublishBytes, config_.latency_budget / kCoalesceSpanDivisor) {
   writer_.truncated_gops.reserve(truncated_gops_.capacity());
   writer_.stats.id = id_;
   writer_.stats.priority = config_.priority;
@@ -106,9 +107,13 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   chunk.size = static_cast<uint32_t>(packets.size());
   chunk.stream_id = id_;
   chunk.arrival = arrival;
-  chunk.deadline = arrival + config_.latency_budget;
+  chunk.last_arrival = arrival;
   chunk.gop_start = gop_start;
-  if (!chunks_.free_slot() || !bytes_.try_write(packets)) {
+  // Short of record slots only because one is pending: publish it and go on.
+  if (!coalescer_.has_room(chunks_)) coalescer_.publish(chunks_);
+  if (!coalescer_.has_room(chunks_) || !bytes_.try_write(packets)) {
+    // Whatever is buffered must reach the writer, so it can drain the ring.
+    coalescer_.publish(chunks_);
     // The GOP being pushed loses its tail: have the writer drop its head too
     // (when it still can), so no GOP goes to disc cut short. A push that
     // starts a GOP cuts nothing: the previous GOP is complete.
@@ -121,7 +126,7 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   }
   overflow_dropping_ = false;
   if (gop_start) gop_begin_ = chunk.input_begin;
-  chunks_.try_push(chunk);  // a slot is free: checked above, only we fill it
+  coalescer_.add(chunks_, chunk);  // room checked above; only we fill slots
   bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + packets.size(),
                   std::memory_order_relaxed);
   const uint64_t fill = bytes_.fill();
@@ -130,6 +135,14 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   }
   in_push_.store(false, std::memory_order_release);
   return ok_status();
+}
+
+void Recording::flush() {
+  // Under the stop handshake like a push: once stopping, the writer
+  // publishes the last record itself.
+  in_push_.store(true, std::memory_order_seq_cst);
+  if (!stopping_.load(std::memory_order_seq_cst)) coalescer_.publish(chunks_);
+  in_push_.store(false, std::memory_order_release);
 }
 
 void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range) {

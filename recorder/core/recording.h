@@ -2,7 +2,7 @@
 // writer's bookkeeping for it. Created by StreamingWriter::add_recording().
 //
 // Thread-safety:
-//  - write_packets()/write_packets_at()/source_gap(): the ONE ingest thread
+//  - write_packets()/write_packets_at()/source_gap()/flush(): the ONE ingest thread
 //    (the ring's producer). Never blocks, never allocates (source_gap aside).
 //  - stats(), id(), config(), finished(), gaps(), release_buffers(): any
 //    thread, never blocks the writer.
@@ -70,6 +70,9 @@ class Recording final : public TsSink {
   // TsSink. Stamps arrival with the injected clock.
   Status write_packets(std::span<const uint8_t> packets, bool gop_start) override;
   void source_gap(TimePoint start, Nanos duration) override;
+  // Publishes the record small pushes were being merged into (see
+  // ChunkCoalescer), so the writer sees every byte pushed so far.
+  void flush() override;
 
   // As write_packets with an explicit arrival time (simulations and tests
   // that replay a timeline).
@@ -102,7 +105,12 @@ class Recording final : public TsSink {
   SpscRing<uint64_t> truncated_gops_;
   static constexpr size_t kMaxTruncatedGops = 64;
 
-  // Producer side.
+  // Producer side (the writer's once the stop handshake shows the producer
+  // gone: it then publishes the coalescer's last record).
+  // Small pushes merge into one record while they arrived within 1/32 of
+  // the latency budget: a record is judged by its first push's deadline.
+  static constexpr int kCoalesceSpanDivisor = 32;
+  ChunkCoalescer coalescer_;
   bool overflow_dropping_ = false;  // dropping until the next GOP start
   static constexpr uint64_t kNoGop = UINT64_MAX;
   uint64_t gop_begin_ = kNoGop;     // where the GOP being pushed began in the ring

@@ -108,7 +108,7 @@ void StreamingWriter::discard_shed_head(Recording& r) {
       w.open_shed = ShedRange{r.id(), c.input_begin, c.input_begin, c.arrival, c.arrival};
     }
     w.open_shed.input_end = c.input_end();
-    w.open_shed.time_end = c.arrival;
+    w.open_shed.time_end = c.last_arrival;
     w.stats.shed_bytes += c.size;
     drive_.shed_bytes += c.size;
     r.bytes_.consume(c.size);
@@ -156,6 +156,12 @@ bool StreamingWriter::flushable(const Recording& r) const {
   return r.writer_.stop_applied && !r.in_push_.load(std::memory_order_seq_cst);
 }
 
+void StreamingWriter::publish_last_record(Recording& r) {
+  // The producer is gone for good once flushable() (the stop handshake), so
+  // its coalescer's pending record is the writer's to publish.
+  if (r.writer_.stop_applied && flushable(r)) r.coalescer_.publish(r.chunks_);
+}
+
 void StreamingWriter::collect_truncated_gops(Recording& r) {
   auto& w = r.writer_;
   while (r.truncated_gops_.available() > 0) {
@@ -172,6 +178,7 @@ void StreamingWriter::collect_truncated_gops(Recording& r) {
 TimePoint StreamingWriter::service_once() {
   apply_commands();
   for (auto& r : active_) {
+    publish_last_record(*r);
     collect_truncated_gops(*r);
     discard_head(*r);
   }
@@ -207,7 +214,7 @@ TimePoint StreamingWriter::service_once() {
       // beginning, instead of one command per lap being copied to staging.
       const size_t to_end = r.bytes_.bytes_to_end();
       if (payload > to_end && to_end >= unit_bytes_) payload = to_end / unit_bytes_ * unit_bytes_;
-      const TimePoint deadline = r.chunks_.at(0).deadline;
+      const TimePoint deadline = r.chunks_.at(0).arrival + r.config().latency_budget;
       if (best == nullptr || deadline < best_deadline) {
         best = &r;
         best_payload = payload;
@@ -270,30 +277,33 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   uint64_t input_begin = 0;
   uint64_t input_end = 0;
   TimePoint time_begin{}, time_end{};
+  // Zero copy: records the command completes, released after the write.
+  const uint64_t first_record = r.chunks_.read_index();
+  size_t completed_in_place = 0;
+  uint32_t partial_after = 0;
   if (zero_copy) {
     // The usual case, kept tight (it runs per chunk): nothing to shed and
     // every record the payload covers already seen by writable_bytes(), so
-    // walk them by index and release them together.
-    uint32_t partial = w.head_partial;
-    const Chunk* c = &r.chunks_.at(0);
-    input_begin = c->input_begin + partial;
+    // walk them by index; their deadlines are read again after the write.
+    const Chunk* c = &r.chunks_.slot(first_record);
+    input_begin = c->input_begin + w.head_partial;
+    input_end = input_begin + payload;  // nothing shed: input is contiguous
     time_begin = c->arrival;
-    size_t completed = 0;
-    while (copied < payload) {
-      c = &r.chunks_.at(completed);
-      const size_t take = std::min<size_t>(c->size - partial, payload - copied);
-      copied += take;
-      partial += static_cast<uint32_t>(take);
-      input_end = c->input_begin + partial;
-      time_end = c->arrival;
-      if (partial == c->size) {
-        completed_deadlines_.push_back(c->deadline);
-        partial = 0;
-        ++completed;
-      }
+    size_t rest = payload;
+    size_t left = c->size - w.head_partial;
+    while (left <= rest) {
+      rest -= left;
+      time_end = c->last_arrival;
+      ++completed_in_place;
+      if (rest == 0) break;
+      c = &r.chunks_.slot(first_record + completed_in_place);
+      left = c->size;
     }
-    w.head_partial = partial;
-    r.chunks_.pop(completed);
+    if (rest > 0) {  // the command ends inside this record
+      partial_after = static_cast<uint32_t>(c->size - left + rest);
+      time_end = c->last_arrival;
+    }
+    copied = payload;
   }
   while (copied < payload) {
     // At a chunk boundary the shed state machine decides (discard_head()
@@ -315,9 +325,9 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     copied += take;
     w.head_partial += static_cast<uint32_t>(take);
     input_end = c.input_begin + w.head_partial;
-    time_end = c.arrival;
+    time_end = c.last_arrival;
     if (w.head_partial == c.size) {
-      completed_deadlines_.push_back(c.deadline);
+      completed_deadlines_.push_back(c.arrival + r.config().latency_budget);
       w.head_partial = 0;
       r.chunks_.pop();
     }
@@ -329,7 +339,6 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   const TimePoint started = clock_.now();
   const Status status = target_.write_blocks(
       lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
-  if (zero_copy) r.bytes_.consume(payload);
   const TimePoint done = clock_.now();
   const double took = std::chrono::duration<double>(done - started).count();
   if (took > 0) {
@@ -352,15 +361,12 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     drive_.bytes_written += copied;
     w.stats.bytes_written += copied;
     w.stats.padding_bytes += padding;
-    for (TimePoint d : completed_deadlines_) {
-      const Nanos slack = d - done;
-      SlackHistogram::add(slack, w.slack, drive_slack_);
-      if (slack < Nanos::zero()) {
-        ++w.stats.missed_deadlines;
-        ++drive_.missed_deadlines;
-      }
+    const Nanos budget = r.config().latency_budget;
+    for (size_t i = 0; i < completed_in_place; ++i) {
+      record_slack(w, r.chunks_.slot(first_record + i).arrival + budget - done);
     }
-    w.stats.chunks_written += completed_deadlines_.size();
+    for (TimePoint d : completed_deadlines_) record_slack(w, d - done);
+    w.stats.chunks_written += completed_in_place + completed_deadlines_.size();
     const uint64_t length = padding > 0 ? command_bytes - padding % kTsPacketSize : command_bytes;
     if (w.has_open_extent && w.open_extent.lba + w.open_extent.blocks == lba &&
         w.open_extent.padding_bytes == 0) {
@@ -407,9 +413,24 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       fail(std::move(fatal));
     }
   }
+  if (zero_copy) {
+    // Released only now: the drive read the bytes in place, and the slack
+    // accounting above read the records.
+    r.bytes_.consume(payload);
+    r.chunks_.pop(completed_in_place);
+    w.head_partial = partial_after;
+  }
   next_lba_ = lba + used_blocks;
   drive_.next_lba = next_lba_;
   w.file_offset += uint64_t{used_blocks} * options_.block_size;
+}
+
+inline void StreamingWriter::record_slack(Recording::WriterState& w, Nanos slack) {
+  SlackHistogram::add(slack, w.slack, drive_slack_);
+  if (slack < Nanos::zero()) {
+    ++w.stats.missed_deadlines;
+    ++drive_.missed_deadlines;
+  }
 }
 
 void StreamingWriter::close_open_extent(Recording& r) {

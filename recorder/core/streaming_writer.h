@@ -121,6 +121,8 @@ class StreamingWriter {
   // Payload bytes writable from `r` now, counting at most `limit`.
   size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const;
   bool flushable(const Recording& r) const;
+  void publish_last_record(Recording& r);
+  void record_slack(Recording::WriterState& w, Nanos slack);
   void write_command(Recording& r, size_t payload);
   void finish_if_done(Recording& r);
   void close_open_extent(Recording& r);

@@ -36,6 +36,8 @@ class GopMarker {
   // Consumes muxer output of any size; a partial packet is carried over.
   // Returns the sink's error, or kInternal if the bytes lose TS sync.
   Status consume(const uint8_t* data, size_t size);
+  // Passes a flush on to the sink (see TsSink::flush()).
+  void flush_sink() { sink_.flush(); }
 
   uint64_t ts_packets() const { return ts_packets_; }
   uint64_t gop_starts() const { return gop_starts_; }

@@ -125,6 +125,7 @@ Status TsOutput::flush() {
   av_interleaved_write_frame(ctx_, nullptr);
   avio_flush(ctx_->pb);
   if (sink_error_) return *sink_error_;
+  marker_->flush_sink();
   return ok_status();
 }
 

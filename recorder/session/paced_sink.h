@@ -25,6 +25,7 @@ class PacedSink final : public TsSink {
 
   Status write_packets(std::span<const uint8_t> packets, bool gop_start) override;
   void source_gap(TimePoint start, Nanos duration) override { recording_->source_gap(start, duration); }
+  void flush() override { recording_->flush(); }
   // Ends any wait at once (the recording is being stopped).
   void stop() { stopped_.store(true, std::memory_order_release); }
 

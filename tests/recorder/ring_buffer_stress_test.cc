@@ -81,6 +81,83 @@ TEST(RingBufferStressTest, ProducerAndConsumerThreadsKeepEveryByteInOrder) {
   EXPECT_EQ(chunks.size(), 0u);
 }
 
+// The same through a ChunkCoalescer: every record starts at a push, a GOP
+// start only ever begins one, and the last pending record is published by
+// the consumer once the producer has gone (as the writer does at a stop).
+TEST(RingBufferStressTest, CoalescedRecordsDescribeExactlyThePushes) {
+  auto bytes_or = ByteRing::create(8192);
+  auto chunks_or = ChunkRing::create(8);
+  ASSERT_TRUE(bytes_or.ok() && chunks_or.ok());
+  ByteRing& bytes = *bytes_or;
+  ChunkRing& chunks = *chunks_or;
+  constexpr uint64_t kTotal = 8 << 20;
+  constexpr uint32_t kPublish = 3000;
+  auto push_size = [](uint32_t n) -> size_t { return 1 + (n * 7919) % 1500; };
+  ChunkCoalescer coalescer(kPublish, std::chrono::hours(1));
+  std::atomic<bool> producer_done{false};
+
+  std::thread producer([&] {
+    uint64_t pos = 0;
+    std::vector<uint8_t> buf(1500);
+    for (uint32_t n = 0; pos < kTotal;) {
+      const size_t size = push_size(n);
+      for (size_t i = 0; i < size; ++i) buf[i] = byte_at(pos + i);
+      if (!coalescer.has_room(chunks) || !bytes.try_write({buf.data(), size})) {
+        coalescer.publish(chunks);  // as Recording does when the ring is full
+        std::this_thread::yield();
+        continue;
+      }
+      Chunk c;
+      c.input_begin = pos;
+      c.size = static_cast<uint32_t>(size);
+      c.gop_start = n % 10 == 0;
+      coalescer.add(chunks, c);
+      pos += size;
+      ++n;
+    }
+    producer_done.store(true, std::memory_order_release);
+  });
+
+  uint64_t pos = 0;
+  uint32_t n = 0;  // the push that begins at `pos`
+  uint64_t records = 0;
+  std::vector<uint8_t> out(2 * kPublish);
+  bool adopted = false;
+  while (pos < kTotal) {
+    if (chunks.available() == 0) {
+      if (producer_done.load(std::memory_order_acquire) && !adopted) {
+        producer.join();
+        coalescer.publish(chunks);
+        adopted = true;
+      }
+      std::this_thread::yield();
+      continue;
+    }
+    const Chunk c = chunks.at(0);
+    ASSERT_EQ(c.input_begin, pos);
+    ASSERT_EQ(c.gop_start, n % 10 == 0);
+    ASSERT_LT(c.size, 2 * kPublish);
+    // The record ends on a push boundary and holds no GOP start but its first.
+    uint64_t end = pos;
+    uint32_t m = n;
+    do {
+      end += push_size(m++);
+      ASSERT_LE(end, c.input_end()) << "a record ends inside a push";
+    } while (end < c.input_end() && m % 10 != 0);
+    ASSERT_EQ(end, c.input_end()) << "a record runs past a GOP start";
+    bytes.peek(0, {out.data(), c.size});
+    for (size_t i = 0; i < c.size; ++i) ASSERT_EQ(out[i], byte_at(pos + i)) << "at " << pos + i;
+    bytes.consume(c.size);
+    chunks.pop();
+    pos = end;
+    n = m;
+    ++records;
+  }
+  if (!adopted) producer.join();
+  EXPECT_EQ(chunks.size(), 0u);
+  EXPECT_LT(records, n / 2) << "small pushes were not merged";
+}
+
 struct Pair {
   uint64_t x, y;
 };

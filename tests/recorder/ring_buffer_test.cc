@@ -92,6 +92,103 @@ TEST(ChunkRingTest, PushPopInOrderUntilFull) {
   EXPECT_EQ(ring->available(), 3u);
 }
 
+// --- ChunkCoalescer: small pushes of one GOP become one record ---
+
+Chunk push_at(uint64_t begin, uint32_t size, bool gop_start, TimePoint arrival) {
+  Chunk c;
+  c.input_begin = begin;
+  c.size = size;
+  c.gop_start = gop_start;
+  c.arrival = c.last_arrival = arrival;
+  return c;
+}
+
+TimePoint at_ms(int ms) { return TimePoint{} + std::chrono::milliseconds(ms); }
+
+TEST(ChunkCoalescerTest, MergesSmallPushesUntilThePublishSize) {
+  auto ring = ChunkRing::create(16);
+  ASSERT_TRUE(ring.ok());
+  ChunkCoalescer co(4096, std::chrono::seconds(1));
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(co.has_room(*ring));
+    co.add(*ring, push_at(i * 1000, 1000, i == 0, at_ms(i)));
+    EXPECT_EQ(ring->available(), 0u) << "published at " << (i + 1) * 1000 << " bytes, below 4096";
+    EXPECT_TRUE(co.pending());
+  }
+  co.add(*ring, push_at(4000, 1000, false, at_ms(4)));
+  ASSERT_EQ(ring->available(), 1u);
+  EXPECT_FALSE(co.pending());
+  const Chunk& c = ring->at(0);
+  EXPECT_EQ(c.input_begin, 0u);
+  EXPECT_EQ(c.size, 5000u);
+  EXPECT_TRUE(c.gop_start);
+  EXPECT_EQ(c.arrival, at_ms(0)) << "the deadline is the first push's";
+  EXPECT_EQ(c.last_arrival, at_ms(4));
+}
+
+TEST(ChunkCoalescerTest, AGopStartAlwaysBeginsARecord) {
+  auto ring = ChunkRing::create(16);
+  ASSERT_TRUE(ring.ok());
+  ChunkCoalescer co(1 << 20, std::chrono::seconds(1));
+  co.add(*ring, push_at(0, 1316, false, at_ms(0)));
+  co.add(*ring, push_at(1316, 1316, false, at_ms(1)));
+  co.add(*ring, push_at(2632, 1316, true, at_ms(2)));
+  ASSERT_EQ(ring->available(), 1u) << "the GOP start publishes what came before it";
+  EXPECT_EQ(ring->at(0).size, 2632u);
+  EXPECT_FALSE(ring->at(0).gop_start);
+  co.add(*ring, push_at(3948, 1316, false, at_ms(3)));
+  co.publish(*ring);
+  ASSERT_EQ(ring->available(), 2u);
+  EXPECT_EQ(ring->at(1).input_begin, 2632u);
+  EXPECT_EQ(ring->at(1).size, 2632u);
+  EXPECT_TRUE(ring->at(1).gop_start);
+  co.publish(*ring);
+  EXPECT_EQ(ring->available(), 2u) << "nothing pending: publish() adds nothing";
+}
+
+TEST(ChunkCoalescerTest, PushesFarApartInTimeOrInputDoNotMerge) {
+  auto ring = ChunkRing::create(16);
+  ASSERT_TRUE(ring.ok());
+  ChunkCoalescer co(1 << 20, std::chrono::milliseconds(10));
+  co.add(*ring, push_at(0, 188, false, at_ms(0)));
+  co.add(*ring, push_at(188, 188, false, at_ms(10)));  // just within the span
+  co.add(*ring, push_at(376, 188, false, at_ms(11)));  // 11 ms after the record's first
+  co.add(*ring, push_at(1000, 188, false, at_ms(12)));  // not contiguous
+  co.publish(*ring);
+  ASSERT_EQ(ring->available(), 3u);
+  EXPECT_EQ(ring->at(0).size, 376u);
+  EXPECT_EQ(ring->at(0).last_arrival, at_ms(10));
+  EXPECT_EQ(ring->at(1).input_begin, 376u);
+  EXPECT_EQ(ring->at(2).input_begin, 1000u);
+}
+
+TEST(ChunkCoalescerTest, ALargePushIsPublishedAtOnceAsItsOwnRecord) {
+  auto ring = ChunkRing::create(16);
+  ASSERT_TRUE(ring.ok());
+  ChunkCoalescer co(4096, std::chrono::seconds(1));
+  co.add(*ring, push_at(0, 1000, false, at_ms(0)));
+  co.add(*ring, push_at(1000, 65536, false, at_ms(1)));
+  ASSERT_EQ(ring->available(), 2u);
+  EXPECT_FALSE(co.pending());
+  EXPECT_EQ(ring->at(0).size, 1000u);
+  EXPECT_EQ(ring->at(1).size, 65536u);
+}
+
+TEST(ChunkCoalescerTest, APendingRecordHoldsASlot) {
+  auto ring = ChunkRing::create(2);
+  ASSERT_TRUE(ring.ok());
+  ChunkCoalescer co(4096, std::chrono::seconds(1));
+  co.add(*ring, push_at(0, 8192, false, at_ms(0)));  // published: one slot left
+  EXPECT_TRUE(co.has_room(*ring));
+  co.add(*ring, push_at(8192, 100, false, at_ms(1)));  // pending in the last slot
+  EXPECT_FALSE(co.has_room(*ring)) << "a push may need the pending slot and another";
+  co.publish(*ring);
+  EXPECT_FALSE(co.has_room(*ring));
+  ring->pop();
+  EXPECT_TRUE(co.has_room(*ring));
+  EXPECT_EQ(ring->at(0).size, 100u);
+}
+
 struct Sample {
   uint64_t a, b, c;
   int32_t d;

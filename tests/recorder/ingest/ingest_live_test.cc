@@ -247,6 +247,10 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
     MediaProbe got = probe_media(during.string());
     ASSERT_NE(got.first("video"), nullptr);
     EXPECT_EQ(got.first("video")->packets, muxed);
+    // ... and the sink was told to hand it on (nothing more is coming).
+    auto flushes = live.sink().flushes();
+    ASSERT_FALSE(flushes.empty());
+    EXPECT_EQ(flushes.back(), live.sink().bytes_size());
   }
   pid_t second = spawn_ffmpeg(send_file(in, out));
   EXPECT_EQ(reap(second, false), 0);

@@ -43,6 +43,16 @@ void RecordingSink::source_gap(TimePoint start, Nanos duration) {
   gaps_.emplace_back(start, duration);
 }
 
+void RecordingSink::flush() {
+  std::lock_guard lock(mu_);
+  flushes_.push_back(bytes_.size());
+}
+
+std::vector<size_t> RecordingSink::flushes() const {
+  std::lock_guard lock(mu_);
+  return flushes_;
+}
+
 std::vector<uint8_t> RecordingSink::bytes() const {
   std::lock_guard lock(mu_);
   return bytes_;

@@ -23,11 +23,13 @@ class RecordingSink : public TsSink {
  public:
   Status write_packets(std::span<const uint8_t> packets, bool gop_start) override;
   void source_gap(TimePoint start, Nanos duration) override;
+  void flush() override;
 
   std::vector<uint8_t> bytes() const;
   std::vector<size_t> gop_packet_indices() const;  // TS packet index of each gop_start call
   std::vector<std::pair<TimePoint, Nanos>> gaps() const;
   size_t calls() const;
+  std::vector<size_t> flushes() const;  // bytes received at each flush()
   size_t bytes_size() const;
   bool all_calls_whole_packets() const;
   // Makes write_packets fail with kResourceExhausted after `n` packets.
@@ -39,6 +41,7 @@ class RecordingSink : public TsSink {
   std::vector<size_t> gops_;
   std::vector<std::pair<TimePoint, Nanos>> gaps_;
   size_t calls_ = 0;
+  std::vector<size_t> flushes_;
   bool whole_ = true;
   size_t fail_after_ = SIZE_MAX;
 };
