@@ -41,17 +41,6 @@ struct RecordingConfig {
   size_t ring_chunks = 0;
 };
 
-// Pushes dropped because the ring was full even after shedding (a hung
-// drive): from one push to the next key frame that fits, so whole GOPs with
-// the head of the GOP they cut, which the writer sheds.
-struct OverflowRange {
-  uint64_t input_position = 0;  // where in the ring's input the gap is
-  uint64_t bytes = 0;
-  uint32_t gops = 0;            // GOP starts among the dropped pushes
-  TimePoint time_begin{};       // arrival of the first and last dropped push
-  TimePoint time_end{};
-};
-
 struct SourceGap {
   TimePoint start{};
   Nanos duration{};

@@ -149,6 +149,13 @@ std::vector<uint8_t> encode(uint32_t index, const ShedRange& r) {
       .finish();
 }
 
+std::vector<uint8_t> encode(uint32_t writer_id, uint32_t index, const OverflowRange& r) {
+  return Writer(RecordType::kOverflowRange)
+      .u32(writer_id).u32(index).u64(r.input_position).u64(r.bytes).u32(r.gops)
+      .time(r.time_begin).time(r.time_end)
+      .finish();
+}
+
 std::vector<uint8_t> encode(const UnitCrcs& r) {
   Writer w(RecordType::kUnitCrcs);
   w.u32(r.first_lba).u32(r.unit_blocks).u32(static_cast<uint32_t>(r.crcs.size()));
@@ -291,6 +298,20 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
         if (!r.ok() || index >= kMaxIndex) return malformed(offset, "bad shed record");
         ASSIGN_OR_RETURN(auto* rec, recording(s.recording_id));
         put_indexed(rec->shed, index, s);
+        break;
+      }
+      case RecordType::kOverflowRange: {
+        const uint32_t writer_id = r.u32();
+        const uint32_t index = r.u32();
+        OverflowRange o;
+        o.input_position = r.u64();
+        o.bytes = r.u64();
+        o.gops = r.u32();
+        o.time_begin = r.time();
+        o.time_end = r.time();
+        if (!r.ok() || index >= kMaxIndex) return malformed(offset, "bad overflow record");
+        ASSIGN_OR_RETURN(auto* rec, recording(writer_id));
+        put_indexed(rec->overflows, index, o);
         break;
       }
       case RecordType::kUnitCrcs: {

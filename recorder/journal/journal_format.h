@@ -36,6 +36,7 @@ enum class RecordType : uint8_t {
   kRecordingEnd = 7,
   kFinalizeBegin = 8,
   kFinalized = 9,
+  kOverflowRange = 10,
 };
 
 // The disc and how discrec laid it out (enough to re-plan the same layout
@@ -87,6 +88,9 @@ std::vector<uint8_t> encode(const RecordingBegin& r);
 std::vector<uint8_t> encode(uint32_t index, const RecordedExtent& r);
 std::vector<uint8_t> encode(uint32_t index, const LostExtent& r);
 std::vector<uint8_t> encode(uint32_t index, const ShedRange& r);
+// What the recording's full ring turned away (Recording::overflows()); the
+// last range grows while the ring stays full, so it is logged again by index.
+std::vector<uint8_t> encode(uint32_t writer_id, uint32_t index, const OverflowRange& r);
 std::vector<uint8_t> encode(const UnitCrcs& r);
 std::vector<uint8_t> encode(const RecordingEnd& r);
 std::vector<uint8_t> encode(const FinalizeBegin& r);
@@ -99,6 +103,7 @@ struct JournalRecording {
   std::vector<RecordedExtent> recorded;
   std::vector<LostExtent> lost;
   std::vector<ShedRange> shed;
+  std::vector<OverflowRange> overflows;
 };
 
 struct JournalState {

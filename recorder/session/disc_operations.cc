@@ -127,8 +127,10 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
                                     origin == TimePoint{} ? Nanos(0) : o.time_begin - origin,
                                     o.time_end - o.time_begin});
       }
+      // In stream order (as recovery lists them): a GOP's head shed and the
+      // overflow that cut it arrive within microseconds of each other.
       std::stable_sort(info.shed_ranges.begin(), info.shed_ranges.end(),
-                       [](const auto& a, const auto& b) { return a.start < b.start; });
+                       [](const auto& a, const auto& b) { return a.byte_offset < b.byte_offset; });
     }
   }
   TimePoint clock_now = clock_.now();

@@ -385,7 +385,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
       return std::move(logged).error().with_context("journaling the new recording");
     }
     std::lock_guard journal_lock(journal_mutex_);
-    journal_begun_.insert(recording->id());
+    journal_begun_.emplace(recording->id(), recording);
   }
 
   auto entry = std::make_unique<Entry>();

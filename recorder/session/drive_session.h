@@ -169,12 +169,15 @@ class DriveSession {
   // journal thread and by control calls, under journal_mutex_.
   std::mutex journal_mutex_;
   std::unique_ptr<journal::JournalFile> journal_;      // GUARDED_BY(journal_mutex_)
-  std::set<uint32_t> journal_begun_;                   // GUARDED_BY(journal_mutex_)
+  // Recordings whose begin is logged, by writer id (the journal thread reads
+  // what their full rings turned away from them).
+  std::map<uint32_t, std::shared_ptr<Recording>> journal_begun_;  // GUARDED_BY(journal_mutex_)
   struct JournaledRecording {
     std::vector<RecordedExtent> recorded;              // as last logged
     std::vector<uint32_t> crc_blocks;                  // per recorded extent: blocks whose CRCs are logged
     size_t lost = 0;
     size_t shed = 0;
+    std::vector<OverflowRange> overflows;              // as last logged
   };
   std::map<uint32_t, JournaledRecording> journaled_;   // GUARDED_BY(journal_mutex_)
   Status journal_health_;                              // GUARDED_BY(journal_mutex_)

@@ -125,6 +125,19 @@ Status DriveSession::journal_sync_once() {
       for (; logged.shed < e.shed.size(); ++logged.shed)
         records.push_back(journal::encode(static_cast<uint32_t>(logged.shed), e.shed[logged.shed]));
     }
+    // What full rings turned away: producer-side, so read from the recordings.
+    for (const auto& [writer_id, recording] : journal_begun_) {
+      auto overflows = recording->overflows();
+      auto& logged = journaled_[writer_id].overflows;
+      for (size_t i = 0; i < overflows.size(); ++i) {
+        const OverflowRange& o = overflows[i];
+        if (i < logged.size() && logged[i].bytes == o.bytes && logged[i].gops == o.gops &&
+            logged[i].time_end == o.time_end)
+          continue;
+        records.push_back(journal::encode(writer_id, static_cast<uint32_t>(i), o));
+      }
+      logged = std::move(overflows);
+    }
     if (records.empty()) return {};
     Status s = journal_->append(records);
     if (!s.ok()) journal_health_ = s;

@@ -143,6 +143,13 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
       info.stats.shed_bytes += sh.input_end - sh.input_begin;
       ++info.stats.shed_gops;
     }
+    for (const auto& o : rec.overflows) {  // what the full ring turned away
+      info.shed_ranges.push_back({o.input_position, o.bytes, o.gops, Nanos(0), o.time_end - o.time_begin});
+      info.stats.shed_bytes += o.bytes;
+      info.stats.shed_gops += o.gops;
+    }
+    std::stable_sort(info.shed_ranges.begin(), info.shed_ranges.end(),
+                     [](const auto& a, const auto& b) { return a.byte_offset < b.byte_offset; });
     info.error = rec.end ? rec.end->error
                          : "recovered after a crash: recorded up to the last confirmed extent";
     recovered_.push_back(std::move(info));

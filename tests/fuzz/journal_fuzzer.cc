@@ -25,7 +25,7 @@ std::vector<uint8_t> seed_journal() {
   return concat({encode(sample_disc()), encode(sample_recording(1)), encode(sample_recording(2)),
                  encode(0, sample_extent(1, 544, 64, 0)), encode(0, sample_extent(2, 608, 64, 0)),
                  encode(sample_crcs()), encode(1, sample_extent(1, 672, 32, 64 * 2048)), encode(0, sample_lost(1)),
-                 encode(0, sample_shed(2)), encode(sample_end(1)), encode(sample_finalize()), encode_finalized(7)});
+                 encode(0, sample_shed(2)), encode(2, 0, sample_overflow()), encode(sample_end(1)), encode(sample_finalize()), encode_finalized(7)});
 }
 
 std::vector<uint8_t> mutate(const uint8_t* data, size_t size) {

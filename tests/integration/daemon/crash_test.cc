@@ -42,6 +42,38 @@ std::string drive_not_ready(Daemon& d) {
   return s.ok() ? drive.not_ready_reason() : s.error_message();
 }
 
+// Starts discrecd again on the state directory of `first` (killed), points
+// `first`'s stubs at it and waits until it has dealt with the crash journal.
+std::unique_ptr<Process> restart_and_recover(Daemon& first, const std::string& state_dir) {
+  std::string config = state_dir + "/discrecd.toml";
+  auto second = std::make_unique<Process>(
+      std::vector<std::string>{binary_path("daemon/discrecd"), "serve", "--config", config},
+      state_dir + "/discrecd2.log");
+  std::string socket = state_dir + "/discrecd.sock";
+  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  // The old socket file is still there until the new daemon replaces it:
+  // wait for an answer, not for a connection.
+  auto daemon_stub = v1::DaemonService::NewStub(channel);
+  bool answered = false;
+  for (int i = 0; i < 300 && !answered; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    v1::DaemonInfo info;
+    answered = daemon_stub->GetDaemonInfo(&ctx, {}, &info).ok();
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(answered) << read_file(state_dir + "/discrecd2.log");
+  first.channel = channel;
+  first.drives = v1::DriveService::NewStub(channel);
+  first.recordings = v1::RecordingService::NewStub(channel);
+  first.discs = v1::DiscService::NewStub(channel);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (drive_not_ready(first).find("crash journal") != std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return second;
+}
+
 TEST_P(CrashTest, RestartFinishesTheDisc) {
   const CrashCase& c = GetParam();
   if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
@@ -104,34 +136,11 @@ TEST_P(CrashTest, RestartFinishesTheDisc) {
   for (auto& s : senders) s->signal(SIGKILL);
   if (finalizer) finalizer->wait(std::chrono::seconds(10));
 
-  // Restart on the same state directory.
-  std::string config = state_dir + "/discrecd.toml";
-  Process second({binary_path("daemon/discrecd"), "serve", "--config", config}, state_dir + "/discrecd2.log");
-  std::string socket = state_dir + "/discrecd.sock";
-  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
-  // The old socket file is still there until the new daemon replaces it:
-  // wait for an answer, not for a connection.
-  auto daemon_stub = v1::DaemonService::NewStub(channel);
-  bool answered = false;
-  for (int i = 0; i < 300 && !answered; ++i) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-    v1::DaemonInfo info;
-    answered = daemon_stub->GetDaemonInfo(&ctx, {}, &info).ok();
-    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(answered) << read_file(state_dir + "/discrecd2.log");
-  Daemon* d = first.get();  // reuse the stubs' types on the new channel
-  d->channel = channel;
-  d->drives = v1::DriveService::NewStub(channel);
-  d->recordings = v1::RecordingService::NewStub(channel);
-  d->discs = v1::DiscService::NewStub(channel);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (drive_not_ready(*d).find("crash journal") != std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto second = restart_and_recover(*first, state_dir);
+  Daemon* d = first.get();
   std::string reason = drive_not_ready(*d);
   ASSERT_NE(reason.find("finalized"), std::string::npos)
-      << reason << "\nrunning: " << second.running() << "\n" << read_file(state_dir + "/discrecd2.log");
+      << reason << "\nrunning: " << second->running() << "\n" << read_file(state_dir + "/discrecd2.log");
   EXPECT_TRUE(std::filesystem::exists(state_dir + "/journal-bd0.bin.done"));
   EXPECT_FALSE(std::filesystem::exists(state_dir + "/journal-bd0.bin"));
 
@@ -143,7 +152,9 @@ TEST_P(CrashTest, RestartFinishesTheDisc) {
     EXPECT_EQ(r.state(), v1::RECORDING_STATE_RECOVERED) << r.DebugString();
     EXPECT_TRUE(r.lost_extents().empty()) << "no write errors were injected";
     EXPECT_GE(r.stats().bytes_written() + allowance, written_before_kill[n]) << n;
-    if (c.kill_after_ms >= 2000) EXPECT_GT(r.stats().bytes_written(), 0u) << n;
+    if (c.kill_after_ms >= 2000) {
+      EXPECT_GT(r.stats().bytes_written(), 0u) << n;
+    }
   }
   // Verify reads everything back against the journal's checksums.
   {
@@ -157,8 +168,8 @@ TEST_P(CrashTest, RestartFinishesTheDisc) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(last.mismatches_size(), 0) << last.DebugString();
   }
-  second.signal(SIGTERM);
-  second.wait(std::chrono::seconds(30));
+  second->signal(SIGTERM);
+  second->wait(std::chrono::seconds(30));
 
   // Readers nobody here wrote.
   std::string image = state_dir + "/bd0.img";
@@ -182,7 +193,70 @@ TEST_P(CrashTest, RestartFinishesTheDisc) {
     }
   }
   EXPECT_LE(files, 2);
-  if (c.kill_after_ms >= 2000 || c.kill_after_ms < 0) EXPECT_EQ(files, 2);
+  if (c.kill_after_ms >= 2000 || c.kill_after_ms < 0) {
+    EXPECT_EQ(files, 2);
+  }
+}
+
+// What a full ring turned away (a drive that hung) is journaled like the
+// writer's own sheds: after a crash the recovered recording still says how
+// many bytes and GOPs it lost, and where.
+TEST(CrashOverflowTest, TurnedAwayGopsAreStillCountedAfterARestart) {
+  if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+  TempDir src;
+  auto gen = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                          "testsrc2=size=1280x720:rate=25:duration=9.6", "-c:v", "libx264", "-preset", "ultrafast",
+                          "-g", "12", "-keyint_min", "12", "-sc_threshold", "0", "-b:v", "12M", "-minrate", "12M",
+                          "-maxrate", "12M", "-bufsize", "2M", "-pix_fmt", "yuv420p", "-f", "mpegts",
+                          src.file("live.ts")});
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  // 12 Mbit/s into a 2 MiB ring; one WRITE(12) 5 s after the drive opened
+  // takes 2.5 s: the ring overflows and turns whole GOPs away.
+  DaemonOptions options;
+  options.files = {{"hang.faults", "latency delay=2500 opcode=0xaa at=5000\n"}};
+  options.sim_drives = {{"bd0", "profile=bd-r&speed=4&faults={dir}/hang.faults"}};
+  auto first = std::make_unique<Daemon>(options);
+  ASSERT_TRUE(first->started()) << first->log_text();
+  const std::string state_dir = first->dir().path();
+  grpc::ClientContext ctx;
+  v1::StartRecordingRequest req;
+  req.set_parent("drives/bd0");
+  req.set_source_url("udp://127.0.0.1:23611");
+  req.set_expected_bitrate_bps(12'000'000);
+  req.set_ring_size_bytes(2 << 20);
+  v1::Recording rec;
+  auto started = first->recordings->StartRecording(&ctx, req, &rec);
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", src.file("live.ts"), "-c",
+                  "copy", "-f", "mpegts", "udp://127.0.0.1:23611?pkt_size=1316"});
+  ASSERT_NE(sender.wait(std::chrono::seconds(60)), -1);
+  // The source is done and the ring drained: what was shed no longer
+  // changes, and the journal (synced every second) has had time to log it.
+  v1::Recording before = get(*first, rec.name());
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    v1::Recording now = get(*first, rec.name());
+    if (now.stats().shed_bytes() == before.stats().shed_bytes() && now.shed_ranges_size() == before.shed_ranges_size())
+      break;
+    before = now;
+  }
+  ASSERT_GT(before.stats().shed_bytes(), 0u) << "the hang must have cost something: " << before.DebugString();
+  first->process().signal(SIGKILL);
+  ASSERT_NE(first->process().wait(std::chrono::seconds(10)), -1);
+
+  auto second = restart_and_recover(*first, state_dir);
+  v1::Recording after = get(*first, rec.name());
+  EXPECT_EQ(after.state(), v1::RECORDING_STATE_RECOVERED) << after.DebugString();
+  EXPECT_EQ(after.stats().shed_bytes(), before.stats().shed_bytes()) << before.DebugString() << after.DebugString();
+  EXPECT_EQ(after.stats().shed_gops(), before.stats().shed_gops());
+  ASSERT_EQ(after.shed_ranges_size(), before.shed_ranges_size());
+  for (int i = 0; i < after.shed_ranges_size(); ++i) {
+    EXPECT_EQ(after.shed_ranges(i).byte_offset(), before.shed_ranges(i).byte_offset()) << i;
+    EXPECT_EQ(after.shed_ranges(i).byte_count(), before.shed_ranges(i).byte_count()) << i;
+    EXPECT_EQ(after.shed_ranges(i).gop_count(), before.shed_ranges(i).gop_count()) << i;
+  }
+  second->signal(SIGTERM);
+  second->wait(std::chrono::seconds(30));
 }
 
 INSTANTIATE_TEST_SUITE_P(

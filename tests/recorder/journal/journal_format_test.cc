@@ -87,6 +87,14 @@ TEST(JournalFormat, EveryRecordTypeRoundTrips) {
   EXPECT_EQ(rec.shed[0].time_begin, ws.time_begin);
   EXPECT_EQ(rec.shed[0].time_end, ws.time_end);
 
+  ASSERT_EQ(rec.overflows.size(), 1u);
+  const OverflowRange wo = sample_overflow();
+  EXPECT_EQ(rec.overflows[0].input_position, wo.input_position);
+  EXPECT_EQ(rec.overflows[0].bytes, wo.bytes);
+  EXPECT_EQ(rec.overflows[0].gops, wo.gops);
+  EXPECT_EQ(rec.overflows[0].time_begin, wo.time_begin);
+  EXPECT_EQ(rec.overflows[0].time_end, wo.time_end);
+
   ASSERT_TRUE(rec.end.has_value());
   EXPECT_EQ(rec.end->writer_id, 1u);
   EXPECT_EQ(rec.end->end_unix_ns, sample_end(1).end_unix_ns);
@@ -121,6 +129,24 @@ TEST(JournalFormat, ARegrownExtentReplacesTheOneWithTheSameIndex) {
   ASSERT_TRUE(state.ok()) << state.error().to_string();
   ASSERT_EQ(state->recordings.at(4).recorded.size(), 1u);
   EXPECT_EQ(state->recordings.at(4).recorded[0].blocks, 96u);
+}
+
+// A ring that stays full grows its last overflow range; it is logged again.
+TEST(JournalFormat, AGrownOverflowRangeReplacesTheOneWithTheSameIndex) {
+  OverflowRange grown = sample_overflow();
+  grown.bytes *= 3;
+  grown.gops = 5;
+  OverflowRange second = sample_overflow();
+  second.input_position += 1 << 20;
+  auto bytes = concat({encode(sample_disc()), encode(sample_recording(4)), encode(4, 0, sample_overflow()),
+                       encode(4, 0, grown), encode(4, 1, second)});
+  auto state = replay(bytes);
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  const auto& overflows = state->recordings.at(4).overflows;
+  ASSERT_EQ(overflows.size(), 2u);
+  EXPECT_EQ(overflows[0].bytes, grown.bytes);
+  EXPECT_EQ(overflows[0].gops, 5u);
+  EXPECT_EQ(overflows[1].input_position, second.input_position);
 }
 
 // A power cut can leave any prefix of the last append on disk.
@@ -194,6 +220,7 @@ TEST(JournalFormat, ContradictoryRecordsAreMalformed) {
   expect_malformed({encode(sample_disc()), encode(sample_recording(1)), encode(0, sample_lost(7))},
                    "unknown recording 7");
   expect_malformed({encode(sample_disc()), encode(0, sample_shed(1))}, "unknown recording 1");
+  expect_malformed({encode(sample_disc()), encode(4, 0, sample_overflow())}, "unknown recording 4");
   expect_malformed({encode(sample_disc()), encode(sample_end(3))}, "unknown recording 3");
   expect_malformed({encode(sample_disc()), encode(sample_disc())}, "a second disc");
   expect_malformed({encode(sample_recording(1))}, "recording before the disc");

@@ -79,6 +79,16 @@ inline ShedRange sample_shed(uint32_t writer_id) {
   return s;
 }
 
+inline OverflowRange sample_overflow() {
+  OverflowRange o;
+  o.input_position = 12000000;
+  o.bytes = 1316 * 400;
+  o.gops = 2;
+  o.time_begin = at_ms(6000);
+  o.time_end = at_ms(7250);
+  return o;
+}
+
 inline UnitCrcs sample_crcs() {
   UnitCrcs c;
   c.first_lba = 544;
@@ -114,6 +124,7 @@ inline std::vector<std::vector<uint8_t>> every_record() {
       encode(1, sample_extent(1, 608, 32, 64 * 2048)),
       encode(0, sample_lost(1)),
       encode(0, sample_shed(1)),
+      encode(1, 0, sample_overflow()),
       encode(sample_end(1)),
       encode(sample_finalize()),
       encode_finalized(1764115500000000000),
