@@ -145,6 +145,11 @@ std::string binary_path(const std::string& relative) {
   return std::string(dir ? dir : ".") + "/" + relative;
 }
 
+std::string source_path(const std::string& relative) {
+  const char* dir = std::getenv("DISCREC_SOURCE_DIR");
+  return std::string(dir ? dir : DISCREC_SOURCE_DIR_DEFAULT) + "/" + relative;
+}
+
 bool make_test_stream(const std::string& path, int seconds, const std::string& video_codec, int gop,
                       const std::string& size, std::string* log) {
   std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",

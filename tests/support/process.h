@@ -58,6 +58,8 @@ bool wait_for_file(const std::string& path, std::chrono::milliseconds timeout);
 bool have_program(const std::string& name);
 // Where the build put a target: $DISCREC_BINARY_DIR/<relative>.
 std::string binary_path(const std::string& relative);
+// A file of the source tree: $DISCREC_SOURCE_DIR/<relative>.
+std::string source_path(const std::string& relative);
 
 // Generates a test stream with the ffmpeg CLI (lavfi testsrc + sine, H.264 or
 // MPEG-2 video, AAC or MP2 audio) into `path` as MPEG-TS. Returns false if

@@ -1,5 +1,6 @@
 // Live sources on loopback: ffmpeg sends a generated stream over UDP, RTP,
-// RTSP (pushing to our listen mode), SRT and HTTP; ingest records it. Also a
+// RTSP (pushing to our listen mode, or to an RTSP server ingest pulls from
+// as a client), SRT and HTTP; ingest records it. Also a
 // UDP source killed mid-stream and restarted: the recording continues with
 // continuous timestamps and the gap is reported.
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "tests/recorder/ingest/test_streams.h"
+#include "tests/support/process.h"
 
 namespace discrec::recorder::ingest {
 namespace {
@@ -163,6 +165,63 @@ TEST(IngestLiveTest, RtspCameraPushesToListenMode) {
                                        true, "h264_subs.mp4");
   EXPECT_EQ(compare_with_input(test_stream("h264_subs.mp4"), run, /*exact_counts=*/false), "");
   EXPECT_GE(run.stats.key_frames, 3u);
+}
+
+// The usual IP camera: an RTSP server ingest connects to as a client
+// (DESCRIBE, SETUP, PLAY; RTP over UDP). The server is RTSP::Server (Debian's
+// librtsp-server-perl, nobody here wrote it) relaying what ffmpeg publishes
+// to it as the camera's encoder would.
+TEST(IngestLiveTest, RtspClientPullsFromACameraServer) {
+  if (discrec::test::run_command({"perl", "-MRTSP::Server", "-e", "1"}).exit_code != 0)
+    GTEST_SKIP() << "librtsp-server-perl is not installed";
+  std::filesystem::path dir = make_temp_dir("rtsp-server");
+  // 8 s, long enough to be live after the connect; MP4, as RTSP needs
+  // AAC's global header.
+  const std::string in = (dir / "camera.mp4").string();
+  ASSERT_EQ(run_ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8", "-f", "lavfi", "-i",
+                        "sine=frequency=440:duration=8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", in}),
+            0);
+  const int client_port = free_port(false);
+  int source_port = free_port(false);
+  while (source_port == client_port) source_port = free_port(false);
+  discrec::test::Process server(
+      {"perl", discrec::test::source_path("tests/support/rtsp_relay.pl"), "--clientport", std::to_string(client_port), "--serverport", std::to_string(source_port),
+       "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--rtp_start_port",
+       std::to_string(free_port(true)), "--loglevel", "2"},
+      (dir / "server.log").string());
+  ASSERT_TRUE(wait_port(client_port, false, 20s) && wait_port(source_port, false, 20s))
+      << discrec::test::read_file((dir / "server.log").string());
+  const std::string path = "/cam" + std::to_string(client_port);
+  pid_t camera = spawn_ffmpeg(send_file(in, {"-f", "rtsp", "rtsp://127.0.0.1:" + std::to_string(source_port) + path}));
+  // The stream exists on the server once the camera's ANNOUNCE went through.
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string(client_port) + path;
+  bool described = false;
+  for (int i = 0; i < 50 && !described; ++i) {
+    described = discrec::test::run_command({"ffprobe", "-v", "error", "-rw_timeout", "2000000", url},
+                                           std::chrono::seconds(5)).exit_code == 0;
+    if (!described) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(described) << discrec::test::read_file((dir / "server.log").string());
+  LiveIngest live(live_options(url));
+  EXPECT_EQ(reap(camera, false), 0) << "camera failed";
+  live.wait_quiet(1500ms, 15s);
+  IngestRun run = live.stop();
+  EXPECT_GT(run.stats.packets_in, 0u) << run.stats.last_error;
+  // Live: what the camera sent before the connect is not there.
+  EXPECT_GE(run.stats.key_frames, 4u);
+  EXPECT_GE(run.stats.video_frames, 100u);
+  std::filesystem::path out = dir / "out.ts";
+  write_file(out, run.ts);
+  MediaProbe got = probe_media(out.string(), true);
+  const StreamProbe* v = got.first("video");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->codec, "h264");
+  EXPECT_EQ(v->packets, run.stats.video_frames);
+  EXPECT_EQ(v->decode_errors, 0u);
+  EXPECT_TRUE(v->dts_monotonic);
+  EXPECT_NE(got.first("audio"), nullptr) << "the camera's audio was not recorded";
+  EXPECT_EQ(check_ts(run.ts, 0x100).random_access_indices, run.gops);
 }
 
 TEST(IngestLiveTest, RtspListenTakesTheCameraBackAfterItReconnects) {
