@@ -145,7 +145,9 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
 void DriveSession::poll_events() {
   std::vector<EndedRings> ended;
   {
-    std::lock_guard lock(mutex_);
+    // Busy with a long operation: next time (the monitor serves every drive).
+    auto lock = lock_for_read();
+    if (!lock.owns_lock()) return;
     poll_events_locked(ended);
   }
   // Outside the lock: unmapping a large ring takes milliseconds.
@@ -219,15 +221,17 @@ std::vector<DriveSession::DiscFile> DriveSession::disc_files_locked() {
 }
 
 Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params, const ProgressCallback& progress) {
-  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   if (disc_state_ == DiscState::kFinalized)
     return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " is already finalized");
   if (!writer_ || recordings_.empty())
     return Error(ErrorCode::kFailedPrecondition, "nothing has been recorded on the disc in drive " + spec_.id);
+  BusyScope busy(*this, kFinalizing);
   progress({0.0, "stopping recordings"});
   stop_recordings_locked(std::chrono::seconds(60));
   writer_->stop();
+  refresh_cache_locked();  // readers see the recordings stopped
   progress({0.1, "flushing the drive cache"});
   stop_journal_locked();
   RETURN_IF_ERROR(journal_sync_once());  // flushes the drive and logs the last extents
@@ -359,7 +363,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
 }
 
 Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progress) {
-  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   for (auto& [id, entry] : recordings_)
     if (!entry->ended())
@@ -367,6 +371,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   if ((!writer_ || !checksums_) && recovered_files_.empty())
     return Error(ErrorCode::kFailedPrecondition,
                  "no checksums for the disc in drive " + spec_.id + ": verify compares with what was written to it");
+  BusyScope busy(*this, kVerifying);
   const uint32_t unit = caps_ ? caps_->ecc_unit_blocks : 16;
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   const bool streaming = caps_ && caps_->rt_streaming.current;
@@ -382,6 +387,9 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
     result.lost_extents += e.lost.size();
     for (const auto& r : e.recorded) {
       for (uint32_t lba = r.lba; lba < r.lba + r.blocks;) {
+        // Reading back a whole disc takes as long as writing it did.
+        if (shutting_down_.load(std::memory_order_acquire))
+          return Error(ErrorCode::kAborted, "verify of drive " + spec_.id + " stopped: the daemon is stopping");
         uint32_t n = std::min<uint32_t>(kVerifyReadUnits * unit, r.lba + r.blocks - lba);
         auto read = drive_->read12(lba, std::span(buffer).first(size_t{n} * block_size), streaming);
         for (uint32_t u = 0; u < n; u += unit) {

@@ -34,6 +34,50 @@ const char* recording_state_name(RecordingState state) {
   return "unknown";
 }
 
+// Long operations, for busy_: short ones make control calls wait, long ones
+// have them refused.
+const DriveSession::Busy DriveSession::kPreparing{"preparing the drive for streaming (OPC, write speed)", false};
+const DriveSession::Busy DriveSession::kStopping{"stopping a recording", false};
+const DriveSession::Busy DriveSession::kFinalizing{"finalizing the disc", true};
+const DriveSession::Busy DriveSession::kVerifying{"verifying the disc", true};
+const DriveSession::Busy DriveSession::kFormatting{"formatting the disc", true};
+const DriveSession::Busy DriveSession::kRecovering{"finishing an unfinished disc from the crash journal", true};
+
+std::unique_lock<std::timed_mutex> DriveSession::lock_for_read() const {
+  std::unique_lock lock(mutex_, std::defer_lock);
+  while (!lock.try_lock_for(std::chrono::milliseconds(20)))
+    if (busy_.load(std::memory_order_acquire) != nullptr) break;
+  return lock;
+}
+
+Result<std::unique_lock<std::timed_mutex>> DriveSession::lock_for_control() {
+  std::unique_lock lock(mutex_, std::defer_lock);
+  while (!lock.try_lock_for(std::chrono::milliseconds(20))) {
+    const Busy* busy = busy_.load(std::memory_order_acquire);
+    if (busy != nullptr && busy->refuse_controls)
+      return Error(ErrorCode::kUnavailable,
+                   "drive " + spec_.id + " is busy " + busy->what + "; try again when that is done");
+  }
+  return lock;
+}
+
+void DriveSession::refresh_cache_locked() {
+  DriveInfo info = info_locked(/*probe=*/false);
+  std::vector<RecordingInfo> recordings = recovered_;
+  for (auto& [id, entry] : recordings_) recordings.push_back(snapshot(*entry));
+  std::lock_guard lock(cache_mutex_);
+  cached_info_ = std::move(info);
+  cached_recordings_ = std::move(recordings);
+}
+
+DriveInfo DriveSession::cached_info() const {
+  std::lock_guard lock(cache_mutex_);
+  DriveInfo info = cached_info_;
+  const Busy* busy = busy_.load(std::memory_order_acquire);
+  info.not_ready_reason = std::string("busy ") + (busy != nullptr ? busy->what : "with a long operation");
+  return info;
+}
+
 DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events,
                            RingBudget& ring_budget)
     : spec_(std::move(spec)), options_(options), clock_(clock), events_(events), ring_budget_(ring_budget) {}
@@ -55,12 +99,10 @@ Status DriveSession::open() {
 }
 
 void DriveSession::recover() {
-  recovering_ = true;
-  {
-    std::lock_guard lock(mutex_);
-    if (drive_) recover_locked();
-  }
-  recovering_ = false;
+  std::lock_guard lock(mutex_);
+  if (!drive_) return;
+  BusyScope busy(*this, kRecovering);
+  recover_locked();
 }
 
 Status DriveSession::require_drive() const {
@@ -108,27 +150,22 @@ Result<device::DriveCapabilities> DriveSession::probe_locked() {
 }
 
 DriveInfo DriveSession::info() {
+  auto lock = lock_for_read();
+  if (!lock.owns_lock()) return cached_info();
+  return info_locked(/*probe=*/true);
+}
+
+DriveInfo DriveSession::info_locked(bool probe) {
   DriveInfo info;
   info.id = spec_.id;
   info.uri = spec_.uri;
-  std::unique_lock lock(mutex_, std::defer_lock);
-  if (recovering_) {
-    // Recovery holds the session for as long as the file system takes to
-    // write; answer at once rather than stall the caller.
-    if (!lock.try_lock()) {
-      info.not_ready_reason = "finishing an unfinished disc from the crash journal";
-      return info;
-    }
-  } else {
-    lock.lock();
-  }
   if (!drive_) {
     info.not_ready_reason = "cannot open drive: " + open_error_;
     return info;
   }
   // While a recording runs the writer owns the drive's time; report the
   // capabilities read before it started instead of probing again.
-  if (disc_state_ != DiscState::kRecording) {
+  if (probe && disc_state_ != DiscState::kRecording) {
     auto caps = probe_locked();
     if (!caps.ok()) info.not_ready_reason = caps.error().to_string();
   }
@@ -155,7 +192,7 @@ DriveInfo DriveSession::info() {
 }
 
 Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
-  std::unique_lock lock(mutex_);
+  ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   if (writer_)
     return Error(ErrorCode::kFailedPrecondition,
@@ -163,7 +200,9 @@ Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = write_kbps ? write_kbps : spec_.write_kbps;
+  auto preparing = std::make_unique<BusyScope>(*this, kPreparing);
   ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
+  preparing.reset();
   prepared_ = prepared;
   caps_ = prepared.capabilities;
   PrepareResult result;
@@ -202,7 +241,7 @@ Status DriveSession::prepare_disc_locked() {
 
 Result<DriveInfo> DriveSession::load() {
   {
-    std::lock_guard lock(mutex_);
+    ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/true));
   }
@@ -211,7 +250,7 @@ Result<DriveInfo> DriveSession::load() {
 
 Result<DriveInfo> DriveSession::eject() {
   {
-    std::lock_guard lock(mutex_);
+    ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
     if (writer_ && disc_state_ == DiscState::kRecording)
       return Error(ErrorCode::kFailedPrecondition,
@@ -241,7 +280,7 @@ void DriveSession::forget_disc_locked() {
 
 Result<DriveInfo> DriveSession::format(bool spare_areas) {
   {
-    std::lock_guard lock(mutex_);
+    ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
     if (writer_ && disc_state_ == DiscState::kRecording)
       return Error(ErrorCode::kFailedPrecondition,
@@ -263,7 +302,10 @@ Result<DriveInfo> DriveSession::format(bool spare_areas) {
         if (format.format_type != 0x31) format.type_parameter = d.parameter;
         break;
       }
-    RETURN_IF_ERROR(drive_->format_unit(format));
+    {
+      BusyScope busy(*this, kFormatting);
+      RETURN_IF_ERROR(drive_->format_unit(format));
+    }
     forget_disc_locked();  // the state is re-derived from the medium below
     caps_.reset();
     auto after = probe_locked();
@@ -285,7 +327,9 @@ Status DriveSession::begin_writing_locked() {
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = spec_.write_kbps;
+  auto preparing = std::make_unique<BusyScope>(*this, kPreparing);
   ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
+  preparing.reset();
   prepared_ = prepared;
   caps_ = prepared.capabilities;
   const auto& caps = prepared.capabilities;
@@ -343,7 +387,7 @@ Status DriveSession::begin_writing_locked() {
 
 Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params) {
   RETURN_IF_ERROR(ingest::validate_source_url(params.source_url));
-  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   std::string id = params.recording_id;
   if (id.empty()) {
@@ -435,12 +479,13 @@ void DriveSession::ingest_main(Entry* entry) {
 }
 
 Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_id) {
-  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto lock, lock_for_control());
   auto it = recordings_.find(recording_id);
   if (it == recordings_.end())
     return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
   Entry& entry = *it->second;
   entry.stop_requested = true;
+  BusyScope busy(*this, kStopping);  // up to 10 s while the writer drains
   if (entry.paced) entry.paced->stop();
   entry.ingest->stop();
   if (entry.thread.joinable()) entry.thread.join();
@@ -453,7 +498,13 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
 }
 
 Result<RecordingInfo> DriveSession::get_recording(const std::string& recording_id) {
-  std::lock_guard lock(mutex_);
+  auto lock = lock_for_read();
+  if (!lock.owns_lock()) {
+    std::lock_guard cache(cache_mutex_);
+    for (const auto& r : cached_recordings_)
+      if (r.id == recording_id) return r;
+    return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
+  }
   auto it = recordings_.find(recording_id);
   if (it == recordings_.end()) {
     for (const auto& r : recovered_)
@@ -464,14 +515,19 @@ Result<RecordingInfo> DriveSession::get_recording(const std::string& recording_i
 }
 
 std::vector<RecordingInfo> DriveSession::list_recordings() {
-  std::lock_guard lock(mutex_);
+  auto lock = lock_for_read();
+  if (!lock.owns_lock()) {
+    std::lock_guard cache(cache_mutex_);
+    return cached_recordings_;
+  }
   std::vector<RecordingInfo> out = recovered_;
   for (auto& [id, entry] : recordings_) out.push_back(snapshot(*entry));
   return out;
 }
 
 uint32_t DriveSession::active_recordings() const {
-  std::lock_guard lock(mutex_);
+  auto lock = lock_for_read();
+  if (!lock.owns_lock()) return cached_info().active_recordings;
   uint32_t n = 0;
   for (auto& [id, entry] : recordings_) n += !entry->ended();
   return n;
@@ -493,6 +549,7 @@ void DriveSession::stop_recordings_locked(Nanos timeout) {
 }
 
 void DriveSession::stop_all() {
+  shutting_down_.store(true, std::memory_order_release);  // a verify gives up
   std::lock_guard lock(mutex_);
   stop_recordings_locked(std::chrono::seconds(30));
   if (writer_) writer_->stop();

@@ -24,6 +24,13 @@
 // control queue), so a slow control call never stalls a recording. The
 // journal thread never takes `mutex_` either; journal appends are
 // serialised by `journal_mutex_`.
+//
+// Long operations (verify, finalize, format, recovery; and briefly the
+// first recording's OPC and a stop) hold `mutex_` throughout and say so in
+// `busy_`. Meanwhile reads (info, recordings, the Recorder's monitor) answer
+// from a snapshot taken when the operation began instead of waiting behind
+// it for minutes (the monitor serves every drive), and control calls are
+// refused with kUnavailable naming the operation, or wait for a short one.
 #pragma once
 
 #include <atomic>
@@ -139,13 +146,30 @@ class DriveSession {
   Result<std::optional<uint32_t>> crc_for_verify(uint32_t lba) const;
   void publish(EventKind kind, const std::string& recording_id, const std::string& message);
 
+  // A long operation in progress (see the class comment).
+  struct Busy {
+    const char* what;      // "verifying the disc"
+    bool refuse_controls;  // true: control calls are refused, not queued
+  };
+  class BusyScope;
+  static const Busy kPreparing, kStopping, kFinalizing, kVerifying, kFormatting, kRecovering;
+  // The session's lock for a read; not owned if a long operation holds it
+  // (then answer from the cache).
+  std::unique_lock<std::timed_mutex> lock_for_read() const;
+  // The session's lock for a control call; kUnavailable while a long
+  // operation that refuses controls holds it.
+  Result<std::unique_lock<std::timed_mutex>> lock_for_control();
+  DriveInfo info_locked(bool probe);
+  void refresh_cache_locked();
+  DriveInfo cached_info() const;
+
   const DriveSpec spec_;
   const RecorderOptions options_;
   Clock& clock_;
   EventBus& events_;
   RingBudget& ring_budget_;
 
-  mutable std::mutex mutex_;
+  mutable std::timed_mutex mutex_;
   std::unique_ptr<device::Drive> drive_;               // GUARDED_BY(mutex_) for control use
   std::string open_error_;                             // GUARDED_BY(mutex_)
   std::optional<device::DriveCapabilities> caps_;      // GUARDED_BY(mutex_)
@@ -163,7 +187,12 @@ class DriveSession {
   std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
-  std::atomic<bool> recovering_{false};
+  std::atomic<const Busy*> busy_{nullptr};          // set and cleared under mutex_
+  std::atomic<bool> shutting_down_{false};             // stop_all(): verify gives up
+  // What reads answer with while busy_: taken when the operation began.
+  mutable std::mutex cache_mutex_;
+  DriveInfo cached_info_;                              // GUARDED_BY(cache_mutex_)
+  std::vector<RecordingInfo> cached_recordings_;       // GUARDED_BY(cache_mutex_)
 
   // The journal of the open disc. The file and `journaled_` are used by the
   // journal thread and by control calls, under journal_mutex_.

@@ -1,6 +1,6 @@
 // DriveSession's record of one recording: its request, the writer-side
-// Recording (the ring), and the ingest thread feeding it. Private to the
-// session's .cc files.
+// Recording (the ring), and the ingest thread feeding it; and the scope that
+// marks the session busy. Private to the session's .cc files.
 #pragma once
 
 #include <atomic>
@@ -49,6 +49,23 @@ struct DriveSession::Entry {
   uint64_t announced_shed = 0;
   bool announced_end = false;
   bool journaled_end = false;  // GUARDED_BY(session mutex)
+};
+
+// Marks the session busy for its lifetime; constructed with mutex_ held,
+// after the operation's preconditions were checked.
+class DriveSession::BusyScope {
+ public:
+  BusyScope(DriveSession& session, const Busy& busy) : session_(session), previous_(session.busy_.load()) {
+    session_.refresh_cache_locked();
+    session_.busy_.store(&busy, std::memory_order_release);
+  }
+  ~BusyScope() { session_.busy_.store(previous_, std::memory_order_release); }
+  BusyScope(const BusyScope&) = delete;
+  BusyScope& operator=(const BusyScope&) = delete;
+
+ private:
+  DriveSession& session_;
+  const Busy* previous_;
 };
 
 }  // namespace discrec::recorder

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -294,6 +295,109 @@ TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
   v1::DaemonInfo info;
   ASSERT_TRUE(d.daemon->GetDaemonInfo(&info_ctx, {}, &info).ok());
   EXPECT_EQ(info.drives_size(), 1);
+}
+
+// A drive busy with a long operation (here a verify whose first READ(12)
+// takes 4 s) answers reads at once from what it knew when the operation
+// began, refuses control calls saying why, and does not hold up the other
+// drives: the monitor that turns every drive's changes into events used to
+// wait behind it.
+TEST_F(DaemonTest, ABusyDriveAnswersAtOnceAndDoesNotHoldUpTheOthers) {
+  DaemonOptions options;
+  options.files = {{"slow-read.faults", "latency delay=4000 opcode=0xa8\n"}};
+  options.sim_drives = {{"bd0", "profile=bd-r&speed=4&faults={dir}/slow-read.faults"},
+                        {"bd1", "profile=bd-re&speed=4"}};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "done"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  v1::Recording live;
+  ASSERT_TRUE(start_recording(d, "drives/bd1", "udp://127.0.0.1:23431", 2'000'000, &live, "idle-cam").ok());
+
+  // Every event of bd1, with when it came.
+  grpc::ClientContext watch_ctx;
+  v1::WatchEventsRequest watch_req;
+  watch_req.set_drive("drives/bd1");
+  auto watch = d.events->WatchEvents(&watch_ctx, watch_req);
+  std::mutex events_mutex;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, v1::Event>> events;
+  std::thread watcher([&] {
+    v1::Event e;
+    while (watch->Read(&e)) {
+      std::lock_guard lock(events_mutex);
+      events.emplace_back(std::chrono::steady_clock::now(), e);
+    }
+  });
+
+  std::atomic<bool> verified{false};
+  grpc::Status verify_status;
+  v1::DiscOperationProgress verify_result;
+  std::thread verifier([&] {
+    verify_result = run_disc_operation(d, false, &verify_status);
+    verified = true;
+  });
+  auto get_drive = [&](const std::string& name, std::chrono::milliseconds* took) {
+    grpc::ClientContext ctx;
+    v1::GetDriveRequest req;
+    req.set_name(name);
+    v1::Drive out;
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(d.drives->GetDrive(&ctx, req, &out).ok());
+    *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    return out;
+  };
+  std::chrono::milliseconds took{};
+  v1::Drive busy;
+  for (int i = 0; i < 40 && busy.not_ready_reason().find("busy verifying") == std::string::npos; ++i) {
+    busy = get_drive("drives/bd0", &took);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(busy.not_ready_reason().find("busy verifying the disc"), std::string::npos) << busy.DebugString();
+  EXPECT_LT(took.count(), 1000) << "GetDrive waited behind the verify";
+  {
+    grpc::ClientContext ctx;
+    v1::ListRecordingsRequest req;
+    req.set_parent("drives/bd0");
+    v1::ListRecordingsResponse list;
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(d.recordings->ListRecordings(&ctx, req, &list).ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    ASSERT_EQ(list.recordings_size(), 1);
+    EXPECT_EQ(list.recordings(0).state(), v1::RECORDING_STATE_STOPPED);
+  }
+  {
+    v1::Recording refused;
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = start_recording(d, "drives/bd0", "udp://127.0.0.1:23432", 1'000'000, &refused);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+    EXPECT_NE(s.error_message().find("busy verifying the disc"), std::string::npos) << s.error_message();
+  }
+  // bd1 goes on as if bd0 were idle: its recording stops and the event for
+  // it comes from the monitor within its half-second round.
+  ASSERT_FALSE(verified.load()) << "the verify was over too soon to test anything";
+  const auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stop_recording(d, live.name()).ok());
+  bool event_seen = false;
+  bool verify_over_first = false;
+  for (int i = 0; i < 100 && !event_seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::lock_guard lock(events_mutex);
+    for (const auto& [when, e] : events)
+      if (e.kind() == v1::EVENT_KIND_RECORDING_STATE && e.recording() == live.name() && when >= stopped_at) {
+        event_seen = true;
+        verify_over_first = verified.load();
+      }
+  }
+  EXPECT_TRUE(event_seen) << "no event for bd1's stopped recording";
+  EXPECT_FALSE(verify_over_first) << "bd1's event waited for bd0's verify";
+
+  verifier.join();
+  ASSERT_TRUE(verify_status.ok()) << verify_status.error_message();
+  EXPECT_EQ(verify_result.mismatches_size(), 0);
+  EXPECT_EQ(get_drive("drives/bd0", &took).not_ready_reason().find("busy"), std::string::npos);
+  watch_ctx.TryCancel();
+  watcher.join();
 }
 
 TEST_F(DaemonTest, SigtermEndsRecordingsCleanly) {
