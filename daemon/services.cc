@@ -231,6 +231,17 @@ grpc::Status DiscServiceImpl::FinalizeDisc(grpc::ServerContext* context, const v
   params.volume_label = request->volume_label();
   params.close_disc = request->close_disc();
   params.eject = request->eject();
+  switch (request->lost_extents()) {
+    case v1::LOST_EXTENT_ENCODING_UNSPECIFIED:
+    case v1::LOST_EXTENT_ENCODING_NOT_RECORDED:
+      break;
+    case v1::LOST_EXTENT_ENCODING_ZERO_FILLED:
+      params.zero_fill_lost_extents = true;
+      break;
+    default:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "unknown lost_extents encoding " + std::to_string(request->lost_extents()));
+  }
   return run_disc_operation(context, writer, [&](const recorder::ProgressCallback& progress) {
     return ctx_.recorder.finalize_disc(id, params, progress);
   });

@@ -46,8 +46,10 @@ Commands:
   recordings [DRIVE]                list recordings
   watch RECORDING                   follow a recording's progress
   stop RECORDING                    stop a recording
-  finalize DRIVE [--label L] [--no-close] [--eject]
+  finalize DRIVE [--label L] [--no-close] [--eject] [--zero-fill-lost]
                                     write the UDF file system and close the disc
+                                    (--zero-fill-lost: ranges write errors lost
+                                    read as zeros in every reader, 7-Zip too)
   verify DRIVE                      read everything back and compare checksums
   events [DRIVE]                    follow drive and recording events
 
@@ -68,7 +70,8 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kSwitches = {"--json", "--detach", "--spare-areas", "--no-close", "--eject", "--help"};
+const std::vector<std::string> kSwitches = {"--json",  "--detach",         "--spare-areas", "--no-close",
+                                            "--eject", "--zero-fill-lost", "--help"};
 
 bool parse(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
@@ -349,6 +352,7 @@ class Client {
     req.set_volume_label(args.get("--label"));
     req.set_close_disc(!args.has("--no-close"));
     req.set_eject(args.has("--eject"));
+    if (args.has("--zero-fill-lost")) req.set_lost_extents(v1::LOST_EXTENT_ENCODING_ZERO_FILLED);
     auto reader = discs_->FinalizeDisc(&ctx, req);
     return follow_operation(reader, "finalized");
   }

@@ -65,6 +65,7 @@ class Reader {
  public:
   explicit Reader(std::span<const uint8_t> p) : p_(p) {}
   bool ok() const { return ok_ && pos_ == p_.size(); }
+  size_t remaining() const { return ok_ ? p_.size() - pos_ : 0; }
   uint8_t u8() { return static_cast<uint8_t>(le(1)); }
   uint16_t u16() { return static_cast<uint16_t>(le(2)); }
   uint32_t u32() { return static_cast<uint32_t>(le(4)); }
@@ -170,6 +171,7 @@ std::vector<uint8_t> encode(const RecordingEnd& r) {
 std::vector<uint8_t> encode(const FinalizeBegin& r) {
   return Writer(RecordType::kFinalizeBegin)
       .str(r.volume_label).i64(r.finalized_unix_ns).u32(r.data_end).u8(r.close_disc ? 1 : 0)
+      .u8(r.zero_fill_lost_extents ? 1 : 0)
       .finish();
 }
 
@@ -340,6 +342,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
         f.finalized_unix_ns = r.i64();
         f.data_end = r.u32();
         f.close_disc = r.u8() != 0;
+        if (r.remaining() > 0) f.zero_fill_lost_extents = r.u8() != 0;  // older journals end here
         if (!r.ok()) return malformed(offset, "bad finalize record");
         state.finalize = std::move(f);
         break;

@@ -80,6 +80,9 @@ struct FinalizeBegin {
   int64_t finalized_unix_ns = 0;
   uint32_t data_end = 0;
   bool close_disc = true;
+  // Lost extents point at zeroed sectors (udf::LostExtentEncoding::kZeroFilled).
+  // Absent from journals written before it existed: false.
+  bool zero_fill_lost_extents = false;
 };
 
 // --- encoding ---

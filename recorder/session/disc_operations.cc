@@ -248,6 +248,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
                                   std::chrono::system_clock::now().time_since_epoch()).count();
     begin.data_end = writer_->stats().next_lba;
     begin.close_disc = params.close_disc;
+    begin.zero_fill_lost_extents = params.zero_fill_lost_extents;
     RETURN_IF_ERROR(journal_append({journal::encode(begin)}));
     finalize_begun_ = begin;
   }
@@ -301,6 +302,8 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
   volume.created = disc_started_;
   volume.finalized = WallTime(std::chrono::duration_cast<WallTime::duration>(Nanos(finalize.finalized_unix_ns)));
   volume.data_end = finalize.data_end;
+  volume.lost_extents = finalize.zero_fill_lost_extents ? udf::LostExtentEncoding::kZeroFilled
+                                                        : udf::LostExtentEncoding::kAllocatedNotRecorded;
   DiscOperationResult result;
   for (const auto& f : files) {
     if (f.extents.recorded.empty() && f.extents.lost.empty()) continue;

@@ -108,6 +108,8 @@ struct FinalizeParams {
   std::string volume_label;
   bool close_disc = true;
   bool eject = false;
+  // How files show what write errors lost (see udf::LostExtentEncoding).
+  bool zero_fill_lost_extents = false;
 };
 
 struct VerifyMismatchInfo {

@@ -1,6 +1,7 @@
 // Journal records: every type survives encode -> replay; damaged tails are
 // dropped (and reported), contradictions are errors, nothing crashes.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "recorder/journal/journal_format.h"
 #include "tests/recorder/journal/journal_test_support.h"
@@ -111,6 +112,7 @@ TEST(JournalFormat, EveryRecordTypeRoundTrips) {
   EXPECT_EQ(state->finalize->finalized_unix_ns, sample_finalize().finalized_unix_ns);
   EXPECT_EQ(state->finalize->data_end, sample_finalize().data_end);
   EXPECT_EQ(state->finalize->close_disc, sample_finalize().close_disc);
+  EXPECT_EQ(state->finalize->zero_fill_lost_extents, sample_finalize().zero_fill_lost_extents);
   EXPECT_TRUE(state->finalized);
 }
 
@@ -147,6 +149,26 @@ TEST(JournalFormat, AGrownOverflowRangeReplacesTheOneWithTheSameIndex) {
   EXPECT_EQ(overflows[0].bytes, grown.bytes);
   EXPECT_EQ(overflows[0].gops, 5u);
   EXPECT_EQ(overflows[1].input_position, second.input_position);
+}
+
+// A journal a previous discrec wrote (its finalize record has no zero-fill
+// byte) is still resumed, with lost extents as they were written then.
+TEST(JournalFormat, AFinalizeRecordWithoutTheZeroFillByteReplays) {
+  std::vector<uint8_t> record = encode(sample_finalize());
+  record.pop_back();
+  const uint32_t length = static_cast<uint32_t>(record.size() - 9);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, record.data() + 8, static_cast<uInt>(record.size() - 8));  // type and payload
+  for (int i = 0; i < 4; ++i) {
+    record[i] = static_cast<uint8_t>(length >> (8 * i));
+    record[4 + i] = static_cast<uint8_t>(static_cast<uint32_t>(crc) >> (8 * i));
+  }
+  auto state = replay(concat({encode(sample_disc()), record}));
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_FALSE(state->torn_tail) << state->tail_problem;
+  ASSERT_TRUE(state->finalize.has_value());
+  EXPECT_EQ(state->finalize->data_end, sample_finalize().data_end);
+  EXPECT_FALSE(state->finalize->zero_fill_lost_extents);
 }
 
 // A power cut can leave any prefix of the last append on disk.

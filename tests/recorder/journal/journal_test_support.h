@@ -111,6 +111,7 @@ inline FinalizeBegin sample_finalize() {
   f.finalized_unix_ns = 1764115400000000000;
   f.data_end = 9000;
   f.close_disc = false;
+  f.zero_fill_lost_extents = true;
   return f;
 }
 
