@@ -165,4 +165,14 @@ bool make_test_stream(const std::string& path, int seconds, const std::string& v
   return r.exit_code == 0;
 }
 
+bool make_12mbit_stream(const std::string& path, std::string* log) {
+  auto r = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=1280x720:rate=25:duration=9.6", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-g", "12", "-keyint_min", "12", "-sc_threshold", "0", "-b:v", "12M", "-minrate", "12M",
+                        "-maxrate", "12M", "-bufsize", "2M", "-pix_fmt", "yuv420p", "-f", "mpegts", path},
+                       std::chrono::seconds(120));
+  if (log) *log = r.output;
+  return r.exit_code == 0;
+}
+
 }  // namespace discrec::test

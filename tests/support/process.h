@@ -66,5 +66,8 @@ std::string source_path(const std::string& relative);
 // ffmpeg failed (output in `log`).
 bool make_test_stream(const std::string& path, int seconds, const std::string& video_codec = "libx264",
                       int gop = 25, const std::string& size = "320x240", std::string* log = nullptr);
+// 9.6 s of 720p H.264 at a constant 12 Mbit/s in 12-frame GOPs (240 frames),
+// video only: enough bytes a second that a drive hang overflows a 2 MiB ring.
+bool make_12mbit_stream(const std::string& path, std::string* log = nullptr);
 
 }  // namespace discrec::test

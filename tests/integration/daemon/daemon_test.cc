@@ -53,6 +53,16 @@ v1::Recording get_recording(Daemon& d, const std::string& name) {
   return r;
 }
 
+v1::ListRecordingsResponse list_recordings(Daemon& d, const std::string& drive) {
+  grpc::ClientContext ctx;
+  v1::ListRecordingsRequest req;
+  req.set_parent(drive);
+  v1::ListRecordingsResponse list;
+  auto s = d.recordings->ListRecordings(&ctx, req, &list);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return list;
+}
+
 grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
                              v1::Recording* out, const std::string& title = "", int priority = 0,
                              uint64_t ring_bytes = 0) {
@@ -116,6 +126,21 @@ class DaemonTest : public ::testing::Test {
     ASSERT_TRUE(make_test_stream(source_.file("src.ts"), 10, "libx264", 25, "320x240", &log)) << log;
     source_frames_ = count_video_frames(source_.file("src.ts"));
     ASSERT_GT(source_frames_, 200);
+  }
+
+  // A daemon whose bd0 fails one streaming write (3/0C/00 at LBA 3000), with
+  // src.ts recorded onto it through the CLI as "scratched" (`record` is the
+  // CLI's result).
+  std::unique_ptr<Daemon> record_across_a_bad_spot(CommandResult* record) {
+    DaemonOptions options;
+    options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
+    options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
+    auto d = std::make_unique<Daemon>(options);
+    EXPECT_TRUE(d->started()) << d->log_text();
+    *record = d->cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "scratched", "--bitrate",
+                      "2000000"});
+    EXPECT_EQ(record->exit_code, 0) << record->output << d->log_text();
+    return d;
   }
 
   TempDir source_;
@@ -434,20 +459,13 @@ TEST_F(DaemonTest, SigtermEndsRecordingsCleanly) {
 TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
   // One streaming write in the data area fails with 3/0C/00: it is not
   // retried, its blocks become a lost extent, and writing goes on.
-  DaemonOptions options;
-  options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
-  options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
-  Daemon d(options);
-  ASSERT_TRUE(d.started()) << d.log_text();
-  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "scratched", "--bitrate", "2000000"});
-  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
+  CommandResult rec;
+  auto daemon = record_across_a_bad_spot(&rec);
+  ASSERT_FALSE(HasFailure());
+  Daemon& d = *daemon;
   EXPECT_NE(rec.output.find("1 lost extent"), std::string::npos) << rec.output;
 
-  grpc::ClientContext ctx;
-  v1::ListRecordingsRequest req;
-  req.set_parent("drives/bd0");
-  v1::ListRecordingsResponse list;
-  ASSERT_TRUE(d.recordings->ListRecordings(&ctx, req, &list).ok());
+  const auto list = list_recordings(d, "drives/bd0");
   ASSERT_EQ(list.recordings_size(), 1);
   const auto& r = list.recordings(0);
   ASSERT_EQ(r.lost_extents_size(), 1) << r.DebugString();
@@ -492,18 +510,11 @@ TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
 // extracts it too, zeros where the data was lost and the stream intact
 // around them.
 TEST_F(DaemonTest, ZeroFilledLostExtentsLet7ZipExtractTheFile) {
-  DaemonOptions options;
-  options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
-  options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
-  Daemon d(options);
-  ASSERT_TRUE(d.started()) << d.log_text();
-  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "scratched", "--bitrate", "2000000"});
-  ASSERT_EQ(rec.exit_code, 0) << rec.output << d.log_text();
-  grpc::ClientContext ctx;
-  v1::ListRecordingsRequest req;
-  req.set_parent("drives/bd0");
-  v1::ListRecordingsResponse list;
-  ASSERT_TRUE(d.recordings->ListRecordings(&ctx, req, &list).ok());
+  CommandResult rec;
+  auto daemon = record_across_a_bad_spot(&rec);
+  ASSERT_FALSE(HasFailure());
+  Daemon& d = *daemon;
+  const auto list = list_recordings(d, "drives/bd0");
   ASSERT_EQ(list.recordings_size(), 1);
   ASSERT_EQ(list.recordings(0).lost_extents_size(), 1) << list.DebugString();
   const auto lost = list.recordings(0).lost_extents(0);
@@ -538,12 +549,8 @@ TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
   // overflows in mid-GOP: the disc must still hold whole GOPs only (12
   // frames each, decoding without an error), and the API must say how much
   // was dropped, when.
-  auto gen = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                          "testsrc2=size=1280x720:rate=25:duration=9.6", "-c:v", "libx264", "-preset", "ultrafast",
-                          "-g", "12", "-keyint_min", "12", "-sc_threshold", "0", "-b:v", "12M", "-minrate", "12M",
-                          "-maxrate", "12M", "-bufsize", "2M", "-pix_fmt", "yuv420p", "-f", "mpegts",
-                          source_.file("live.ts")});
-  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  std::string log;
+  ASSERT_TRUE(make_12mbit_stream(source_.file("live.ts"), &log)) << log;
   const int offered_frames = count_video_frames(source_.file("live.ts"));
   ASSERT_EQ(offered_frames, 240);
   DaemonOptions options;
