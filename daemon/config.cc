@@ -91,8 +91,10 @@ class ConfigReader {
         RETURN_IF_ERROR(read_limits(node));
       } else if (k == "drives") {
         RETURN_IF_ERROR(read_drives(node));
+      } else if (k == "disc") {
+        RETURN_IF_ERROR(read_disc(node));
       } else {
-        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, drives)");
+        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, disc, drives)");
       }
     }
     return {};
@@ -184,6 +186,22 @@ class ConfigReader {
         ASSIGN_OR_RETURN(double m, get<double>(value, k, "a number"));
         if (!(m >= 0.0 && m < 1.0)) return config_error(source_, value.source(), k, "must be in [0, 1)");
         config_.admission_margin = m;
+      } else {
+        return config_error(source_, value.source(), k, "unknown key");
+      }
+    }
+    return {};
+  }
+
+  Status read_disc(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "disc"));
+    for (auto&& [key, value] : *table) {
+      std::string k = "disc." + std::string(key.str());
+      if (key == "lost_extents") {
+        ASSIGN_OR_RETURN(std::string v, get<std::string>(value, k, "a string"));
+        if (v != "not-recorded" && v != "zero-filled")
+          return config_error(source_, value.source(), k, "must be \"not-recorded\" or \"zero-filled\"");
+        config_.zero_fill_lost_extents = v == "zero-filled";
       } else {
         return config_error(source_, value.source(), k, "unknown key");
       }

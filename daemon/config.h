@@ -50,6 +50,9 @@ struct Config {
   uint32_t max_watch_streams = 256;
   uint32_t max_string_bytes = 4096;  // longest title / URL a client may send
 
+  // Disc: [disc] lost_extents = "not-recorded" | "zero-filled".
+  bool zero_fill_lost_extents = false;
+
   // A sim:// drive under the state directory when the file names none, so the
   // daemon works with no hardware.
   std::vector<DriveConfig> drives;

@@ -67,6 +67,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.default_ring_bytes = c.default_ring_bytes;
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
+  o.zero_fill_lost_extents = c.zero_fill_lost_extents;
   return o;
 }
 

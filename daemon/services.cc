@@ -233,7 +233,9 @@ grpc::Status DiscServiceImpl::FinalizeDisc(grpc::ServerContext* context, const v
   params.eject = request->eject();
   switch (request->lost_extents()) {
     case v1::LOST_EXTENT_ENCODING_UNSPECIFIED:
+      break;  // the daemon's default ([disc] lost_extents)
     case v1::LOST_EXTENT_ENCODING_NOT_RECORDED:
+      params.zero_fill_lost_extents = false;
       break;
     case v1::LOST_EXTENT_ENCODING_ZERO_FILLED:
       params.zero_fill_lost_extents = true;

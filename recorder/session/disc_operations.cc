@@ -248,7 +248,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
                                   std::chrono::system_clock::now().time_since_epoch()).count();
     begin.data_end = writer_->stats().next_lba;
     begin.close_disc = params.close_disc;
-    begin.zero_fill_lost_extents = params.zero_fill_lost_extents;
+    begin.zero_fill_lost_extents = params.zero_fill_lost_extents.value_or(options_.zero_fill_lost_extents);
     RETURN_IF_ERROR(journal_append({journal::encode(begin)}));
     finalize_begun_ = begin;
   }

@@ -43,6 +43,10 @@ struct RecorderOptions {
   // How often confirmed extents are flushed (SYNCHRONIZE CACHE) and
   // journaled: the most a crash can lose.
   Nanos journal_interval = std::chrono::seconds(1);
+  // Finalize (also after a crash) points what write errors lost at zeroed
+  // sectors instead of "allocated but not recorded" extents, unless the
+  // request says otherwise. See udf::LostExtentEncoding.
+  bool zero_fill_lost_extents = false;
 };
 
 struct DriveSpec {

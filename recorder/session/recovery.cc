@@ -169,6 +169,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     finalize.finalized_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                      std::chrono::system_clock::now().time_since_epoch()).count();
     finalize.close_disc = true;
+    finalize.zero_fill_lost_extents = options_.zero_fill_lost_extents;
     // Sequential media: the closing unit goes where the drive will write
     // next (data it accepted after the last journal sync lies before it).
     finalize.data_end = data_end;

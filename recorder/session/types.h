@@ -108,8 +108,9 @@ struct FinalizeParams {
   std::string volume_label;
   bool close_disc = true;
   bool eject = false;
-  // How files show what write errors lost (see udf::LostExtentEncoding).
-  bool zero_fill_lost_extents = false;
+  // How files show what write errors lost (see udf::LostExtentEncoding);
+  // unset: the daemon's default (RecorderOptions).
+  std::optional<bool> zero_fill_lost_extents;
 };
 
 struct VerifyMismatchInfo {

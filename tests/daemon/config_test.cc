@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/process.h"
+
 namespace discrec::daemon {
 namespace {
 
@@ -28,6 +30,8 @@ admission_margin = 0.25
 latency_budget_ms = 500
 max_watch_streams = 10
 max_string_bytes = 100
+[disc]
+lost_extents = "zero-filled"
 [drives.burner]
 uri = "sg:///dev/sr0"
 write_kbps = 8991
@@ -45,10 +49,33 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   EXPECT_EQ(c->default_latency_budget, std::chrono::milliseconds(500));
   EXPECT_EQ(c->max_watch_streams, 10u);
   EXPECT_EQ(c->max_string_bytes, 100u);
+  EXPECT_TRUE(c->zero_fill_lost_extents);
   ASSERT_EQ(c->drives.size(), 2u);
   EXPECT_EQ(c->drives[0].id, "burner");
   EXPECT_EQ(c->drives[0].write_kbps, 8991u);
   EXPECT_EQ(c->drives[1].uri, "iscsi://127.0.0.1:3260/iqn.x:dvd/1");
+}
+
+// The config file the package installs says what the defaults are; it must
+// parse, and be them.
+TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
+  auto c = load_config(discrec::test::source_path("daemon/discrecd.toml"));
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  const Config defaults;
+  EXPECT_EQ(c->socket_path, defaults.socket_path);
+  EXPECT_EQ(c->socket_mode, defaults.socket_mode);
+  EXPECT_FALSE(c->tcp.has_value());
+  EXPECT_EQ(c->state_directory, defaults.state_directory);
+  EXPECT_EQ(c->max_recordings_per_drive, defaults.max_recordings_per_drive);
+  EXPECT_EQ(c->default_ring_bytes, defaults.default_ring_bytes);
+  EXPECT_EQ(c->ring_memory_bytes, defaults.ring_memory_bytes);
+  EXPECT_DOUBLE_EQ(c->admission_margin, defaults.admission_margin);
+  EXPECT_EQ(c->default_latency_budget, defaults.default_latency_budget);
+  EXPECT_EQ(c->max_watch_streams, defaults.max_watch_streams);
+  EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
+  EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
+  ASSERT_EQ(c->drives.size(), 1u);
+  EXPECT_EQ(c->drives[0].id, "bd0");
 }
 
 void expect_error(const std::string& toml, const std::string& fragment) {
@@ -65,6 +92,8 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[limits]\nring_size = \"12 parsecs\"\n", "limits.ring_size");
   expect_error("[limits]\nring_memory = \"1KiB\"\n", "limits.ring_memory");
   expect_error("[limits]\nadmission_margin = 1.5\n", "limits.admission_margin");
+  expect_error("[disc]\nlost_extents = \"zeros\"\n", "disc.lost_extents");
+  expect_error("[disc]\nlost_extent = \"zero-filled\"\n", "disc.lost_extent");
   expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");
   expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");
   expect_error("[daemon]\nsocekt = \"/x\"\n", "daemon.socekt");

@@ -131,8 +131,9 @@ class DaemonTest : public ::testing::Test {
   // A daemon whose bd0 fails one streaming write (3/0C/00 at LBA 3000), with
   // src.ts recorded onto it through the CLI as "scratched" (`record` is the
   // CLI's result).
-  std::unique_ptr<Daemon> record_across_a_bad_spot(CommandResult* record) {
+  std::unique_ptr<Daemon> record_across_a_bad_spot(CommandResult* record, const std::string& extra_toml = "") {
     DaemonOptions options;
+    options.extra_toml = extra_toml;
     options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
     options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
     auto d = std::make_unique<Daemon>(options);
@@ -141,6 +142,46 @@ class DaemonTest : public ::testing::Test {
                       "2000000"});
     EXPECT_EQ(record->exit_code, 0) << record->output << d->log_text();
     return d;
+  }
+
+  // Records across the bad spot, finalizes with `finalize_args`, and checks
+  // that 7-Zip extracts the file: zeros in the lost range, the stream whole
+  // around it.
+  void expect_7zip_extracts_the_zero_filled_file(const std::string& extra_toml,
+                                                 const std::vector<std::string>& finalize_args) {
+    CommandResult rec;
+    auto daemon = record_across_a_bad_spot(&rec, extra_toml);
+    ASSERT_FALSE(HasFailure());
+    Daemon& d = *daemon;
+    const auto list = list_recordings(d, "drives/bd0");
+    ASSERT_EQ(list.recordings_size(), 1);
+    ASSERT_EQ(list.recordings(0).lost_extents_size(), 1) << list.DebugString();
+    const auto lost = list.recordings(0).lost_extents(0);
+
+    std::vector<std::string> finalize = {"finalize", "bd0", "--label", "ZEROS"};
+    finalize.insert(finalize.end(), finalize_args.begin(), finalize_args.end());
+    auto fin = d.cli(finalize);
+    ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+    TempDir out;
+    auto files = extract_with_7z(d.image("bd0"), out.path());
+    ASSERT_EQ(files.size(), 1u);
+    const std::string bytes = read_file(files[0]);
+    ASSERT_GE(bytes.size(), lost.byte_offset() + lost.byte_count());
+    EXPECT_EQ(bytes.size() % 188, 0u);
+    const std::string lost_bytes = bytes.substr(lost.byte_offset(), lost.byte_count());
+    EXPECT_EQ(lost_bytes.find_first_not_of('\0'), std::string::npos) << "the lost range reads as zeros";
+    EXPECT_EQ(bytes[0], '\x47');
+    const size_t after = lost.byte_offset() + lost.byte_count();
+    ASSERT_LT(after, bytes.size());
+    EXPECT_NE(bytes.find('\x47', after), std::string::npos) << "the stream goes on after the lost range";
+    // The frames outside the lost range decode (the GOP on each side of it
+    // is damaged: 25 frames each).
+    const double kept = 1.0 - static_cast<double>(lost.byte_count()) / static_cast<double>(bytes.size());
+    EXPECT_GE(count_video_frames(files[0]), static_cast<int>(source_frames_ * kept) - 2 * 25)
+        << "lost " << lost.byte_count() << " of " << bytes.size() << " bytes";
+    auto ver = d.cli({"verify", "bd0"});
+    EXPECT_EQ(ver.exit_code, 0) << ver.output;
+    EXPECT_NE(ver.output.find("1 known lost extent"), std::string::npos) << ver.output;
   }
 
   TempDir source_;
@@ -510,37 +551,13 @@ TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
 // extracts it too, zeros where the data was lost and the stream intact
 // around them.
 TEST_F(DaemonTest, ZeroFilledLostExtentsLet7ZipExtractTheFile) {
-  CommandResult rec;
-  auto daemon = record_across_a_bad_spot(&rec);
-  ASSERT_FALSE(HasFailure());
-  Daemon& d = *daemon;
-  const auto list = list_recordings(d, "drives/bd0");
-  ASSERT_EQ(list.recordings_size(), 1);
-  ASSERT_EQ(list.recordings(0).lost_extents_size(), 1) << list.DebugString();
-  const auto lost = list.recordings(0).lost_extents(0);
+  expect_7zip_extracts_the_zero_filled_file("", {"--zero-fill-lost"});
+}
 
-  auto fin = d.cli({"finalize", "bd0", "--label", "ZEROS", "--zero-fill-lost"});
-  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
-  TempDir out;
-  auto files = extract_with_7z(d.image("bd0"), out.path());
-  ASSERT_EQ(files.size(), 1u);
-  const std::string bytes = read_file(files[0]);
-  ASSERT_GE(bytes.size(), lost.byte_offset() + lost.byte_count());
-  EXPECT_EQ(bytes.size() % 188, 0u);
-  const std::string lost_bytes = bytes.substr(lost.byte_offset(), lost.byte_count());
-  EXPECT_EQ(lost_bytes.find_first_not_of('\0'), std::string::npos) << "the lost range reads as zeros";
-  EXPECT_EQ(bytes[0], '\x47');
-  const size_t after = lost.byte_offset() + lost.byte_count();
-  ASSERT_LT(after, bytes.size());
-  EXPECT_NE(bytes.find('\x47', after), std::string::npos) << "the stream goes on after the lost range";
-  // The frames outside the lost range decode (the GOP on each side of it is
-  // damaged: 25 frames each).
-  const double kept = 1.0 - static_cast<double>(lost.byte_count()) / static_cast<double>(bytes.size());
-  EXPECT_GE(count_video_frames(files[0]), static_cast<int>(source_frames_ * kept) - 2 * 25)
-      << "lost " << lost.byte_count() << " of " << bytes.size() << " bytes";
-  auto ver = d.cli({"verify", "bd0"});
-  EXPECT_EQ(ver.exit_code, 0) << ver.output;
-  EXPECT_NE(ver.output.find("1 known lost extent"), std::string::npos) << ver.output;
+// The same as the daemon's default ([disc] lost_extents), which crash
+// recovery also uses.
+TEST_F(DaemonTest, ZeroFillCanBeTheDaemonsDefault) {
+  expect_7zip_extracts_the_zero_filled_file("[disc]\nlost_extents = \"zero-filled\"\n", {});
 }
 
 TEST_F(DaemonTest, ADriveThatHangsLosesWholeGopsAndSaysWhich) {
