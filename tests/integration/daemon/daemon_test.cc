@@ -381,13 +381,13 @@ TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
 }
 
 // A drive busy with a long operation (here a verify whose first READ(12)
-// takes 4 s) answers reads at once from what it knew when the operation
+// takes 6 s) answers reads at once from what it knew when the operation
 // began, refuses control calls saying why, and does not hold up the other
 // drives: the monitor that turns every drive's changes into events used to
 // wait behind it.
 TEST_F(DaemonTest, ABusyDriveAnswersAtOnceAndDoesNotHoldUpTheOthers) {
   DaemonOptions options;
-  options.files = {{"slow-read.faults", "latency delay=4000 opcode=0xa8\n"}};
+  options.files = {{"slow-read.faults", "latency delay=6000 opcode=0xa8\n"}};
   options.sim_drives = {{"bd0", "profile=bd-r&speed=4&faults={dir}/slow-read.faults"},
                         {"bd1", "profile=bd-re&speed=4"}};
   Daemon d(options);
