@@ -38,6 +38,7 @@ const char* recording_state_name(RecordingState state) {
 // have them refused.
 const DriveSession::Busy DriveSession::kPreparing{"preparing the drive for streaming (OPC, write speed)", false};
 const DriveSession::Busy DriveSession::kStopping{"stopping a recording", false};
+const DriveSession::Busy DriveSession::kAllocating{"allocating a recording's ring buffer", false};
 const DriveSession::Busy DriveSession::kFinalizing{"finalizing the disc", true};
 const DriveSession::Busy DriveSession::kVerifying{"verifying the disc", true};
 const DriveSession::Busy DriveSession::kFormatting{"formatting the disc", true};
@@ -413,7 +414,9 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
   ASSIGN_OR_RETURN(uint64_t ring_memory, Recording::ring_memory_bytes(config, writer_->max_command_bytes()));
   ASSIGN_OR_RETURN(auto reservation, ring_budget_.reserve(ring_memory, "recording " + id));
+  auto allocating = std::make_unique<BusyScope>(*this, kAllocating);  // mlock faults the ring in
   ASSIGN_OR_RETURN(auto recording, writer_->add_recording(config));
+  allocating.reset();
   {
     journal::RecordingBegin begin;
     begin.writer_id = recording->id();

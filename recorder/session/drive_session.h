@@ -26,11 +26,12 @@
 // serialised by `journal_mutex_`.
 //
 // Long operations (verify, finalize, format, recovery; and briefly the
-// first recording's OPC and a stop) hold `mutex_` throughout and say so in
-// `busy_`. Meanwhile reads (info, recordings, the Recorder's monitor) answer
-// from a snapshot taken when the operation began instead of waiting behind
-// it for minutes (the monitor serves every drive), and control calls are
-// refused with kUnavailable naming the operation, or wait for a short one.
+// first recording's OPC, a ring's allocation and a stop) hold `mutex_`
+// throughout and say so in `busy_`. Meanwhile reads (info, recordings, the
+// Recorder's monitor) answer from a snapshot taken when the operation began
+// instead of waiting behind it for minutes (the monitor serves every drive),
+// and control calls are refused with kUnavailable naming the operation, or
+// wait for a short one.
 #pragma once
 
 #include <atomic>
@@ -152,7 +153,7 @@ class DriveSession {
     bool refuse_controls;  // true: control calls are refused, not queued
   };
   class BusyScope;
-  static const Busy kPreparing, kStopping, kFinalizing, kVerifying, kFormatting, kRecovering;
+  static const Busy kPreparing, kStopping, kAllocating, kFinalizing, kVerifying, kFormatting, kRecovering;
   // The session's lock for a read; not owned if a long operation holds it
   // (then answer from the cache).
   std::unique_lock<std::timed_mutex> lock_for_read() const;

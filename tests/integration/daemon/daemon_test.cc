@@ -688,6 +688,36 @@ TEST_F(DaemonTest, AFinishedRecordingGivesItsRingBack) {
   EXPECT_GT(listed.stats().bytes_written(), 0u);
 }
 
+// Faulting in a large ring takes a noticeable time (mlock, ~85 ms per
+// 256 MiB here); the drive answers status calls meanwhile, saying so.
+TEST_F(DaemonTest, ADriveAnswersWhileARingIsAllocated) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  std::atomic<bool> started{false};
+  std::atomic<int> busy_answers{0};
+  std::atomic<int> answers{0};
+  std::thread poller([&] {
+    while (!started) {
+      grpc::ClientContext ctx;
+      v1::GetDriveRequest req;
+      req.set_name("drives/bd0");
+      v1::Drive drive;
+      if (!d.drives->GetDrive(&ctx, req, &drive).ok()) continue;
+      ++answers;
+      if (drive.not_ready_reason().find("busy allocating a recording's ring buffer") != std::string::npos)
+        ++busy_answers;
+    }
+  });
+  while (answers < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  v1::Recording rec;
+  auto s = start_recording(d, "drives/bd0", "udp://127.0.0.1:23433", 2'000'000, &rec, "", 0, 512 << 20);
+  started = true;
+  poller.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_GT(busy_answers.load(), 0) << answers.load() << " answers, none while the ring was allocated";
+  EXPECT_TRUE(stop_recording(d, rec.name()).ok());
+}
+
 TEST_F(DaemonTest, RingMemoryIsBudgetedAcrossRecordings) {
   DaemonOptions options;
   options.extra_toml = "[limits]\nring_size = \"16MiB\"\nring_memory = \"160MiB\"\n";
