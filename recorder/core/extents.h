@@ -88,6 +88,7 @@ struct OverflowRange {
   uint32_t gops = 0;            // GOP starts among the dropped pushes
   TimePoint time_begin{};       // arrival of the first and last dropped push
   TimePoint time_end{};
+  bool operator==(const OverflowRange&) const = default;
 };
 
 // Everything the writer recorded about one recording so far.

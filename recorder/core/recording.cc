@@ -109,9 +109,7 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   chunk.arrival = arrival;
   chunk.last_arrival = arrival;
   chunk.gop_start = gop_start;
-  // Short of record slots only because one is pending: publish it and go on.
-  if (!coalescer_.has_room(chunks_)) coalescer_.publish(chunks_);
-  if (!coalescer_.has_room(chunks_) || !bytes_.try_write(packets)) {
+  if (!coalescer_.make_room(chunks_) || !bytes_.try_write(packets)) {
     // Whatever is buffered must reach the writer, so it can drain the ring.
     coalescer_.publish(chunks_);
     // The GOP being pushed loses its tail: have the writer drop its head too

@@ -69,6 +69,9 @@ class Recording final : public TsSink {
 
   RecordingId id() const { return id_; }
   const RecordingConfig& config() const { return config_; }
+  // When a record's bytes must be on disc: its first push's arrival plus the
+  // latency budget.
+  TimePoint deadline(const Chunk& c) const { return c.arrival + config_.latency_budget; }
   RecordingStats stats() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   // Gives the ring's memory back once finished() (before, it does nothing and

@@ -160,12 +160,7 @@ class SpscRing {
   }
 
   // --- producer ---
-  bool free_slot() {
-    const uint64_t w = write_.load(std::memory_order_relaxed);
-    if (w - cached_read_ < capacity_) return true;
-    cached_read_ = read_.load(std::memory_order_acquire);
-    return w - cached_read_ < capacity_;
-  }
+  bool free_slot() { return free_slots(1); }
   // Room for `n` more records.
   bool free_slots(size_t n) {
     const uint64_t w = write_.load(std::memory_order_relaxed);
@@ -271,6 +266,12 @@ class ChunkCoalescer {
 
   // Room in `ring` for add(): the record it may start beside the pending one.
   bool has_room(ChunkRing& ring) { return ring.free_slots(pending_ ? 2 : 1); }
+  // has_room(), publishing the pending record first if only that is short.
+  bool make_room(ChunkRing& ring) {
+    if (has_room(ring)) return true;
+    publish(ring);
+    return has_room(ring);
+  }
   // Records pushed bytes. REQUIRES: has_room(ring).
   void add(ChunkRing& ring, const Chunk& c) {
     if (pending_) {

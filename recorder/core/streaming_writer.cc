@@ -159,7 +159,7 @@ bool StreamingWriter::flushable(const Recording& r) const {
 void StreamingWriter::publish_last_record(Recording& r) {
   // The producer is gone for good once flushable() (the stop handshake), so
   // its coalescer's pending record is the writer's to publish.
-  if (r.writer_.stop_applied && flushable(r)) r.coalescer_.publish(r.chunks_);
+  if (flushable(r)) r.coalescer_.publish(r.chunks_);
 }
 
 void StreamingWriter::collect_truncated_gops(Recording& r) {
@@ -214,7 +214,7 @@ TimePoint StreamingWriter::service_once() {
       // beginning, instead of one command per lap being copied to staging.
       const size_t to_end = r.bytes_.bytes_to_end();
       if (payload > to_end && to_end >= unit_bytes_) payload = to_end / unit_bytes_ * unit_bytes_;
-      const TimePoint deadline = r.chunks_.at(0).arrival + r.config().latency_budget;
+      const TimePoint deadline = r.deadline(r.chunks_.at(0));
       if (best == nullptr || deadline < best_deadline) {
         best = &r;
         best_payload = payload;
@@ -293,16 +293,13 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     size_t left = c->size - w.head_partial;
     while (left <= rest) {
       rest -= left;
-      time_end = c->last_arrival;
       ++completed_in_place;
       if (rest == 0) break;
       c = &r.chunks_.slot(first_record + completed_in_place);
       left = c->size;
     }
-    if (rest > 0) {  // the command ends inside this record
-      partial_after = static_cast<uint32_t>(c->size - left + rest);
-      time_end = c->last_arrival;
-    }
+    if (rest > 0) partial_after = static_cast<uint32_t>(c->size - left + rest);  // ends inside c
+    time_end = c->last_arrival;  // c: the last record the command touches
     copied = payload;
   }
   while (copied < payload) {
@@ -327,7 +324,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     input_end = c.input_begin + w.head_partial;
     time_end = c.last_arrival;
     if (w.head_partial == c.size) {
-      completed_deadlines_.push_back(c.arrival + r.config().latency_budget);
+      completed_deadlines_.push_back(r.deadline(c));
       w.head_partial = 0;
       r.chunks_.pop();
     }
@@ -361,9 +358,8 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     drive_.bytes_written += copied;
     w.stats.bytes_written += copied;
     w.stats.padding_bytes += padding;
-    const Nanos budget = r.config().latency_budget;
     for (size_t i = 0; i < completed_in_place; ++i) {
-      record_slack(w, r.chunks_.slot(first_record + i).arrival + budget - done);
+      record_slack(w, r.deadline(r.chunks_.slot(first_record + i)) - done);
     }
     for (TimePoint d : completed_deadlines_) record_slack(w, d - done);
     w.stats.chunks_written += completed_in_place + completed_deadlines_.size();
