@@ -67,6 +67,22 @@ std::string DriveSession::image_path() const {
   return path.substr(0, path.find('?'));
 }
 
+std::vector<ShedRangeInfo> shed_range_infos(const std::vector<ShedRange>& shed,
+                                            const std::vector<OverflowRange>& overflows, TimePoint origin) {
+  auto since = [&](TimePoint t) { return origin == TimePoint{} ? Nanos(0) : t - origin; };
+  std::vector<ShedRangeInfo> out;
+  for (const auto& sh : shed)
+    out.push_back(
+        {sh.input_begin, sh.input_end - sh.input_begin, 1, since(sh.time_begin), sh.time_end - sh.time_begin});
+  for (const auto& o : overflows)
+    out.push_back({o.input_position, o.bytes, o.gops, since(o.time_begin), o.time_end - o.time_begin});
+  // In stream order: a GOP's head shed and the overflow that cut it arrive
+  // within microseconds of each other.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.byte_offset < b.byte_offset; });
+  return out;
+}
+
 RecordingInfo DriveSession::snapshot(Entry& entry) {
   RecordingInfo info;
   info.drive_id = spec_.id;
@@ -116,21 +132,10 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
       for (const auto& l : extents->lost)
         info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * 2048, sense_text(l)});
       TimePoint origin = extents->recorded.empty() ? TimePoint{} : extents->recorded.front().time_begin;
-      for (const auto& sh : extents->shed)
-        info.shed_ranges.push_back({sh.input_begin, sh.input_end - sh.input_begin, 1,
-                                    origin == TimePoint{} ? Nanos(0) : sh.time_begin - origin,
-                                    sh.time_end - sh.time_begin});
+      const auto overflows = entry.recording->overflows();
+      info.shed_ranges = shed_range_infos(extents->shed, overflows, origin);
       // What a full ring turned away (its bytes are in shed_bytes already).
-      for (const auto& o : entry.recording->overflows()) {
-        info.stats.shed_gops += o.gops;
-        info.shed_ranges.push_back({o.input_position, o.bytes, o.gops,
-                                    origin == TimePoint{} ? Nanos(0) : o.time_begin - origin,
-                                    o.time_end - o.time_begin});
-      }
-      // In stream order (as recovery lists them): a GOP's head shed and the
-      // overflow that cut it arrive within microseconds of each other.
-      std::stable_sort(info.shed_ranges.begin(), info.shed_ranges.end(),
-                       [](const auto& a, const auto& b) { return a.byte_offset < b.byte_offset; });
+      for (const auto& o : overflows) info.stats.shed_gops += o.gops;
     }
   }
   TimePoint clock_now = clock_.now();

@@ -192,6 +192,12 @@ DriveInfo DriveSession::info_locked(bool probe) {
   return info;
 }
 
+// OPC, speed and read-back take seconds on a real drive: marked busy.
+Result<PreparedDrive> DriveSession::prepare_for_streaming_locked(const PrepareOptions& options) {
+  BusyScope busy(*this, kPreparing);
+  return prepare_for_streaming(*drive_, options);
+}
+
 Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
@@ -201,9 +207,7 @@ Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = write_kbps ? write_kbps : spec_.write_kbps;
-  auto preparing = std::make_unique<BusyScope>(*this, kPreparing);
-  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
-  preparing.reset();
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
   prepared_ = prepared;
   caps_ = prepared.capabilities;
   PrepareResult result;
@@ -328,9 +332,7 @@ Status DriveSession::begin_writing_locked() {
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = spec_.write_kbps;
-  auto preparing = std::make_unique<BusyScope>(*this, kPreparing);
-  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming(*drive_, options));
-  preparing.reset();
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
   prepared_ = prepared;
   caps_ = prepared.capabilities;
   const auto& caps = prepared.capabilities;
@@ -414,9 +416,11 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
   ASSIGN_OR_RETURN(uint64_t ring_memory, Recording::ring_memory_bytes(config, writer_->max_command_bytes()));
   ASSIGN_OR_RETURN(auto reservation, ring_budget_.reserve(ring_memory, "recording " + id));
-  auto allocating = std::make_unique<BusyScope>(*this, kAllocating);  // mlock faults the ring in
-  ASSIGN_OR_RETURN(auto recording, writer_->add_recording(config));
-  allocating.reset();
+  std::shared_ptr<Recording> recording;
+  {
+    BusyScope allocating(*this, kAllocating);  // mlock faults the ring in
+    ASSIGN_OR_RETURN(recording, writer_->add_recording(config));
+  }
   {
     journal::RecordingBegin begin;
     begin.writer_id = recording->id();

@@ -113,6 +113,7 @@ class DriveSession {
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
+  Result<PreparedDrive> prepare_for_streaming_locked(const PrepareOptions& options);
   void forget_disc_locked();
   RecordingInfo snapshot(Entry& entry);
   void ingest_main(Entry* entry);

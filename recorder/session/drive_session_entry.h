@@ -51,6 +51,12 @@ struct DriveSession::Entry {
   bool journaled_end = false;  // GUARDED_BY(session mutex)
 };
 
+// A recording's shed ranges as the API lists them, in stream order: the
+// writer's sheds (a GOP each) and what its full ring turned away. Start
+// times count from `origin` (0 for all when it is not known).
+std::vector<ShedRangeInfo> shed_range_infos(const std::vector<ShedRange>& shed,
+                                            const std::vector<OverflowRange>& overflows, TimePoint origin);
+
 // Marks the session busy for its lifetime; constructed with mutex_ held,
 // after the operation's preconditions were checked.
 class DriveSession::BusyScope {

@@ -130,11 +130,8 @@ Status DriveSession::journal_sync_once() {
       auto overflows = recording->overflows();
       auto& logged = journaled_[writer_id].overflows;
       for (size_t i = 0; i < overflows.size(); ++i) {
-        const OverflowRange& o = overflows[i];
-        if (i < logged.size() && logged[i].bytes == o.bytes && logged[i].gops == o.gops &&
-            logged[i].time_end == o.time_end)
-          continue;
-        records.push_back(journal::encode(writer_id, static_cast<uint32_t>(i), o));
+        if (i < logged.size() && logged[i] == overflows[i]) continue;  // the last one grows
+        records.push_back(journal::encode(writer_id, static_cast<uint32_t>(i), overflows[i]));
       }
       logged = std::move(overflows);
     }

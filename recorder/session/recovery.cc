@@ -15,6 +15,7 @@
 #include "recorder/journal/journal_format.h"
 #include "recorder/session/crc32c.h"
 #include "recorder/session/drive_session.h"
+#include "recorder/session/drive_session_entry.h"
 
 namespace discrec::recorder {
 namespace {
@@ -138,18 +139,13 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
       info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
       info.stats.lost_bytes += uint64_t{l.blocks} * block_size;
     }
-    for (const auto& sh : rec.shed) {
-      info.shed_ranges.push_back({sh.input_begin, sh.input_end - sh.input_begin, 1, Nanos(0), sh.time_end - sh.time_begin});
-      info.stats.shed_bytes += sh.input_end - sh.input_begin;
-      ++info.stats.shed_gops;
+    // The writer's sheds and what the full ring turned away; arrival times
+    // are not comparable across the restart.
+    info.shed_ranges = shed_range_infos(rec.shed, rec.overflows, TimePoint{});
+    for (const auto& sh : info.shed_ranges) {
+      info.stats.shed_bytes += sh.byte_count;
+      info.stats.shed_gops += sh.gop_count;
     }
-    for (const auto& o : rec.overflows) {  // what the full ring turned away
-      info.shed_ranges.push_back({o.input_position, o.bytes, o.gops, Nanos(0), o.time_end - o.time_begin});
-      info.stats.shed_bytes += o.bytes;
-      info.stats.shed_gops += o.gops;
-    }
-    std::stable_sort(info.shed_ranges.begin(), info.shed_ranges.end(),
-                     [](const auto& a, const auto& b) { return a.byte_offset < b.byte_offset; });
     info.error = rec.end ? rec.end->error
                          : "recovered after a crash: recorded up to the last confirmed extent";
     recovered_.push_back(std::move(info));
