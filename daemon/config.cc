@@ -171,12 +171,14 @@ class ConfigReader {
     for (auto&& [key, value] : *table) {
       std::string k = "limits." + std::string(key.str());
       if (key == "max_recordings_per_drive" || key == "max_watch_streams" || key == "max_string_bytes" ||
-          key == "latency_budget_ms") {
+          key == "latency_budget_ms" || key == "history_count" || key == "history_age_hours") {
         ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
         if (n <= 0 || n > 1'000'000) return config_error(source_, value.source(), k, "must be between 1 and 1000000");
         if (key == "max_recordings_per_drive") config_.max_recordings_per_drive = static_cast<uint32_t>(n);
         else if (key == "max_watch_streams") config_.max_watch_streams = static_cast<uint32_t>(n);
         else if (key == "max_string_bytes") config_.max_string_bytes = static_cast<uint32_t>(n);
+        else if (key == "history_count") config_.history_count = static_cast<uint32_t>(n);
+        else if (key == "history_age_hours") config_.history_age_hours = static_cast<uint32_t>(n);
         else config_.default_latency_budget = std::chrono::milliseconds(n);
       } else if (key == "ring_size") {
         ASSIGN_OR_RETURN(config_.default_ring_bytes, read_size(value, k, 1ull << 20, 4ull << 30, "1MiB", "4GiB", "64MiB"));

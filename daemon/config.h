@@ -49,6 +49,10 @@ struct Config {
   std::chrono::milliseconds default_latency_budget{2000};
   uint32_t max_watch_streams = 256;
   uint32_t max_string_bytes = 4096;  // longest title / URL a client may send
+  // Ended recordings of discs that left their drive stay listed: at most
+  // history_count per drive, for at most history_age_hours.
+  uint32_t history_count = 1000;
+  uint32_t history_age_hours = 24 * 7;
 
   // Disc: [disc] lost_extents = "not-recorded" | "zero-filled".
   bool zero_fill_lost_extents = false;

@@ -1,7 +1,11 @@
 #include "daemon/serve.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <future>
+#include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,10 @@
 
 namespace discrec::daemon {
 namespace {
+
+// Below systemd's TimeoutStopSec (60 s) and Docker's stop timeout as the
+// README advises it, so the daemon ends on its own terms.
+constexpr std::chrono::seconds kStopBound{45};
 
 struct ServeArgs {
   std::string config_file;
@@ -68,6 +76,8 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
+  o.history_count = c.history_count;
+  o.history_age = std::chrono::hours(c.history_age_hours);
   return o;
 }
 
@@ -120,9 +130,23 @@ int run_serve(int argc, char** argv) {
   if (auto watchdog = host->watchdog_interval(); watchdog.count() > 0 && watchdog < tick)
     tick = std::chrono::duration_cast<std::chrono::milliseconds>(watchdog);
   std::string last_status;
+  // The watchdog is fed only while the recorder's monitor goes round: a
+  // session wedged behind a lock must end in a restart, not in silence.
+  const Nanos wedged_after = std::max<Nanos>(std::chrono::seconds(10), 4 * Nanos(host->watchdog_interval()));
+  bool wedged = false;
   for (;;) {
     ServiceControl control = host->wait_for_control(tick);
-    host->watchdog();
+    const Nanos since = recorder.since_monitor_round();
+    if (since < wedged_after) {
+      host->watchdog();
+      if (wedged) log_info("discrecd: the drive monitor goes round again");
+      wedged = false;
+    } else if (!wedged) {
+      wedged = true;
+      log_error("discrecd: the drive monitor has not gone round for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) +
+                " s (a drive session is stuck); no longer feeding the watchdog");
+    }
     std::string status = std::to_string(recorder.active_recordings()) + " active recording(s) on " +
                          std::to_string(recorder.drive_ids().size()) + " drive(s)";
     if (status != last_status) {
@@ -149,7 +173,23 @@ int run_serve(int argc, char** argv) {
     }
   }
   context.shutting_down = true;
-  recorder.stop_all();
+  // Shutdown is bounded whatever a drive or a source does: past the bound
+  // the process exits and the journal carries every disc over the restart.
+  std::thread stopper;
+  {
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    stopper = std::thread([&recorder, stopped] {
+      recorder.stop_all();
+      stopped->set_value();
+    });
+    if (done.wait_for(kStopBound) != std::future_status::ready) {
+      log_error("discrecd: recordings did not end within " + std::to_string(kStopBound.count()) +
+                " s; exiting now (the journal keeps what was written)");
+      std::_Exit(1);
+    }
+    stopper.join();
+  }
   recorder.events().close_all();
   (*server)->shutdown();
   (*server)->wait();

@@ -2,11 +2,24 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include "daemon/convert.h"
 #include "daemon/names.h"
 #include "daemon/status.h"
+#include "recorder/udf/volume_builder.h"
 
 namespace discrec::daemon {
 namespace {
@@ -50,6 +63,21 @@ class StreamSlot {
   ServiceContext& ctx_;
   bool ok_;
 };
+
+constexpr size_t kDefaultPageSize = 50;
+constexpr size_t kMaxPageSize = 200;
+
+// Page tokens are offsets with a tag, opaque to clients (AIP-158); a
+// listing that changes between pages may repeat or skip an entry, never fail.
+std::string page_token(size_t offset) { return "o" + std::to_string(offset); }
+
+Result<size_t> parse_page_token(const std::string& token) {
+  if (token.empty()) return size_t{0};
+  if (token.size() > 12 || token[0] != 'o' || token.size() == 1 ||
+      token.find_first_not_of("0123456789", 1) != std::string::npos)
+    return Error(ErrorCode::kInvalidArgument, "page_token is not one this daemon gave out");
+  return static_cast<size_t>(std::stoull(token.substr(1)));
+}
 
 bool finished(recorder::RecordingState s) {
   return s == recorder::RecordingState::kStopped || s == recorder::RecordingState::kFailed ||
@@ -103,42 +131,61 @@ grpc::Status DriveServiceImpl::EjectMedium(grpc::ServerContext*, const v1::Eject
 grpc::Status DriveServiceImpl::FormatMedium(grpc::ServerContext*, const v1::FormatMediumRequest* request,
                                             v1::Drive* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.format_medium(id, request->spare_areas()));
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.format_medium(id, request->spare_areas(), request->force()));
   to_proto(info, out);
   return grpc::Status::OK;
 }
 
 // ---- recordings ----
 
-grpc::Status RecordingServiceImpl::StartRecording(grpc::ServerContext*, const v1::StartRecordingRequest* request,
-                                                  v1::Recording* out) {
-  ASSIGN_OR_RETURN_GRPC(std::string drive_id, parse_drive_name(request->parent()));
-  RETURN_GRPC_IF_ERROR(check_length(ctx_, "source_url", request->source_url()));
-  RETURN_GRPC_IF_ERROR(check_length(ctx_, "title", request->title()));
-  if (request->source_url().empty())
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "source_url is required");
-  if (request->expected_bitrate_bps() == 0)
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "expected_bitrate_bps is required: admission reserves drive bandwidth for it");
-  if (!request->recording_id().empty() && !valid_id(request->recording_id()))
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "recording_id may use letters, digits, '-' and '_' (at most 63)");
-  if (request->has_latency_budget() && (request->latency_budget().seconds() < 0 ||
-                                        request->latency_budget().seconds() > 600))
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "latency_budget must be between 0 and 600 s");
-  if (request->ring_size_bytes() > (4ull << 30))
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ring_size_bytes must be at most 4 GiB");
+namespace {
+
+constexpr int32_t kMinPriority = 0;
+constexpr int32_t kMaxPriority = 100;
+constexpr uint64_t kMaxBitrateBps = 10'000'000'000ull;  // 10 Gbit/s: above any drive
+
+// Checks every field of a start request before anything is opened or
+// journaled, and turns it into the recorder's parameters.
+Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, const v1::StartRecordingRequest& request,
+                                                    bool upload) {
+  auto bad = [](const std::string& what) { return Error(ErrorCode::kInvalidArgument, what); };
+  ASSIGN_OR_RETURN(std::string drive_id, parse_drive_name(request.parent()));
+  RETURN_IF_ERROR(check_length(ctx, "source_url", request.source_url()));
+  RETURN_IF_ERROR(check_length(ctx, "title", request.title()));
+  if (!upload && request.source_url().empty()) return bad("source_url is required");
+  if (request.expected_bitrate_bps() == 0)
+    return bad("expected_bitrate_bps is required: admission reserves drive bandwidth for it");
+  if (request.expected_bitrate_bps() > kMaxBitrateBps)
+    return bad("expected_bitrate_bps " + std::to_string(request.expected_bitrate_bps()) +
+               " is more than any drive writes (at most 10 Gbit/s)");
+  if (request.priority() < kMinPriority || request.priority() > kMaxPriority)
+    return bad("priority must be between " + std::to_string(kMinPriority) + " and " + std::to_string(kMaxPriority));
+  if (!request.recording_id().empty() && !valid_id(request.recording_id()))
+    return bad("recording_id may use letters, digits, '-' and '_' (at most 63)");
+  if (request.has_latency_budget() &&
+      (request.latency_budget().seconds() < 0 || request.latency_budget().seconds() > 600 ||
+       request.latency_budget().nanos() < 0))
+    return bad("latency_budget must be between 0 and 600 s");
+  if (request.ring_size_bytes() > (4ull << 30)) return bad("ring_size_bytes must be at most 4 GiB");
 
   recorder::StartRecordingParams params;
   params.drive_id = drive_id;
-  params.source_url = request->source_url();
-  params.title = request->title();
-  params.recording_id = request->recording_id();
-  params.priority = request->priority();
-  params.expected_bitrate_bps = request->expected_bitrate_bps();
-  if (request->has_latency_budget())
-    params.latency_budget = Nanos(TimeUtil::DurationToNanoseconds(request->latency_budget()));
-  params.ring_bytes = request->ring_size_bytes();
+  params.source_url = request.source_url();
+  params.title = request.title();
+  params.recording_id = request.recording_id();
+  params.priority = request.priority();
+  params.expected_bitrate_bps = request.expected_bitrate_bps();
+  if (request.has_latency_budget())
+    params.latency_budget = Nanos(TimeUtil::DurationToNanoseconds(request.latency_budget()));
+  params.ring_bytes = request.ring_size_bytes();
+  return params;
+}
+
+}  // namespace
+
+grpc::Status RecordingServiceImpl::StartRecording(grpc::ServerContext*, const v1::StartRecordingRequest* request,
+                                                  v1::Recording* out) {
+  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, *request, /*upload=*/false));
   ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.start_recording(params));
   to_proto(info, out);
   return grpc::Status::OK;
@@ -166,9 +213,114 @@ grpc::Status RecordingServiceImpl::ListRecordings(grpc::ServerContext*, const v1
   if (!request->parent().empty()) {
     ASSIGN_OR_RETURN_GRPC(drive_id, parse_drive_name(request->parent(), /*allow_wildcard=*/true));
   }
+  if (request->page_size() < 0)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative");
+  const size_t page_size = request->page_size() == 0 ? kDefaultPageSize
+                                                     : std::min<size_t>(request->page_size(), kMaxPageSize);
+  ASSIGN_OR_RETURN_GRPC(size_t first, parse_page_token(request->page_token()));
   ASSIGN_OR_RETURN_GRPC(auto list, ctx_.recorder.list_recordings(drive_id));
-  for (const auto& r : list) to_proto(r, out->add_recordings());
+  // Active first, then the newest: what an operator looks for first. Ties by
+  // name so pages do not overlap.
+  std::sort(list.begin(), list.end(), [](const recorder::RecordingInfo& a, const recorder::RecordingInfo& b) {
+    const bool a_live = !finished(a.state), b_live = !finished(b.state);
+    if (a_live != b_live) return a_live;
+    if (a.start_time != b.start_time) return a.start_time > b.start_time;
+    return std::tie(a.drive_id, a.id) < std::tie(b.drive_id, b.id);
+  });
+  for (size_t i = first; i < list.size() && i < first + page_size; ++i) to_proto(list[i], out->add_recordings());
+  if (first + page_size < list.size()) out->set_next_page_token(page_token(first + page_size));
   return grpc::Status::OK;
+}
+
+namespace {
+
+// The write end of an upload's pipe; the daemon's ingest reads the other.
+class UploadPipe {
+ public:
+  static Result<std::pair<UploadPipe, std::shared_ptr<recorder::SourceFd>>> open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      return Error(ErrorCode::kResourceExhausted, std::string("cannot make a pipe for the upload: ") + std::strerror(errno));
+    // Non-blocking: the handler polls, so a stop, a cancel or a shutdown
+    // ends it promptly. A larger pipe lets the client run ahead a little.
+    ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+    return std::make_pair(UploadPipe(fds[1]), std::make_shared<recorder::SourceFd>(fds[0]));
+  }
+  UploadPipe(UploadPipe&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UploadPipe& operator=(UploadPipe&&) = delete;
+  ~UploadPipe() { close(); }
+  int fd() const { return fd_; }
+  // The end of the source: ingest reads EOF once the pipe is drained.
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  explicit UploadPipe(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// A name the client gives its upload, fit for listings and the journal.
+std::string upload_name(const std::string& client_name) {
+  std::string name = client_name.empty() ? "-" : client_name;
+  for (char& c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return "upload:" + name;
+}
+
+}  // namespace
+
+grpc::Status RecordingServiceImpl::UploadRecording(grpc::ServerContext* context,
+                                                   grpc::ServerReader<v1::UploadRecordingRequest>* reader,
+                                                   v1::Recording* out) {
+  v1::UploadRecordingRequest message;
+  if (!reader->Read(&message) || message.part_case() != v1::UploadRecordingRequest::kStart)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message of an upload must carry 'start'");
+  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, message.start(), /*upload=*/true));
+  ASSIGN_OR_RETURN_GRPC(auto pipe, UploadPipe::open());
+  params.source_url = upload_name(message.start().source_url());
+  params.upload_fd = std::move(pipe.second);
+  ASSIGN_OR_RETURN_GRPC(auto started, ctx_.recorder.start_recording(params));
+  params.upload_fd.reset();  // the recording holds the read end now
+  UploadPipe& sink = pipe.first;
+
+  // Feeds one message's bytes into the pipe; false once the recording no
+  // longer reads them (stopped, failed, the daemon ends) or the client left.
+  auto recording_takes = [&] {
+    auto now = ctx_.recorder.get_recording(started.drive_id, started.id);
+    return now.ok() && !finished(now->state) && now->state != recorder::RecordingState::kStopping;
+  };
+  auto feed = [&](const std::string& data) {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(sink.fd(), data.data() + done, data.size() - done);
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN) return false;  // EPIPE: ingest is gone
+      pollfd p{sink.fd(), POLLOUT, 0};
+      ::poll(&p, 1, 200);
+      if (context->IsCancelled() || ctx_.shutting_down || !recording_takes()) return false;
+    }
+    return true;
+  };
+  grpc::Status status = grpc::Status::OK;
+  while (reader->Read(&message)) {
+    if (message.part_case() != v1::UploadRecordingRequest::kData) {
+      status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "an upload carries 'start' once, then only 'data'; the recording ends here");
+      break;
+    }
+    if (!feed(message.data())) break;
+  }
+  sink.close();  // what arrived is recorded; the source ends here
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.get_recording(started.drive_id, started.id));
+  to_proto(info, out);
+  return status;
 }
 
 grpc::Status RecordingServiceImpl::WatchRecording(grpc::ServerContext* context,
@@ -202,22 +354,47 @@ grpc::Status RecordingServiceImpl::WatchRecording(grpc::ServerContext* context,
 
 namespace {
 
+// Runs a long disc operation on a thread of its own and streams its
+// progress from this one: the operation never waits for the client (a
+// client that stops reading holds only its own call, never the drive), and
+// only the newest progress is sent.
 grpc::Status run_disc_operation(grpc::ServerContext* context, grpc::ServerWriter<v1::DiscOperationProgress>* writer,
                                 const std::function<Result<recorder::DiscOperationResult>(
                                     const recorder::ProgressCallback&)>& operation) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::optional<recorder::DiscProgress> latest;                   // GUARDED_BY(mutex)
+  std::optional<Result<recorder::DiscOperationResult>> outcome;  // GUARDED_BY(mutex)
+  std::thread worker([&] {
+    auto result = operation([&](const recorder::DiscProgress& p) {
+      std::lock_guard lock(mutex);
+      latest = p;
+      changed.notify_one();
+    });
+    std::lock_guard lock(mutex);
+    outcome.emplace(std::move(result));
+    changed.notify_one();
+  });
   bool client_gone = false;
-  auto progress = [&](const recorder::DiscProgress& p) {
-    if (client_gone || context->IsCancelled()) return;
+  std::unique_lock lock(mutex);
+  while (!outcome) {
+    changed.wait_for(lock, std::chrono::milliseconds(200), [&] { return outcome || latest; });
+    if (!latest || outcome) continue;
     v1::DiscOperationProgress message;
-    message.set_fraction(p.fraction);
-    message.set_stage(p.stage);
-    client_gone = !writer->Write(message);
-  };
-  auto result = operation(progress);
+    message.set_fraction(latest->fraction);
+    message.set_stage(latest->stage);
+    latest.reset();
+    lock.unlock();
+    if (!client_gone) client_gone = context->IsCancelled() || !writer->Write(message);
+    lock.lock();
+  }
+  auto result = std::move(*outcome);
+  lock.unlock();
+  worker.join();
   if (!result.ok()) return to_grpc_status(result.error());
   v1::DiscOperationProgress final_message;
   to_proto(*result, &final_message);
-  writer->Write(final_message);
+  if (!client_gone) writer->Write(final_message);
   return grpc::Status::OK;
 }
 
@@ -227,8 +404,12 @@ grpc::Status DiscServiceImpl::FinalizeDisc(grpc::ServerContext* context, const v
                                            grpc::ServerWriter<v1::DiscOperationProgress>* writer) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
   RETURN_GRPC_IF_ERROR(check_length(ctx_, "volume_label", request->volume_label()));
+  // Checked here, before the label can reach the journal: a label the file
+  // system cannot hold must not make the disc unfinishable.
+  if (!request->volume_label().empty()) RETURN_GRPC_IF_ERROR(recorder::udf::check_volume_label(request->volume_label()));
   recorder::FinalizeParams params;
   params.volume_label = request->volume_label();
+  params.force = request->force();
   params.close_disc = request->close_disc();
   params.eject = request->eject();
   switch (request->lost_extents()) {

@@ -52,6 +52,8 @@ class RecordingServiceImpl final : public v1::RecordingService::Service {
                               v1::ListRecordingsResponse*) override;
   grpc::Status WatchRecording(grpc::ServerContext*, const v1::WatchRecordingRequest*,
                               grpc::ServerWriter<v1::Recording>*) override;
+  grpc::Status UploadRecording(grpc::ServerContext*, grpc::ServerReader<v1::UploadRecordingRequest>*,
+                               v1::Recording*) override;
 
  private:
   ServiceContext& ctx_;

@@ -2,6 +2,7 @@
 // default). Every subcommand mirrors one API call; --json prints the API's
 // messages for scripts. Exit codes: 0 ok, 1 the daemon refused or failed,
 // 2 bad usage, 3 cannot reach the daemon.
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
@@ -10,8 +11,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -38,15 +42,20 @@ Commands:
   drive DRIVE                       capabilities of one drive (probe)
   prepare DRIVE [--speed KBPS]      pre-run OPC and set the write speed
   load DRIVE | eject DRIVE          close / open the tray
-  format DRIVE [--spare-areas]      format a rewritable disc
+  format DRIVE [--spare-areas] [--force]
+                                    format a rewritable disc (--force: even one
+                                    that holds recordings; needs the admin role)
   record SOURCE --drive DRIVE [--title T] [--priority N] [--bitrate BPS]
          [--latency-ms MS] [--ring-mib MIB] [--id ID] [--detach]
                                     start a recording and follow it until it ends
-                                    (Ctrl-C stops the recording cleanly)
+                                    (Ctrl-C stops the recording cleanly). SOURCE
+                                    is a network URL the daemon connects to, or a
+                                    file or - (standard input) that this client
+                                    reads and sends to the daemon
   recordings [DRIVE]                list recordings
   watch RECORDING                   follow a recording's progress
   stop RECORDING                    stop a recording
-  finalize DRIVE [--label L] [--no-close] [--eject] [--zero-fill-lost]
+  finalize DRIVE [--label L] [--no-close] [--eject] [--zero-fill-lost] [--force]
                                     write the UDF file system and close the disc
                                     (--zero-fill-lost: ranges write errors lost
                                     read as zeros in every reader, 7-Zip too)
@@ -71,7 +80,7 @@ struct Args {
 };
 
 const std::vector<std::string> kSwitches = {"--json",  "--detach",         "--spare-areas", "--no-close",
-                                            "--eject", "--zero-fill-lost", "--help"};
+                                            "--eject", "--zero-fill-lost", "--help",        "--force"};
 
 bool parse(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
@@ -214,9 +223,10 @@ class Client {
   int eject(const std::string& n) {
     return drive_action(n, [&](auto* c, auto& r, auto* d) { return drives_->EjectMedium(c, r, d); }, v1::EjectMediumRequest{});
   }
-  int format(const std::string& n, bool spare) {
+  int format(const std::string& n, bool spare, bool force) {
     v1::FormatMediumRequest req;
     req.set_spare_areas(spare);
+    req.set_force(force);
     return drive_action(n, [&](auto* c, auto& r, auto* d) { return drives_->FormatMedium(c, r, d); }, req);
   }
 
@@ -275,9 +285,10 @@ class Client {
       std::cerr << "discrec record: needs SOURCE and --drive DRIVE\n";
       return 2;
     }
+    const std::string& source = args.positional[1];
     v1::StartRecordingRequest req;
     req.set_parent(drive_name(args.get("--drive")));
-    req.set_source_url(args.positional[1]);
+    req.set_source_url(source);
     req.set_title(args.get("--title"));
     req.set_priority(std::atoi(args.get("--priority", "0").c_str()));
     req.set_expected_bitrate_bps(std::strtoull(args.get("--bitrate", "8000000").c_str(), nullptr, 10));
@@ -285,10 +296,22 @@ class Client {
       *req.mutable_latency_budget() = TimeUtil::MillisecondsToDuration(std::atoll(args.get("--latency-ms").c_str()));
     if (args.has("--ring-mib")) req.set_ring_size_bytes(std::strtoull(args.get("--ring-mib").c_str(), nullptr, 10) << 20);
     req.set_recording_id(args.get("--id"));
-    grpc::ClientContext ctx;
     v1::Recording r;
-    auto s = recordings_->StartRecording(&ctx, req, &r);
-    if (!s.ok()) return fail(s);
+    if (is_local_source(source)) {
+      // The daemon never opens a path for a client: this client reads the
+      // file (with its own permissions) and sends the bytes.
+      if (args.has("--detach")) {
+        std::cerr << "discrec record: --detach needs a network source; a file or - is sent by this client, "
+                     "which must stay until the last byte\n";
+        return 2;
+      }
+      int rc = upload(source, req, &r);
+      if (rc != 0) return rc;
+    } else {
+      grpc::ClientContext ctx;
+      auto s = recordings_->StartRecording(&ctx, req, &r);
+      if (!s.ok()) return fail(s);
+    }
     if (out_.json) print_json(r);
     else std::cerr << "recording " << r.name() << " from " << r.source_url() << "\n";
     if (args.has("--detach")) {
@@ -298,16 +321,69 @@ class Client {
     return watch(r.name(), /*stop_on_interrupt=*/true);
   }
 
-  int recordings(const std::string& drive) {
+  // "-", a path, or file:PATH: what this client can read itself.
+  static bool is_local_source(const std::string& source) {
+    return source == "-" || source.find("://") == std::string::npos;
+  }
+
+  // Sends SOURCE's bytes over UploadRecording; on return `r` is the
+  // recording, which goes on writing what it received.
+  int upload(const std::string& source, v1::StartRecordingRequest req, v1::Recording* r) {
+    std::string path = source.rfind("file:", 0) == 0 ? source.substr(5) : source;
+    int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      std::cerr << "discrec record: cannot read " << path << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    req.set_source_url(path == "-" ? "-" : std::filesystem::path(path).filename().string());
     grpc::ClientContext ctx;
+    auto writer = recordings_->UploadRecording(&ctx, r);
+    v1::UploadRecordingRequest message;
+    *message.mutable_start() = req;
+    bool sent = writer->Write(message);
+    ProgressLine line(out_, /*throttle=*/true);
+    std::string buffer(256 * 1024, '\0');
+    uint64_t total = 0;
+    while (sent && !g_interrupted) {
+      ssize_t n = ::read(fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        std::cerr << "discrec record: reading " << path << ": " << std::strerror(errno) << "\n";
+        break;
+      }
+      if (n == 0) break;
+      message.set_data(buffer.data(), static_cast<size_t>(n));
+      sent = writer->Write(message);  // waits while the daemon is behind
+      total += static_cast<uint64_t>(n);
+      if (!out_.json) line.update("sending " + path + ": " + human_bytes(total));
+    }
+    line.finish();
+    if (fd != STDIN_FILENO) ::close(fd);
+    if (g_interrupted && !out_.json) std::cerr << "interrupted: the recording keeps what was sent\n";
+    writer->WritesDone();
+    auto s = writer->Finish();
+    if (!s.ok()) return fail(s);
+    g_interrupted = false;  // the upload ended; following the recording is next
+    return 0;
+  }
+
+  int recordings(const std::string& drive) {
     v1::ListRecordingsRequest req;
     req.set_parent(drive.empty() ? "drives/-" : drive_name(drive));
-    v1::ListRecordingsResponse response;
-    auto s = recordings_->ListRecordings(&ctx, req, &response);
-    if (!s.ok()) return fail(s);
-    if (out_.json) return print_json(response), 0;
-    for (const auto& r : response.recordings()) print_summary(r);
-    if (response.recordings().empty()) std::cout << "no recordings\n";
+    req.set_page_size(200);
+    v1::ListRecordingsResponse all;
+    for (;;) {
+      grpc::ClientContext ctx;
+      v1::ListRecordingsResponse page;
+      auto s = recordings_->ListRecordings(&ctx, req, &page);
+      if (!s.ok()) return fail(s);
+      for (auto& r : *page.mutable_recordings()) *all.add_recordings() = std::move(r);
+      if (page.next_page_token().empty()) break;
+      req.set_page_token(page.next_page_token());
+    }
+    if (out_.json) return print_json(all), 0;
+    for (const auto& r : all.recordings()) print_summary(r);
+    if (all.recordings().empty()) std::cout << "no recordings\n";
     return 0;
   }
 
@@ -353,6 +429,7 @@ class Client {
     req.set_close_disc(!args.has("--no-close"));
     req.set_eject(args.has("--eject"));
     if (args.has("--zero-fill-lost")) req.set_lost_extents(v1::LOST_EXTENT_ENCODING_ZERO_FILLED);
+    req.set_force(args.has("--force"));
     auto reader = discs_->FinalizeDisc(&ctx, req);
     return follow_operation(reader, "finalized");
   }
@@ -407,7 +484,10 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return args.positional.empty() && !args.has("--help") ? 2 : 0;
   }
-  signal(SIGINT, [](int) { g_interrupted = true; });
+  // Without SA_RESTART: a read of standard input being sent ends at Ctrl-C.
+  struct sigaction on_interrupt = {};
+  on_interrupt.sa_handler = [](int) { g_interrupted = true; };
+  sigaction(SIGINT, &on_interrupt, nullptr);
 
   std::string target;
   if (args.has("--target")) {
@@ -444,7 +524,7 @@ int main(int argc, char** argv) {
     return need1("DRIVE") ? client.prepare(arg1(), static_cast<uint32_t>(std::atoi(args.get("--speed", "0").c_str()))) : 2;
   if (cmd == "load") return need1("DRIVE") ? client.load(arg1()) : 2;
   if (cmd == "eject") return need1("DRIVE") ? client.eject(arg1()) : 2;
-  if (cmd == "format") return need1("DRIVE") ? client.format(arg1(), args.has("--spare-areas")) : 2;
+  if (cmd == "format") return need1("DRIVE") ? client.format(arg1(), args.has("--spare-areas"), args.has("--force")) : 2;
   if (cmd == "record") return client.record(args);
   if (cmd == "recordings") return client.recordings(arg1());
   if (cmd == "watch") return need1("RECORDING") ? client.watch(arg1(), false) : 2;

@@ -178,6 +178,11 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
     }
     if (!entry->announced_end && entry->ended()) {
       entry->announced_end = true;
+      // The ingest (FFmpeg's contexts and buffers) is done with: free it, so
+      // a disc with hundreds of ended recordings keeps only their records.
+      if (entry->thread.joinable()) entry->thread.join();  // past its last step
+      entry->ingest.reset();
+      entry->paced.reset();
       ended.push_back({entry->recording, std::move(entry->ring_reservation)});
       journal_recording_end_locked(*entry);
       RecordingInfo info = snapshot(*entry);
@@ -195,10 +200,10 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
   }
   if (writer_) {
     if (auto failure = writer_->failure()) {
-      static thread_local std::string last;
+      // Per session: the monitor thread serves every drive.
       std::string text = failure->to_string();
-      if (text != last) publish(EventKind::kDriveError, "", text);
-      last = text;
+      if (text != announced_writer_failure_) publish(EventKind::kDriveError, "", text);
+      announced_writer_failure_ = std::move(text);
     }
   }
 }
@@ -232,6 +237,18 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
     return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " is already finalized");
   if (!writer_ || recordings_.empty())
     return Error(ErrorCode::kFailedPrecondition, "nothing has been recorded on the disc in drive " + spec_.id);
+  if (!params.volume_label.empty()) RETURN_IF_ERROR(udf::check_volume_label(params.volume_label));
+  if (!params.force) {
+    std::vector<std::string> live;
+    for (auto& [id, entry] : recordings_)
+      if (!entry->ended()) live.push_back(id);
+    if (!live.empty()) {
+      std::string names;
+      for (const auto& id : live) names += (names.empty() ? "" : ", ") + id;
+      return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " is recording (" + names +
+                                                       "); stop those recordings first, or finalize with force");
+    }
+  }
   BusyScope busy(*this, kFinalizing);
   progress({0.0, "stopping recordings"});
   stop_recordings_locked(std::chrono::seconds(60));
@@ -303,7 +320,9 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
   const auto& layout = *layout_;
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   udf::VolumeSpec volume;
-  volume.label = finalize.volume_label;
+  // Labels are checked before they reach the journal; one that a journal of
+  // an older daemon carries unchecked must not make the disc unfinishable.
+  volume.label = udf::check_volume_label(finalize.volume_label).ok() ? finalize.volume_label : "DISCREC";
   volume.created = disc_started_;
   volume.finalized = WallTime(std::chrono::duration_cast<WallTime::duration>(Nanos(finalize.finalized_unix_ns)));
   volume.data_end = finalize.data_end;
@@ -313,7 +332,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
   for (const auto& f : files) {
     if (f.extents.recorded.empty() && f.extents.lost.empty()) continue;
     // File times are wall-clock: what a person sees when listing the disc.
-    std::string name = udf::recording_file_name(f.start, f.title.empty() ? f.id : f.title);
+    std::string name = udf::recording_file_name(f.start, f.id, f.title);
     auto file = file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
     result.lost_extents += f.extents.lost.size();

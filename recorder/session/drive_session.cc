@@ -1,5 +1,7 @@
 #include "recorder/session/drive_session.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -269,6 +271,12 @@ Result<DriveInfo> DriveSession::eject() {
 // The disc is gone or wiped: drop everything this session knew about it.
 // Recordings go first: their ingest threads end by calling the writer.
 void DriveSession::forget_disc_locked() {
+  // What was recorded stays listed after the disc leaves the drive, within
+  // the history's bounds.
+  std::vector<RecordingInfo> ended = recovered_;
+  for (auto& [id, entry] : recordings_) ended.push_back(snapshot(*entry));
+  for (auto& info : ended) history_.push_front(std::move(info));
+  trim_history_locked();
   stop_journal_locked();
   recordings_.clear();
   writer_.reset();
@@ -283,7 +291,7 @@ void DriveSession::forget_disc_locked() {
   disc_state_ = DiscState::kNoMedium;
 }
 
-Result<DriveInfo> DriveSession::format(bool spare_areas) {
+Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
   {
     ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
@@ -291,6 +299,11 @@ Result<DriveInfo> DriveSession::format(bool spare_areas) {
       return Error(ErrorCode::kFailedPrecondition,
                    "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before formatting");
     ASSIGN_OR_RETURN(auto caps, probe_locked());
+    // A finalized rewritable disc holds recordings: formatting erases them.
+    if (disc_state_ == DiscState::kFinalized && !force)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the " + device::profile_name(caps.current_profile) + " in drive " + spec_.id +
+                       " holds a file system with recordings; formatting erases them (ask with force to do so)");
     if (!caps.formattable || device::profile_is_sequential(caps.current_profile))
       return Error(ErrorCode::kFailedPrecondition,
                    device::profile_name(caps.current_profile) + " cannot be formatted (only BD-RE, DVD-RAM, DVD+RW)");
@@ -388,8 +401,12 @@ Status DriveSession::begin_writing_locked() {
   return {};
 }
 
+SourceFd::~SourceFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params) {
-  RETURN_IF_ERROR(ingest::validate_source_url(params.source_url));
+  if (!params.upload_fd) RETURN_IF_ERROR(ingest::validate_source_url(params.source_url));
   ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   std::string id = params.recording_id;
@@ -407,6 +424,13 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
                                                     " streams (limit " +
                                                     std::to_string(options_.max_recordings_per_drive) + ")");
   RETURN_IF_ERROR(begin_writing_locked());
+  // Every recording becomes a file at finalize; the layout reserved room for
+  // so many. Refuse now rather than leave a disc that cannot be finalized.
+  if (recordings_.size() + recovered_files_.size() >= layout_->max_files)
+    return Error(ErrorCode::kResourceExhausted, "the disc in drive " + spec_.id + " holds " +
+                                                    std::to_string(layout_->max_files) +
+                                                    " recordings, as many as its file system has room for; "
+                                                    "finalize it and insert the next disc");
 
   RecordingConfig config;
   config.name = id;
@@ -449,9 +473,11 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   entry->ring_reservation = std::move(reservation);
   entry->writer = writer_.get();
   ingest::IngestOptions ingest_options;
-  ingest_options.url = params.source_url;
+  // An upload is read from the pipe the daemon made for it (the entry's
+  // params keep its read end open); anything else from what the URL names.
+  ingest_options.url = params.upload_fd ? "pipe:" + std::to_string(params.upload_fd->get()) : params.source_url;
   TsSink* sink = recording.get();
-  if (auto kind = ingest::classify_source_url(params.source_url);
+  if (auto kind = ingest::classify_source_url(ingest_options.url);
       kind.ok() && *kind != ingest::SourceKind::kNetwork) {
     // Buffer as much as the drive writes in a quarter of the latency budget:
     // plenty to keep it streaming, and well under the backlog (half the
@@ -494,13 +520,16 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
   entry.stop_requested = true;
   BusyScope busy(*this, kStopping);  // up to 10 s while the writer drains
   if (entry.paced) entry.paced->stop();
-  entry.ingest->stop();
+  if (entry.ingest) entry.ingest->stop();
   if (entry.thread.joinable()) entry.thread.join();
   // The writer drains the ring and pads the last unit; wait a bounded time
   // so the answer shows the recording stopped.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!entry.recording->finished() && !writer_->failure() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Give the ring back now, not at the monitor's next round: a client that
+  // stops and starts in a loop must find the memory free again.
+  if (entry.recording->release_buffers()) entry.ring_reservation.reset();
   return snapshot(entry);
 }
 
@@ -516,6 +545,8 @@ Result<RecordingInfo> DriveSession::get_recording(const std::string& recording_i
   if (it == recordings_.end()) {
     for (const auto& r : recovered_)
       if (r.id == recording_id) return r;
+    for (const auto& r : history_)
+      if (r.id == recording_id) return r;
     return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on drive " + spec_.id);
   }
   return snapshot(*it->second);
@@ -529,7 +560,16 @@ std::vector<RecordingInfo> DriveSession::list_recordings() {
   }
   std::vector<RecordingInfo> out = recovered_;
   for (auto& [id, entry] : recordings_) out.push_back(snapshot(*entry));
+  trim_history_locked();
+  out.insert(out.end(), history_.begin(), history_.end());
   return out;
+}
+
+void DriveSession::trim_history_locked() {
+  const WallTime oldest = std::chrono::system_clock::now() - options_.history_age;
+  while (history_.size() > options_.history_count ||
+         (!history_.empty() && history_.back().end_time.value_or(history_.back().start_time) < oldest))
+    history_.pop_back();
 }
 
 uint32_t DriveSession::active_recordings() const {

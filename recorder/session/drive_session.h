@@ -36,6 +36,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -84,7 +85,7 @@ class DriveSession {
   Result<PrepareResult> prepare(uint32_t write_kbps);
   Result<DriveInfo> load();
   Result<DriveInfo> eject();
-  Result<DriveInfo> format(bool spare_areas);
+  Result<DriveInfo> format(bool spare_areas, bool force);
 
   Result<RecordingInfo> start_recording(const StartRecordingParams& params);
   Result<RecordingInfo> stop_recording(const std::string& recording_id);
@@ -115,6 +116,7 @@ class DriveSession {
   Status begin_writing_locked();
   Result<PreparedDrive> prepare_for_streaming_locked(const PrepareOptions& options);
   void forget_disc_locked();
+  void trim_history_locked();
   RecordingInfo snapshot(Entry& entry);
   void ingest_main(Entry* entry);
   void stop_recordings_locked(Nanos timeout);
@@ -186,9 +188,13 @@ class DriveSession {
   WallTime disc_started_{};                            // GUARDED_BY(mutex_)
   std::optional<journal::FinalizeBegin> finalize_begun_;  // GUARDED_BY(mutex_): a finalize started
   std::vector<RecordingInfo> recovered_;               // GUARDED_BY(mutex_)
+  // Recordings of discs that left the drive, newest first, bounded by
+  // RecorderOptions::history_count and history_age.
+  std::deque<RecordingInfo> history_;                  // GUARDED_BY(mutex_)
   std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
+  std::string announced_writer_failure_;               // GUARDED_BY(mutex_): last drive error event
   std::atomic<const Busy*> busy_{nullptr};          // set and cleared under mutex_
   std::atomic<bool> shutting_down_{false};             // stop_all(): verify gives up
   // What reads answer with while busy_: taken when the operation began.

@@ -42,8 +42,14 @@ void Recorder::monitor_main() {
       for (auto& [id, session] : sessions_) sessions.push_back(session.get());
     }
     for (auto* s : sessions) s->poll_events();
+    monitor_round_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     lock.lock();
   }
+}
+
+Nanos Recorder::since_monitor_round() const {
+  auto last = std::chrono::steady_clock::time_point(Nanos(monitor_round_ns_.load(std::memory_order_acquire)));
+  return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now() - last);
 }
 
 Status Recorder::add_drive(const DriveSpec& spec) {
@@ -108,9 +114,9 @@ Result<DriveInfo> Recorder::eject_medium(const std::string& drive_id) {
   return s->eject();
 }
 
-Result<DriveInfo> Recorder::format_medium(const std::string& drive_id, bool spare_areas) {
+Result<DriveInfo> Recorder::format_medium(const std::string& drive_id, bool spare_areas, bool force) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->format(spare_areas);
+  return s->format(spare_areas, force);
 }
 
 Result<RecordingInfo> Recorder::start_recording(const StartRecordingParams& params) {

@@ -9,6 +9,7 @@
 // Thread-safety: thread-safe. Methods may be called from any gRPC thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -47,6 +48,10 @@ struct RecorderOptions {
   // sectors instead of "allocated but not recorded" extents, unless the
   // request says otherwise. See udf::LostExtentEncoding.
   bool zero_fill_lost_extents = false;
+  // Ended recordings of discs no longer in a drive stay listed: at most this
+  // many per drive, for at most this long.
+  uint32_t history_count = 1000;
+  Nanos history_age = std::chrono::hours(24 * 7);
 };
 
 struct DriveSpec {
@@ -76,7 +81,7 @@ class Recorder {
   Result<PrepareResult> prepare_drive(const std::string& drive_id, uint32_t write_kbps);
   Result<DriveInfo> load_medium(const std::string& drive_id);
   Result<DriveInfo> eject_medium(const std::string& drive_id);
-  Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas);
+  Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas, bool force);
 
   Result<RecordingInfo> start_recording(const StartRecordingParams& params);
   Result<RecordingInfo> stop_recording(const std::string& drive_id, const std::string& recording_id);
@@ -97,6 +102,13 @@ class Recorder {
   // Ends every recording (nothing already written is lost); used on SIGTERM.
   void stop_all();
 
+  // How long ago the monitor last went round every drive. The monitor waits
+  // for no drive that is busy with a long operation, so a growing value
+  // means a session is wedged (a lock held without reason): the daemon then
+  // stops feeding its watchdog and lets the service manager restart it (the
+  // journal keeps every disc).
+  Nanos since_monitor_round() const;
+
  private:
   Result<DriveSession*> session(const std::string& drive_id);
   void monitor_main();
@@ -111,6 +123,7 @@ class Recorder {
   std::mutex monitor_mutex_;
   std::condition_variable monitor_cv_;
   bool quit_ = false;  // GUARDED_BY(monitor_mutex_)
+  std::atomic<int64_t> monitor_round_ns_{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::thread monitor_;
   std::vector<std::thread> recovery_threads_;  // GUARDED_BY(mutex_)
 };

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,20 @@ struct PrepareResult {
 enum class RecordingState { kStarting, kRecording, kStopping, kStopped, kFailed, kRecovered };
 const char* recording_state_name(RecordingState state);
 
+// A file descriptor the daemon itself opened for a recording's source (the
+// read end of an upload's pipe). Closed when the last holder lets go.
+class SourceFd {
+ public:
+  explicit SourceFd(int fd) : fd_(fd) {}
+  ~SourceFd();
+  SourceFd(const SourceFd&) = delete;
+  SourceFd& operator=(const SourceFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 struct StartRecordingParams {
   std::string drive_id;
   std::string source_url;
@@ -47,6 +62,9 @@ struct StartRecordingParams {
   uint64_t expected_bitrate_bps = 0;
   Nanos latency_budget{0};   // 0 = default
   uint64_t ring_bytes = 0;   // 0 = default
+  // Set: the source is this descriptor (source_url only names it for
+  // listings); the source policy does not apply, as no client named a path.
+  std::shared_ptr<SourceFd> upload_fd;
 };
 
 struct LostExtentInfo {
@@ -111,6 +129,9 @@ struct FinalizeParams {
   // How files show what write errors lost (see udf::LostExtentEncoding);
   // unset: the daemon's default (RecorderOptions).
   std::optional<bool> zero_fill_lost_extents;
+  // Stop the drive's active recordings first; without it a finalize while
+  // any recording is active is refused (kFailedPrecondition).
+  bool force = false;
 };
 
 struct VerifyMismatchInfo {

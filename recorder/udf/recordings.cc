@@ -93,12 +93,32 @@ Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected) {
   return ok_status();
 }
 
-std::string recording_file_name(TimePoint start, std::string_view title) {
+namespace {
+
+// Recording ids are checked by the session (letters, digits, '-', '_'); a
+// journal from elsewhere is not, so anything else still becomes '_'.
+std::string sanitized_id(std::string_view id) {
+  std::string out;
+  for (char c : id.substr(0, 63)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  return out.empty() ? "rec" : out;
+}
+
+}  // namespace
+
+std::string recording_file_name(TimePoint start, std::string_view recording_id, std::string_view title) {
   uint8_t ts[12];
   put_timestamp(ts, 0, start);
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "%04u-%02u-%02uT%02u-%02u-%02uZ_", get16(ts, 2), ts[4], ts[5], ts[6], ts[7],
                 ts[8]);
+  // The id makes the name unique on its disc whatever the titles are (ids
+  // are unique per disc); the title gets what is left of 100 bytes, so the
+  // whole name stays under 127 characters, the most a 16-bit CS0 name holds.
+  std::string id = sanitized_id(recording_id);
+  const size_t title_room = id.size() + 1 >= 100 ? 0 : 100 - id.size() - 1;
   std::string clean;
   for (size_t i = 0; i < title.size();) {
     const uint8_t c = static_cast<uint8_t>(title[i]);
@@ -106,23 +126,39 @@ std::string recording_file_name(TimePoint start, std::string_view title) {
     const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     std::string_view ch = n && i + n <= title.size() ? title.substr(i, n) : std::string_view();
     if (n == 4 && !ch.empty()) {  // UDF 2.01 names hold only BMP characters
-      if (clean.size() + 1 > 100) break;
+      if (clean.size() + 1 > title_room) break;
       clean += '_';
       i += 4;
       continue;
     }
     if (ch.empty() || !encode_cs0(ch).ok() || c < 0x20 || c == 0x7F ||
         std::string_view("/\\:*?\"<>|").find(static_cast<char>(c)) != std::string_view::npos) {
-      if (clean.size() + 1 > 100) break;
+      if (clean.size() + 1 > title_room) break;
       clean += '_';
       i += 1;  // an invalid lead byte: its stray continuation bytes follow as '_' too
       continue;
     }
-    if (clean.size() + ch.size() > 100) break;
+    if (clean.size() + ch.size() > title_room) break;
     clean += ch;
     i += ch.size();
   }
-  return std::string(prefix) + clean + ".ts";
+  return std::string(prefix) + id + (clean.empty() ? "" : "_" + clean) + ".ts";
+}
+
+Status check_volume_label(std::string_view label) {
+  auto cs0 = encode_cs0(label);
+  if (!cs0.ok())
+    return Error(ErrorCode::kInvalidArgument,
+                 "volume label must be UTF-8 characters of the Unicode BMP (no emoji or other characters above U+FFFF)");
+  for (unsigned char c : label)
+    if (c < 0x20 || c == 0x7F) return Error(ErrorCode::kInvalidArgument, "volume label contains a control character");
+  // The Primary Volume Descriptor's volume identifier is a 32-byte d-string:
+  // one compression byte, one length byte, 30 bytes of characters.
+  if (cs0->size() > 31)
+    return Error(ErrorCode::kInvalidArgument, "volume label \"" + std::string(label) +
+                                                  "\" is too long: at most 30 characters of Latin-1, or 15 with "
+                                                  "characters beyond it");
+  return ok_status();
 }
 
 }  // namespace discrec::recorder::udf

@@ -90,9 +90,16 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume);
 // read-back after writing the metadata.
 Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected);
 
-// "2026-11-25T23-45-00Z_<title>.ts": the UTC start time (no ':' so every OS
-// accepts it) and the title with path separators and control characters
-// replaced by '_' and cut to 100 bytes.
-std::string recording_file_name(TimePoint start, std::string_view title);
+// "2026-11-25T23-45-00Z_<id>_<title>.ts" ("..._<id>.ts" without a title): the
+// UTC start time (no ':' so every OS accepts it), the recording id (unique on
+// its disc, so no two recordings share a name whatever their titles), and
+// the title with path separators and control characters replaced by '_',
+// cut so id and title together take at most 100 bytes.
+std::string recording_file_name(TimePoint start, std::string_view recording_id, std::string_view title);
+
+// A label build_volume() accepts and writes whole: BMP characters, no
+// control characters, fitting the 32-byte volume identifier. Checked when a
+// finalize is asked for, before the label reaches the journal.
+Status check_volume_label(std::string_view label);
 
 }  // namespace discrec::recorder::udf

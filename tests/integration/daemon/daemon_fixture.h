@@ -60,4 +60,19 @@ class Daemon {
   bool started_ = false;
 };
 
+// ffprobe's count of the first video stream's frames; -1 if it cannot tell.
+int count_video_frames(const std::string& file);
+// Extracts a disc image with 7z into `out_dir`; the .ts files found, sorted.
+std::vector<std::string> extract_with_7z(const std::string& image, const std::string& out_dir);
+
+// One call each, as a client would make it (failures are test failures).
+v1::Recording get_recording(Daemon& d, const std::string& name);
+v1::ListRecordingsResponse list_recordings(Daemon& d, const std::string& drive);
+grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
+                             v1::Recording* out, const std::string& title = "", int priority = 0,
+                             uint64_t ring_bytes = 0);
+grpc::Status stop_recording(Daemon& d, const std::string& name, v1::Recording* out = nullptr);
+// Finalizes (label "TEST", closed) or verifies bd0; the last progress message.
+v1::DiscOperationProgress run_disc_operation(Daemon& d, bool finalize, grpc::Status* status);
+
 }  // namespace discrec::test

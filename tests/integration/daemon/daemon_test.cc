@@ -19,93 +19,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-int count_video_frames(const std::string& file) {
-  auto r = run_command({"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                        "stream=nb_read_frames", "-of", "csv=p=0", file});
-  if (r.exit_code != 0) return -1;
-  // The count is the line of digits; a damaged stream adds error lines
-  // (stderr, in any order with it).
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty() && line.find_first_not_of("0123456789") == std::string::npos) return std::atoi(line.c_str());
-  return -1;
-}
-
-// Extracts the disc image with 7z into `out_dir`; returns the .ts files found.
-std::vector<std::string> extract_with_7z(const std::string& image, const std::string& out_dir) {
-  std::string seven = have_program("7zz") ? "7zz" : "7z";
-  auto r = run_command({seven, "x", "-y", "-o" + out_dir, image});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(out_dir))
-    if (e.path().extension() == ".ts") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-v1::Recording get_recording(Daemon& d, const std::string& name) {
-  grpc::ClientContext ctx;
-  v1::GetRecordingRequest req;
-  req.set_name(name);
-  v1::Recording r;
-  auto s = d.recordings->GetRecording(&ctx, req, &r);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return r;
-}
-
-v1::ListRecordingsResponse list_recordings(Daemon& d, const std::string& drive) {
-  grpc::ClientContext ctx;
-  v1::ListRecordingsRequest req;
-  req.set_parent(drive);
-  v1::ListRecordingsResponse list;
-  auto s = d.recordings->ListRecordings(&ctx, req, &list);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return list;
-}
-
-grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
-                             v1::Recording* out, const std::string& title = "", int priority = 0,
-                             uint64_t ring_bytes = 0) {
-  grpc::ClientContext ctx;
-  v1::StartRecordingRequest req;
-  req.set_parent(drive);
-  req.set_source_url(url);
-  req.set_expected_bitrate_bps(bitrate);
-  req.set_title(title);
-  req.set_priority(priority);
-  req.set_ring_size_bytes(ring_bytes);
-  return d.recordings->StartRecording(&ctx, req, out);
-}
-
-grpc::Status stop_recording(Daemon& d, const std::string& name, v1::Recording* out = nullptr) {
-  grpc::ClientContext ctx;
-  v1::StopRecordingRequest req;
-  req.set_name(name);
-  v1::Recording ignored;
-  return d.recordings->StopRecording(&ctx, req, out != nullptr ? out : &ignored);
-}
-
-v1::DiscOperationProgress run_disc_operation(Daemon& d, bool finalize, grpc::Status* status) {
-  grpc::ClientContext ctx;
-  v1::DiscOperationProgress p, last;
-  if (finalize) {
-    v1::FinalizeDiscRequest req;
-    req.set_name("drives/bd0");
-    req.set_volume_label("TEST");
-    req.set_close_disc(true);
-    auto reader = d.discs->FinalizeDisc(&ctx, req);
-    while (reader->Read(&p)) last = p;
-    *status = reader->Finish();
-  } else {
-    v1::VerifyDiscRequest req;
-    req.set_name("drives/bd0");
-    auto reader = d.discs->VerifyDisc(&ctx, req);
-    while (reader->Read(&p)) last = p;
-    *status = reader->Finish();
-  }
-  return last;
-}
-
 // Finalizes bd0's disc and extracts it with 7z into `out`: the one .ts file
 // on it, or "" (the test has failed then).
 std::string finalize_and_extract_the_recording(Daemon& d, const TempDir& out) {
@@ -763,7 +676,11 @@ TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
   auto loaded = d.cli({"load", "bd0"});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
   EXPECT_NE(loaded.output.find("finalized"), std::string::npos) << loaded.output;
-  auto formatted = d.cli({"format", "bd0"});
+  // Formatting erases those recordings: only when asked to.
+  auto refused = d.cli({"format", "bd0"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("force"), std::string::npos) << refused.output;
+  auto formatted = d.cli({"format", "bd0", "--force"});
   ASSERT_EQ(formatted.exit_code, 0) << formatted.output << d.log_text();
   auto second = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "second"});
   ASSERT_EQ(second.exit_code, 0) << second.output << d.log_text();

@@ -171,7 +171,7 @@ TEST(TgtUdfDisc, RecordFinalizeAndReadersOpenTgtImage) {
       ASSERT_TRUE(w2.ok()) << w2.error().to_string();
     }
     const uint32_t sectors = static_cast<uint32_t>((r.content.size() + kSectorSize - 1) / kSectorSize);
-    r.file.name = recording_file_name(kStart + std::chrono::minutes(10 * i), r.title);
+    r.file.name = recording_file_name(kStart + std::chrono::minutes(10 * i), "rec" + std::to_string(i), r.title);
     r.file.size = r.content.size();
     r.file.created = kStart + std::chrono::minutes(10 * i);
     r.file.modified = r.file.created + std::chrono::seconds(static_cast<int>(seconds[i] + 1));

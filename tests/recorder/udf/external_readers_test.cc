@@ -121,7 +121,7 @@ void check_7zip(const Disc& disc, const TempDir& dir, bool extract) {
 
 FileSpec file(const std::string& title, uint64_t size, std::vector<FileExtent> extents, TimePoint start) {
   FileSpec f;
-  f.name = recording_file_name(start, title);
+  f.name = recording_file_name(start, "rec001", title);
   f.size = size;
   f.created = start;
   f.modified = start + 10min;

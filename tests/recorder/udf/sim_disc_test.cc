@@ -75,7 +75,7 @@ TEST_P(UdfOnSimDrive, RecordFinalizeAndReadBack) {
   VolumeSpec spec{"SIMDISC", t0, t0 + std::chrono::hours(1), {}, 0};
   uint32_t lba = layout->data_start;
   for (uint32_t sectors : {96u, 64u}) {
-    FileSpec f{recording_file_name(t0 + std::chrono::minutes(lba), "cam"), uint64_t{sectors} * 2048 - 100, t0, t0,
+    FileSpec f{recording_file_name(t0 + std::chrono::minutes(lba), "rec" + std::to_string(lba), "cam"), uint64_t{sectors} * 2048 - 100, t0, t0,
                {{lba, sectors}}};
     std::vector<uint8_t> data(size_t{sectors} * kSectorSize);
     for (uint32_t i = 0; i < sectors; ++i) testing::fill_pattern(lba + i, &data[size_t{i} * kSectorSize]);

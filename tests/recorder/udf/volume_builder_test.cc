@@ -279,13 +279,39 @@ TEST(UdfVolumeBuilder, EmptyVolumeStillHasTheRecordingDirectory) {
 TEST(UdfVolumeBuilder, RecordingFileNamesAreSafeEverywhere) {
   using namespace std::chrono;
   const TimePoint t = TimePoint(sys_days(year(2026) / November / 25).time_since_epoch() + 23h + 45min + 7s);
-  EXPECT_EQ(recording_file_name(t, "news"), "2026-11-25T23-45-07Z_news.ts");
-  EXPECT_EQ(recording_file_name(t, "a/b:c*?\"<>|\\d\x01"), "2026-11-25T23-45-07Z_a_b_c_______d_.ts");
-  EXPECT_EQ(recording_file_name(t, "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5"), "2026-11-25T23-45-07Z_\xc3\xa9t\xc3\xa9 \xe6\x97\xa5.ts");
-  EXPECT_EQ(recording_file_name(t, "bad\xff" "utf8\xf0\x9f\x98\x80"), "2026-11-25T23-45-07Z_bad_utf8_.ts");
-  const std::string long_name = recording_file_name(t, std::string(500, 'x'));
+  EXPECT_EQ(recording_file_name(t, "rec001", "news"), "2026-11-25T23-45-07Z_rec001_news.ts");
+  EXPECT_EQ(recording_file_name(t, "rec001", ""), "2026-11-25T23-45-07Z_rec001.ts");
+  EXPECT_EQ(recording_file_name(t, "r", "a/b:c*?\"<>|\\d\x01"), "2026-11-25T23-45-07Z_r_a_b_c_______d_.ts");
+  EXPECT_EQ(recording_file_name(t, "r", "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5"), "2026-11-25T23-45-07Z_r_\xc3\xa9t\xc3\xa9 \xe6\x97\xa5.ts");
+  EXPECT_EQ(recording_file_name(t, "r", "bad\xff" "utf8\xf0\x9f\x98\x80"), "2026-11-25T23-45-07Z_r_bad_utf8_.ts");
+  // Titles that clean to the same text in the same second still differ by id.
+  EXPECT_NE(recording_file_name(t, "rec001", "a/b"), recording_file_name(t, "rec002", "a:b"));
+  // An id from a foreign journal cannot smuggle a separator in.
+  EXPECT_EQ(recording_file_name(t, "../x", ""), "2026-11-25T23-45-07Z____x.ts");
+  const std::string long_name = recording_file_name(t, std::string(63, 'i'), std::string(500, 'x'));
   EXPECT_EQ(long_name.size(), 21 + 100 + 3u);
+  // The longest name in 16-bit characters still fits a file identifier.
+  std::string wide;
+  for (int i = 0; i < 100; ++i) wide += "\xe6\x97\xa5";
+  const std::string wide_name = recording_file_name(t, std::string(63, 'i'), wide);
+  ASSERT_TRUE(encode_cs0(wide_name).ok());
+  EXPECT_LE(encode_cs0(wide_name)->size(), 255u);
   EXPECT_TRUE(encode_cs0(long_name).ok());
+}
+
+TEST(UdfVolumeBuilder, VolumeLabelsAreCheckedBeforeUse) {
+  EXPECT_TRUE(check_volume_label("EVENT_2026").ok());
+  EXPECT_TRUE(check_volume_label(std::string(30, 'L')).ok());
+  EXPECT_TRUE(check_volume_label(std::string(15 * 3 / 3, 'x') + "\xc3\xa9").ok());
+  EXPECT_FALSE(check_volume_label(std::string(31, 'L')).ok());
+  EXPECT_FALSE(check_volume_label("cam\xf0\x9f\x98\x80").ok()) << "outside the BMP";
+  EXPECT_FALSE(check_volume_label("bad\xff").ok());
+  EXPECT_FALSE(check_volume_label("tab\there").ok());
+  std::string cjk;
+  for (int i = 0; i < 16; ++i) cjk += "\xe6\x97\xa5";
+  EXPECT_FALSE(check_volume_label(cjk).ok()) << "16 characters beyond Latin-1";
+  // What the check accepts, build_volume writes.
+  EXPECT_TRUE(encode_cs0(cjk.substr(0, 15 * 3)).ok());
 }
 
 }  // namespace
