@@ -68,6 +68,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
+  o.source_policy = c.sources;
   return o;
 }
 

@@ -131,7 +131,7 @@ Result<SourceKind> classify_source_url(std::string_view url) {
   }
   if (found->ffmpeg ? !protocol_available(found->ffmpeg) : !av_find_input_format("rtsp")) {
     return Error(ErrorCode::kUnsupported,
-                 "source URL '" + std::string(url) + "': this FFmpeg build has no " +
+                 "source URL '" + redact_source_url(url) + "': this FFmpeg build has no " +
                      std::string(found->name) + " support");
   }
   return SourceKind::kNetwork;

@@ -24,6 +24,7 @@
 #include "device/clock.h"
 #include "device/drive.h"
 #include "device/result.h"
+#include "recorder/ingest/source_policy.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
@@ -47,6 +48,8 @@ struct RecorderOptions {
   // sectors instead of "allocated but not recorded" extents, unless the
   // request says otherwise. See udf::LostExtentEncoding.
   bool zero_fill_lost_extents = false;
+  // What clients may record from; checked before a recording starts.
+  ingest::SourcePolicy source_policy;
 };
 
 struct DriveSpec {
