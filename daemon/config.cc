@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
@@ -93,8 +94,10 @@ class ConfigReader {
         RETURN_IF_ERROR(read_drives(node));
       } else if (k == "disc") {
         RETURN_IF_ERROR(read_disc(node));
+      } else if (k == "sources") {
+        RETURN_IF_ERROR(read_sources(node));
       } else {
-        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, disc, drives)");
+        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, disc, sources, drives)");
       }
     }
     return {};
@@ -206,6 +209,98 @@ class ConfigReader {
         config_.zero_fill_lost_extents = v == "zero-filled";
       } else {
         return config_error(source_, value.source(), k, "unknown key");
+      }
+    }
+    return {};
+  }
+
+  // An array of strings, each checked by `check` (which says what is wrong).
+  template <typename T, typename Check>
+  Result<std::vector<T>> read_list(const toml::node& value, const std::string& k, Check check) {
+    const auto* array = value.as_array();
+    if (!array) return config_error(source_, value.source(), k, "must be an array of strings");
+    std::vector<T> out;
+    for (const auto& item : *array) {
+      auto text = item.value<std::string>();
+      if (!text) return config_error(source_, item.source(), k, "must be an array of strings");
+      Result<T> parsed = check(*text);
+      if (!parsed.ok()) return config_error(source_, item.source(), k, parsed.error().message());
+      out.push_back(std::move(parsed).value());
+    }
+    return out;
+  }
+
+  Status read_sources(const toml::node& node) {
+    namespace ingest = recorder::ingest;
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "sources"));
+    ingest::SourcePolicy& p = config_.sources;
+    for (auto&& [key, value] : *table) {
+      std::string k = "sources." + std::string(key.str());
+      if (key == "schemes") {
+        ASSIGN_OR_RETURN(p.schemes, read_list<std::string>(value, k, [](const std::string& s) -> Result<std::string> {
+          if (s == "file")
+            return Error(ErrorCode::kInvalidArgument, "files are not a scheme: list their directories in sources.directories");
+          if (!ingest::is_known_network_scheme(s))
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not one of udp, rtp, rtsp, rtsps, srt, tcp, http, https");
+          return s;
+        }));
+      } else if (key == "networks") {
+        ASSIGN_OR_RETURN(p.networks, read_list<ingest::IpNetwork>(value, k, [](const std::string& s) {
+          return ingest::parse_ip_network(s);
+        }));
+      } else if (key == "hosts") {
+        ASSIGN_OR_RETURN(p.hosts, read_list<std::string>(value, k, [](const std::string& s) -> Result<std::string> {
+          if (!ingest::is_valid_host_name(s))
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not a host name (addresses go in sources.networks)");
+          return s;
+        }));
+      } else if (key == "ports") {
+        ASSIGN_OR_RETURN(p.ports, read_list<ingest::PortRange>(value, k, [](const std::string& s) {
+          return ingest::parse_port_range(s);
+        }));
+      } else if (key == "directories") {
+        ASSIGN_OR_RETURN(p.directories, read_list<std::string>(value, k, [](const std::string& s) -> Result<std::string> {
+          if (s.empty() || s[0] != '/') return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an absolute path");
+          if (("/" + s + "/").find("/../") != std::string::npos)
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' may not contain '..'");
+          struct stat st {};
+          if (::stat(s.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an existing directory");
+          std::string dir = s;
+          while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+          return dir;
+        }));
+      } else if (key == "listen") {
+        ASSIGN_OR_RETURN(p.listen, get<bool>(value, k, "true or false"));
+      } else if (key == "listen_addresses") {
+        ASSIGN_OR_RETURN(p.listen_addresses, read_list<std::string>(value, k, [](const std::string& s) -> Result<std::string> {
+          auto a = ingest::parse_ip_network(s);
+          if (!a.ok() || s.find('/') != std::string::npos)
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not a local address (\"0.0.0.0\" means all)");
+          return s;
+        }));
+      } else if (key == "url_options") {
+        ASSIGN_OR_RETURN(const toml::table* options, as_table(value, k));
+        p.url_options.clear();
+        for (auto&& [scheme, names] : *options) {
+          std::string sk = k + "." + std::string(scheme.str());
+          if (!ingest::is_known_network_scheme(scheme.str()))
+            return config_error(source_, names.source(), sk, "not one of udp, rtp, rtsp, rtsps, srt, tcp, http, https");
+          ASSIGN_OR_RETURN(p.url_options[std::string(scheme.str())],
+                           read_list<std::string>(names, sk, [](const std::string& s) -> Result<std::string> {
+                             bool ok = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+                             if (!ok) return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an option name");
+                             return s;
+                           }));
+        }
+      } else if (key == "min_reconnect_interval_ms") {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n < 100 || n > 600'000) return config_error(source_, value.source(), k, "must be between 100 and 600000");
+        p.min_reconnect_interval = std::chrono::milliseconds(n);
+      } else {
+        return config_error(source_, value.source(), k,
+                            "unknown key (expected schemes, networks, hosts, ports, directories, listen, "
+                            "listen_addresses, url_options, min_reconnect_interval_ms)");
       }
     }
     return {};

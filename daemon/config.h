@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "device/result.h"
+#include "recorder/ingest/source_policy.h"
 
 namespace discrec::daemon {
 
@@ -56,6 +57,9 @@ struct Config {
 
   // Disc: [disc] lost_extents = "not-recorded" | "zero-filled".
   bool zero_fill_lost_extents = false;
+
+  // [sources]: what clients may record from (see source_policy.h).
+  recorder::ingest::SourcePolicy sources;
 
   // A sim:// drive under the state directory when the file names none, so the
   // daemon works with no hardware.

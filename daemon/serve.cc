@@ -78,6 +78,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
   o.history_count = c.history_count;
   o.history_age = std::chrono::hours(c.history_age_hours);
+  o.source_policy = c.sources;
   return o;
 }
 

@@ -6,6 +6,7 @@ grpc::Status to_grpc_status(const Error& error) {
   grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
   switch (error.code()) {
     case ErrorCode::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+    case ErrorCode::kPermissionDenied: code = grpc::StatusCode::PERMISSION_DENIED; break;
     case ErrorCode::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
     case ErrorCode::kFailedPrecondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
     case ErrorCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;

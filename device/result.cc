@@ -7,6 +7,7 @@ namespace discrec {
 const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kPermissionDenied: return "permission denied";
     case ErrorCode::kNotFound: return "not found";
     case ErrorCode::kFailedPrecondition: return "failed precondition";
     case ErrorCode::kResourceExhausted: return "resource exhausted";

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "recorder/ingest/source.h"
 #include "recorder/ingest/timeline.h"
 #include "recorder/ingest/ts_output.h"
@@ -82,6 +84,8 @@ class Ingest::Session {
   // Per input stream of the current connection: output index or -1.
   std::vector<int> in_to_out_;
   // Reconnect bookkeeping.
+  Nanos backoff_{0};          // the wait before the next reopen
+  TimePoint connected_at_{};  // when the current connection opened
   TimePoint last_packet_time_{};
   TimePoint gap_start_{};
   bool video_delivered_ = false;
@@ -107,7 +111,7 @@ const char* ingest_state_name(IngestStats::State state) {
 }
 
 Ingest::Ingest(IngestOptions options, TsSink& sink, Clock& clock)
-    : options_(std::move(options)), sink_(sink), clock_(clock) {
+    : options_(std::move(options)), display_url_(redact_source_url(options_.url)), sink_(sink), clock_(clock) {
   // Lower layers report through Status, never a log: FFmpeg's own stderr
   // chatter (process-wide) is turned off once. Set DISCREC_FFMPEG_LOG=1 to
   // keep it when debugging a source.
@@ -118,7 +122,9 @@ Ingest::Ingest(IngestOptions options, TsSink& sink, Clock& clock)
   });
 }
 
-Ingest::~Ingest() = default;
+Ingest::~Ingest() {
+  if (options_.input_fd >= 0) ::close(options_.input_fd);
+}
 
 void Ingest::stop() { stop_requested_.store(true, std::memory_order_release); }
 
@@ -157,12 +163,20 @@ bool Ingest::Session::sleep_until(TimePoint t) {
 }
 
 Status Ingest::Session::run() {
-  ASSIGN_OR_RETURN(kind_, classify_source_url(in_.options_.url));
+  const IngestOptions& o = in_.options_;
+  if (o.input_fd >= 0) {
+    kind_ = SourceKind::kPipe;
+  } else if (!o.file_root.empty()) {
+    kind_ = SourceKind::kFile;
+  } else {
+    ASSIGN_OR_RETURN(kind_, classify_source_url(o.url));
+  }
   const ReconnectPolicy& policy = in_.options_.reconnect;
   reconnect_ = policy.mode == ReconnectPolicy::Mode::kAlways ||
                (policy.mode == ReconnectPolicy::Mode::kAuto && kind_ == SourceKind::kNetwork);
 
   set_state(IngestStats::State::kOpening);
+  backoff_ = policy.initial_backoff;
   RETURN_IF_ERROR(open_input());  // the first open is not retried: a clear error up front
   RETURN_IF_ERROR(create_output());
   for (;;) {
@@ -173,7 +187,7 @@ Status Ingest::Session::run() {
     }
     if (*end == ReadEnd::kStopped) {
       RETURN_IF_ERROR(finish_output());
-      return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped");
+      return Error(ErrorCode::kAborted, "ingest of " + in_.display_url_ + " stopped");
     }
     if (*end == ReadEnd::kEndOfStream || !reconnect_) {
       return finish_output();
@@ -184,11 +198,15 @@ Status Ingest::Session::run() {
     close_input();
     if (Status f = output_->flush(); !f.ok()) return f;
     set_state(IngestStats::State::kReconnecting);
-    Nanos backoff = policy.initial_backoff;
+    // Only a connection that held for a while starts the backoff over: a
+    // source that accepts and ends at once (an HTTP server with a tiny body)
+    // must not be reopened at the initial rate forever.
+    if (in_.clock_.now() - connected_at_ >= policy.max_backoff) backoff_ = policy.initial_backoff;
+    Nanos& backoff = backoff_;
     for (int attempt = 1;; ++attempt) {
       if (!sleep_until(in_.clock_.now() + backoff)) {
         RETURN_IF_ERROR(finish_output());
-        return Error(ErrorCode::kAborted, "ingest of " + in_.options_.url + " stopped while reconnecting");
+        return Error(ErrorCode::kAborted, "ingest of " + in_.display_url_ + " stopped while reconnecting");
       }
       backoff = std::min<Nanos>(backoff * 2, policy.max_backoff);
       Status s = open_input();
@@ -223,6 +241,7 @@ Status Ingest::Session::run() {
 
 Status Ingest::Session::open_input() {
   ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_));
+  connected_at_ = in_.clock_.now();
   return ok_status();
 }
 
@@ -251,7 +270,7 @@ Status Ingest::Session::create_output() {
     if (!mpegts_carries(par->codec_id)) {
       if (av && par->codec_id != AV_CODEC_ID_NONE) {
         return Error(ErrorCode::kUnsupported,
-                     in_.options_.url + ": " + describe(static_cast<int>(i), par) +
+                     in_.display_url_ + ": " + describe(static_cast<int>(i), par) +
                          " cannot be carried in MPEG-TS (ingest copies codecs, it never re-encodes)");
       }
       skipped.push_back(describe(static_cast<int>(i), par) + ": not carried in MPEG-TS");
@@ -268,7 +287,7 @@ Status Ingest::Session::create_output() {
     out_codec_.push_back(par->codec_id);
   }
   if (pars.empty()) {
-    return Error(ErrorCode::kUnsupported, in_.options_.url + ": no stream that MPEG-TS can carry");
+    return Error(ErrorCode::kUnsupported, in_.display_url_ + ": no stream that MPEG-TS can carry");
   }
   for (size_t i = 0; i < pars.size() && primary_ < 0; ++i) {
     if (out_type_[i] == AVMEDIA_TYPE_VIDEO) primary_ = static_cast<int>(i);
@@ -318,7 +337,7 @@ Status Ingest::Session::map_streams() {
   bool primary_found = std::find(in_to_out_.begin(), in_to_out_.end(), primary_) != in_to_out_.end();
   if (!primary_found) {
     return Error(ErrorCode::kFailedPrecondition,
-                 in_.options_.url + ": after reconnecting, the source has no " +
+                 in_.display_url_ + ": after reconnecting, the source has no " +
                      media_type_name(out_type_[primary_]) + " stream in " + avcodec_get_name(out_codec_[primary_]) +
                      " any more; the recording cannot continue in the same MPEG-TS");
   }
@@ -365,13 +384,13 @@ Result<Ingest::Session::ReadEnd> Ingest::Session::pump() {
                                 : ret == AVERROR_EOF ? std::string("end of stream") : av_error_text(ret);
       if (ret == AVERROR_EOF && !reconnect_) return ReadEnd::kEndOfStream;
       if (reconnect_) {
-        update([&](IngestStats& st) { st.last_error = "source " + in_.options_.url + " lost: " + why; });
+        update([&](IngestStats& st) { st.last_error = "source " + in_.display_url_ + " lost: " + why; });
         return ReadEnd::kLost;
       }
       if (timeout) {
-        return Error(ErrorCode::kTimeout, "reading " + in_.options_.url + ": " + why);
+        return Error(ErrorCode::kTimeout, "reading " + in_.display_url_ + ": " + why);
       }
-      return Error(ErrorCode::kIo, "reading " + in_.options_.url + ": " + why);
+      return Error(ErrorCode::kIo, "reading " + in_.display_url_ + ": " + why);
     }
     Status s = handle(pkt.get());
     av_packet_unref(pkt.get());
@@ -404,7 +423,7 @@ Status Ingest::Session::handle(AVPacket* pkt) {
         int64_t waited = av_rescale_q(t - wait_start_dts_[o], k90k, AVRational{1, 1000000000});
         if (waited > in_.options_.max_wait_for_key_frame.count()) {
           return Error(ErrorCode::kDataLoss,
-                       in_.options_.url + ": no key frame in " + describe(o, ist->codecpar) + " within " +
+                       in_.display_url_ + ": no key frame in " + describe(o, ist->codecpar) + " within " +
                            std::to_string(in_.options_.max_wait_for_key_frame.count() / 1000000) +
                            " ms of stream time; a recording must start at a key frame");
         }
@@ -487,7 +506,7 @@ Status Ingest::Session::finish_output() {
   if (!s.ok()) return s;
   for (size_t o = 0; o < awaiting_key_.size(); ++o) {
     if (static_cast<int>(o) == primary_ && out_type_[o] == AVMEDIA_TYPE_VIDEO && !video_delivered_) {
-      return Error(ErrorCode::kDataLoss, in_.options_.url + ": no key frame in the video stream; " +
+      return Error(ErrorCode::kDataLoss, in_.display_url_ + ": no key frame in the video stream; " +
                                              (delivered_any_ ? "only the other streams were recorded" : "nothing recorded"));
     }
   }

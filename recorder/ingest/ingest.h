@@ -6,8 +6,10 @@
 // reconnects with backoff, keeps the output timestamps continuous and reports
 // the gap to the sink (TsSink::source_gap) and in IngestStats.
 //
-// Sources, written as FFmpeg users write them:
-//   /path/file.ts, file:/path, pipe:, pipe:N, - (stdin)
+// Sources, written as FFmpeg users write them (a client's URL is first
+// checked against the SourcePolicy, see source_policy.h):
+//   /path/file.ts, file:/path (opened by ingest itself: regular files only)
+//   IngestOptions::input_fd: an fd trusted in-process code hands over
 //   udp://host:port (unicast or multicast group), rtp://host:port, x.sdp
 //   rtsp://host:port/path (client; IngestOptions::listen for a camera that pushes)
 //   http://..., https://..., srt://host:port?mode=listener|caller (if FFmpeg has libsrt)
@@ -30,19 +32,16 @@
 
 #include "device/clock.h"
 #include "device/result.h"
+#include "recorder/ingest/source_policy.h"
 #include "recorder/ts_sink.h"
 
 namespace discrec::recorder::ingest {
 
-enum class SourceKind {
-  kFile,     // a regular file: read to the end, never reconnect
-  kPipe,     // stdin / a pipe / a FIFO: read to EOF, never reconnect
-  kNetwork,  // udp, rtp, rtsp, http(s), srt, tcp, sdp: live, reconnect on loss
-};
-
 // Checks a source URL before anything is opened, so the daemon can refuse a
 // bad request up front. kInvalidArgument names what is wrong with the URL;
 // kUnsupported says the scheme is valid but this FFmpeg build lacks it.
+// It does not apply a policy (check_source does); pipe:, fd: and "-" are
+// refused: an fd comes only through IngestOptions::input_fd.
 Result<SourceKind> classify_source_url(std::string_view url);
 Status validate_source_url(std::string_view url);
 
@@ -61,6 +60,15 @@ struct ReconnectPolicy {
 
 struct IngestOptions {
   std::string url;
+  // A file beneath a directory (CheckedSource::file_root/file_path): opened
+  // with openat2 RESOLVE_BENEATH so no symlink leads out of the directory;
+  // `url` is then only its name in messages.
+  std::string file_root;
+  std::string file_path;
+  // An open fd (a pipe's read end, say) from trusted in-process code, never
+  // from a client: read as SourceKind::kPipe, `url` only names it in
+  // messages. The Ingest owns it from construction and closes it.
+  int input_fd = -1;
   // Opening (connect, probe, find the streams) must finish within this.
   Nanos open_timeout = std::chrono::seconds(10);
   // A source that delivers no packet for this long is lost.
@@ -145,6 +153,7 @@ class Ingest {
   friend class Session;
 
   IngestOptions options_;
+  std::string display_url_;  // options_.url with credentials redacted: for messages
   TsSink& sink_;
   Clock& clock_;
   std::atomic<bool> stop_requested_{false};

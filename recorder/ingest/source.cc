@@ -1,6 +1,7 @@
 #include "recorder/ingest/source.h"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -24,7 +25,7 @@ std::string_view scheme_of(std::string_view url) {
 }
 
 bool is_pipe_url(std::string_view url) {
-  return url == "-" || url == "pipe:" || url.rfind("pipe:", 0) == 0;
+  return url == "-" || url.rfind("pipe:", 0) == 0 || url.rfind("fd:", 0) == 0;
 }
 
 bool protocol_available(const char* name) {
@@ -40,7 +41,28 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }
 
 Error invalid(std::string_view url, const std::string& why) {
-  return Error(ErrorCode::kInvalidArgument, "source URL '" + std::string(url) + "': " + why);
+  return Error(ErrorCode::kInvalidArgument, "source URL '" + redact_source_url(url) + "': " + why);
+}
+
+// The protocols an open of `scheme` may use, nested opens included, so a
+// demuxer cannot chain from a camera's stream into file:, http: or tcp:.
+const char* protocols_for(std::string_view scheme) {
+  if (scheme == "udp") return "udp";
+  if (scheme == "rtp") return "rtp,udp";
+  if (scheme == "rtsp") return "rtsp,rtp,udp,tcp";
+  if (scheme == "rtsps") return "rtsps,rtsp,rtp,udp,tcp,tls";
+  if (scheme == "srt") return "srt";
+  if (scheme == "tcp") return "tcp";
+  if (scheme == "http") return "http,tcp";
+  if (scheme == "https") return "https,tls,tcp";
+  return nullptr;
+}
+
+// io_open for sources read through our own AVIO (files, fds): the demuxer
+// may open nothing else (HLS segments, mov references, image2 patterns,
+// concat lists, SDP's RTP addresses).
+int refuse_nested_open(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) {
+  return AVERROR(EPERM);
 }
 
 }  // namespace
@@ -58,12 +80,9 @@ Result<SourceKind> classify_source_url(std::string_view url) {
     if (c < 0x20 || c == 0x7f) return invalid(url, "contains a control character");
   }
   if (is_pipe_url(url)) {
-    std::string_view fd = url == "-" ? "" : url.substr(5);
-    for (char c : fd) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return invalid(url, "pipe: takes a file descriptor number");
-    }
-    if (fd.size() > 6) return invalid(url, "file descriptor number too large");
-    return SourceKind::kPipe;
+    // FFmpeg would read the daemon's own descriptors (pipe:9 is a gRPC
+    // connection); trusted code passes an fd through IngestOptions::input_fd.
+    return invalid(url, "pipes and file descriptors cannot be named in a URL");
   }
   std::string_view scheme = scheme_of(url);
   if (scheme.empty()) {
@@ -112,7 +131,7 @@ Result<SourceKind> classify_source_url(std::string_view url) {
   }
   if (found->ffmpeg ? !protocol_available(found->ffmpeg) : !av_find_input_format("rtsp")) {
     return Error(ErrorCode::kUnsupported,
-                 "source URL '" + std::string(url) + "': this FFmpeg build has no " +
+                 "source URL '" + redact_source_url(url) + "': this FFmpeg build has no " +
                      std::string(found->name) + " support");
   }
   return SourceKind::kNetwork;
@@ -146,30 +165,50 @@ bool InterruptGate::should_interrupt() {
 
 int InterruptGate::callback(void* gate) { return static_cast<InterruptGate*>(gate)->should_interrupt() ? 1 : 0; }
 
-// Reads a pipe through poll() so stop and the read timeout interrupt a read
-// that would otherwise block in read(2) (FFmpeg's pipe protocol does).
+// Reads an fd the daemon opened (a regular file beneath an allowed
+// directory) or was handed (a pipe), never a path FFmpeg would open. A pipe
+// is read through poll() so stop and the read timeout interrupt a read that
+// would otherwise block in read(2); a regular file also seeks.
 struct InputSource::FdReader {
-  int fd = 0;
+  int fd = -1;
+  bool owned = false;  // close on destruction (files the source opened)
+  bool regular = false;
   InterruptGate* gate = nullptr;
   AVIOContext* avio = nullptr;
+
+  ~FdReader() {
+    if (owned && fd >= 0) ::close(fd);
+  }
 
   static int read(void* opaque, uint8_t* buf, int size) {
     auto* self = static_cast<FdReader*>(opaque);
     for (;;) {
       if (self->gate->should_interrupt()) return AVERROR_EXIT;
-      pollfd p{self->fd, POLLIN, 0};
-      int r = ::poll(&p, 1, 50);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return AVERROR(errno);
+      if (!self->regular) {
+        pollfd p{self->fd, POLLIN, 0};
+        int r = ::poll(&p, 1, 50);
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          return AVERROR(errno);
+        }
+        if (r == 0) continue;
       }
-      if (r == 0) continue;
       ssize_t n = ::read(self->fd, buf, static_cast<size_t>(size));
       if (n > 0) return static_cast<int>(n);
       if (n == 0) return AVERROR_EOF;
       if (errno == EINTR || errno == EAGAIN) continue;
       return AVERROR(errno);
     }
+  }
+
+  static int64_t seek(void* opaque, int64_t offset, int whence) {
+    auto* self = static_cast<FdReader*>(opaque);
+    if (whence & AVSEEK_SIZE) {
+      struct stat st {};
+      return ::fstat(self->fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : AVERROR(errno);
+    }
+    off_t r = ::lseek(self->fd, static_cast<off_t>(offset), whence & ~AVSEEK_FORCE);
+    return r < 0 ? AVERROR(errno) : static_cast<int64_t>(r);
   }
 };
 
@@ -191,27 +230,44 @@ Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& opti
   ctx->interrupt_callback.callback = &InterruptGate::callback;
   ctx->interrupt_callback.opaque = &gate;
 
-  const std::string& url = options.url;
-  std::string open_url = url;
-  std::string_view scheme = scheme_of(url);
+  const std::string url = redact_source_url(options.url);  // for messages
+  std::string open_url = options.url;
+  std::string_view scheme = scheme_of(options.url);
   AVDictionary* opts = nullptr;
-  if (kind == SourceKind::kPipe) {
-    src->fd_reader_ = std::make_unique<FdReader>();
-    src->fd_reader_->fd = (url == "-" || url == "pipe:") ? 0 : std::stoi(url.substr(5));
-    src->fd_reader_->gate = &gate;
+  if (kind == SourceKind::kPipe || kind == SourceKind::kFile) {
+    auto reader = std::make_unique<FdReader>();
+    if (kind == SourceKind::kPipe) {
+      reader->fd = options.input_fd;  // the Ingest owns it
+    } else {
+      auto fd = options.file_root.empty() ? open_regular_file(options.url)
+                                          : open_file_beneath(options.file_root, options.file_path);
+      if (!fd.ok()) {
+        avformat_free_context(ctx);
+        return Error(fd.error().code(), "opening " + url + ": " + fd.error().message());
+      }
+      reader->fd = *fd;
+      reader->owned = true;
+      reader->regular = true;
+    }
+    reader->gate = &gate;
     constexpr int kBuf = 64 * 1024;
     auto* buf = static_cast<unsigned char*>(av_malloc(kBuf));
-    src->fd_reader_->avio = avio_alloc_context(buf, kBuf, 0, src->fd_reader_.get(), &FdReader::read, nullptr, nullptr);
-    if (!src->fd_reader_->avio) {
+    reader->avio = buf ? avio_alloc_context(buf, kBuf, 0, reader.get(), &FdReader::read, nullptr,
+                                            reader->regular ? &FdReader::seek : nullptr)
+                       : nullptr;
+    if (!reader->avio) {
       av_free(buf);
       avformat_free_context(ctx);
       return Error(ErrorCode::kResourceExhausted, "avio_alloc_context failed");
     }
+    src->fd_reader_ = std::move(reader);
     ctx->pb = src->fd_reader_->avio;
     ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
+    ctx->io_open = &refuse_nested_open;
+    av_dict_set(&opts, "protocol_whitelist", "none", 0);
     open_url = "";
-  } else if (kind == SourceKind::kFile && scheme.empty() && url.rfind("file:", 0) != 0) {
-    open_url = "file:" + url;  // a path with ':' must not be taken for a protocol
+  } else if (const char* protocols = protocols_for(scheme)) {
+    av_dict_set(&opts, "protocol_whitelist", protocols, 0);
   }
   if (scheme == "udp" || scheme == "rtp") {
     av_dict_set(&opts, "overrun_nonfatal", "1", 0);
@@ -222,7 +278,7 @@ Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& opti
     if (!options.rtsp_transport.empty()) av_dict_set(&opts, "rtsp_transport", options.rtsp_transport.c_str(), 0);
   }
   if (options.listen && (scheme == "http" || scheme == "https")) av_dict_set(&opts, "listen", "1", 0);
-  if (kind == SourceKind::kNetwork && scheme.empty()) {  // .sdp describing RTP
+  if (kind == SourceKind::kNetwork && scheme.empty()) {  // .sdp describing RTP (trusted callers only)
     av_dict_set(&opts, "protocol_whitelist", "file,udp,rtp,srtp,crypto,data", 0);
   }
   if (kind == SourceKind::kFile) {

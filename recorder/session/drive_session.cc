@@ -1,6 +1,10 @@
 #include "recorder/session/drive_session.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <cstdio>
@@ -406,7 +410,18 @@ SourceFd::~SourceFd() {
 }
 
 Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params) {
-  if (!params.upload_fd) RETURN_IF_ERROR(ingest::validate_source_url(params.source_url));
+  // The policy first: a refusal is immediate and needs neither the drive nor
+  // its lock. Only what the check returns is opened, and only its redacted
+  // form is shown, journaled or published. An upload names no path: the
+  // daemon made its pipe.
+  ingest::CheckedSource source;
+  if (params.upload_fd) {
+    source.kind = ingest::SourceKind::kPipe;
+    source.display_url = ingest::redact_source_url(params.source_url);
+  } else {
+    ASSIGN_OR_RETURN(source, ingest::check_source(options_.source_policy, params.source_url));
+    if (source.kind == ingest::SourceKind::kNetwork) RETURN_IF_ERROR(ingest::validate_source_url(source.open_url));
+  }
   ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
   std::string id = params.recording_id;
@@ -450,7 +465,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
     begin.writer_id = recording->id();
     begin.id = id;
     begin.title = params.title;
-    begin.source_url = params.source_url;
+    begin.source_url = source.display_url;
     begin.priority = params.priority;
     begin.start_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
@@ -465,6 +480,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
 
   auto entry = std::make_unique<Entry>();
   entry->params = params;
+  entry->params.source_url = source.display_url;
   entry->params.recording_id = id;
   entry->params.latency_budget = config.latency_budget;
   entry->id = id;
@@ -473,12 +489,24 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   entry->ring_reservation = std::move(reservation);
   entry->writer = writer_.get();
   ingest::IngestOptions ingest_options;
-  // An upload is read from the pipe the daemon made for it (the entry's
-  // params keep its read end open); anything else from what the URL names.
-  ingest_options.url = params.upload_fd ? "pipe:" + std::to_string(params.upload_fd->get()) : params.source_url;
+  ingest_options.url = source.open_url;
+  if (params.upload_fd) {
+    // The Ingest owns what it is given: a copy of the upload's read end.
+    ingest_options.input_fd = ::fcntl(params.upload_fd->get(), F_DUPFD_CLOEXEC, 0);
+    if (ingest_options.input_fd < 0) {
+      (void)writer_->stop_recording(recording->id());
+      return Error(ErrorCode::kResourceExhausted, std::string("no file descriptor for the upload: ") + std::strerror(errno));
+    }
+    entry->params.upload_fd.reset();
+  }
+  ingest_options.file_root = source.file_root;
+  ingest_options.file_path = source.file_path;
+  // A lost source is reopened no faster than the policy allows.
+  auto& reconnect = ingest_options.reconnect;
+  reconnect.initial_backoff = std::max<Nanos>(reconnect.initial_backoff, options_.source_policy.min_reconnect_interval);
+  reconnect.max_backoff = std::max<Nanos>(reconnect.max_backoff, reconnect.initial_backoff);
   TsSink* sink = recording.get();
-  if (auto kind = ingest::classify_source_url(ingest_options.url);
-      kind.ok() && *kind != ingest::SourceKind::kNetwork) {
+  if (source.kind != ingest::SourceKind::kNetwork) {
     // Buffer as much as the drive writes in a quarter of the latency budget:
     // plenty to keep it streaming, and well under the backlog (half the
     // budget at the guaranteed speed) at which the writer starts shedding
@@ -495,7 +523,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   Entry* raw = entry.get();
   recordings_[id] = std::move(entry);
   raw->thread = std::thread([this, raw] { ingest_main(raw); });
-  publish(EventKind::kRecordingState, id, "recording from " + params.source_url);
+  publish(EventKind::kRecordingState, id, "recording from " + source.display_url);
   return snapshot(*raw);
 }
 

@@ -25,6 +25,7 @@
 #include "device/clock.h"
 #include "device/drive.h"
 #include "device/result.h"
+#include "recorder/ingest/source_policy.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
@@ -52,6 +53,8 @@ struct RecorderOptions {
   // many per drive, for at most this long.
   uint32_t history_count = 1000;
   Nanos history_age = std::chrono::hours(24 * 7);
+  // What clients may record from; checked before a recording starts.
+  ingest::SourcePolicy source_policy;
 };
 
 struct DriveSpec {

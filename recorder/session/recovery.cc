@@ -128,7 +128,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     info.drive_id = spec_.id;
     info.id = f.id;
     info.title = f.title;
-    info.source_url = rec.begin.source_url;
+    info.source_url = ingest::redact_source_url(rec.begin.source_url);  // journals from before the policy
     info.priority = rec.begin.priority;
     info.state = RecordingState::kRecovered;
     info.start_time = f.start;

@@ -194,7 +194,9 @@ int main() {
   for (int round = 0; round < 3; ++round) {  // interleaved, best of each
     test::TempDir dir;  // fresh disc and state each round
     {
-      bench::BenchDaemon daemon(dir, "profile=bd-re&speed=4&timing=off&formatted=nospares");
+      // The source policy lets clients record files only from listed directories.
+      bench::BenchDaemon daemon(dir, "profile=bd-re&speed=4&timing=off&formatted=nospares",
+                                "[sources]\ndirectories = [\"" + bench::cache_dir().string() + "\"]\n");
       if (!daemon.started()) {
         std::fprintf(stderr, "bench_daemon_e2e: discrecd did not start:\n%s\n", daemon.log_text().c_str());
         return 1;

@@ -74,6 +74,7 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->max_watch_streams, defaults.max_watch_streams);
   EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
   EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
+  EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
   ASSERT_EQ(c->drives.size(), 1u);
   EXPECT_EQ(c->drives[0].id, "bd0");
 }
@@ -144,6 +145,61 @@ TEST(ConfigTest, CommandLineOverridesFollowTheFileRules) {
   EXPECT_FALSE(apply_override(c, "noequals").ok());
   EXPECT_FALSE(apply_override(c, "nosection=1").ok());
   EXPECT_FALSE(apply_override(c, "drives.bad.uri=/dev/sda").ok());
+}
+
+TEST(ConfigTest, ReadsTheSourcePolicy) {
+  discrec::test::TempDir dir;
+  auto c = parse_config(R"(
+[sources]
+schemes = ["udp", "rtsp", "tcp"]
+networks = ["192.168.10.0/24", "fd00::/8", "10.0.0.7"]
+hosts = ["cam1.local"]
+ports = ["554", "5000-5999"]
+directories = [")" + dir.path() + R"(/"]
+listen = true
+listen_addresses = ["192.168.10.2"]
+min_reconnect_interval_ms = 2500
+url_options = { udp = ["localaddr"], tcp = [] }
+)", "sources.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  const auto& p = c->sources;
+  EXPECT_EQ(p.schemes, (std::vector<std::string>{"udp", "rtsp", "tcp"}));
+  ASSERT_EQ(p.networks.size(), 3u);
+  EXPECT_EQ(to_string(p.networks[0]), "192.168.10.0/24");
+  EXPECT_EQ(to_string(p.networks[2]), "10.0.0.7/32");
+  EXPECT_EQ(p.hosts, std::vector<std::string>{"cam1.local"});
+  ASSERT_EQ(p.ports.size(), 2u);
+  EXPECT_EQ(p.ports[1], (recorder::ingest::PortRange{5000, 5999}));
+  EXPECT_EQ(p.directories, std::vector<std::string>{dir.path()});  // trailing '/' dropped
+  EXPECT_TRUE(p.listen);
+  EXPECT_EQ(p.listen_addresses, std::vector<std::string>{"192.168.10.2"});
+  EXPECT_EQ(p.min_reconnect_interval, std::chrono::milliseconds(2500));
+  EXPECT_EQ(p.url_options.size(), 2u);
+  EXPECT_EQ(p.url_options.at("udp"), std::vector<std::string>{"localaddr"});
+  EXPECT_TRUE(p.url_options.at("tcp").empty());
+  // What it allows: the listed camera LAN and files in the directory.
+  EXPECT_TRUE(check_source(p, "rtsp://192.168.10.5:554/live").ok());
+  EXPECT_FALSE(check_source(p, "rtsp://192.168.11.5:554/live").ok());
+}
+
+TEST(ConfigTest, BadSourcePolicyNamesLineAndKey) {
+  expect_error("[sources]\nschemes = [\"udp\", \"file\"]\n", "bad.toml:2");
+  expect_error("[sources]\nschemes = [\"udp\", \"file\"]\n", "sources.directories");
+  expect_error("[sources]\nschemes = [\"pipe\"]\n", "sources.schemes");
+  expect_error("[sources]\nschemes = \"udp\"\n", "must be an array of strings");
+  expect_error("[sources]\n\nnetworks = [\"10.0.0.0/33\"]\n", "bad.toml:3");
+  expect_error("[sources]\nnetworks = [\"10.0.0.0/33\"]\n", "sources.networks");
+  expect_error("[sources]\nhosts = [\"127.1\"]\n", "sources.hosts");
+  expect_error("[sources]\nports = [\"6000-5000\"]\n", "sources.ports");
+  expect_error("[sources]\ndirectories = [\"relative/dir\"]\n", "sources.directories");
+  expect_error("[sources]\ndirectories = [\"/nonexistent-discrec-dir\"]\n", "not an existing directory");
+  expect_error("[sources]\ndirectories = [\"/tmp/../etc\"]\n", "'..'");
+  expect_error("[sources]\nlisten = \"yes\"\n", "sources.listen");
+  expect_error("[sources]\nlisten_addresses = [\"0.0.0.0/0\"]\n", "sources.listen_addresses");
+  expect_error("[sources]\nurl_options = { ftp = [\"x\"] }\n", "sources.url_options.ftp");
+  expect_error("[sources]\nurl_options = { udp = [\"fifo size\"] }\n", "sources.url_options.udp");
+  expect_error("[sources]\nmin_reconnect_interval_ms = 5\n", "sources.min_reconnect_interval_ms");
+  expect_error("[sources]\nwhatever = 1\n", "sources.whatever");
 }
 
 }  // namespace

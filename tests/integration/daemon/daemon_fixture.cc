@@ -5,11 +5,19 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 namespace discrec::test {
+
+std::string DaemonOptions::default_sources_toml() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmp = base && *base ? base : "/tmp";
+  return "[sources]\nschemes = [\"udp\", \"rtp\", \"rtsp\", \"http\"]\nnetworks = [\"127.0.0.0/8\"]\n"
+         "directories = [\"" + tmp + "\"]\n";
+}
 
 Daemon::Daemon(const DaemonOptions& options) {
   socket_ = dir_.file("discrecd.sock");
@@ -19,7 +27,7 @@ Daemon::Daemon(const DaemonOptions& options) {
   {
     std::ofstream out(config);
     out << "[daemon]\nsocket = \"" << socket_ << "\"\nstate_directory = \"" << dir_.path() << "\"\n";
-    out << options.extra_toml << "\n[drives]\n";
+    out << options.extra_toml << "\n" << options.sources_toml << "\n[drives]\n";
     for (const auto& [id, query] : options.sim_drives) {
       std::string q = query;
       if (auto at = q.find("{dir}"); at != std::string::npos) q.replace(at, 5, dir_.path());

@@ -25,6 +25,11 @@ struct DaemonOptions {
   std::vector<std::pair<std::string, std::string>> sim_drives = {{"bd0", "profile=bd-re&speed=4"}};
   // Write speed the daemon asks for (kB/s; 0 = fastest the disc allows).
   uint32_t write_kbps = 0;
+  // The [sources] table of the config. The default lets the tests record
+  // files from their temporary directories ($TMPDIR or /tmp) and loopback
+  // udp/rtp/rtsp/http, which the daemon's own default refuses.
+  std::string sources_toml = default_sources_toml();
+  static std::string default_sources_toml();
   // Files written into the state directory before the daemon starts (fault scripts).
   std::vector<std::pair<std::string, std::string>> files;
 };

@@ -202,6 +202,43 @@ TEST_F(DaemonTest, AdmissionRefusalAndUnknownDriveAreClear) {
   EXPECT_NE(cli.output.find("no drive named"), std::string::npos) << cli.output;
 }
 
+// The source policy: the daemon opens, connects to and listens on nothing a
+// client names that its config does not allow, says the same about a
+// missing file as a forbidden one, and shows no client a password.
+TEST_F(DaemonTest, SourcePolicyRefusesAndRedacts) {
+  DaemonOptions options;
+  options.sources_toml = "[sources]\nschemes = [\"udp\", \"rtsp\"]\nnetworks = [\"127.0.0.0/8\"]\ndirectories = [\"" +
+                         source_.path() + "\"]\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording r;
+  for (std::string url : {"pipe:9", "-", "fd:3", "/etc/passwd", "file:/etc/shadow", "relative.ts",
+                          "http://127.0.0.1:1/", "tcp://0.0.0.0:23450?listen=1", "udp://10.0.0.1:23451",
+                          "udp://127.0.0.1:23451?fifo_size=1000000000"}) {
+    auto s = start_recording(d, "drives/bd0", url, 1'000'000, &r);
+    EXPECT_TRUE(s.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+                s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+        << url << ": " << s.error_code() << " " << s.error_message();
+  }
+  auto same_words = [](std::string message, const std::string& url) {
+    if (auto at = message.find(url); at != std::string::npos) message.replace(at, url.size(), "URL");
+    return message;
+  };
+  const std::string missing_path = source_.file("missing.ts");
+  auto missing = start_recording(d, "drives/bd0", missing_path, 1'000'000, &r);
+  auto forbidden = start_recording(d, "drives/bd0", "/etc/passwd", 1'000'000, &r);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(same_words(missing.error_message(), missing_path), same_words(forbidden.error_message(), "/etc/passwd"));
+
+  // Nobody listens there: the recording starts and fails, showing no password.
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "rtsp://admin:hunter2@127.0.0.1:23452/live", 1'000'000, &r, "cam").ok());
+  EXPECT_EQ(r.source_url(), "rtsp://admin:***@127.0.0.1:23452/live");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto list = list_recordings(d, "drives/bd0");
+  ASSERT_FALSE(list.recordings().empty());
+  for (const auto& rec : list.recordings()) EXPECT_EQ(rec.DebugString().find("hunter2"), std::string::npos) << rec.DebugString();
+}
+
 TEST_F(DaemonTest, HostileClientDoesNotDisturbARecording) {
   Daemon d;
   ASSERT_TRUE(d.started()) << d.log_text();

@@ -164,7 +164,8 @@ TEST(IngestBadInputTest, SinkFullStopsIngestWithTheSinksError) {
 TEST(IngestBadInputTest, StopWhilePipeIsSilentReturnsPromptly) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  IngestOptions o = opts("pipe:" + std::to_string(fds[0]));
+  IngestOptions o = opts("silent pipe");
+  o.input_fd = fds[0];  // the Ingest closes it
   o.open_timeout = 60s;
   RecordingSink sink;
   Ingest ing(o, sink, SteadyClock::instance());
@@ -176,19 +177,18 @@ TEST(IngestBadInputTest, StopWhilePipeIsSilentReturnsPromptly) {
   t.join();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
   EXPECT_EQ(s.error().code(), ErrorCode::kAborted);
-  close(fds[0]);
   close(fds[1]);
 }
 
 TEST(IngestBadInputTest, SilentPipeTimesOutOnOpen) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  IngestOptions o = opts("pipe:" + std::to_string(fds[0]));
+  IngestOptions o = opts("silent pipe");
+  o.input_fd = fds[0];  // the Ingest closes it
   o.open_timeout = 300ms;
   IngestRun run = ingest(o);
   ASSERT_FALSE(run.status.ok());
   EXPECT_EQ(run.status.error().code(), ErrorCode::kTimeout) << run.status.error().to_string();
-  close(fds[0]);
   close(fds[1]);
 }
 

@@ -109,10 +109,10 @@ TEST(IngestFileTest, PipeSourceIsReadToTheEnd) {
     close(fds[1]);
   });
   IngestOptions o;
-  o.url = "pipe:" + std::to_string(fds[0]);
+  o.url = "test pipe";
+  o.input_fd = fds[0];  // the Ingest closes it
   IngestRun run = ingest(o);
   writer.join();
-  close(fds[0]);
   ASSERT_TRUE(run.status.ok()) << run.status.error().to_string();
   EXPECT_EQ(compare_with_input(in, run), "");
 }

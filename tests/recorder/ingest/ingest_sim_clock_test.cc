@@ -104,5 +104,38 @@ TEST_F(IngestSimClockTest, VideoOnlyStreamAndTinyGop) {
   EXPECT_EQ(check_ts(sink.bytes(), 0x100).random_access_indices, sink.gop_packet_indices());
 }
 
+// A source that opens and ends at once (an HTTP server answering with a
+// tiny body) is reopened ever more slowly: the backoff does not start over
+// because an open succeeded. N reconnects take at least the sum of the
+// first N backoffs.
+TEST_F(IngestSimClockTest, QuickLossesBackOffExponentially) {
+  constexpr int kReconnects = 6;
+  class StopAfterGaps : public RecordingSink {
+   public:
+    void source_gap(TimePoint start, Nanos duration) override {
+      RecordingSink::source_gap(start, duration);
+      if (++gaps == kReconnects) ingest->stop();
+    }
+    Ingest* ingest = nullptr;
+    int gaps = 0;
+  };
+  SimulatedClock clock;
+  StopAfterGaps sink;
+  IngestOptions o;
+  o.url = path();  // each open reads the whole file and ends
+  o.reconnect.mode = ReconnectPolicy::Mode::kAlways;
+  o.reconnect.initial_backoff = 100ms;
+  o.reconnect.max_backoff = 1h;
+  Ingest ing(o, sink, clock);
+  sink.ingest = &ing;
+  Status s = ing.run();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kAborted) << s.error().to_string();
+  EXPECT_EQ(ing.stats().reconnects, static_cast<uint64_t>(kReconnects));
+  Nanos backoffs{0};
+  for (int i = 0; i < kReconnects; ++i) backoffs += o.reconnect.initial_backoff * (1 << i);
+  EXPECT_GE(clock.now() - TimePoint{}, backoffs);  // 6.3 s; restarting each time would be 0.6 s
+}
+
 }  // namespace
 }  // namespace discrec::recorder::ingest

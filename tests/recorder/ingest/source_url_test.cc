@@ -13,9 +13,6 @@ TEST(SourceUrlTest, AcceptsTheSourcesFfmpegUsersWrite) {
       {"/tmp/a.ts", SourceKind::kFile},
       {"relative/clip.mp4", SourceKind::kFile},
       {"file:/tmp/a.ts", SourceKind::kFile},
-      {"-", SourceKind::kPipe},
-      {"pipe:", SourceKind::kPipe},
-      {"pipe:3", SourceKind::kPipe},
       {"udp://127.0.0.1:1234", SourceKind::kNetwork},
       {"udp://239.1.1.1:5000?localaddr=127.0.0.1", SourceKind::kNetwork},
       {"udp://@:5000", SourceKind::kNetwork},
@@ -46,6 +43,10 @@ TEST(SourceUrlTest, RejectsMalformedUrlsWithInvalidArgument) {
       "http:///nohost",
       "rtsp://bad host:554/",
       "pipe:abc",
+      "pipe:9",  // the daemon's own descriptors: only IngestOptions::input_fd
+      "pipe:",
+      "-",
+      "fd:3",
       "file:",
       "udp://127.0.0.1:1234\n",
   };
