@@ -7,3 +7,9 @@ discrec_add_fuzzer(udf_fuzz_volume_reader
 discrec_add_fuzzer(udf_fuzz_build_round_trip
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_build_round_trip_fuzz.cc
   LIBS discrec_udf)
+
+# Client-named titles and labels: always a valid, unique file name; an
+# accepted label is always buildable.
+discrec_add_fuzzer(udf_fuzz_client_names
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_client_names_fuzz.cc
+  LIBS discrec_udf)
