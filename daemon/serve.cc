@@ -124,6 +124,22 @@ int run_serve(int argc, char** argv) {
   log_info("discrecd " DISCREC_VERSION " listening on " +
            (config.socket_path.empty() ? std::string() : "unix:" + config.socket_path) +
            (config.tcp ? " and " + config.tcp->listen + " (TLS)" : ""));
+  // Every event goes to the log as well: clients see only what happens
+  // while they watch; the journal of the service keeps the rest.
+  std::thread event_logger([subscription = recorder.events().subscribe("", 4096)] {
+    while (!subscription->closed()) {
+      auto event = subscription->next(std::chrono::milliseconds(500));
+      if (!event) continue;
+      std::string line = std::string(recorder::event_kind_name(event->kind)) + " drive " + event->drive_id +
+                         (event->recording_id.empty() ? "" : " recording " + event->recording_id) + ": " +
+                         event->message;
+      if (event->dropped) line += " (" + std::to_string(event->dropped) + " earlier event(s) not logged)";
+      const bool bad = event->kind == recorder::EventKind::kDriveError ||
+                       event->kind == recorder::EventKind::kLostExtent ||
+                       event->kind == recorder::EventKind::kLoadShed;
+      bad ? log_warning(line) : log_info(line);
+    }
+  });
   host->ready();
   recorder.start_recovery();
 
@@ -192,6 +208,7 @@ int run_serve(int argc, char** argv) {
     stopper.join();
   }
   recorder.events().close_all();
+  event_logger.join();
   (*server)->shutdown();
   (*server)->wait();
   log_info("discrecd: stopped");
