@@ -170,9 +170,9 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
 
 void Recording::note_over_rate(size_t bytes, TimePoint arrival) {
   over_rate_bytes_.store(over_rate_bytes_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
-  if (!over_rate_.load(std::memory_order_relaxed)) {
-    over_rate_since_ns_.store(arrival.time_since_epoch().count(), std::memory_order_relaxed);
-    over_rate_.store(true, std::memory_order_release);
+  if (!over_rate_.raised.load(std::memory_order_relaxed)) {
+    over_rate_.since_ns.store(arrival.time_since_epoch().count(), std::memory_order_relaxed);
+    over_rate_.raised.store(true, std::memory_order_release);
   }
 }
 
@@ -228,7 +228,7 @@ RecordingStats Recording::stats() const {
   s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
   s.overflow_bytes = overflow_bytes_.load(std::memory_order_relaxed);
   s.over_rate = over_rate();  // acquire: the time below is the one stored with it
-  if (s.over_rate) s.over_rate_since = TimePoint(Nanos(over_rate_since_ns_.load(std::memory_order_relaxed)));
+  if (s.over_rate) s.over_rate_since = TimePoint(Nanos(over_rate_.since_ns.load(std::memory_order_relaxed)));
   s.over_rate_bytes = over_rate_bytes_.load(std::memory_order_relaxed);
   s.ring_fill = bytes_.fill();
   s.ring_high_water = high_water_.load(std::memory_order_relaxed);

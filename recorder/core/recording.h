@@ -95,7 +95,7 @@ class Recording final : public TsSink {
   // Has pushed above its declared bitrate (x (1 + margin)) for longer than
   // its burst allowance (see DeclaredRateMeter), at any time: from then on
   // the writer sheds it before any recording that has not. Any thread.
-  bool over_rate() const { return over_rate_.load(std::memory_order_acquire); }
+  bool over_rate() const { return over_rate_.raised.load(std::memory_order_acquire); }
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   // Gives the ring's memory back once finished() (before, it does nothing and
   // returns false): neither the producer nor the writer touches it again,
@@ -137,8 +137,13 @@ class Recording final : public TsSink {
   // Held to the declared bitrate (producer only); what it finds, for anyone.
   DeclaredRateMeter rate_meter_;
   std::atomic<uint64_t> over_rate_bytes_{0};  // accepted while over the declaration
-  std::atomic<int64_t> over_rate_since_ns_{0};  // stored before over_rate_ is raised
-  std::atomic<bool> over_rate_{false};          // sticky
+  // Raised once by the producer, read by the writer at every service_once()
+  // until seen: a line of its own, so the producer's per-push stores next
+  // to it do not make each of those reads a cache miss.
+  struct alignas(kCacheLine) OverRateFlag {
+    std::atomic<int64_t> since_ns{0};  // stored before `raised`
+    std::atomic<bool> raised{false};   // sticky
+  } over_rate_;
   // Stop handshake (Dekker, seq_cst): the producer raises in_push_ then
   // checks stopping_; the writer flushes only once it sees in_push_ low
   // after stopping_ was set, so no push can land after the final flush.

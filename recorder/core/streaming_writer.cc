@@ -245,7 +245,7 @@ TimePoint StreamingWriter::service_once() {
   apply_commands();
   for (auto& r : active_) {
     // Sticky, and read until seen: one load of a flag the producer writes once.
-    if (!r->writer_.over_rate && r->over_rate_.load(std::memory_order_relaxed)) {
+    if (!r->writer_.over_rate && r->over_rate_.raised.load(std::memory_order_relaxed)) {
       r->writer_.over_rate = dirty_ = true;
     }
     publish_last_record(*r);
