@@ -179,8 +179,9 @@ void StreamingWriter::update_shedding() {
            options_.shed_backlog_fraction * std::chrono::duration<double>(budget).count();
   };
   if (!honest_overloaded) honest_overloaded = too_slow(honest_backlog, min_honest_budget);
-  if (!liar_overloaded) liar_overloaded = too_slow(backlog, min_budget);
-  if (liar_victim != nullptr && (honest_overloaded || liar_overloaded)) {
+  // Without liars (the usual case) that was the whole judgement, as before.
+  if (liar_victim != nullptr &&
+      (honest_overloaded || liar_overloaded || too_slow(backlog, min_budget))) {
     shed_liar(*liar_victim);
   } else if (honest_overloaded && victim != nullptr) {
     victim->writer_.shed_requests = 1;
