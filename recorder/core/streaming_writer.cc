@@ -122,15 +122,15 @@ void StreamingWriter::update_shedding() {
   // A liar keeps the drive time its declaration booked (EDF, within its
   // write allowance); the rest of what it pushes is written only in time no
   // honest recording needs (service_once()), so its backlog delays nobody
-  // but itself. It is therefore judged on its own: behind once it holds
-  // more than its burst (the ring's margin, which its allowance drains
-  // within a latency budget), and whenever anything is behind, a liar with
-  // data is the victim before any honest recording, whatever the
-  // priorities. Honest overload is judged on honest rings alone: a liar's
-  // backlog must not make an honest recording lose GOPs.
+  // but itself. Whenever the drive is behind (a ring past the fill
+  // fraction, or the backlog), a liar with data is the victim before any
+  // honest recording, whatever the priorities. Honest overload is judged on
+  // honest rings alone: a liar's backlog must not make an honest recording
+  // lose GOPs. A liar's own backlog below that is not shed: a file or a
+  // pipe (paced by the session, never more than a quarter of its ring) is
+  // read faster than declared, and its data can simply wait.
   Recording* victim = nullptr;       // honest: lowest priority, then fullest
-  Recording* liar_victim = nullptr;  // the same order among liars, those behind first
-  bool liar_victim_behind = false;
+  Recording* liar_victim = nullptr;  // the same order among liars
   bool honest_overloaded = false;
   bool liar_overloaded = false;
   uint64_t honest_backlog = 0;
@@ -149,17 +149,13 @@ void StreamingWriter::update_shedding() {
     backlog += fill;
     min_budget = std::min(min_budget, r.config().latency_budget);
     if (r.writer_.over_rate) {
-      const bool behind = ring_overloaded || fill > r.writer_.write_allowance.burst_bytes();
-      liar_overloaded = liar_overloaded || behind;
+      liar_overloaded = liar_overloaded || ring_overloaded;
       // One shed at a time per liar: it cannot be shed again before its
       // pending one took effect, but that must not hold back the others.
       // Truncated GOPs aside: they are shed where they are, and a liar's
       // ring that overflowed must not stop its other GOPs being shed.
-      if (fill > 0 && !r.writer_.discarding && r.writer_.shed_requests == 0 &&
-          (liar_victim == nullptr || behind > liar_victim_behind ||
-           (behind == liar_victim_behind && lower(r, liar_victim)))) {
+      if (fill > 0 && !r.writer_.discarding && r.writer_.shed_requests == 0 && lower(r, liar_victim)) {
         liar_victim = &r;
-        liar_victim_behind = behind;
       }
       continue;
     }

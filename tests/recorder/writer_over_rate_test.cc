@@ -187,6 +187,59 @@ TEST(WriterOverRateTest, LiarOverflowingItsOwnRingCostsTheHonestRecordingNothing
   EXPECT_EQ(l.bytes_in, l.bytes_written + l.shed_bytes + l.lost_bytes);
 }
 
+// A file read as fast as the drive takes it (the session paces files and
+// pipes: it pushes while the ring holds less than a quarter of itself) is
+// over its declaration, so a live recording beside it comes first; but its
+// data can wait, and is never shed while the drive keeps up.
+TEST(WriterOverRateTest, PacedFileFasterThanDeclaredWaitsAndIsNeverShed) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  constexpr uint64_t kLiveBps = 20'000'000;
+  auto live = writer.add_recording(config("live", kMinPriority, kLiveBps));
+  ASSERT_TRUE(live.ok()) << live.error().to_string();
+  auto file = writer.add_recording(config("file", kMaxPriority, 8'000'000));
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  std::vector<TsSource> sources;
+  sources.push_back(TsSource{*live, 1, kLiveBps});
+  const size_t backlog = (*file)->config().ring_bytes / 4;
+  TsSource reader{*file, 2, 1};  // its bitrate is unused: pushed as the ring allows
+  std::vector<uint8_t> buf(reader.chunk_packets * kTsPacketSize);
+  const TimePoint end = TimePoint{} + 20s;
+  while (clock.now() < end) {
+    for (auto& s : sources) s.feed(clock.now());
+    while ((*file)->stats().ring_fill + buf.size() <= backlog) {
+      for (uint32_t i = 0; i < reader.chunk_packets; ++i) {
+        TsSource::make_packet(buf.data() + i * kTsPacketSize, reader.tag, reader.next_packet + i);
+      }
+      ASSERT_TRUE((*file)->write_packets_at(buf, reader.next_packet % reader.gop_packets == 0, clock.now()).ok());
+      reader.next_packet += reader.chunk_packets;
+    }
+    const TimePoint wake = writer.service_once();
+    TimePoint next = std::min({wake, end, sources[0].next_arrival()});
+    if (next > clock.now()) clock.sleep_until(next);
+  }
+  sources.push_back(reader);
+  testing::stop_all(clock, writer, sources);
+
+  RecordingStats l = (*live)->stats();
+  EXPECT_FALSE(l.over_rate);
+  EXPECT_EQ(l.missed_deadlines, 0u);
+  EXPECT_EQ(l.shed_bytes, 0u);
+  EXPECT_EQ(l.bytes_written, l.bytes_in);
+  RecordingStats f = (*file)->stats();
+  EXPECT_TRUE(f.over_rate);
+  EXPECT_EQ(f.shed_bytes, 0u);
+  EXPECT_EQ(f.overflow_bytes, 0u);
+  EXPECT_EQ(f.bytes_written, f.bytes_in);
+  // It had the rest of the drive: far more than its 8 Mbit/s.
+  EXPECT_GT(f.bytes_written, 20 * 15'000'000u / 8);
+  auto extents = writer.extents((*file)->id());
+  ASSERT_TRUE(extents.ok());
+  auto indexes = testing::packet_indexes(testing::read_file(target, *extents), reader.tag);
+  ASSERT_EQ(indexes.size(), reader.next_packet);
+}
+
 // An honest recording whose source bursts at twice its declaration for one
 // second (an encoder's complex scene): 8.8 Mbit/s allowed, 16 pushed, 7.2
 // Mbit of excess against a 17.6 Mbit (2 s) allowance. Not flagged; and the
