@@ -251,10 +251,11 @@ TimePoint StreamingWriter::service_once() {
   }
   if (!failed_) update_shedding();
 
-  // EDF among honest recordings; a recording over its declaration is
-  // written only when no honest one has a command ready (EDF among those),
-  // so honest recordings get the drive as if the liar sent only what the
-  // drive has left: admission booked them, not the liar's excess.
+  // EDF. A recording over its declaration competes only within its write
+  // allowance (the drive time its declaration booked); beyond it, it is
+  // written only when nobody else has a command ready (EDF among those), so
+  // honest recordings get the drive as admission booked it, whatever the
+  // liar pushes.
   Recording* best = nullptr;
   size_t best_payload = 0;
   TimePoint best_deadline = TimePoint::max();
