@@ -120,6 +120,12 @@ struct RecordingStats {
   uint64_t shed_gops = 0;
   uint64_t shed_bytes = 0;
   uint64_t overflow_bytes = 0;    // dropped by the producer because the ring was full
+  // Over its declaration: pushed above bitrate_bps x (1 + admission margin)
+  // for longer than its burst allowance (a latency budget's worth). Sticky:
+  // from then on the writer sheds it before any recording that is not.
+  bool over_rate = false;
+  TimePoint over_rate_since{};    // arrival of the first push over it (when over_rate)
+  uint64_t over_rate_bytes = 0;   // bytes accepted beyond declaration + burst
   uint64_t lost_extents = 0;
   uint64_t lost_bytes = 0;        // payload bytes in lost extents
   bool stopping = false;
@@ -144,6 +150,7 @@ struct DriveStats {
   int64_t slack_p99_ns = 0;
   uint64_t shed_gops = 0;
   uint64_t shed_bytes = 0;
+  uint32_t over_rate_recordings = 0;  // running recordings over their declaration
   uint64_t write_errors = 0;
   uint64_t lost_extents = 0;
   bool failed = false;            // the writer stopped writing (see failure())

@@ -2,18 +2,37 @@
 
 #include <algorithm>
 
+#include "recorder/core/admission.h"
+
 namespace discrec::recorder {
 
 namespace {
 // The ring sizes `config` asks for, defaults filled in (before rounding).
+// Far above any memory budget, and far from where rounding up to a power of
+// two (ring_capacity_for) or converting from double would overflow: a
+// stranger's latency budget or ring size is refused here, not wrapped.
+constexpr uint64_t kMaxRingBytes = uint64_t{1} << 40;
+
 Result<RecordingConfig> resolve_ring_sizes(RecordingConfig config, size_t min_ring_bytes) {
   if (config.latency_budget <= Nanos::zero()) {
     return Error(ErrorCode::kInvalidArgument, "latency budget must be positive");
   }
+  RETURN_IF_ERROR(check_declared_bitrate(config.bitrate_bps));
   if (config.ring_bytes == 0) {
     const double seconds = std::chrono::duration<double>(config.latency_budget).count();
-    config.ring_bytes = static_cast<size_t>(2.0 * seconds * static_cast<double>(config.bitrate_bps) / 8);
+    const double bytes = 2.0 * seconds * static_cast<double>(config.bitrate_bps) / 8;
+    if (!(bytes <= static_cast<double>(kMaxRingBytes))) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "latency budget " + std::to_string(seconds) + " s at " + std::to_string(config.bitrate_bps) +
+                       " bit/s needs a ring larger than " + std::to_string(kMaxRingBytes) + " bytes");
+    }
+    config.ring_bytes = static_cast<size_t>(bytes);
     config.ring_bytes = std::max(config.ring_bytes, 16 * min_ring_bytes);
+  }
+  if (config.ring_bytes > kMaxRingBytes || config.ring_chunks > kMaxRingBytes / sizeof(Chunk)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "ring of " + std::to_string(config.ring_bytes) + " bytes / " + std::to_string(config.ring_chunks) +
+                     " records exceeds the maximum of " + std::to_string(kMaxRingBytes) + " bytes");
   }
   if (config.ring_bytes < min_ring_bytes) {
     return Error(ErrorCode::kInvalidArgument,
@@ -32,8 +51,18 @@ Result<uint64_t> Recording::ring_memory_bytes(const RecordingConfig& requested, 
          uint64_t{ring_capacity_for(kMaxTruncatedGops)} * sizeof(uint64_t);
 }
 
+Status check_priority(int32_t priority, int32_t max_allowed) {
+  const int32_t top = std::min(max_allowed, kMaxPriority);
+  if (priority < kMinPriority || priority > top) {
+    return Error(ErrorCode::kInvalidArgument, "priority " + std::to_string(priority) + " is outside " +
+                                                  std::to_string(kMinPriority) + ".." + std::to_string(top));
+  }
+  return ok_status();
+}
+
 Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingConfig requested,
-                                                     Clock& clock, size_t min_ring_bytes) {
+                                                     Clock& clock, size_t min_ring_bytes,
+                                                     double rate_margin) {
   ASSIGN_OR_RETURN(RecordingConfig config, resolve_ring_sizes(std::move(requested), min_ring_bytes));
   ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes));
   ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks));
@@ -41,14 +70,16 @@ Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingCo
   config.ring_bytes = bytes.capacity();
   config.ring_chunks = chunks.capacity();
   return std::shared_ptr<Recording>(new Recording(id, std::move(config), clock, std::move(bytes),
-                                                  std::move(chunks), std::move(truncated)));
+                                                  std::move(chunks), std::move(truncated), rate_margin));
 }
 
 Recording::Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes,
-                     ChunkRing chunks, SpscRing<uint64_t> truncated_gops)
+                     ChunkRing chunks, SpscRing<uint64_t> truncated_gops, double rate_margin)
     : id_(id), config_(std::move(config)), clock_(clock), bytes_(std::move(bytes)),
       chunks_(std::move(chunks)), truncated_gops_(std::move(truncated_gops)),
-      coalescer_(ChunkCoalescer::kDefaultPublishBytes, config_.latency_budget / kCoalesceSpanDivisor) {
+      coalescer_(ChunkCoalescer::kDefaultPublishBytes, config_.latency_budget / kCoalesceSpanDivisor),
+      rate_meter_(config_.bitrate_bps, rate_margin, config_.latency_budget, bytes_.capacity()) {
+  writer_.write_allowance = rate_meter_;  // nothing metered yet: a full bucket
   writer_.truncated_gops.reserve(truncated_gops_.capacity());
   writer_.stats.id = id_;
   writer_.stats.priority = config_.priority;
@@ -127,12 +158,22 @@ Status Recording::write_packets_at(std::span<const uint8_t> packets, bool gop_st
   coalescer_.add(chunks_, chunk);  // room checked above; only we fill slots
   bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + packets.size(),
                   std::memory_order_relaxed);
+  // Metered on what the ring accepted: dropped pushes cost the drive nothing.
+  if (!rate_meter_.conforms(arrival, packets.size())) note_over_rate(packets.size(), arrival);
   const uint64_t fill = bytes_.fill();
   if (fill > high_water_.load(std::memory_order_relaxed)) {
     high_water_.store(fill, std::memory_order_relaxed);
   }
   in_push_.store(false, std::memory_order_release);
   return ok_status();
+}
+
+void Recording::note_over_rate(size_t bytes, TimePoint arrival) {
+  over_rate_bytes_.store(over_rate_bytes_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+  if (!over_rate_.raised.load(std::memory_order_relaxed)) {
+    over_rate_.since_ns.store(arrival.time_since_epoch().count(), std::memory_order_relaxed);
+    over_rate_.raised.store(true, std::memory_order_release);
+  }
 }
 
 void Recording::flush() {
@@ -186,6 +227,9 @@ RecordingStats Recording::stats() const {
   RecordingStats s = published_.read();
   s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
   s.overflow_bytes = overflow_bytes_.load(std::memory_order_relaxed);
+  s.over_rate = over_rate();  // acquire: the time below is the one stored with it
+  if (s.over_rate) s.over_rate_since = TimePoint(Nanos(over_rate_.since_ns.load(std::memory_order_relaxed)));
+  s.over_rate_bytes = over_rate_bytes_.load(std::memory_order_relaxed);
   s.ring_fill = bytes_.fill();
   s.ring_high_water = high_water_.load(std::memory_order_relaxed);
   s.stopping = stopping_.load(std::memory_order_relaxed);

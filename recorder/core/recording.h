@@ -17,6 +17,7 @@
 
 #include "device/clock.h"
 #include "device/result.h"
+#include "recorder/core/declared_rate.h"
 #include "recorder/core/extents.h"
 #include "recorder/core/ring_buffer.h"
 #include "recorder/core/seqlock.h"
@@ -25,12 +26,27 @@
 
 namespace discrec::recorder {
 
+// The priorities a recording may have, inclusive. A closed range so that no
+// client can outrank every other with INT32_MAX; which part of it a client
+// may use (e.g. the top reserved to operators) is the daemon's policy, which
+// passes its ceiling to check_priority().
+inline constexpr int32_t kMinPriority = 0;
+inline constexpr int32_t kMaxPriority = 100;
+
+// kInvalidArgument naming the range unless kMinPriority <= priority <=
+// min(max_allowed, kMaxPriority).
+Status check_priority(int32_t priority, int32_t max_allowed = kMaxPriority);
+
 struct RecordingConfig {
   std::string name;
-  // Higher is more important. Under overload the lowest priority with data
-  // in its ring is shed first, a whole GOP at a time.
+  // Higher is more important, kMinPriority..kMaxPriority. Under overload the
+  // lowest priority with data in its ring is shed first, a whole GOP at a
+  // time; but a recording over its declared bitrate is shed before any
+  // recording that is not, whatever their priorities.
   int32_t priority = 0;
-  // Expected bitrate of the TS, bits/s; what admission control books.
+  // Expected bitrate of the TS, bits/s; what admission control books, and
+  // what the recording is held to (see Recording: over its declaration).
+  // At most kMaxBitrateBps.
   uint64_t bitrate_bps = 0;
   // How long a byte may wait between arrival and being on disc.
   Nanos latency_budget = std::chrono::seconds(2);
@@ -49,9 +65,12 @@ struct SourceGap {
 class Recording final : public TsSink {
  public:
   // Use StreamingWriter::add_recording(). `min_ring_bytes`: the writer's
-  // largest command, so a ring can always hold one.
+  // largest command, so a ring can always hold one. `rate_margin`: the
+  // admission margin, how far above its declared bitrate the recording may
+  // push before it is over its declaration.
   static Result<std::shared_ptr<Recording>> create(RecordingId id, RecordingConfig config,
-                                                   Clock& clock, size_t min_ring_bytes);
+                                                   Clock& clock, size_t min_ring_bytes,
+                                                   double rate_margin);
   // Bytes create() would allocate for `config`'s rings (the byte ring, the
   // chunk records and the rest), so they can be budgeted first.
   static Result<uint64_t> ring_memory_bytes(const RecordingConfig& config, size_t min_ring_bytes);
@@ -73,6 +92,10 @@ class Recording final : public TsSink {
   // latency budget.
   TimePoint deadline(const Chunk& c) const { return c.arrival + config_.latency_budget; }
   RecordingStats stats() const;
+  // Has pushed above its declared bitrate (x (1 + margin)) for longer than
+  // its burst allowance (see DeclaredRateMeter), at any time: from then on
+  // the writer sheds it before any recording that has not. Any thread.
+  bool over_rate() const { return over_rate_.raised.load(std::memory_order_acquire); }
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   // Gives the ring's memory back once finished() (before, it does nothing and
   // returns false): neither the producer nor the writer touches it again,
@@ -86,7 +109,8 @@ class Recording final : public TsSink {
  private:
   friend class StreamingWriter;
   Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteRing bytes, ChunkRing chunks,
-            SpscRing<uint64_t> truncated_gops);
+            SpscRing<uint64_t> truncated_gops, double rate_margin);
+  void note_over_rate(size_t bytes, TimePoint arrival);
 
   const RecordingId id_;
   const RecordingConfig config_;
@@ -110,6 +134,16 @@ class Recording final : public TsSink {
   std::atomic<uint64_t> overflow_bytes_{0};
   std::atomic<uint64_t> high_water_{0};
   std::atomic<size_t> largest_push_{0};  // the writer's hint of what the producer needs free
+  // Held to the declared bitrate (producer only); what it finds, for anyone.
+  DeclaredRateMeter rate_meter_;
+  std::atomic<uint64_t> over_rate_bytes_{0};  // accepted while over the declaration
+  // Raised once by the producer, read by the writer at every service_once()
+  // until seen: a line of its own, so the producer's per-push stores next
+  // to it do not make each of those reads a cache miss.
+  struct alignas(kCacheLine) OverRateFlag {
+    std::atomic<int64_t> since_ns{0};  // stored before `raised`
+    std::atomic<bool> raised{false};   // sticky
+  } over_rate_;
   // Stop handshake (Dekker, seq_cst): the producer raises in_push_ then
   // checks stopping_; the writer flushes only once it sees in_push_ low
   // after stopping_ was set, so no push can land after the final flush.
@@ -132,6 +166,12 @@ class Recording final : public TsSink {
   struct WriterState {
     uint32_t head_partial = 0;      // bytes of the head chunk already taken
     bool discarding = false;        // inside a GOP being shed
+    bool over_rate = false;         // the producer's over_rate_, once seen (sticky)
+    // Once over_rate: the drive time admission booked for it (its declared
+    // rate, the same bucket as the producer's), which it keeps in EDF order;
+    // anything beyond waits for time no honest recording needs.
+    DeclaredRateMeter write_allowance;
+    size_t allowance_command_bytes = 0;  // the largest command within the bucket (whole units)
     uint32_t shed_requests = 0;     // further GOP starts to shed
     ShedRange open_shed;
     bool stop_applied = false;

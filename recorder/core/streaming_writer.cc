@@ -118,38 +118,101 @@ void StreamingWriter::discard_shed_head(Recording& r) {
 }
 
 void StreamingWriter::update_shedding() {
-  Recording* victim = nullptr;
-  bool overloaded = false;
+  // Two classes: recordings over their declaration ("liars") and the rest.
+  // A liar keeps the drive time its declaration booked (EDF, within its
+  // write allowance); the rest of what it pushes is written only in time no
+  // honest recording needs (service_once()), so its backlog delays nobody
+  // but itself. Whenever the drive is behind (a ring past the fill
+  // fraction, or the backlog), a liar with data is the victim before any
+  // honest recording, whatever the priorities. Honest overload is judged on
+  // honest rings alone: a liar's backlog must not make an honest recording
+  // lose GOPs. A liar's own backlog below that is not shed: a file or a
+  // pipe (paced by the session, never more than a quarter of its ring) is
+  // read faster than declared, and its data can simply wait.
+  Recording* victim = nullptr;       // honest: lowest priority, then fullest
+  Recording* liar_victim = nullptr;  // the same order among liars
+  bool honest_overloaded = false;
+  bool liar_overloaded = false;
+  uint64_t honest_backlog = 0;
   uint64_t backlog = 0;
+  Nanos min_honest_budget = Nanos::max();
   Nanos min_budget = Nanos::max();
+  const auto lower = [](const Recording& r, const Recording* than) {
+    return than == nullptr || r.config().priority < than->config().priority ||
+           (r.config().priority == than->config().priority && r.bytes_.fill() > than->bytes_.fill());
+  };
   for (const auto& rp : active_) {
-    const Recording& r = *rp;
-    // One shed at a time: let it take effect before judging again.
-    if (!nothing_to_shed(r)) return;
+    Recording& r = *rp;
     const size_t fill = r.bytes_.fill();
+    const bool ring_overloaded =
+        static_cast<double>(fill) > options_.shed_fill_fraction * static_cast<double>(r.bytes_.capacity());
     backlog += fill;
     min_budget = std::min(min_budget, r.config().latency_budget);
-    if (static_cast<double>(fill) > options_.shed_fill_fraction * static_cast<double>(r.bytes_.capacity())) {
-      overloaded = true;
+    if (r.writer_.over_rate) {
+      liar_overloaded = liar_overloaded || ring_overloaded;
+      // One shed at a time per liar: it cannot be shed again before its
+      // pending one took effect, but that must not hold back the others.
+      // Truncated GOPs aside: they are shed where they are, and a liar's
+      // ring that overflowed must not stop its other GOPs being shed.
+      if (fill > 0 && !r.writer_.discarding && r.writer_.shed_requests == 0 && lower(r, liar_victim)) {
+        liar_victim = &r;
+      }
+      continue;
     }
-    if (fill > 0 && (victim == nullptr || r.config().priority < victim->config().priority ||
-                     (r.config().priority == victim->config().priority &&
-                      fill > victim->bytes_.fill()))) {
-      victim = rp.get();
-    }
+    // One shed at a time: let it take effect before judging again.
+    if (!nothing_to_shed(r)) return;
+    honest_backlog += fill;
+    min_honest_budget = std::min(min_honest_budget, r.config().latency_budget);
+    honest_overloaded = honest_overloaded || ring_overloaded;
+    if (fill > 0 && lower(r, victim)) victim = &r;
   }
   // Judge by what the drive really does when that is less than it promised.
   double rate = static_cast<double>(options_.guaranteed_bytes_per_second);
   if (measured_rate_ > 0 && (rate == 0 || measured_rate_ < rate)) rate = measured_rate_;
-  if (!overloaded && rate > 0 && min_budget != Nanos::max()) {
-    const double drain_s = static_cast<double>(backlog) / rate;
-    overloaded = drain_s > options_.shed_backlog_fraction *
-                               std::chrono::duration<double>(min_budget).count();
-  }
-  if (overloaded && victim != nullptr) {
+  const auto too_slow = [&](uint64_t bytes, Nanos budget) {
+    if (rate <= 0 || budget == Nanos::max()) return false;
+    return static_cast<double>(bytes) / rate >
+           options_.shed_backlog_fraction * std::chrono::duration<double>(budget).count();
+  };
+  if (!honest_overloaded) honest_overloaded = too_slow(honest_backlog, min_honest_budget);
+  // Without liars (the usual case) that was the whole judgement, as before.
+  if (liar_victim != nullptr &&
+      (honest_overloaded || liar_overloaded || too_slow(backlog, min_budget))) {
+    shed_liar(*liar_victim);
+  } else if (honest_overloaded && victim != nullptr) {
     victim->writer_.shed_requests = 1;
     discard_head(*victim);
   }
+}
+
+void StreamingWriter::shed_liar(Recording& r) {
+  // Every GOP that has begun in its ring, not one: a shed starts only at a
+  // GOP start the writer reaches, and a liar is written slowly (its
+  // allowance), so one at a time would let its ring overflow while the
+  // writer works through the GOP it has begun. The last GOPs are kept, at
+  // least an ECC unit of them: the data the kept GOP begun ends in needs
+  // them to fill its unit, or the writer could reach the shed GOPs (and
+  // free their room) only once the producer pushed more, which it may not
+  // do before there is room.
+  auto& w = r.writer_;
+  const size_t n = r.chunks_.available();
+  const size_t first = w.head_partial == 0 ? 0 : 1;  // a begun chunk cannot be shed
+  size_t keep_from = n;
+  size_t kept_bytes = 0;
+  while (keep_from > first) {
+    const Chunk& c = r.chunks_.at(--keep_from);
+    kept_bytes += c.size;
+    if (c.gop_start && kept_bytes >= unit_bytes_) break;
+  }
+  if (keep_from <= first) return;  // not a whole GOP to shed before what must be kept
+  uint32_t requests = 0;
+  const uint64_t keep_position = r.chunks_.at(keep_from).input_begin;
+  for (size_t i = first; i < keep_from; ++i) requests += r.chunks_.at(i).gop_start;
+  // Those the producer reported truncated are shed anyway, without a request.
+  for (uint64_t t : w.truncated_gops) requests -= (t < keep_position && requests > 0) ? 1 : 0;
+  if (requests == 0) return;
+  w.shed_requests = requests;
+  discard_head(r);
 }
 
 bool StreamingWriter::flushable(const Recording& r) const {
@@ -178,15 +241,27 @@ void StreamingWriter::collect_truncated_gops(Recording& r) {
 TimePoint StreamingWriter::service_once() {
   apply_commands();
   for (auto& r : active_) {
+    // Sticky, and read until seen: one load of a flag the producer writes once.
+    if (!r->writer_.over_rate && r->over_rate_.raised.load(std::memory_order_relaxed)) {
+      r->writer_.over_rate = dirty_ = true;
+    }
     publish_last_record(*r);
     collect_truncated_gops(*r);
     discard_head(*r);
   }
   if (!failed_) update_shedding();
 
+  // EDF. A recording over its declaration competes only within its write
+  // allowance (the drive time its declaration booked); beyond it, it is
+  // written only when nobody else has a command ready (EDF among those), so
+  // honest recordings get the drive as admission booked it, whatever the
+  // liar pushes.
   Recording* best = nullptr;
   size_t best_payload = 0;
   TimePoint best_deadline = TimePoint::max();
+  bool best_spare_time_only = true;
+  TimePoint allowance_now{};  // read once, and only when a liar needs it
+  bool have_allowance_now = false;
   if (!failed_) {
     for (auto& rp : active_) {
       Recording& r = *rp;
@@ -214,15 +289,38 @@ TimePoint StreamingWriter::service_once() {
       // beginning, instead of one command per lap being copied to staging.
       const size_t to_end = r.bytes_.bytes_to_end();
       if (payload > to_end && to_end >= unit_bytes_) payload = to_end / unit_bytes_ * unit_bytes_;
+      bool spare_time_only = false;
+      if (r.writer_.over_rate) {
+        // Within its allowance it competes like anyone; beyond, it waits.
+        if (!have_allowance_now) {
+          allowance_now = clock_.now();
+          have_allowance_now = true;
+        }
+        const size_t allowed = std::min(payload, r.writer_.allowance_command_bytes);
+        // A shed waits until the writer reaches the next GOP start, so the
+        // GOP begun must be written first: the allowance may borrow one
+        // burst for that, repaid before it writes anything else.
+        spare_time_only = !r.writer_.write_allowance.would_conform(allowance_now, allowed,
+                                                                   nothing_to_shed(r) ? 1 : 2);
+        if (!spare_time_only) payload = allowed;
+      }
       const TimePoint deadline = r.deadline(r.chunks_.at(0));
-      if (best == nullptr || deadline < best_deadline) {
+      if (best == nullptr || spare_time_only < best_spare_time_only ||
+          (spare_time_only == best_spare_time_only && deadline < best_deadline)) {
         best = &r;
         best_payload = payload;
         best_deadline = deadline;
+        best_spare_time_only = spare_time_only;
       }
     }
   }
-  if (best != nullptr) write_command(*best, best_payload);
+  if (best != nullptr) {
+    // Spare time is not booked: only a write within the allowance uses it.
+    if (!best_spare_time_only && best->writer_.over_rate) {
+      (void)best->writer_.write_allowance.conforms(allowance_now, best_payload, 2);
+    }
+    write_command(*best, best_payload);
+  }
 
   for (size_t i = 0; i < active_.size();) {
     Recording& r = *active_[i];

@@ -118,6 +118,8 @@ class StreamingWriter {
   // Takes the GOPs r's producer cut short (ring overflow) into the shed state.
   void collect_truncated_gops(Recording& r);
   void update_shedding();
+  // Sheds every GOP that has begun in the ring of r, over its declaration.
+  void shed_liar(Recording& r);
   // Payload bytes writable from `r` now, counting at most `limit`.
   size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const;
   bool flushable(const Recording& r) const;

@@ -36,9 +36,12 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
     return Error(ErrorCode::kResourceExhausted,
                  "the drive already has " + std::to_string(all_.size()) + " recordings");
   }
+  // Malformed requests are refused as such before anything is computed
+  // from them (a refusal for capacity would read as "try later").
+  RETURN_IF_ERROR(check_declared_bitrate(config.bitrate_bps));
   // Whole ECC units only: a stream must fill one well within its budget, or
   // its chunks would wait past their deadline for the rest of the unit.
-  if (config.bitrate_bps > 0) {
+  {
     const double unit_fill_s = static_cast<double>(unit_bytes_) * 8 / static_cast<double>(config.bitrate_bps);
     const double budget_s = std::chrono::duration<double>(config.latency_budget).count();
     if (budget_s < 2 * unit_fill_s) {
@@ -49,9 +52,10 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
                        std::to_string(unit_fill_s) + " s; allow at least twice that");
     }
   }
+  RETURN_IF_ERROR(check_priority(config.priority));
   RETURN_IF_ERROR(admission_.admit(config.bitrate_bps));
   const RecordingId id = next_id_;
-  auto created = Recording::create(id, std::move(config), clock_, max_command_bytes_);
+  auto created = Recording::create(id, config, clock_, max_command_bytes_, options_.admission_margin);
   if (!created.ok()) {
     admission_.release(config.bitrate_bps);
     return std::move(created).error();
@@ -110,6 +114,9 @@ void StreamingWriter::apply_commands() {
   }
   for (Command& c : applying_) {
     if (c.kind == Command::kAdd) {
+      auto& w = c.recording->writer_;
+      w.allowance_command_bytes =
+          std::max(unit_bytes_, w.write_allowance.burst_bytes() / unit_bytes_ * unit_bytes_);
       active_.push_back(std::move(c.recording));
       if (failed_) active_.back()->writer_failed_.store(true, std::memory_order_release);
       ++drive_.recordings;
@@ -126,6 +133,7 @@ void StreamingWriter::publish() {
   drive_.slack_min_ns = drive_slack_.min_ns();
   drive_.slack_p99_ns = drive_slack_.p99_ns();
   drive_.admitted_bitrate_bps = 0;
+  drive_.over_rate_recordings = 0;
   uint64_t bytes_in = 0;
   uint64_t fill = 0;
   for (auto& rp : active_) {
@@ -139,6 +147,7 @@ void StreamingWriter::publish() {
     bytes_in += r.bytes_in_.load(std::memory_order_relaxed);
     fill += r.bytes_.fill();
     if (!w.stop_applied) drive_.admitted_bitrate_bps += r.config().bitrate_bps;
+    drive_.over_rate_recordings += w.over_rate ? 1 : 0;
   }
   drive_.bytes_in = finished_bytes_in_ + bytes_in;
   drive_.ring_fill = fill;

@@ -248,6 +248,7 @@ TEST(StreamingWriterTest, CommandsStopAtTheEndOfTheRing) {
   };
   push(3 * unit_packets);  // a little over 3 units: one command of 3
   writer.service_once();
+  clock.advance(200ms);    // at its declared 8 Mbit/s, not over it (see Recording::over_rate)
   push(3 * unit_packets);  // over 3 units buffered again, wrapping the ring
   writer.service_once();
   writer.service_once();
@@ -436,6 +437,56 @@ TEST(StreamingWriterTest, AdmissionRefusesWhatDoesNotFit) {
   EXPECT_NE(refused.error().message().find("available 5.82 Mbit/s"), std::string::npos)
       << refused.error().message();
   EXPECT_TRUE(writer.add_recording(config("d", 1, 5'000'000)).ok());
+}
+
+// The review's case at the writer: on a 431.6 Mbit/s drive, 350 Mbit/s
+// then 2^64 - 350e6 bit/s (which wrapped the sum to 0 and was admitted).
+TEST(StreamingWriterTest, AdmissionRefusesHostileBitratesWithoutBookingThem) {
+  SimulatedClock clock;
+  ModelTarget target(clock, 53'950'000);
+  WriterOptions o = dvd_options();
+  o.guaranteed_bytes_per_second = 53'950'000;  // 431.6 Mbit/s
+  StreamingWriter writer(target, clock, o);
+  ASSERT_TRUE(writer.add_recording(config("a", 1, 350'000'000)).ok());
+  for (uint64_t hostile : {UINT64_MAX - 350'000'000 + 1, UINT64_MAX, kMaxBitrateBps + 1}) {
+    auto refused = writer.add_recording(config("b", 1, hostile));
+    ASSERT_FALSE(refused.ok()) << hostile;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument) << hostile;
+    EXPECT_NE(refused.error().message().find(std::to_string(hostile)), std::string::npos)
+        << refused.error().message();
+  }
+  // The ring's size is computed from the bitrate and the latency budget:
+  // a stranger's budget is refused, not converted past SIZE_MAX.
+  auto endless = writer.add_recording(config("c", 1, 10'000'000, Nanos::max()));
+  ASSERT_FALSE(endless.ok());
+  EXPECT_EQ(endless.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Recording::ring_memory_bytes(config("c", 1, UINT64_MAX), writer.max_command_bytes()).error().code(),
+            ErrorCode::kInvalidArgument);
+  RecordingConfig huge_ring = config("d", 1, 1'000'000);
+  huge_ring.ring_bytes = SIZE_MAX;
+  EXPECT_EQ(writer.add_recording(huge_ring).error().code(), ErrorCode::kInvalidArgument);
+  writer.service_once();
+  EXPECT_EQ(writer.stats().admitted_bitrate_bps, 350'000'000u) << "no refusal booked anything";
+  // What is left is still there to admit: 431.6 / 1.1 - 350 = 42.4 Mbit/s.
+  EXPECT_TRUE(writer.add_recording(config("e", 1, 42'000'000)).ok());
+  EXPECT_EQ(writer.add_recording(config("f", 1, 1'000'000)).error().code(), ErrorCode::kResourceExhausted);
+}
+
+TEST(StreamingWriterTest, PriorityOutsideTheRangeIsRefused) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  StreamingWriter writer(target, clock, dvd_options());
+  for (int32_t bad : {kMinPriority - 1, kMaxPriority + 1, INT32_MAX, INT32_MIN}) {
+    auto refused = writer.add_recording(config("a", bad, 1'000'000));
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument) << bad;
+    EXPECT_NE(refused.error().message().find("priority " + std::to_string(bad)), std::string::npos)
+        << refused.error().message();
+  }
+  EXPECT_TRUE(writer.add_recording(config("low", kMinPriority, 1'000'000)).ok());
+  EXPECT_TRUE(writer.add_recording(config("high", kMaxPriority, 1'000'000)).ok());
+  writer.service_once();
+  EXPECT_EQ(writer.stats().admitted_bitrate_bps, 2'000'000u);
 }
 
 TEST(StreamingWriterTest, LatencyBudgetMustCoverFillingAnEccUnit) {

@@ -79,11 +79,19 @@ struct TsSource {
   uint64_t next_packet = 0;
   bool stopped = false;
   bool expect_ok = true;  // false: pushes may be refused (failed writer)
+  uint64_t rate_first_packet = 0;  // where the current bitrate began (change_rate)
 
   TimePoint next_arrival() const {
-    const double seconds = static_cast<double>((next_packet + chunk_packets) * kTsPacketSize * 8) /
+    const double seconds = static_cast<double>((next_packet - rate_first_packet + chunk_packets) * kTsPacketSize * 8) /
                            static_cast<double>(bitrate_bps);
     return start + Nanos(static_cast<int64_t>(seconds * 1e9));
+  }
+  // From `at` on, packets come at `bps` (what a source sends, whatever its
+  // recording declared).
+  void change_rate(uint64_t bps, TimePoint at) {
+    start = at;
+    rate_first_packet = next_packet;
+    bitrate_bps = bps;
   }
   static void make_packet(uint8_t* p, uint32_t tag, uint64_t index) {
     p[0] = 0x47;

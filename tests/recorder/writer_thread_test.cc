@@ -204,5 +204,69 @@ TEST(WriterThreadTest, SheddingWhileProducersPushConcurrently) {
   EXPECT_GT(shed_total, 0u) << "the scenario must actually shed";
 }
 
+// A producer far over its declaration on its own thread, the writer on
+// its thread sheding it, a control thread reading the over-rate stats the
+// producer raises: the flag, its time and the byte count cross threads
+// without a lock (TSan), and every accepted byte is accounted for.
+TEST(WriterThreadTest, OverRateProducerIsFlaggedAndShedConcurrently) {
+  class SlowTarget final : public BlockTarget {
+   public:
+    Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override {
+      std::this_thread::sleep_for(std::chrono::microseconds(data.size() / 16));  // ~16 MB/s
+      return inner.write_blocks(lba, data, streaming);
+    }
+    Status flush() override { return ok_status(); }
+    MemoryTarget inner;
+  } target;
+  WriterOptions o;
+  o.guaranteed_bytes_per_second = 16'000'000;
+  o.idle_poll = 200us;
+  StreamingWriter writer(target, SteadyClock::instance(), o);
+  ASSERT_TRUE(writer.start().ok());
+  RecordingConfig c;
+  c.name = "liar";
+  c.priority = kMaxPriority;
+  c.bitrate_bps = 1'000'000;
+  c.latency_budget = 1s;
+  c.ring_bytes = 4 << 20;
+  auto liar = writer.add_recording(c);
+  ASSERT_TRUE(liar.ok()) << liar.error().to_string();
+  constexpr uint64_t kPackets = 7 * 8000;  // 10.5 MB, far more than 1 Mbit/s for the test's length
+  std::atomic<bool> done{false};
+  std::thread ingest([&] {
+    std::vector<uint8_t> buf(7 * kTsPacketSize);
+    for (uint64_t p = 0; p < kPackets; p += 7) {
+      for (int k = 0; k < 7; ++k) testing::TsSource::make_packet(buf.data() + k * kTsPacketSize, 1, p + k);
+      ASSERT_TRUE((*liar)->write_packets(buf, p % 140 == 0).ok());
+      if (p % 700 == 0) std::this_thread::sleep_for(100us);
+    }
+    done.store(true);
+  });
+  std::thread control([&] {
+    TimePoint since{};
+    while (!done.load()) {
+      RecordingStats s = (*liar)->stats();
+      if (s.over_rate) {
+        if (since == TimePoint{}) since = s.over_rate_since;
+        EXPECT_EQ(s.over_rate_since, since) << "the first time stays";
+        EXPECT_GT(s.over_rate_bytes, 0u);
+      }
+      (void)writer.stats().over_rate_recordings;
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  ingest.join();
+  control.join();
+  ASSERT_TRUE(writer.stop_recording((*liar)->id()).ok());
+  for (int i = 0; i < 10000 && !(*liar)->finished(); ++i) std::this_thread::sleep_for(1ms);
+  writer.stop();
+  ASSERT_TRUE((*liar)->finished());
+  RecordingStats s = (*liar)->stats();
+  EXPECT_TRUE(s.over_rate);
+  EXPECT_GT(s.over_rate_bytes, 0u);
+  EXPECT_EQ(s.bytes_in + s.overflow_bytes, kPackets * kTsPacketSize);
+  EXPECT_EQ(s.bytes_written + s.shed_bytes + s.lost_bytes, s.bytes_in);
+}
+
 }  // namespace
 }  // namespace discrec::recorder
