@@ -19,6 +19,8 @@
 #include "daemon/convert.h"
 #include "daemon/names.h"
 #include "daemon/status.h"
+#include "recorder/core/admission.h"
+#include "recorder/core/recording.h"
 #include "recorder/udf/volume_builder.h"
 
 namespace discrec::daemon {
@@ -140,9 +142,6 @@ grpc::Status DriveServiceImpl::FormatMedium(grpc::ServerContext*, const v1::Form
 
 namespace {
 
-constexpr int32_t kMinPriority = 0;
-constexpr int32_t kMaxPriority = 100;
-constexpr uint64_t kMaxBitrateBps = 10'000'000'000ull;  // 10 Gbit/s: above any drive
 
 // Checks every field of a start request before anything is opened or
 // journaled, and turns it into the recorder's parameters.
@@ -155,11 +154,8 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, c
   if (!upload && request.source_url().empty()) return bad("source_url is required");
   if (request.expected_bitrate_bps() == 0)
     return bad("expected_bitrate_bps is required: admission reserves drive bandwidth for it");
-  if (request.expected_bitrate_bps() > kMaxBitrateBps)
-    return bad("expected_bitrate_bps " + std::to_string(request.expected_bitrate_bps()) +
-               " is more than any drive writes (at most 10 Gbit/s)");
-  if (request.priority() < kMinPriority || request.priority() > kMaxPriority)
-    return bad("priority must be between " + std::to_string(kMinPriority) + " and " + std::to_string(kMaxPriority));
+  RETURN_IF_ERROR(recorder::check_declared_bitrate(request.expected_bitrate_bps()));
+  RETURN_IF_ERROR(recorder::check_priority(request.priority(), recorder::kMaxPriority));
   if (!request.recording_id().empty() && !valid_id(request.recording_id()))
     return bad("recording_id may use letters, digits, '-' and '_' (at most 63)");
   if (request.has_latency_budget() &&

@@ -111,6 +111,12 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
   info.stats.shed_gops = s.shed_gops;
   info.stats.shed_bytes = s.shed_bytes + s.overflow_bytes;
   info.stats.lost_bytes = s.lost_bytes;
+  // A file or an upload is read as fast as the drive takes it (it waits, it
+  // is never shed): running ahead of its declaration is not a fault there.
+  if (!entry.paced_source) {
+    info.stats.over_declared_rate = s.over_rate;
+    info.stats.over_declared_rate_bytes = s.over_rate_bytes;
+  }
   auto end = info.end_time.value_or(std::chrono::system_clock::now());
   double seconds = std::chrono::duration<double>(end - entry.start_time).count();
   if (seconds > 0.05) info.stats.input_bitrate_bps = 8.0 * static_cast<double>(s.bytes_in) / seconds;

@@ -517,6 +517,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
     uint64_t one_command = uint64_t{w.max_units_per_command} * w.ecc_unit_blocks * w.block_size;
     uint64_t backlog = std::max<uint64_t>(std::min<uint64_t>(by_speed, config.ring_bytes / 4), 2 * one_command);
     entry->paced = std::make_unique<PacedSink>(recording, backlog);
+    entry->paced_source = true;
     sink = entry->paced.get();
   }
   entry->ingest = std::make_unique<ingest::Ingest>(ingest_options, *sink, clock_);

@@ -33,6 +33,7 @@ struct DriveSession::Entry {
   std::shared_ptr<Recording> recording;
   RingBudget::Reservation ring_reservation;  // given back once the rings are freed
   std::unique_ptr<PacedSink> paced;   // files and pipes: wait for the drive instead of shedding
+  bool paced_source = false;          // `paced` was made (it is freed once the recording ends)
   StreamingWriter* writer = nullptr;  // outlives the entry's thread
   std::unique_ptr<ingest::Ingest> ingest;
   std::thread thread;

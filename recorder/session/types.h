@@ -101,6 +101,10 @@ struct RecordingStatsInfo {
   uint64_t shed_bytes = 0;
   uint64_t lost_bytes = 0;
   double input_bitrate_bps = 0;
+  // A live source pushing beyond its declared bitrate (plus margin) for
+  // longer than its latency budget absorbs: shed before honest recordings.
+  bool over_declared_rate = false;
+  uint64_t over_declared_rate_bytes = 0;
 };
 
 struct RecordingInfo {
