@@ -21,6 +21,7 @@ grpc::Status to_grpc_status(const Error& error) {
     case ErrorCode::kDataLoss: code = grpc::StatusCode::DATA_LOSS; break;
     case ErrorCode::kAborted: code = grpc::StatusCode::ABORTED; break;
     case ErrorCode::kInternal: code = grpc::StatusCode::INTERNAL; break;
+    case ErrorCode::kPermissionDenied: code = grpc::StatusCode::PERMISSION_DENIED; break;
   }
   return grpc::Status(code, error.to_string());
 }

@@ -16,6 +16,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kTransport: return "transport error";
     case ErrorCode::kMalformedResponse: return "malformed response";
     case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kPermissionDenied: return "permission denied";
     case ErrorCode::kIo: return "i/o error";
     case ErrorCode::kDataLoss: return "data loss";
     case ErrorCode::kAborted: return "aborted";

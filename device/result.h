@@ -33,6 +33,7 @@ enum class ErrorCode {
   kDataLoss,            // bytes that should exist do not
   kAborted,             // stopped on request
   kInternal,            // a bug
+  kPermissionDenied,    // the caller's role does not allow this
 };
 
 const char* error_code_name(ErrorCode code);

@@ -108,9 +108,9 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("\xEF\xBB\x96\t", "bad.toml:1:1");
   expect_error("[limits]\n# caf\xC3\xA9\n", "bad.toml:2:6");
   expect_error("a = \"\x01\"\n", "0x01");
-  auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///tmp/caf\\u00E9.img\"\n", "escaped.toml");
+  auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///var/lib/discrecd/caf\\u00E9.img\"\n", "escaped.toml");
   ASSERT_TRUE(escaped.ok()) << escaped.error().to_string();
-  EXPECT_EQ(escaped->drives[0].uri, "sim:///tmp/caf\xC3\xA9.img");
+  EXPECT_EQ(escaped->drives[0].uri, "sim:///var/lib/discrecd/caf\xC3\xA9.img");
 }
 
 TEST(ConfigTest, TcpNeedsTlsAndClientAuthentication) {
