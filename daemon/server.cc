@@ -92,17 +92,7 @@ Result<std::string> read_token(const TcpConfig& tcp, const std::string& path) {
 }
 
 Result<std::shared_ptr<grpc::ServerCredentials>> tcp_credentials(const TcpConfig& tcp) {
-  grpc::SslServerCredentialsOptions ssl(tcp.client_ca_file.empty()
-                                            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  ASSIGN_OR_RETURN(std::string cert, read_file(tcp.tls_cert_file, "TLS certificate"));
-  RETURN_IF_ERROR(check_secret_file(tcp.tls_key_file, "TLS key", tcp.allow_readable_secrets));
-  ASSIGN_OR_RETURN(std::string key, read_file(tcp.tls_key_file, "TLS key"));
-  ssl.pem_key_cert_pairs.push_back({key, cert});
-  if (!tcp.client_ca_file.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, read_file(tcp.client_ca_file, "client CA"));
-  }
-  auto creds = grpc::SslServerCredentials(ssl);
+  // Secrets first: a readable key or token is refused before anything else.
   std::vector<BearerToken> tokens;
   const std::pair<const std::string*, Role> files[] = {
       {&tcp.observe_token_file, Role::kObserve}, {&tcp.token_file, Role::kControl}, {&tcp.admin_token_file, Role::kAdmin}};
@@ -115,6 +105,17 @@ Result<std::shared_ptr<grpc::ServerCredentials>> tcp_credentials(const TcpConfig
                                                       role_name(other.role) + "; each role needs its own token");
     tokens.push_back({"Bearer " + token, role});
   }
+  grpc::SslServerCredentialsOptions ssl(tcp.client_ca_file.empty()
+                                            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ASSIGN_OR_RETURN(std::string cert, read_file(tcp.tls_cert_file, "TLS certificate"));
+  RETURN_IF_ERROR(check_secret_file(tcp.tls_key_file, "TLS key", tcp.allow_readable_secrets));
+  ASSIGN_OR_RETURN(std::string key, read_file(tcp.tls_key_file, "TLS key"));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!tcp.client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, read_file(tcp.client_ca_file, "client CA"));
+  }
+  auto creds = grpc::SslServerCredentials(ssl);
   if (!tokens.empty()) creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenProcessor>(std::move(tokens)));
   return creds;
 }
