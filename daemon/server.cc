@@ -148,7 +148,10 @@ Server::Server(ServiceContext& context, AccessPolicy policy)
       gated_events_(access_, events_),
       gated_daemon_(access_, daemon_) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+  if (context_.access == &access_) context_.access = nullptr;
+}
 
 Result<std::unique_ptr<Server>> Server::start(ServiceContext& context) {
   const Config& config = context.config;

@@ -127,8 +127,13 @@ Result<std::unique_ptr<UnixListener>> UnixListener::create(const Config& config,
   if (::chmod(staging.c_str(), config.socket_mode) != 0) return fail("chmod " + path);
   if (::listen(fd, SOMAXCONN) != 0) return fail("listen on " + path);
   // NOREPLACE: if something appeared at the path since we checked, it stays.
-  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0)
-    return fail("placing the socket at " + path);
+  // File systems without RENAME_NOREPLACE get link()+unlink(), which is as
+  // strict (link never replaces).
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno != EINVAL && errno != ENOSYS) return fail("placing the socket at " + path);
+    if (::link(staging.c_str(), path.c_str()) != 0) return fail("placing the socket at " + path);
+    ::unlink(staging.c_str());
+  }
   ::rmdir(private_dir.c_str());
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return fail("stat " + path);
@@ -214,13 +219,18 @@ void UnixListener::on_fd_exhaustion(int error) {
     log_warning("discrecd: accept on " + path_ + ": " + std::strerror(error) +
                 "; closing new connections until descriptors are free (see LimitNOFILE and limits.max_connections)");
   }
-  // Turn the waiting connection away instead of leaving it in the backlog,
-  // where its client would hang: use the reserve fd's slot for it.
+  // Turn the waiting connections away instead of leaving them in the
+  // backlog, where their clients would hang: the reserve fd's slot takes
+  // each in turn (accept, close). Bounded, so a flood cannot keep the loop
+  // here; what is left waits for the next round.
   if (reserve_fd_ >= 0) {
     ::close(reserve_fd_);
     reserve_fd_ = -1;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) ::close(fd);
+    for (int turned_away = 0; turned_away < 1024; ++turned_away) {
+      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) break;
+      ::close(fd);
+    }
   }
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // -1 while none is free; retried next time
 }

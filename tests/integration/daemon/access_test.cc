@@ -2,7 +2,9 @@
 // the real CLI run as an unprivileged user (setpriv, uid 65534), floods of
 // connections from that user, and configurations the daemon must refuse.
 // Needs root (to become other users); skipped otherwise.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -285,6 +287,65 @@ TEST_F(AccessTest, OnePeerHoldingItsWatchShareDoesNotLockOthersOut) {
   for (auto& s : streams) s->Finish();
 }
 
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+    port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// TCP clients get the role of their token: the observe token reads, the
+// control token acts, a wrong token gets nothing.
+TEST_F(AccessTest, TcpTokensCarryTheirRoles) {
+  if (!have_program("openssl")) GTEST_SKIP() << "openssl is not installed";
+  TempDir secrets;
+  auto cert = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                           "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout",
+                           secrets.file("server.key"), "-out", secrets.file("server.crt")});
+  ASSERT_EQ(cert.exit_code, 0) << cert.output;
+  ::chmod(secrets.file("server.key").c_str(), 0600);
+  const std::string observe_token = "observe-0123456789abcdef", control_token = "control-0123456789abcdef";
+  std::ofstream(secrets.file("observe-token")) << observe_token << "\n";
+  std::ofstream(secrets.file("token")) << control_token << "\n";
+  ::chmod(secrets.file("observe-token").c_str(), 0600);
+  ::chmod(secrets.file("token").c_str(), 0600);
+  const int port = free_tcp_port();
+  ASSERT_GT(port, 0);
+  DaemonOptions options;
+  options.extra_toml = "[daemon.tcp]\nlisten = \"127.0.0.1:" + std::to_string(port) + "\"\ntls_cert_file = \"" +
+                       secrets.file("server.crt") + "\"\ntls_key_file = \"" + secrets.file("server.key") +
+                       "\"\ntoken_file = \"" + secrets.file("token") + "\"\nobserve_token_file = \"" +
+                       secrets.file("observe-token") + "\"\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  // The CLI trusts our self-signed certificate through gRPC's roots override.
+  auto tcp_cli = [&](const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"env", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" + secrets.file("server.crt"),
+                                     "DISCREC_TOKEN=" + token, binary_path("clients/discrec"), "--target",
+                                     "localhost:" + std::to_string(port)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, std::chrono::seconds(60));
+  };
+  auto drives = tcp_cli(observe_token, {"drives"});
+  EXPECT_EQ(drives.exit_code, 0) << drives.output;
+  auto format = tcp_cli(observe_token, {"format", "bd0"});
+  EXPECT_NE(format.exit_code, 0);
+  EXPECT_TRUE(contains(format.output, "TCP client with the observe token has role observe; formatting needs control"))
+      << format.output;
+  auto eject = tcp_cli(control_token, {"eject", "bd0"});
+  EXPECT_EQ(eject.exit_code, 0) << eject.output;
+  auto wrong = tcp_cli("wrong-0123456789abcdef", {"drives"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_TRUE(contains(wrong.output, "bad bearer token")) << wrong.output;
+}
+
 // Runs discrecd on `config_text` (written into `dir`) and returns its exit
 // code and log; for configurations it must refuse.
 CommandResult run_daemon(const TempDir& dir, const std::string& config_text) {
@@ -325,6 +386,25 @@ TEST_F(AccessTest, TheSocketIsNeverWiderThanItsMode) {
   ASSERT_EQ(::lstat(d.socket().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// The default policy: the socket's group may use the CLI with role control;
+// anyone else cannot even connect to a 0660 socket.
+TEST_F(AccessTest, TheSocketsGroupHasControlByDefault) {
+  DaemonOptions options;
+  options.traversable_dir = true;
+  options.extra_toml = "socket_group = \"" + std::to_string(kControlGid) + "\"\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  struct stat st {};
+  ASSERT_EQ(::lstat(d.socket().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, kControlGid);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  auto member = cli_as_stranger(d, {"eject", "bd0"}, std::to_string(kControlGid));
+  EXPECT_EQ(member.exit_code, 0) << member.output;
+  auto outsider = cli_as_stranger(d, {"drives"});
+  EXPECT_NE(outsider.exit_code, 0);
+  EXPECT_TRUE(contains(outsider.output, "Permission denied")) << outsider.output;
 }
 
 TEST_F(AccessTest, AWorldWritableSocketModeIsRefusedUnlessForced) {
