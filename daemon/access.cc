@@ -13,22 +13,6 @@
 
 namespace discrec::daemon {
 
-const char* role_name(Role role) {
-  switch (role) {
-    case Role::kNone: return "none";
-    case Role::kObserve: return "observe";
-    case Role::kControl: return "control";
-    case Role::kAdmin: return "admin";
-  }
-  return "none";
-}
-
-std::optional<Role> parse_role(std::string_view name) {
-  for (Role r : {Role::kNone, Role::kObserve, Role::kControl, Role::kAdmin})
-    if (name == role_name(r)) return r;
-  return std::nullopt;
-}
-
 Status require(const Peer& peer, Role needed, std::string_view what) {
   if (peer.role >= needed) return {};
   // Where the administrator changes it: Unix peers are mapped by [access],
