@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include <cctype>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,8 @@
 
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
+
+#include "device/sim/sim_options.h"
 
 namespace discrec::daemon {
 namespace {
@@ -96,8 +99,11 @@ class ConfigReader {
         RETURN_IF_ERROR(read_disc(node));
       } else if (k == "sources") {
         RETURN_IF_ERROR(read_sources(node));
+      } else if (k == "access") {
+        RETURN_IF_ERROR(read_access(node));
       } else {
-        return config_error(source_, node.source(), k, "unknown section (expected daemon, limits, disc, sources, drives)");
+        return config_error(source_, node.source(), k,
+                            "unknown section (expected daemon, limits, access, disc, sources, drives)");
       }
     }
     return {};
@@ -130,6 +136,12 @@ class ConfigReader {
         config_.socket_mode = static_cast<uint32_t>(m);
       } else if (key == "state_directory") {
         ASSIGN_OR_RETURN(config_.state_directory, get<std::string>(value, k, "a string (path)"));
+      } else if (key == "socket_mode_force") {
+        ASSIGN_OR_RETURN(config_.socket_mode_force, get<bool>(value, k, "true or false"));
+      } else if (key == "socket_group") {
+        ASSIGN_OR_RETURN(config_.socket_group, get<std::string>(value, k, "a string (group name or gid)"));
+      } else if (key == "sim_directories") {
+        ASSIGN_OR_RETURN(config_.sim_directories, read_strings(value, k));
       } else if (key == "tcp") {
         RETURN_IF_ERROR(read_tcp(value));
       } else {
@@ -145,11 +157,17 @@ class ConfigReader {
     for (auto&& [key, value] : *table) {
       std::string k = "daemon.tcp." + std::string(key.str());
       std::string* field = nullptr;
+      if (key == "allow_readable_secrets") {
+        ASSIGN_OR_RETURN(tcp.allow_readable_secrets, get<bool>(value, k, "true or false"));
+        continue;
+      }
       if (key == "listen") field = &tcp.listen;
       else if (key == "tls_cert_file") field = &tcp.tls_cert_file;
       else if (key == "tls_key_file") field = &tcp.tls_key_file;
       else if (key == "client_ca_file") field = &tcp.client_ca_file;
       else if (key == "token_file") field = &tcp.token_file;
+      else if (key == "observe_token_file") field = &tcp.observe_token_file;
+      else if (key == "admin_token_file") field = &tcp.admin_token_file;
       else return config_error(source_, value.source(), k, "unknown key");
       ASSIGN_OR_RETURN(*field, get<std::string>(value, k, "a string"));
     }
@@ -183,6 +201,10 @@ class ConfigReader {
         else if (key == "history_count") config_.history_count = static_cast<uint32_t>(n);
         else if (key == "history_age_hours") config_.history_age_hours = static_cast<uint32_t>(n);
         else config_.default_latency_budget = std::chrono::milliseconds(n);
+      } else if (uint32_t* limit = peer_limit(key.str())) {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n <= 0 || n > 100'000) return config_error(source_, value.source(), k, "must be between 1 and 100000");
+        *limit = static_cast<uint32_t>(n);
       } else if (key == "ring_size") {
         ASSIGN_OR_RETURN(config_.default_ring_bytes, read_size(value, k, 1ull << 20, 4ull << 30, "1MiB", "4GiB", "64MiB"));
       } else if (key == "ring_memory") {
@@ -191,6 +213,93 @@ class ConfigReader {
         ASSIGN_OR_RETURN(double m, get<double>(value, k, "a number"));
         if (!(m >= 0.0 && m < 1.0)) return config_error(source_, value.source(), k, "must be in [0, 1)");
         config_.admission_margin = m;
+      } else {
+        return config_error(source_, value.source(), k, "unknown key");
+      }
+    }
+    return {};
+  }
+
+  uint32_t* peer_limit(std::string_view key) {
+    if (key == "max_watch_streams_per_peer") return &config_.max_watch_streams_per_peer;
+    if (key == "max_connections") return &config_.max_connections;
+    if (key == "max_connections_per_uid") return &config_.max_connections_per_uid;
+    if (key == "max_calls") return &config_.max_calls;
+    if (key == "max_calls_per_peer") return &config_.max_calls_per_peer;
+    return nullptr;
+  }
+
+  Result<std::vector<std::string>> read_strings(const toml::node& node, const std::string& key) {
+    const auto* array = node.as_array();
+    if (!array) return config_error(source_, node.source(), key, "must be an array of strings");
+    std::vector<std::string> out;
+    for (const auto& element : *array) {
+      ASSIGN_OR_RETURN(std::string s, get<std::string>(element, key, "an array of strings"));
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  // Groups may be written as names ("cdrom") or gids (24); both are kept as
+  // text and resolved when the daemon starts (daemon/access.cc).
+  Result<std::vector<std::string>> read_groups(const toml::node& node, const std::string& key) {
+    const auto* array = node.as_array();
+    if (!array) return config_error(source_, node.source(), key, "must be an array of group names or gids");
+    std::vector<std::string> out;
+    for (const auto& element : *array) {
+      if (auto gid = element.value<int64_t>()) {
+        if (*gid < 0 || *gid > UINT32_MAX - 1) return config_error(source_, element.source(), key, "gid out of range");
+        out.push_back(std::to_string(*gid));
+      } else if (auto name = element.value<std::string>()) {
+        if (name->empty()) return config_error(source_, element.source(), key, "empty group name");
+        out.push_back(*name);
+      } else {
+        return config_error(source_, element.source(), key, "must be an array of group names or gids");
+      }
+    }
+    return out;
+  }
+
+  Result<std::vector<uint32_t>> read_uids(const toml::node& node, const std::string& key) {
+    const auto* array = node.as_array();
+    if (!array) return config_error(source_, node.source(), key, "must be an array of uids");
+    std::vector<uint32_t> out;
+    for (const auto& element : *array) {
+      ASSIGN_OR_RETURN(int64_t uid, get<int64_t>(element, key, "an array of uids (integers)"));
+      if (uid < 0 || uid > UINT32_MAX - 1) return config_error(source_, element.source(), key, "uid out of range");
+      out.push_back(static_cast<uint32_t>(uid));
+    }
+    return out;
+  }
+
+  Result<Role> read_role(const toml::node& node, const std::string& key) {
+    ASSIGN_OR_RETURN(std::string name, get<std::string>(node, key, "a role: \"none\", \"observe\", \"control\" or \"admin\""));
+    auto role = parse_role(name);
+    if (!role) return config_error(source_, node.source(), key, "must be \"none\", \"observe\", \"control\" or \"admin\"");
+    return *role;
+  }
+
+  Status read_access(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "access"));
+    AccessConfig& a = config_.access;
+    for (auto&& [key, value] : *table) {
+      std::string k = "access." + std::string(key.str());
+      if (key == "admin_uids") {
+        ASSIGN_OR_RETURN(a.admin_uids, read_uids(value, k));
+      } else if (key == "control_uids") {
+        ASSIGN_OR_RETURN(a.control_uids, read_uids(value, k));
+      } else if (key == "observe_uids") {
+        ASSIGN_OR_RETURN(a.observe_uids, read_uids(value, k));
+      } else if (key == "admin_groups") {
+        ASSIGN_OR_RETURN(a.admin_groups, read_groups(value, k));
+      } else if (key == "control_groups") {
+        ASSIGN_OR_RETURN(a.control_groups, read_groups(value, k));
+      } else if (key == "observe_groups") {
+        ASSIGN_OR_RETURN(a.observe_groups, read_groups(value, k));
+      } else if (key == "socket_group_role") {
+        ASSIGN_OR_RETURN(a.socket_group_role, read_role(value, k));
+      } else if (key == "others") {
+        ASSIGN_OR_RETURN(a.others_role, read_role(value, k));
       } else {
         return config_error(source_, value.source(), k, "unknown key");
       }
@@ -339,6 +448,51 @@ class ConfigReader {
   Config& config_;
 };
 
+// An absolute path with no "." or ".." component and no doubled slash: what
+// it names is what it says, so "is it under X" can be answered from the text.
+// A Windows path counts from after its drive letter ("C:/dir/disc.img").
+bool is_plain_absolute_path(const std::string& path) {
+  size_t root = path.size() >= 3 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' ? 2 : 0;
+  if (path.size() <= root || path[root] != '/') return false;
+  size_t start = root + 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    std::string_view part(path.data() + start, slash - start);
+    if ((part.empty() && slash != path.size()) || part == "." || part == "..") return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+bool is_inside(const std::string& path, std::string directory) {
+  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+  if (directory == "/") return path.size() > 1;
+  return path.size() > directory.size() + 1 && path.compare(0, directory.size(), directory) == 0 &&
+         path[directory.size()] == '/';
+}
+
+// An emulated drive writes its image (and .state/.undo beside it) as root:
+// a config that points it at /dev/loop0 or /etc/passwd must be refused, not
+// obeyed. Images live under the state directory or an allowed directory.
+Status check_sim_image_path(const Config& config, const DriveConfig& drive) {
+  auto options = device::sim::parse_sim_uri(drive.uri);
+  if (!options.ok()) return options.error();
+  const std::string& image = options->image_path;
+  const std::string key = "key 'drives." + drive.id + ".uri': ";
+  if (!is_plain_absolute_path(image))
+    return Error(ErrorCode::kInvalidArgument,
+                 key + "sim:// image path '" + image + "' must be absolute, without '.', '..' or '//'");
+  std::vector<std::string> allowed{config.state_directory};
+  allowed.insert(allowed.end(), config.sim_directories.begin(), config.sim_directories.end());
+  for (const auto& dir : allowed)
+    if (is_inside(image, dir)) return {};
+  std::string list;
+  for (const auto& dir : allowed) list += (list.empty() ? "" : ", ") + dir;
+  return Error(ErrorCode::kInvalidArgument, key + "sim:// image '" + image + "' is outside the allowed directories (" +
+                                                list + "); add its directory to daemon.sim_directories");
+}
+
 }  // namespace
 
 Config default_config(const std::string& state_directory) {
@@ -391,7 +545,7 @@ Status apply_override(Config& config, const std::string& assignment) {
                  value.find_first_not_of("0123456789.-") == std::string::npos &&
                  leaf != "socket_mode";
   std::string quoted;
-  if (numeric) {
+  if (numeric || value == "true" || value == "false") {
     quoted = value;
   } else {
     quoted = "\"";
@@ -447,7 +601,27 @@ Status validate_config(const Config& config) {
     if (!known) return bad("key 'drives." + d.id + ".uri': '" + d.uri + "' must start with sg://, iscsi://, sim:// or win://");
     for (size_t j = 0; j < i; ++j)
       if (config.drives[j].id == d.id) return bad("drive '" + d.id + "' is defined twice");
+    if (d.uri.rfind("sim://", 0) == 0) {
+      auto status = check_sim_image_path(config, d);
+      if (!status.ok()) return bad(status.error().message());
+    }
   }
+  for (const auto& dir : config.sim_directories)
+    if (!is_plain_absolute_path(dir))
+      return bad("key 'daemon.sim_directories': '" + dir + "' must be an absolute path without '.' or '..'");
+  if (!is_plain_absolute_path(config.state_directory))
+    return bad("key 'daemon.state_directory': '" + config.state_directory +
+               "' must be an absolute path without '.' or '..'");
+  // Wider than rw for owner and group means anyone on the machine can reach
+  // the daemon; that is a decision, not a typo.
+  if ((config.socket_mode & ~0660u) != 0 && !config.socket_mode_force) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", config.socket_mode);
+    return bad(std::string("key 'daemon.socket_mode': ") + mode +
+               " lets users outside the socket's group connect (or sets execute bits); set daemon.socket_mode_force = "
+               "true if that is intended (their role is access.others)");
+  }
+
   if (config.tcp) {
     const auto& t = *config.tcp;
     if (t.listen.empty()) return bad("key 'daemon.tcp.listen' is required when [daemon.tcp] is present");

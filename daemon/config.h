@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/role.h"
 #include "device/result.h"
 #include "recorder/ingest/source_policy.h"
 
@@ -31,7 +32,29 @@ struct TcpConfig {
   std::string tls_cert_file;   // PEM; required
   std::string tls_key_file;    // PEM; required
   std::string client_ca_file;  // PEM; client certificates required when set
-  std::string token_file;      // bearer token; required unless client_ca_file
+  std::string token_file;      // bearer token with role control; required unless client_ca_file
+  std::string observe_token_file;  // optional: a second token that may only observe
+  std::string admin_token_file;    // optional: a token with role admin
+  // Token and key files must not be readable by group or others; this says
+  // the administrator knows they are and accepts it.
+  bool allow_readable_secrets = false;
+};
+
+// [access]: which Unix-socket peer gets which role (daemon/role.h). Root and
+// the daemon's own uid are always admin. Groups are names or numeric gids.
+struct AccessConfig {
+  std::vector<uint32_t> admin_uids;
+  std::vector<uint32_t> control_uids;
+  std::vector<uint32_t> observe_uids;
+  std::vector<std::string> admin_groups;
+  std::vector<std::string> control_groups;
+  std::vector<std::string> observe_groups;
+  // Members of the socket's group (daemon.socket_group): the people the
+  // socket's mode lets in, so by default they may run the CLI.
+  Role socket_group_role = Role::kControl;
+  // Anybody else who manages to connect (only possible with a socket mode
+  // wider than 0660 or a peer in no listed group).
+  Role others_role = Role::kNone;
 };
 
 struct Config {
@@ -39,6 +62,12 @@ struct Config {
 
   std::string socket_path = "/run/discrecd/discrecd.sock";
   uint32_t socket_mode = 0660;
+  // Modes wider than 0660 (anyone may connect) need this set explicitly.
+  bool socket_mode_force = false;
+  // Group owning the socket (name or gid); empty: the daemon's own group.
+  std::string socket_group;
+  // Where sim:// images may live besides the state directory (absolute).
+  std::vector<std::string> sim_directories;
   std::optional<TcpConfig> tcp;
   std::string state_directory = "/var/lib/discrecd";
 
@@ -54,6 +83,16 @@ struct Config {
   // history_count per drive, for at most history_age_hours.
   uint32_t history_count = 1000;
   uint32_t history_age_hours = 24 * 7;
+  // One client must not take what all clients share: connections (fds),
+  // concurrent calls (gRPC threads) and watch streams, each capped in total
+  // and per peer (a uid on the socket, a token or certificate on TCP).
+  uint32_t max_watch_streams_per_peer = 32;
+  uint32_t max_connections = 256;  // Unix-socket connections; well below LimitNOFILE
+  uint32_t max_connections_per_uid = 32;
+  uint32_t max_calls = 64;  // concurrent calls other than Watch* streams
+  uint32_t max_calls_per_peer = 16;
+
+  AccessConfig access;
 
   // Disc: [disc] lost_extents = "not-recorded" | "zero-filled".
   bool zero_fill_lost_extents = false;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <tuple>
 
+#include "daemon/access.h"
 #include "daemon/convert.h"
 #include "daemon/names.h"
 #include "daemon/status.h"
@@ -130,9 +131,13 @@ grpc::Status DriveServiceImpl::EjectMedium(grpc::ServerContext*, const v1::Eject
   return grpc::Status::OK;
 }
 
-grpc::Status DriveServiceImpl::FormatMedium(grpc::ServerContext*, const v1::FormatMediumRequest* request,
+grpc::Status DriveServiceImpl::FormatMedium(grpc::ServerContext* context, const v1::FormatMediumRequest* request,
                                             v1::Drive* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
+  if (request->force()) {  // erases recordings: the admin's call
+    ASSIGN_OR_RETURN_GRPC(Peer peer, ctx_.access->identify(*context));
+    RETURN_GRPC_IF_ERROR(require(peer, Role::kAdmin, "formatting a disc that holds recordings"));
+  }
   ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.format_medium(id, request->spare_areas(), request->force()));
   to_proto(info, out);
   return grpc::Status::OK;
@@ -145,8 +150,12 @@ namespace {
 
 // Checks every field of a start request before anything is opened or
 // journaled, and turns it into the recorder's parameters.
-Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, const v1::StartRecordingRequest& request,
-                                                    bool upload) {
+// The top of the priority range is the admin's: a control client cannot
+// put its recording above every other one.
+constexpr int32_t kMaxControlPriority = 50;
+
+Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, grpc::ServerContext& call,
+                                                    const v1::StartRecordingRequest& request, bool upload) {
   auto bad = [](const std::string& what) { return Error(ErrorCode::kInvalidArgument, what); };
   ASSIGN_OR_RETURN(std::string drive_id, parse_drive_name(request.parent()));
   RETURN_IF_ERROR(check_length(ctx, "source_url", request.source_url()));
@@ -156,6 +165,11 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, c
     return bad("expected_bitrate_bps is required: admission reserves drive bandwidth for it");
   RETURN_IF_ERROR(recorder::check_declared_bitrate(request.expected_bitrate_bps()));
   RETURN_IF_ERROR(recorder::check_priority(request.priority(), recorder::kMaxPriority));
+  if (request.priority() > kMaxControlPriority) {
+    ASSIGN_OR_RETURN(Peer peer, ctx.access->identify(call));
+    RETURN_IF_ERROR(require(peer, Role::kAdmin,
+                            "a priority above " + std::to_string(kMaxControlPriority)));
+  }
   if (!request.recording_id().empty() && !valid_id(request.recording_id()))
     return bad("recording_id may use letters, digits, '-' and '_' (at most 63)");
   if (request.has_latency_budget() &&
@@ -179,9 +193,9 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, c
 
 }  // namespace
 
-grpc::Status RecordingServiceImpl::StartRecording(grpc::ServerContext*, const v1::StartRecordingRequest* request,
+grpc::Status RecordingServiceImpl::StartRecording(grpc::ServerContext* context, const v1::StartRecordingRequest* request,
                                                   v1::Recording* out) {
-  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, *request, /*upload=*/false));
+  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, *context, *request, /*upload=*/false));
   ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.start_recording(params));
   to_proto(info, out);
   return grpc::Status::OK;
@@ -274,7 +288,7 @@ grpc::Status RecordingServiceImpl::UploadRecording(grpc::ServerContext* context,
   v1::UploadRecordingRequest message;
   if (!reader->Read(&message) || message.part_case() != v1::UploadRecordingRequest::kStart)
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message of an upload must carry 'start'");
-  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, message.start(), /*upload=*/true));
+  ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, *context, message.start(), /*upload=*/true));
   ASSIGN_OR_RETURN_GRPC(auto pipe, UploadPipe::open());
   params.source_url = upload_name(message.start().source_url());
   params.upload_fd = std::move(pipe.second);

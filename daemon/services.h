@@ -18,6 +18,8 @@
 
 namespace discrec::daemon {
 
+class Access;
+
 // Shared by the services: the recorder, limits, and the count of open
 // streams (a hostile client opening thousands is refused, not served).
 struct ServiceContext {
@@ -26,6 +28,12 @@ struct ServiceContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint32_t> open_streams{0};
   std::atomic<bool> shutting_down{false};
+  // Who is calling (daemon/access.h): set by Server::start before the first
+  // call. Handlers that need more than their method's least role (gated in
+  // daemon/gated_services.cc) do:
+  //   ASSIGN_OR_RETURN_GRPC(Peer peer, ctx_.access->identify(*context));
+  //   RETURN_GRPC_IF_ERROR(require(peer, Role::kAdmin, "formatting a disc that holds recordings"));
+  Access* access = nullptr;
 };
 
 class DriveServiceImpl final : public v1::DriveService::Service {

@@ -20,7 +20,7 @@ namespace discrec {
 // gRPC codes in exactly one place (daemon/status.cc).
 enum class ErrorCode {
   kInvalidArgument,     // the caller asked for something malformed
-  kPermissionDenied,    // well formed, but the daemon's policy does not allow it
+  kPermissionDenied,    // well formed, but the source policy or the caller's role does not allow it
   kNotFound,            // no such drive / recording / file
   kFailedPrecondition,  // valid request, wrong state (no disc, disc closed, ...)
   kResourceExhausted,   // admission refused, disc full, ring full

@@ -1,6 +1,7 @@
 // Persistence of the emulated disc: the state file next to the image, the
 // recovery after a crash, and the power-cut model's undo file.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -8,6 +9,21 @@
 #include "device/sim/disc.h"
 
 namespace discrec::device::sim {
+namespace {
+
+// The files beside the image (.state, .state.tmp, .undo) are written by
+// ofstream, which follows symlinks and opens whatever is there: anything but
+// a regular file (or nothing) at such a path is refused, like the image.
+Status check_plain_file(const std::string& path) {
+  std::error_code ec;
+  auto status = std::filesystem::symlink_status(path, ec);
+  if (ec || status.type() == std::filesystem::file_type::not_found ||
+      status.type() == std::filesystem::file_type::regular)
+    return ok_status();
+  return Error(ErrorCode::kFailedPrecondition, path + " is not a regular file; refusing to write it");
+}
+
+}  // namespace
 
 Status Disc::recover_from_image(bool powercut) {
   ASSIGN_OR_RETURN(uint64_t size, image_->size());
@@ -31,6 +47,7 @@ Status Disc::recover_from_image(bool powercut) {
 Status Disc::record_undo(uint32_t lba, size_t bytes) {
   std::vector<uint8_t> old(bytes);
   RETURN_IF_ERROR(image_->read(uint64_t{lba} * kBlockSize, old));
+  RETURN_IF_ERROR(check_plain_file(undo_path_));
   std::ofstream undo(undo_path_, std::ios::binary | std::ios::app);
   uint8_t head[8] = {uint8_t(lba >> 24), uint8_t(lba >> 16), uint8_t(lba >> 8), uint8_t(lba),
                      uint8_t(bytes >> 24), uint8_t(bytes >> 16), uint8_t(bytes >> 8), uint8_t(bytes)};
@@ -89,6 +106,7 @@ Status Disc::save() {
         << t.reserved << ' ' << t.closed << "\n";
   for (const auto& e : damaged_) out << "damaged " << e.first << ' ' << e.count << "\n";
   std::string tmp = state_path_ + ".tmp";
+  RETURN_IF_ERROR(check_plain_file(tmp));
   {
     std::ofstream f(tmp, std::ios::trunc);
     f << out.str();

@@ -22,7 +22,9 @@ Status replace_file(const std::string& from, const std::string& to);
 class ImageFile {
  public:
   // Opens or creates `path` for reading and writing and takes an exclusive
-  // lock. Errors: kUnavailable when another opener holds it, kIo otherwise.
+  // lock. Only ever a regular file: a symlink, device node, FIFO or socket at
+  // `path` is refused (kFailedPrecondition), and creating makes only a new
+  // regular file. Errors: kUnavailable when another opener holds it, kIo otherwise.
   static Result<std::unique_ptr<ImageFile>> open(const std::string& path);
   ~ImageFile();
   ImageFile(const ImageFile&) = delete;

@@ -75,6 +75,22 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
   EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
   EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
+  EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
+  EXPECT_EQ(c->socket_group, defaults.socket_group);
+  EXPECT_EQ(c->sim_directories, defaults.sim_directories);
+  EXPECT_EQ(c->max_watch_streams_per_peer, defaults.max_watch_streams_per_peer);
+  EXPECT_EQ(c->max_connections, defaults.max_connections);
+  EXPECT_EQ(c->max_connections_per_uid, defaults.max_connections_per_uid);
+  EXPECT_EQ(c->max_calls, defaults.max_calls);
+  EXPECT_EQ(c->max_calls_per_peer, defaults.max_calls_per_peer);
+  EXPECT_EQ(c->access.admin_uids, defaults.access.admin_uids);
+  EXPECT_EQ(c->access.control_uids, defaults.access.control_uids);
+  EXPECT_EQ(c->access.observe_uids, defaults.access.observe_uids);
+  EXPECT_EQ(c->access.admin_groups, defaults.access.admin_groups);
+  EXPECT_EQ(c->access.control_groups, defaults.access.control_groups);
+  EXPECT_EQ(c->access.observe_groups, defaults.access.observe_groups);
+  EXPECT_EQ(c->access.socket_group_role, defaults.access.socket_group_role);
+  EXPECT_EQ(c->access.others_role, defaults.access.others_role);
   ASSERT_EQ(c->drives.size(), 1u);
   EXPECT_EQ(c->drives[0].id, "bd0");
 }
@@ -109,9 +125,9 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("\xEF\xBB\x96\t", "bad.toml:1:1");
   expect_error("[limits]\n# caf\xC3\xA9\n", "bad.toml:2:6");
   expect_error("a = \"\x01\"\n", "0x01");
-  auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///tmp/caf\\u00E9.img\"\n", "escaped.toml");
+  auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///var/lib/discrecd/caf\\u00E9.img\"\n", "escaped.toml");
   ASSERT_TRUE(escaped.ok()) << escaped.error().to_string();
-  EXPECT_EQ(escaped->drives[0].uri, "sim:///tmp/caf\xC3\xA9.img");
+  EXPECT_EQ(escaped->drives[0].uri, "sim:///var/lib/discrecd/caf\xC3\xA9.img");
 }
 
 TEST(ConfigTest, TcpNeedsTlsAndClientAuthentication) {
@@ -200,6 +216,100 @@ TEST(ConfigTest, BadSourcePolicyNamesLineAndKey) {
   expect_error("[sources]\nurl_options = { udp = [\"fifo size\"] }\n", "sources.url_options.udp");
   expect_error("[sources]\nmin_reconnect_interval_ms = 5\n", "sources.min_reconnect_interval_ms");
   expect_error("[sources]\nwhatever = 1\n", "sources.whatever");
+}
+
+TEST(ConfigTest, ReadsAccessAndPeerLimitKeys) {
+  auto c = parse_config(R"(
+[daemon]
+socket_mode = "0666"
+socket_mode_force = true
+socket_group = "cdrom"
+sim_directories = ["/srv/images"]
+[daemon.tcp]
+listen = "0.0.0.0:50051"
+tls_cert_file = "c"
+tls_key_file = "k"
+token_file = "t"
+observe_token_file = "o"
+admin_token_file = "a"
+allow_readable_secrets = true
+[limits]
+max_watch_streams_per_peer = 5
+max_connections = 100
+max_connections_per_uid = 10
+max_calls = 20
+max_calls_per_peer = 4
+[access]
+admin_uids = [1000]
+control_uids = [1001, 1002]
+observe_uids = [1003]
+admin_groups = ["wheel"]
+control_groups = ["video", 44]
+observe_groups = [100]
+socket_group_role = "observe"
+others = "observe"
+[drives.bd0]
+uri = "sim:///srv/images/bd0.img"
+)",
+                        "t.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->socket_mode, 0666u);
+  EXPECT_TRUE(c->socket_mode_force);
+  EXPECT_EQ(c->socket_group, "cdrom");
+  EXPECT_EQ(c->sim_directories, std::vector<std::string>{"/srv/images"});
+  EXPECT_EQ(c->tcp->observe_token_file, "o");
+  EXPECT_EQ(c->tcp->admin_token_file, "a");
+  EXPECT_TRUE(c->tcp->allow_readable_secrets);
+  EXPECT_EQ(c->max_watch_streams_per_peer, 5u);
+  EXPECT_EQ(c->max_connections, 100u);
+  EXPECT_EQ(c->max_connections_per_uid, 10u);
+  EXPECT_EQ(c->max_calls, 20u);
+  EXPECT_EQ(c->max_calls_per_peer, 4u);
+  EXPECT_EQ(c->access.admin_uids, std::vector<uint32_t>{1000});
+  EXPECT_EQ(c->access.control_uids, (std::vector<uint32_t>{1001, 1002}));
+  EXPECT_EQ(c->access.observe_uids, std::vector<uint32_t>{1003});
+  EXPECT_EQ(c->access.admin_groups, std::vector<std::string>{"wheel"});
+  EXPECT_EQ(c->access.control_groups, (std::vector<std::string>{"video", "44"}));
+  EXPECT_EQ(c->access.observe_groups, std::vector<std::string>{"100"});
+  EXPECT_EQ(c->access.socket_group_role, Role::kObserve);
+  EXPECT_EQ(c->access.others_role, Role::kObserve);
+}
+
+TEST(ConfigTest, DefaultAccessKeepsTheSocketGroupInControlAndStrangersOut) {
+  const Config c;
+  EXPECT_EQ(c.access.socket_group_role, Role::kControl);
+  EXPECT_EQ(c.access.others_role, Role::kNone);
+  EXPECT_LT(c.max_connections + 128, 4096u) << "LimitNOFILE in daemon/discrecd.service";
+  EXPECT_NE(discrec::test::read_file(discrec::test::source_path("daemon/discrecd.service")).find("LimitNOFILE=4096"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, RefusesWideSocketModesAndBadAccessKeys) {
+  expect_error("[daemon]\nsocket_mode = \"0666\"\n", "socket_mode_force");
+  expect_error("[daemon]\nsocket_mode = \"0770\"\n", "socket_mode_force");
+  auto forced = parse_config("[daemon]\nsocket_mode = \"0666\"\nsocket_mode_force = true\n", "ok.toml");
+  EXPECT_TRUE(forced.ok()) << forced.error().to_string();
+  expect_error("[access]\nothers = \"root\"\n", "access.others");
+  expect_error("[access]\ncontrol_uids = [\"alice\"]\n", "access.control_uids");
+  expect_error("[access]\ncontrol_groups = [-1]\n", "access.control_groups");
+  expect_error("[access]\nsuperusers = []\n", "access.superusers");
+  expect_error("[limits]\nmax_calls = 0\n", "limits.max_calls");
+  expect_error("[daemon]\nsocket_mode_force = \"yes\"\n", "daemon.socket_mode_force");
+}
+
+TEST(ConfigTest, SimImagesStayInsideTheAllowedDirectories) {
+  expect_error("[drives.bd0]\nuri = \"sim:///dev/loop0\"\n", "outside the allowed directories");
+  expect_error("[drives.bd0]\nuri = \"sim:///var/lib/discrecd/../../../etc/passwd\"\n", "'..'");
+  expect_error("[drives.bd0]\nuri = \"sim:///var/lib/discrecdx/bd0.img\"\n", "outside the allowed directories");
+  expect_error("[daemon]\nsim_directories = [\"images\"]\n", "daemon.sim_directories");
+  auto allowed = parse_config(
+      "[daemon]\nsim_directories = [\"/srv/images\"]\n[drives.bd0]\nuri = \"sim:///srv/images/a/bd0.img?profile=bd-r\"\n",
+      "ok.toml");
+  EXPECT_TRUE(allowed.ok()) << allowed.error().to_string();
+  Config c = default_config("/var/lib/discrecd");
+  EXPECT_FALSE(apply_override(c, "drives.bd0.uri=sim:///etc/shadow").ok());
+  EXPECT_TRUE(apply_override(c, "daemon.socket_mode_force=true").ok());
+  EXPECT_TRUE(c.socket_mode_force);
 }
 
 }  // namespace

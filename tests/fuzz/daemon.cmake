@@ -2,5 +2,6 @@
 # from sources so the fuzz build needs no gRPC.
 discrec_add_fuzzer(config_fuzzer
   SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/config_fuzzer.cc ${PROJECT_SOURCE_DIR}/daemon/config.cc
-          ${PROJECT_SOURCE_DIR}/daemon/names.cc ${PROJECT_SOURCE_DIR}/recorder/ingest/source_policy.cc
-  LIBS discrec_base)
+          ${PROJECT_SOURCE_DIR}/daemon/names.cc ${PROJECT_SOURCE_DIR}/daemon/role.cc
+          ${PROJECT_SOURCE_DIR}/recorder/ingest/source_policy.cc
+  LIBS discrec_sim discrec_base)

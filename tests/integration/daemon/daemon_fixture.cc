@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -24,6 +25,8 @@ Daemon::Daemon(const DaemonOptions& options) {
   log_file_ = dir_.file("discrecd.log");
   std::string config = dir_.file("discrecd.toml");
   for (const auto& [name, text] : options.files) std::ofstream(dir_.file(name)) << text;
+  if (options.traversable_dir) ::chmod(dir_.path().c_str(), 0755);
+  if (options.before_start) options.before_start(dir_);
   {
     std::ofstream out(config);
     out << "[daemon]\nsocket = \"" << socket_ << "\"\nstate_directory = \"" << dir_.path() << "\"\n";
@@ -35,8 +38,9 @@ Daemon::Daemon(const DaemonOptions& options) {
           << options.write_kbps << " }\n";
     }
   }
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{binary_path("daemon/discrecd"), "serve", "--config", config}, log_file_);
+  std::vector<std::string> argv = options.launcher;
+  argv.insert(argv.end(), {binary_path("daemon/discrecd"), "serve", "--config", config});
+  process_ = std::make_unique<Process>(argv, log_file_);
   if (!wait_for_file(socket_, std::chrono::seconds(30))) return;
   channel = grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) return;

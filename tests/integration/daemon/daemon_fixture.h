@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ struct DaemonOptions {
   static std::string default_sources_toml();
   // Files written into the state directory before the daemon starts (fault scripts).
   std::vector<std::pair<std::string, std::string>> files;
+  // Runs before the daemon starts, with the state directory (mkfifo, chmod).
+  std::function<void(const TempDir&)> before_start;
+  // Command the daemon is started under, e.g. {"prlimit", "--nofile=64:64", "--"}.
+  std::vector<std::string> launcher;
+  // chmod 0755 the state directory, so other uids can reach the socket.
+  bool traversable_dir = false;
 };
 
 class Daemon {
