@@ -84,7 +84,8 @@ TEST_F(AccessTest, AnObserverMayListButNotFormatOrRecord) {
   EXPECT_NE(format.exit_code, 0);
   EXPECT_TRUE(contains(format.output, "uid 65534 has role observe; formatting needs control")) << format.output;
 
-  auto record = cli_as_stranger(d, {"record", "/dev/null", "--drive", "bd0", "--bitrate", "1000000", "--detach"});
+  auto record = cli_as_stranger(d, {"record", "udp://127.0.0.1:23500", "--drive", "bd0", "--bitrate", "1000000",
+                                    "--detach"});
   EXPECT_NE(record.exit_code, 0);
   EXPECT_TRUE(contains(record.output, "has role observe; starting a recording needs control")) << record.output;
 
@@ -124,12 +125,7 @@ TEST_F(AccessTest, AControlGroupMemberMayEjectLoadRecordAndStop) {
   auto denied = cli_as_stranger(d, {"eject", "bd0"});
   EXPECT_TRUE(contains(denied.output, "has role observe; ejecting a disc needs control")) << denied.output;
 
-  if (!have_program("ffmpeg")) return;
-  TempDir source;
-  std::string log;
-  ASSERT_TRUE(make_test_stream(source.file("src.ts"), 4, "libx264", 25, "320x240", &log)) << log;
-  ::chmod(source.path().c_str(), 0755);
-  auto record = cli_as_stranger(d, {"record", source.file("src.ts"), "--drive", "bd0", "--bitrate", "2000000",
+  auto record = cli_as_stranger(d, {"record", "udp://127.0.0.1:23501", "--drive", "bd0", "--bitrate", "2000000",
                                     "--detach"}, group);
   ASSERT_EQ(record.exit_code, 0) << record.output;
   auto at = record.output.find("drives/bd0/recordings/");

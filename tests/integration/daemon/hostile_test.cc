@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -211,6 +212,136 @@ TEST_F(HostileClientTest, TheClientSendsTheFileItRecords) {
   auto missing = d.cli({"record", source_.file("nope.ts"), "--drive", "bd0"});
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
   EXPECT_NE(missing.output.find("cannot read"), std::string::npos) << missing.output;
+}
+
+// The review's attacks, each made by a stranger (uid 65534) over the socket
+// while a live recording runs: a member of the control group, then one
+// with the observe role only. Every attack fails cleanly, reveals nothing,
+// and the live recording misses no deadline and sheds nothing.
+TEST_F(HostileClientTest, AStrangerCannotReachBeyondThePolicyOrDisturbALiveRecording) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to act as another uid";
+  std::string log;
+  ASSERT_TRUE(make_test_stream(source_.file("live.ts"), 12, "libx264", 25, "320x240", &log)) << log;
+
+  // A secret the stranger cannot read, an inbox the policy allows, and in
+  // it a FIFO and a link to the secret.
+  TempDir secret, inbox;
+  ::chmod(secret.path().c_str(), 0700);
+  std::filesystem::copy_file(source_.file("src.ts"), secret.file("secret.ts"));
+  ::chmod(secret.file("secret.ts").c_str(), 0600);
+  ::chmod(inbox.path().c_str(), 0755);
+  ASSERT_EQ(::mkfifo(inbox.file("fifo.ts").c_str(), 0666), 0);
+  std::filesystem::create_symlink(secret.file("secret.ts"), inbox.file("link.ts"));
+
+  DaemonOptions options;
+  options.traversable_dir = true;
+  options.sources_toml = "[sources]\nschemes = [\"udp\", \"rtsp\"]\nnetworks = [\"127.0.0.0/8\"]\n"
+                         "directories = [\"" + inbox.path() + "\"]\n";
+  options.extra_toml = "socket_mode = \"0666\"\nsocket_mode_force = true\n"
+                       "[access]\nothers = \"observe\"\ncontrol_groups = [4242]\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording live;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23431", 2'000'000, &live, "steady").ok());
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("live.ts"), "-c", "copy",
+                  "-f", "mpegts", "udp://127.0.0.1:23431?pkt_size=1316"});
+
+  auto as = [&](const std::string& who, std::vector<std::string> call) {
+    std::vector<std::string> argv = {binary_path("tests/integration/daemon/hostile_client"), "--socket", d.socket(),
+                                     "--as", who};
+    argv.insert(argv.end(), call.begin(), call.end());
+    return run_command(argv, std::chrono::seconds(20));
+  };
+  const std::string control = "65534:65534:4242", observer = "65534:65534";
+  auto expect = [&](const std::string& who, std::vector<std::string> call, const std::string& code) {
+    auto r = as(who, call);
+    EXPECT_EQ(r.output.rfind(code + " ", 0), 0u) << call[0] << " " << (call.size() > 2 ? call[2] : "") << ": "
+                                                  << r.output;
+    return r.output;
+  };
+  auto start = [&](const std::string& url) {
+    return std::vector<std::string>{"start", "drives/bd0", url, "1000000", "0"};
+  };
+
+  // 1. Files: outside the policy, behind a link, a FIFO: one answer for all,
+  //    which says nothing about whether the path exists.
+  const std::string secret_said = expect(control, start(secret.file("secret.ts")), "PERMISSION_DENIED");
+  const std::string missing_said = expect(control, start(secret.file("missing.ts")), "PERMISSION_DENIED");
+  auto without_path = [](std::string text, const std::string& path) {
+    for (size_t at; (at = text.find(path)) != std::string::npos;) text.erase(at, path.size());
+    return text;
+  };
+  EXPECT_EQ(without_path(secret_said, secret.file("secret.ts")), without_path(missing_said, secret.file("missing.ts")));
+  expect(control, start("file:" + secret.file("secret.ts")), "PERMISSION_DENIED");
+  expect(control, start(inbox.file("link.ts")), "PERMISSION_DENIED");
+  auto fifo_began = std::chrono::steady_clock::now();
+  expect(control, start(inbox.file("fifo.ts")), "PERMISSION_DENIED");
+  EXPECT_LT(std::chrono::steady_clock::now() - fifo_began, std::chrono::seconds(10)) << "a FIFO never blocks";
+  expect(control, start("secret.ts"), "INVALID_ARGUMENT");  // relative: never against the daemon's cwd
+
+  // 2. The daemon's own descriptors, and where it would connect or listen.
+  for (const char* url : {"pipe:9", "pipe:", "-", "fd:3"}) EXPECT_EQ(as(control, start(url)).output.rfind("OK", 0), std::string::npos) << url;
+  for (const char* url : {"http://127.0.0.1:1/x", "tcp://0.0.0.0:5555?listen=1", "udp://10.1.2.3:5000",
+                          "udp://127.0.0.1:23432?fifo_size=1000000000"})
+    EXPECT_EQ(as(control, start(url)).output.rfind("OK", 0), std::string::npos) << url;
+
+  // 3. Credentials in a permitted URL are shown to nobody.
+  const std::string with_password = expect(control, start("rtsp://cam:s3cr3tpw@127.0.0.1:8554/x"), "OK");
+  EXPECT_EQ(with_password.find("s3cr3tpw"), std::string::npos) << with_password;
+  EXPECT_EQ(as(observer, {"list", "drives/-", "50"}).output.find("s3cr3tpw"), std::string::npos);
+
+  // 4. Arithmetic, ranges and the top of the priority range.
+  expect(control, {"start", "drives/bd0", "udp://127.0.0.1:23433", "18446744073359551616", "0"}, "INVALID_ARGUMENT");
+  expect(control, {"start", "drives/bd0", "udp://127.0.0.1:23433", "1000000", "2147483647"}, "INVALID_ARGUMENT");
+  expect(control, {"start", "drives/bd0", "udp://127.0.0.1:23433", "1000000", "51"}, "PERMISSION_DENIED");
+
+  // 5. Nothing durable from a bad label; nothing destructive without force
+  //    and the right role.
+  expect(control, {"finalize", "drives/bd0", "cam\xf0\x9f\x98\x80", "0"}, "INVALID_ARGUMENT");
+  expect(control, {"finalize", "drives/bd0", "GOOD", "0"}, "FAILED_PRECONDITION");
+  expect(control, {"format", "drives/bd0", "0"}, "FAILED_PRECONDITION");
+  expect(control, {"format", "drives/bd0", "1"}, "PERMISSION_DENIED");
+  expect(control, {"list", "drives/-", "1", "o-1"}, "INVALID_ARGUMENT");
+
+  // 6. An observer may look, never touch.
+  expect(observer, {"get-drive", "drives/bd0"}, "OK");
+  expect(observer, start("udp://127.0.0.1:23434"), "PERMISSION_DENIED");
+  expect(observer, {"stop", live.name()}, "PERMISSION_DENIED");
+
+  // 7. A stranger holding more watch streams than its share leaves the
+  //    others theirs.
+  Process hog({binary_path("tests/integration/daemon/hostile_client"), "--socket", d.socket(), "--as", observer,
+               "watch-hold", live.name(), "48", "4"},
+              d.dir().file("hog.log"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::WatchRecordingRequest req;
+    req.set_name(live.name());
+    auto reader = d.recordings->WatchRecording(&ctx, req);
+    v1::Recording r;
+    EXPECT_TRUE(reader->Read(&r)) << "the owner can still watch while a stranger hogs its share";
+    ctx.TryCancel();
+    reader->Finish();
+  }
+  EXPECT_EQ(hog.wait(std::chrono::seconds(30)), 0);
+  const std::string hog_said = read_file(d.dir().file("hog.log"));
+  EXPECT_EQ(hog_said.find("served 48 of 48"), std::string::npos) << hog_said;
+
+  // The live recording never noticed.
+  EXPECT_EQ(sender.wait(std::chrono::seconds(60)), 0);
+  v1::Recording stopped;
+  ASSERT_TRUE(stop_recording(d, live.name(), &stopped).ok());
+  EXPECT_EQ(stopped.state(), v1::RECORDING_STATE_STOPPED) << stopped.DebugString();
+  EXPECT_EQ(stopped.stats().missed_deadlines(), 0u) << stopped.DebugString();
+  EXPECT_EQ(stopped.stats().shed_bytes(), 0u);
+  EXPECT_TRUE(stopped.lost_extents().empty());
+  EXPECT_FALSE(stopped.stats().over_declared_rate());
+  // Only the recording with the password was ever started by the stranger.
+  auto list = list_recordings(d, "drives/bd0");
+  EXPECT_EQ(list.recordings_size(), 2) << list.DebugString();
+  EXPECT_EQ(list.DebugString().find("s3cr3tpw"), std::string::npos);
 }
 
 }  // namespace
