@@ -343,7 +343,11 @@ grpc::Status RecordingServiceImpl::WatchRecording(grpc::ServerContext* context,
   if (request->has_interval())
     interval = std::chrono::milliseconds(
         std::clamp<int64_t>(TimeUtil::DurationToMilliseconds(request->interval()), 50, 60000));
-  while (!context->IsCancelled() && !ctx_.shutting_down) {
+  while (!context->IsCancelled()) {
+    // A watcher must not take the end of its stream for the end of the
+    // recording: say the daemon is going (the CLI exits non-zero).
+    if (ctx_.shutting_down)
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "discrecd is stopping; the recording ends with it");
     ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.get_recording(name.drive_id, name.recording_id));
     v1::Recording message;
     to_proto(info, &message);

@@ -15,17 +15,9 @@ echo "== discrecd probe: the emulated BD-RE's capabilities, straight from the dr
 "$bin/daemon/discrecd" probe "sim://$state/probe.img?profile=bd-re&speed=4"
 echo
 
-# The defaults, plus a [sources] directory: the daemon records files only
-# from directories its source policy lists (none by default).
-cat >"$state/discrecd.toml" <<EOF
-[daemon]
-socket = "$sock"
-state_directory = "$state"
-
-[sources]
-directories = ["$state"]
-EOF
-"$bin/daemon/discrecd" serve --config "$state/discrecd.toml" >"$state/discrecd.log" 2>&1 &
+# The built-in defaults: no [sources] needed, as `discrec record FILE` reads
+# the file itself and sends the bytes (the daemon opens no client's path).
+"$bin/daemon/discrecd" serve --state-dir "$state" --socket "$sock" >"$state/discrecd.log" 2>&1 &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done

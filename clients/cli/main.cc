@@ -1,7 +1,10 @@
 // discrec: the command-line client of discrecd (gRPC over the Unix socket by
 // default). Every subcommand mirrors one API call; --json prints the API's
-// messages for scripts. Exit codes: 0 ok, 1 the daemon refused or failed,
-// 2 bad usage, 3 cannot reach the daemon.
+// messages for scripts. Exit codes (kUsage lists them too):
+//   0 ok                          1 the daemon refused the request, or it failed
+//   2 bad usage                   3 cannot reach the daemon, or it went away
+//   4 the drive is busy (retry)   5 permission denied (the caller's role)
+//   130 interrupted (Ctrl-C) while the daemon goes on with the operation
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -18,6 +21,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -64,8 +69,16 @@ Commands:
 
 DRIVE is a configured drive name (bd0) or drives/bd0; RECORDING is
 drives/bd0/recordings/ID or bd0/ID. The socket defaults to $DISCREC_SOCKET
-or /run/discrecd/discrecd.sock.
+or /run/discrecd/discrecd.sock. Ctrl-C ends watch, events, finalize and
+verify at once (finalize and verify go on in the daemon).
+
+Exit codes: 0 ok, 1 refused or failed, 2 bad usage, 3 daemon unreachable (or
+gone), 4 drive busy (try again), 5 permission denied, 130 interrupted.
 )";
+
+bool finished(v1::RecordingState s) {
+  return s == v1::RECORDING_STATE_STOPPED || s == v1::RECORDING_STATE_FAILED || s == v1::RECORDING_STATE_RECOVERED;
+}
 
 std::atomic<bool> g_interrupted{false};
 
@@ -110,14 +123,70 @@ std::string recording_name(const std::string& s) {
   return "drives/" + s.substr(0, slash) + "/recordings/" + s.substr(slash + 1);
 }
 
+enum ExitCode : int {
+  kOk = 0,
+  kFailed = 1,
+  kBadUsage = 2,
+  kUnreachable = 3,
+  kBusy = 4,
+  kDenied = 5,
+  kInterrupted = 130,
+};
+
+std::shared_ptr<grpc::Channel> g_channel;
+
+// The daemon answers UNAVAILABLE for a busy drive and when it stops; gRPC
+// for a daemon it cannot reach. Only the channel's state tells them apart.
 int fail(const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+  const bool reached = g_channel && g_channel->GetState(false) == GRPC_CHANNEL_READY;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      (!reached || status.error_message().rfind("discrecd is stopping", 0) == 0)) {
     std::cerr << "discrec: cannot reach discrecd: " << status.error_message()
               << "\n  (is the daemon running? check --socket or $DISCREC_SOCKET)\n";
-    return 3;
+    return kUnreachable;
   }
   std::cerr << "discrec: " << status.error_message() << "\n";
-  return 1;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) return kBusy;
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+      status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
+    return kDenied;
+  return kFailed;
+}
+
+// Ctrl-C ends a following command promptly: a watcher thread cancels the
+// call that is waiting (a signal handler may not call into gRPC).
+class CancelOnInterrupt {
+ public:
+  explicit CancelOnInterrupt(grpc::ClientContext& ctx) : watcher_([this, &ctx] {
+    while (!done_.load()) {
+      if (g_interrupted.load()) {
+        cancelled_ = true;  // before the cancel: the caller may see it at once
+        ctx.TryCancel();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }) {}
+  ~CancelOnInterrupt() {
+    done_ = true;
+    watcher_.join();
+  }
+  bool cancelled() const { return cancelled_.load(); }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::atomic<bool> cancelled_{false};
+  std::thread watcher_;
+};
+
+std::string human_duration(const google::protobuf::Duration& d) {
+  int64_t s = d.seconds();
+  char buf[64];
+  if (s >= 86400) std::snprintf(buf, sizeof buf, "%lld d %lld h", static_cast<long long>(s / 86400), static_cast<long long>(s % 86400 / 3600));
+  else if (s >= 3600) std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(s / 3600), static_cast<long long>(s % 3600 / 60));
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
+  else std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));
+  return buf;
 }
 
 class Client {
@@ -136,7 +205,7 @@ class Client {
     auto s = daemon_->GetDaemonInfo(&ctx, {}, &info);
     if (!s.ok()) return fail(s);
     if (out_.json) return print_json(info), 0;
-    std::cout << "discrecd " << info.version() << ", up " << TimeUtil::ToString(info.uptime()) << ", "
+    std::cout << "discrecd " << info.version() << ", up " << human_duration(info.uptime()) << ", "
               << info.active_recordings() << " active recording(s)\nstate directory: " << info.state_directory()
               << "\ndrives:";
     for (const auto& d : info.drives()) std::cout << " " << d;
@@ -247,6 +316,8 @@ class Client {
     v1::WatchRecordingRequest req;
     req.set_name(recording_name(name));
     *req.mutable_interval() = TimeUtil::MillisecondsToDuration(out_.tty ? 250 : 1000);
+    std::optional<CancelOnInterrupt> cancel;
+    if (!stop_on_interrupt) cancel.emplace(ctx);  // `record` stops the recording instead
     auto reader = recordings_->WatchRecording(&ctx, req);
     v1::Recording r, last;
     ProgressLine line(out_, /*throttle=*/false);
@@ -264,9 +335,14 @@ class Client {
     }
     line.finish();
     auto s = reader->Finish();
+    if (cancel && cancel->cancelled()) return kOk;  // Ctrl-C: the recording goes on
     if (!s.ok()) return fail(s);
     if (!out_.json) print_summary(last);
-    return last.state() == v1::RECORDING_STATE_FAILED ? 1 : 0;
+    if (!finished(last.state())) {
+      std::cerr << "discrec: the daemon ended the watch before the recording ended\n";
+      return kUnreachable;
+    }
+    return last.state() == v1::RECORDING_STATE_FAILED ? kFailed : kOk;
   }
 
   void print_summary(const v1::Recording& r) {
@@ -388,6 +464,18 @@ class Client {
   }
 
   int stop(const std::string& name, bool print = true) {
+    if (print) {  // say so when there is nothing to stop
+      grpc::ClientContext get_ctx;
+      v1::GetRecordingRequest get;
+      get.set_name(recording_name(name));
+      v1::Recording before;
+      if (recordings_->GetRecording(&get_ctx, get, &before).ok() && finished(before.state())) {
+        if (out_.json) return print_json(before), 0;
+        std::cout << before.name() << " had already ended\n";
+        print_summary(before);
+        return kOk;
+      }
+    }
     grpc::ClientContext ctx;
     v1::StopRecordingRequest req;
     req.set_name(recording_name(name));
@@ -401,9 +489,10 @@ class Client {
   }
 
   template <typename Reader>
-  int follow_operation(Reader& reader, const char* what) {
+  int follow_operation(grpc::ClientContext& ctx, Reader& reader, const char* what) {
     v1::DiscOperationProgress p, last;
     ProgressLine line(out_);
+    CancelOnInterrupt cancel(ctx);
     while (reader->Read(&p)) {
       last = p;
       if (out_.json) print_json(p);
@@ -411,6 +500,10 @@ class Client {
     }
     line.finish();
     auto s = reader->Finish();
+    if (cancel.cancelled()) {
+      std::cerr << "discrec: interrupted; the daemon goes on (`discrec drive` shows when it is done)\n";
+      return kInterrupted;
+    }
     if (!s.ok()) return fail(s);
     if (!out_.json) {
       std::cout << what << ": " << last.summary() << "\n";
@@ -431,7 +524,7 @@ class Client {
     if (args.has("--zero-fill-lost")) req.set_lost_extents(v1::LOST_EXTENT_ENCODING_ZERO_FILLED);
     req.set_force(args.has("--force"));
     auto reader = discs_->FinalizeDisc(&ctx, req);
-    return follow_operation(reader, "finalized");
+    return follow_operation(ctx, reader, "finalized");
   }
 
   int verify(const std::string& name) {
@@ -439,13 +532,14 @@ class Client {
     v1::VerifyDiscRequest req;
     req.set_name(drive_name(name));
     auto reader = discs_->VerifyDisc(&ctx, req);
-    return follow_operation(reader, "verified");
+    return follow_operation(ctx, reader, "verified");
   }
 
   int events(const std::string& drive) {
     grpc::ClientContext ctx;
     v1::WatchEventsRequest req;
     if (!drive.empty()) req.set_drive(drive_name(drive));
+    CancelOnInterrupt cancel(ctx);
     auto reader = events_->WatchEvents(&ctx, req);
     v1::Event e;
     while (reader->Read(&e)) {
@@ -457,10 +551,10 @@ class Client {
                 << (e.recording().empty() ? e.drive() : e.recording()) << "  " << e.message();
       if (e.dropped()) std::cout << "  (" << e.dropped() << " earlier events dropped)";
       std::cout << std::endl;
-      if (g_interrupted) ctx.TryCancel();
     }
     auto s = reader->Finish();
-    if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) return fail(s);
+    if (cancel.cancelled()) return kOk;
+    if (!s.ok()) return fail(s);
     return 0;
   }
 
@@ -506,7 +600,8 @@ int main(int argc, char** argv) {
       creds = tls;
   }
   OutputOptions out{args.has("--json"), static_cast<bool>(isatty(STDERR_FILENO))};
-  Client client(grpc::CreateChannel(target, creds), out);
+  g_channel = grpc::CreateChannel(target, creds);
+  Client client(g_channel, out);
 
   const std::string& cmd = args.positional[0];
   auto arg1 = [&]() -> std::string { return args.positional.size() > 1 ? args.positional[1] : ""; };

@@ -424,11 +424,16 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   }
   ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
+  // A generated id is taken for good only once the recording starts, so
+  // refused requests leave no holes in the numbering.
   std::string id = params.recording_id;
-  if (id.empty()) {
+  const bool generated = id.empty();
+  while (generated) {  // skipping numbers a client took by name
     char buf[16];
-    std::snprintf(buf, sizeof buf, "rec%03u", next_recording_number_++);
+    std::snprintf(buf, sizeof buf, "rec%03u", next_recording_number_);
     id = buf;
+    if (!recordings_.count(id)) break;
+    ++next_recording_number_;
   }
   if (recordings_.count(id))
     return Error(ErrorCode::kFailedPrecondition, "recording " + id + " already exists on drive " + spec_.id);
@@ -524,6 +529,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   Entry* raw = entry.get();
   recordings_[id] = std::move(entry);
   raw->thread = std::thread([this, raw] { ingest_main(raw); });
+  if (generated) ++next_recording_number_;
   publish(EventKind::kRecordingState, id, "recording from " + source.display_url);
   return snapshot(*raw);
 }

@@ -405,6 +405,10 @@ TEST_F(DaemonTest, ABusyDriveAnswersAtOnceAndDoesNotHoldUpTheOthers) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
     EXPECT_NE(s.error_message().find("busy verifying the disc"), std::string::npos) << s.error_message();
+    // The CLI tells a busy drive (try again) from a daemon it cannot reach.
+    auto eject = d.cli({"eject", "bd0"});
+    EXPECT_EQ(eject.exit_code, 4) << eject.output;
+    EXPECT_EQ(eject.output.find("cannot reach"), std::string::npos) << eject.output;
   }
   // bd1 goes on as if bd0 were idle: its recording stops and the event for
   // it comes from the monitor within its half-second round.
@@ -753,6 +757,51 @@ TEST_F(DaemonTest, AFinalizeThatFailsCanBeRetried) {
   auto files = extract_with_7z(d.image("bd0"), out.path());
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(count_video_frames(files[0]), source_frames_);
+}
+
+// What scripts and people read from the CLI: distinct exit codes, Ctrl-C
+// that ends a following command at once, a stop that says when there was
+// nothing to stop, a record that fails when the daemon goes away under it,
+// and ids that refused requests do not use up.
+TEST_F(DaemonTest, TheCliTellsScriptsAndPeopleWhatHappened) {
+  Daemon d;
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto refused = d.cli({"record", "udp://127.0.0.1:23440", "--drive", "bd0", "--priority", "101", "--detach"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  auto started = d.cli({"record", "udp://127.0.0.1:23440", "--drive", "bd0", "--detach"});
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_NE(started.output.find("drives/bd0/recordings/rec001"), std::string::npos)
+      << "the refused request took no id: " << started.output;
+
+  // Ctrl-C ends `watch` and `events` promptly; the recording goes on.
+  for (std::vector<std::string> follow : {std::vector<std::string>{"watch", "bd0/rec001"},
+                                          std::vector<std::string>{"events"}}) {
+    follow.insert(follow.begin(), {binary_path("clients/discrec"), "--socket", d.socket()});
+    Process p(follow, d.dir().file("follow.log"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    p.signal(SIGINT);
+    EXPECT_EQ(p.wait(std::chrono::seconds(5)), 0) << follow[3] << " ignored Ctrl-C";
+  }
+  EXPECT_EQ(get_recording(d, "drives/bd0/recordings/rec001").state(), v1::RECORDING_STATE_STARTING);
+
+  auto stop = d.cli({"stop", "bd0/rec001"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  auto again = d.cli({"stop", "bd0/rec001"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("had already ended"), std::string::npos) << again.output;
+
+  // An attached `record` whose daemon stops under it does not exit 0.
+  Process record({binary_path("clients/discrec"), "--socket", d.socket(), "record", "udp://127.0.0.1:23441",
+                  "--drive", "bd0"},
+                 d.dir().file("record.log"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  d.process().signal(SIGTERM);
+  EXPECT_EQ(d.process().wait(std::chrono::seconds(60)), 0);
+  const int record_exit = record.wait(std::chrono::seconds(10));
+  EXPECT_EQ(record_exit, 3) << read_file(d.dir().file("record.log"));
+
+  auto unreachable = d.cli({"drives"});
+  EXPECT_EQ(unreachable.exit_code, 3) << unreachable.output;
 }
 
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
