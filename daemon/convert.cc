@@ -129,6 +129,7 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
   s->set_input_bitrate_bps(in.stats.input_bitrate_bps);
   s->set_over_declared_rate(in.stats.over_declared_rate);
   s->set_over_declared_rate_bytes(in.stats.over_declared_rate_bytes);
+  s->set_ring_not_locked(in.stats.ring_not_locked);
   for (const auto& l : in.lost_extents) {
     auto* e = out->add_lost_extents();
     e->set_first_lba(l.first_lba);

@@ -96,6 +96,9 @@ class Recording final : public TsSink {
   // its burst allowance (see DeclaredRateMeter), at any time: from then on
   // the writer sheds it before any recording that has not. Any thread.
   bool over_rate() const { return over_rate_.raised.load(std::memory_order_acquire); }
+  // True when both rings' pages are locked in RAM (mlock succeeded): they
+  // cannot be paged out under memory pressure. Valid until release_buffers().
+  bool ring_locked() const { return bytes_.locked() && chunks_.locked(); }
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   // Gives the ring's memory back once finished() (before, it does nothing and
   // returns false): neither the producer nor the writer touches it again,

@@ -113,6 +113,7 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
   info.stats.lost_bytes = s.lost_bytes;
   // A file or an upload is read as fast as the drive takes it (it waits, it
   // is never shed): running ahead of its declaration is not a fault there.
+  info.stats.ring_not_locked = !entry.ring_locked;
   if (!entry.paced_source) {
     info.stats.over_declared_rate = s.over_rate;
     info.stats.over_declared_rate_bytes = s.over_rate_bytes;

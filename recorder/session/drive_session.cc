@@ -493,6 +493,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   entry->recording = recording;
   entry->ring_reservation = std::move(reservation);
   entry->writer = writer_.get();
+  entry->ring_locked = recording->ring_locked();
   ingest::IngestOptions ingest_options;
   ingest_options.url = source.open_url;
   if (params.upload_fd) {
@@ -531,6 +532,10 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   raw->thread = std::thread([this, raw] { ingest_main(raw); });
   if (generated) ++next_recording_number_;
   publish(EventKind::kRecordingState, id, "recording from " + source.display_url);
+  if (!raw->ring_locked)
+    publish(EventKind::kDriveError, id,
+            "warning: the ring of " + id + " could not be locked in RAM (the daemon lacks CAP_IPC_LOCK, or "
+            "LimitMEMLOCK is below limits.ring_memory): under memory pressure it may be paged out and miss deadlines");
   return snapshot(*raw);
 }
 

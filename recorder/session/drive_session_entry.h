@@ -34,6 +34,7 @@ struct DriveSession::Entry {
   RingBudget::Reservation ring_reservation;  // given back once the rings are freed
   std::unique_ptr<PacedSink> paced;   // files and pipes: wait for the drive instead of shedding
   bool paced_source = false;          // `paced` was made (it is freed once the recording ends)
+  bool ring_locked = true;            // as allocated (the ring is freed once the recording ends)
   StreamingWriter* writer = nullptr;  // outlives the entry's thread
   std::unique_ptr<ingest::Ingest> ingest;
   std::thread thread;

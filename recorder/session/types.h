@@ -105,6 +105,9 @@ struct RecordingStatsInfo {
   // longer than its latency budget absorbs: shed before honest recordings.
   bool over_declared_rate = false;
   uint64_t over_declared_rate_bytes = 0;
+  // The ring could not be locked in RAM (no CAP_IPC_LOCK, or LimitMEMLOCK
+  // below limits.ring_memory): it may be paged out under memory pressure.
+  bool ring_not_locked = false;
 };
 
 struct RecordingInfo {

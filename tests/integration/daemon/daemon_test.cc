@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -802,6 +803,28 @@ TEST_F(DaemonTest, TheCliTellsScriptsAndPeopleWhatHappened) {
 
   auto unreachable = d.cli({"drives"});
   EXPECT_EQ(unreachable.exit_code, 3) << unreachable.output;
+}
+
+// Without CAP_IPC_LOCK and with a small LimitMEMLOCK (as in a container),
+// a ring cannot be locked: the recording goes on, and says so in its status
+// and in the daemon's log.
+TEST_F(DaemonTest, ARingThatCannotBeLockedIsAWarningNotASilence) {
+  if (geteuid() != 0 || !have_program("setpriv") || !have_program("prlimit"))
+    GTEST_SKIP() << "needs root, setpriv and prlimit to drop CAP_IPC_LOCK";
+  DaemonOptions options;
+  options.launcher = {"setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "prlimit",
+                      "--memlock=65536:65536", "--"};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  v1::Recording r;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23445", 1'000'000, &r).ok()) << d.log_text();
+  EXPECT_TRUE(r.stats().ring_not_locked()) << r.DebugString();
+  auto watch = d.cli({"watch", "bd0/" + r.name().substr(r.name().rfind('/') + 1)}, std::chrono::seconds(3));
+  EXPECT_NE(watch.output.find("ring not locked in RAM"), std::string::npos) << watch.output;
+  ASSERT_TRUE(stop_recording(d, r.name()).ok());
+  for (int i = 0; i < 50 && d.log_text().find("could not be locked in RAM") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(d.log_text().find("could not be locked in RAM"), std::string::npos) << d.log_text();
 }
 
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
