@@ -130,6 +130,8 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
   s->set_over_declared_rate(in.stats.over_declared_rate);
   s->set_over_declared_rate_bytes(in.stats.over_declared_rate_bytes);
   s->set_ring_not_locked(in.stats.ring_not_locked);
+  if (in.source_silent_for.count() > 0)
+    *out->mutable_source_silent_for() = TimeUtil::NanosecondsToDuration(in.source_silent_for.count());
   for (const auto& l : in.lost_extents) {
     auto* e = out->add_lost_extents();
     e->set_first_lba(l.first_lba);

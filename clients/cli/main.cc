@@ -308,6 +308,8 @@ class Client {
     if (s.shed_bytes()) line += "  shed " + human_bytes(s.shed_bytes()) + " (" + std::to_string(s.shed_gops()) + " GOPs)";
     if (s.lost_bytes()) line += "  lost " + human_bytes(s.lost_bytes());
     if (!r.source_gaps().empty()) line += "  gaps " + std::to_string(r.source_gaps_size());
+    if (r.has_source_silent_for())
+      line += "  source silent for " + std::to_string(r.source_silent_for().seconds()) + " s";
     if (s.over_declared_rate()) line += "  OVER DECLARED RATE";
     if (s.ring_not_locked()) line += "  ring not locked in RAM";
     return line;

@@ -90,6 +90,7 @@ class Ingest::Session {
   TimePoint gap_start_{};
   bool video_delivered_ = false;
   bool gap_pending_ = false;
+  bool input_timed_out_ = false;  // the read timeout fired on this input
   bool delivered_any_ = false;
   bool draining_ = false;  // stopped: taking what the demuxer still holds
   // Realtime pacing.
@@ -242,6 +243,7 @@ Status Ingest::Session::run() {
 Status Ingest::Session::open_input() {
   ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_));
   connected_at_ = in_.clock_.now();
+  input_timed_out_ = false;
   return ok_status();
 }
 
@@ -405,11 +407,22 @@ Status Ingest::Session::handle(AVPacket* pkt) {
   }
   int o = in_to_out_[pkt->stream_index];
   if (o < 0) return ok_status();
-  last_packet_time_ = in_.clock_.now();
+  // When data last arrived. A packet handed out after the read timeout fired
+  // is one the demuxer held (MPEG-TS flushes its last PES when the input
+  // fails): it arrived before the silence, so it must not move the start of
+  // the gap to the moment the loss was noticed.
+  // Once the timeout has fired the input is done for (FFmpeg's AVIO keeps
+  // the error): what still comes out until the read fails was held before.
+  if (gate_.timed_out()) input_timed_out_ = true;
+  if (!input_timed_out_) last_packet_time_ = in_.clock_.now();
   const AVStream* ist = input_->context()->streams[pkt->stream_index];
   bool is_video = out_type_[o] == AVMEDIA_TYPE_VIDEO;
   bool key = (pkt->flags & AV_PKT_FLAG_KEY) != 0;
-  update([](IngestStats& st) { ++st.packets_in; });
+  const TimePoint arrived = last_packet_time_;
+  update([arrived](IngestStats& st) {
+    ++st.packets_in;
+    st.last_packet = arrived;
+  });
 
   int64_t dts = pkt->dts == AV_NOPTS_VALUE ? Timeline::kNoTs : av_rescale_q(pkt->dts, ist->time_base, k90k);
   int64_t pts = pkt->pts == AV_NOPTS_VALUE ? Timeline::kNoTs : av_rescale_q(pkt->pts, ist->time_base, k90k);

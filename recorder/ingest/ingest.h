@@ -110,6 +110,7 @@ struct IngestStats {
   // carry is an error instead.
   std::vector<std::string> skipped_streams;
   uint64_t packets_in = 0;        // demuxed packets of mapped streams
+  TimePoint last_packet{};        // when data last arrived (the ingest's clock); {} before any
   uint64_t packets_out = 0;       // packets handed to the muxer
   uint64_t video_frames = 0;      // primary video stream packets handed to the muxer
   uint64_t key_frames = 0;        // ... of which key frames

@@ -123,6 +123,13 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
   if (seconds > 0.05) info.stats.input_bitrate_bps = 8.0 * static_cast<double>(s.bytes_in) / seconds;
 
   bool ingest_done = entry.ingest_done.load(std::memory_order_acquire);
+  if (!ingest_done && entry.ingest && !entry.paced_source) {
+    const ingest::IngestStats in = entry.ingest->stats();
+    const bool waiting = in.state == ingest::IngestStats::State::kRunning ||
+                         in.state == ingest::IngestStats::State::kReconnecting;
+    if (waiting && in.last_packet != TimePoint{} && clock_.now() - in.last_packet >= std::chrono::seconds(1))
+      info.source_silent_for = std::chrono::duration_cast<Nanos>(clock_.now() - in.last_packet);
+  }
   if (!ingest_done) {
     info.state = entry.stop_requested ? RecordingState::kStopping
                  : s.bytes_in > 0     ? RecordingState::kRecording

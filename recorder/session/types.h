@@ -127,6 +127,7 @@ struct RecordingInfo {
   std::vector<SourceGapInfo> source_gaps;
   std::string disc_path;
   std::string error;
+  Nanos source_silent_for{0};  // a live source quiet for >= 1 s, while it lasts
 };
 
 struct FinalizeParams {

@@ -296,6 +296,7 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   pid_t first = spawn_ffmpeg(send_file(in, out));
   std::this_thread::sleep_for(1500ms);
   reap(first, /*kill_it=*/true);  // killed mid-stream
+  const TimePoint killed = SteadyClock::instance().now();
   uint64_t before = live.ingest().stats().video_frames;
   std::this_thread::sleep_for(2500ms);  // source away: read timeout, reconnect attempts
   EXPECT_EQ(live.ingest().stats().state, IngestStats::State::kReconnecting);
@@ -330,6 +331,12 @@ TEST(IngestLiveTest, UdpSourceKilledAndRestartedContinuesWithGapReported) {
   ASSERT_EQ(gaps.size(), 1u) << listed << run.stats.last_error;
   EXPECT_GT(gaps[0].second, 2s);
   EXPECT_LT(gaps[0].second, 5s);
+  // The gap starts when data stopped, not when the loss was noticed (the
+  // read timeout later: 800 ms; the demuxer's flushed last PES must not
+  // count as data arriving then).
+  EXPECT_LT(gaps[0].first, killed + 400ms) << "gap began " << (gaps[0].first - killed).count() / 1000000
+                                           << " ms after the sender died";
+  EXPECT_GT(gaps[0].first, killed - 1s);
   ASSERT_EQ(run.stats.gaps.size(), 1u);
   EXPECT_EQ(run.stats.gaps[0].duration, gaps[0].second);
 
