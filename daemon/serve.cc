@@ -1,6 +1,12 @@
 #include "daemon/serve.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <future>
@@ -94,6 +100,42 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
   }
 }
 
+// Two daemons on one state directory would write the same journals and disc
+// images. The lock lives as long as the process (the fd is never closed, and
+// O_CLOEXEC keeps it from children); the kernel drops it however we exit.
+// Returns false, having logged why, if another daemon holds it.
+bool lock_state_directory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    log_error("discrecd: cannot create the state directory " + dir + ": " + std::strerror(errno));
+    return false;
+  }
+  const std::string path = dir + "/discrecd.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    log_error("discrecd: cannot open " + path + ": " + std::strerror(errno));
+    return false;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char pid[32] = {};
+    const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : std::string("unknown");
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      log_error("discrecd: another discrecd uses the state directory " + dir + " (pid " + holder + ")");
+    } else {
+      log_error("discrecd: cannot lock " + path + ": " + std::strerror(err));
+    }
+    return false;
+  }
+  // The pid is only for the message above; the lock itself is what counts.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    log_warning("discrecd: cannot write the pid into " + path + ": " + std::strerror(errno));
+  return true;  // fd deliberately left open: it holds the lock
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -108,6 +150,7 @@ int run_serve(int argc, char** argv) {
     return 2;
   }
   Config config = std::move(config_result).value();
+  if (!lock_state_directory(config.state_directory)) return 1;
 
   // Before any thread starts: stop/reload requests are taken synchronously
   // by the loop below, never in a signal handler.

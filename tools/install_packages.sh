@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages from packages.txt that are not installed yet.
+# An argument names another list (the Dockerfile passes tools/build-packages.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt")
+list=${1:-$here/packages.txt}
+mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,96 @@
+#!/bin/sh
+# package_test.sh BUILD_DIR VERSION: builds the .deb with cpack, checks what
+# it holds, extracts it into a scratch root (never dpkg -i on this machine)
+# and runs the extracted daemon and CLI against each other.
+set -eu
+build=$1
+version=$2
+for tool in cpack dpkg-deb; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool is not installed"; exit 77; }
+done
+tmp=$(mktemp -d)
+daemon_pid=
+cleanup() {
+  [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Into a scratch directory: parallel runs and build/ stay clean.
+cpack --config "$build/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; fail "cpack"; }
+deb=$(ls "$tmp"/out/discrec_"$version"_*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] || { cat "$tmp/cpack.log"; fail "no discrec_${version}_*.deb"; }
+
+# Exactly these files, nothing else (no tests, benches or helper programs).
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' | sort >"$tmp/files"
+cat >"$tmp/expected" <<LIST
+/etc/discrecd/discrecd.toml
+/usr/bin/discrec
+/usr/lib/systemd/system/discrecd.service
+/usr/lib/sysusers.d/discrecd.conf
+/usr/lib/tmpfiles.d/discrecd.conf
+/usr/sbin/discrecd
+LIST
+sort -o "$tmp/expected" "$tmp/expected"
+if ! cmp -s "$tmp/files" "$tmp/expected"; then
+  echo "package files (<) against expected (>):"
+  diff "$tmp/files" "$tmp/expected" || true
+  fail "the package holds the wrong files"
+fi
+
+# Control: the config is a conffile, postinst creates users and directories
+# but never starts the service, dependencies come from dpkg-shlibdeps.
+dpkg-deb -e "$deb" "$tmp/control"
+grep -qx /etc/discrecd/discrecd.toml "$tmp/control/conffiles" || fail "discrecd.toml is not a conffile"
+grep -q systemd-sysusers "$tmp/control/postinst" || fail "postinst does not run systemd-sysusers"
+grep -q "systemd-tmpfiles --create" "$tmp/control/postinst" || fail "postinst does not run systemd-tmpfiles"
+grep -Eq "systemctl (start|enable|restart)" "$tmp/control/postinst" && fail "postinst starts the service"
+dpkg-deb -f "$deb" Package | grep -qx discrec || fail "package name"
+dpkg-deb -f "$deb" Version | grep -qx "$version" || fail "package version"
+dpkg-deb -f "$deb" Depends | grep -q libgrpc++ || fail "Depends lacks libgrpc++ (shlibdeps)"
+
+root=$tmp/root
+dpkg-deb -x "$deb" "$root"
+# The unit, sysusers and tmpfiles agree with each other and with the files.
+unit=$root/usr/lib/systemd/system/discrecd.service
+grep -qx "ExecStart=/usr/sbin/discrecd serve --config /etc/discrecd/discrecd.toml" "$unit" || fail "ExecStart: $(grep ExecStart "$unit")"
+grep -q "@" "$unit" && fail "unconfigured @VARIABLE@ left in the unit"
+grep -qx "User=discrecd" "$unit" || fail "User= in the unit"
+grep -qx "Group=discrec" "$unit" || fail "Group= in the unit"
+grep -Eq '^u discrecd - ' "$root/usr/lib/sysusers.d/discrecd.conf" || fail "sysusers: user discrecd"
+grep -Eq '^g discrec ' "$root/usr/lib/sysusers.d/discrecd.conf" || fail "sysusers: group discrec"
+grep -Eq '^d /run/discrecd 0750 discrecd discrec' "$root/usr/lib/tmpfiles.d/discrecd.conf" || fail "tmpfiles: /run/discrecd"
+grep -Eq '^d /var/lib/discrecd 0750 discrecd discrec' "$root/usr/lib/tmpfiles.d/discrecd.conf" || fail "tmpfiles: /var/lib/discrecd"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # Only the syntax: the discrecd user need not exist on this machine.
+  systemd-analyze verify "$unit" 2>&1 | grep -Ei "unknown (key|section)|invalid|bad" && fail "systemd-analyze verify"
+fi
+
+# The extracted programs run from the installed paths.
+mkdir -m 0700 "$tmp/state"
+sock=$tmp/state/s.sock
+"$root/usr/sbin/discrecd" serve --state-dir "$tmp/state" --socket "$sock" >"$tmp/daemon.log" 2>&1 &
+daemon_pid=$!
+i=0
+while [ ! -S "$sock" ]; do
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$tmp/daemon.log"; fail "the extracted discrecd exited"; }
+  i=$((i + 1))
+  [ $i -lt 300 ] || { cat "$tmp/daemon.log"; fail "no socket after 30 s"; }
+  sleep 0.1
+done
+"$root/usr/bin/discrec" --socket "$sock" drives >"$tmp/drives.out" 2>&1 || { cat "$tmp/drives.out" "$tmp/daemon.log"; fail "discrec drives"; }
+grep -q bd0 "$tmp/drives.out" || { cat "$tmp/drives.out"; fail "discrec drives does not list bd0"; }
+
+kill -TERM "$daemon_pid"
+i=0
+while kill -0 "$daemon_pid" 2>/dev/null; do
+  i=$((i + 1))
+  [ $i -lt 600 ] || { cat "$tmp/daemon.log"; fail "discrecd did not stop within 60 s of SIGTERM"; }
+  sleep 0.1
+done
+status=0
+wait "$daemon_pid" || status=$?
+daemon_pid=
+[ "$status" -eq 0 ] || { cat "$tmp/daemon.log"; fail "discrecd exited $status after SIGTERM"; }
+echo "OK: $(basename "$deb")"
