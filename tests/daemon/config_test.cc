@@ -74,6 +74,7 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->max_watch_streams, defaults.max_watch_streams);
   EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
   EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
+  EXPECT_EQ(c->warn_minutes_left, defaults.warn_minutes_left);
   EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
   EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
   EXPECT_EQ(c->socket_group, defaults.socket_group);
