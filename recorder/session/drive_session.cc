@@ -215,7 +215,9 @@ DriveInfo DriveSession::info_locked(bool probe) {
 }
 
 std::optional<DriveInfo::Space> DriveSession::space_locked() {
-  if (!writer_ || !layout_) return std::nullopt;
+  // A finalized disc keeps its (stopped) writer until it leaves the drive;
+  // what the drive says of it is true again then.
+  if (!writer_ || !layout_ || disc_state_ != DiscState::kRecording) return std::nullopt;
   const DriveStats stats = writer_->stats();
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   DriveInfo::Space space;

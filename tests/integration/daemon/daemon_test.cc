@@ -860,6 +860,9 @@ TEST_F(DaemonTest, AFullDiscEndsTheRecordingClearlyAndWhatFittedPlays) {
   auto fin = run_disc_operation(d, true, &status);
   ASSERT_TRUE(status.ok()) << status.error_message() << d.log_text();
   EXPECT_EQ(fin.files(), 1u);
+  const v1::Drive finalized = get_drive();  // the drive's word again
+  EXPECT_FALSE(finalized.medium().recording()) << finalized.DebugString();
+  EXPECT_EQ(finalized.medium().status(), v1::DISC_STATUS_COMPLETE) << finalized.DebugString();
   TempDir out;
   auto files = extract_with_7z(d.image("bd0"), out.path());
   ASSERT_EQ(files.size(), 1u);
