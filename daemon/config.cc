@@ -316,6 +316,17 @@ class ConfigReader {
         if (v != "not-recorded" && v != "zero-filled")
           return config_error(source_, value.source(), k, "must be \"not-recorded\" or \"zero-filled\"");
         config_.zero_fill_lost_extents = v == "zero-filled";
+      } else if (key == "warn_minutes_left") {
+        const auto* array = value.as_array();
+        if (!array) return config_error(source_, value.source(), k, "must be an array of minutes (integers)");
+        std::vector<uint32_t> minutes;
+        for (const auto& element : *array) {
+          ASSIGN_OR_RETURN(int64_t m, get<int64_t>(element, k, "an array of minutes (integers)"));
+          if (m < 1 || m > 24 * 60)
+            return config_error(source_, element.source(), k, "must be between 1 and 1440 minutes");
+          minutes.push_back(static_cast<uint32_t>(m));
+        }
+        config_.warn_minutes_left = std::move(minutes);
       } else {
         return config_error(source_, value.source(), k, "unknown key");
       }

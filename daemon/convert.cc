@@ -51,6 +51,7 @@ v1::EventKind kind(recorder::EventKind k) {
     case recorder::EventKind::kRecovery: return v1::EVENT_KIND_RECOVERY;
     case recorder::EventKind::kLoadShed: return v1::EVENT_KIND_LOAD_SHED;
     case recorder::EventKind::kLostExtent: return v1::EVENT_KIND_LOST_EXTENT;
+    case recorder::EventKind::kDiscSpace: return v1::EVENT_KIND_DISC_SPACE;
   }
   return v1::EVENT_KIND_UNSPECIFIED;
 }
@@ -101,6 +102,18 @@ void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
   m->set_ecc_unit_blocks(c.ecc_unit_blocks);
   uint64_t capacity_blocks = c.write_speeds.empty() ? 0 : uint64_t{c.write_speeds.front().end_lba} + 1;
   m->set_capacity_bytes(capacity_blocks * c.block_size);
+  if (in.space) {
+    // The probe was before the first write; the writer knows where it is.
+    const auto& sp = *in.space;
+    m->set_status(v1::DISC_STATUS_APPENDABLE);
+    m->set_recording(true);
+    m->set_next_writable_address(sp.next_writable_address);
+    m->set_free_blocks(sp.free_blocks);
+    m->set_used_blocks(sp.used_blocks);
+    m->set_recording_bitrate_bps(sp.bitrate_bps);
+    m->set_full(sp.full);
+    if (sp.time_left) set_duration(*sp.time_left, m->mutable_recording_time_left());
+  }
   out->set_buffer_size_bytes(c.buffer_size_bytes);
 }
 

@@ -82,6 +82,8 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
+  o.disc_space_warnings.clear();
+  for (uint32_t m : c.warn_minutes_left) o.disc_space_warnings.push_back(std::chrono::minutes(m));
   o.history_count = c.history_count;
   o.history_age = std::chrono::hours(c.history_age_hours);
   o.source_policy = c.sources;
@@ -179,7 +181,8 @@ int run_serve(int argc, char** argv) {
       if (event->dropped) line += " (" + std::to_string(event->dropped) + " earlier event(s) not logged)";
       const bool bad = event->kind == recorder::EventKind::kDriveError ||
                        event->kind == recorder::EventKind::kLostExtent ||
-                       event->kind == recorder::EventKind::kLoadShed;
+                       event->kind == recorder::EventKind::kLoadShed ||
+                       event->kind == recorder::EventKind::kDiscSpace;
       bad ? log_warning(line) : log_info(line);
     }
   });

@@ -119,6 +119,18 @@ Result<DriveCapabilities> Drive::probe() {
       caps.next_writable_address = caps.track->next_writable_address;
     }
   }
+  // A rewritable disc that is not formatted yet (a new BD-RE) has no user
+  // area, so its track reports no free blocks; what it will hold is what
+  // READ FORMAT CAPACITIES offers (descriptor type 1: unformatted). The
+  // recorder formats it before the first recording.
+  if (caps.free_blocks == 0 && caps.formattable && overwritable(p)) {
+    Result<FormatCapacities> capacities = read_format_capacities();
+    if (!capacities.ok()) {
+      note(caps, capacities.error());
+    } else if (capacities->current_descriptor_type == 1) {
+      caps.free_blocks = capacities->current_blocks;
+    }
+  }
   // A finalized disc has no writable address, whatever the track says.
   if (caps.disc && caps.disc->status == DiscStatus::kComplete && !overwritable(p))
     caps.next_writable_address.reset();

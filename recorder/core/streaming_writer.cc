@@ -350,6 +350,11 @@ TimePoint StreamingWriter::service_once() {
 
 void StreamingWriter::write_command(Recording& r, size_t payload) {
   auto& w = r.writer_;
+  // The disc's last units take what fits of a command that would cross its
+  // end: recordings get every unit the disc has before it is full.
+  const uint64_t room_units =
+      next_lba_ < options_.end_lba ? (options_.end_lba - next_lba_) / options_.ecc_unit_blocks : 0;
+  if (room_units > 0) payload = static_cast<size_t>(std::min<uint64_t>(payload, room_units * unit_bytes_));
   const size_t units = (payload + unit_bytes_ - 1) / unit_bytes_;
   const size_t command_bytes = units * unit_bytes_;
   const uint32_t blocks = static_cast<uint32_t>(units * options_.ecc_unit_blocks);

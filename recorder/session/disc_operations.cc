@@ -140,8 +140,10 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
     info.state = info.error.empty() ? RecordingState::kStopped : RecordingState::kFailed;
   }
   if (writer_) {
-    if (auto failure = writer_->failure(); failure && info.error.empty() && !s.finished)
-      info.error = "the drive stopped writing: " + failure->to_string();
+    if (auto failure = writer_->failure(); failure && info.error.empty() && !s.finished) {
+      std::string full = disc_full_message(*writer_);
+      info.error = full.empty() ? "the drive stopped writing: " + failure->to_string() : full;
+    }
     if (auto extents = writer_->extents(entry.recording->id()); extents.ok()) {
       for (const auto& l : extents->lost)
         info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * 2048, sense_text(l)});
@@ -210,6 +212,30 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
     if (!journal_health_.ok()) {
       publish(EventKind::kDriveError, "", "crash journal: " + journal_health_.error().to_string());
       journal_health_ = {};
+    }
+  }
+  if (auto space = space_locked()) {
+    if (space->full && !announced_disc_full_) {
+      announced_disc_full_ = true;
+      publish(EventKind::kDiscSpace, "", disc_full_message(*writer_) + "; finalize it and insert the next disc");
+    } else if (space->time_left && !space->full) {
+      // Once per threshold per disc; several crossed at once (a recording
+      // started on a nearly full disc) make one event, for the shortest.
+      std::optional<Nanos> crossed;
+      for (Nanos threshold : options_.disc_space_warnings) {
+        if (*space->time_left > threshold || !announced_space_warnings_.insert(threshold.count()).second) continue;
+        if (!crossed || threshold < *crossed) crossed = threshold;
+      }
+      if (crossed) {
+        auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*space->time_left).count();
+        auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*space->time_left).count() % 60;
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "%lld min %02lld s of recording left at %.1f Mbit/s (%llu blocks free)",
+                      static_cast<long long>(minutes), static_cast<long long>(seconds),
+                      static_cast<double>(space->bitrate_bps) / 1e6,
+                      static_cast<unsigned long long>(space->free_blocks));
+        publish(EventKind::kDiscSpace, "", buf);
+      }
     }
   }
   if (writer_) {

@@ -28,6 +28,21 @@ const char* disc_state_name(DiscState state) {
   return "unknown";
 }
 
+std::string disc_full_message(const StreamingWriter& writer) {
+  auto failure = writer.failure();
+  if (!failure || failure->code() != ErrorCode::kResourceExhausted || failure->message().rfind("disc full", 0) != 0)
+    return "";
+  const auto& o = writer.options();
+  const uint32_t next = writer.stats().next_lba;
+  auto mb = [&](uint64_t blocks) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(blocks * o.block_size) / 1e6);
+    return std::string(buf);
+  };
+  return "disc full: " + mb(next > o.start_lba ? next - o.start_lba : 0) + " written, the disc holds " +
+         mb(o.end_lba - o.start_lba);
+}
+
 const char* recording_state_name(RecordingState state) {
   switch (state) {
     case RecordingState::kStarting: return "starting";
@@ -185,6 +200,7 @@ DriveInfo DriveSession::info_locked(bool probe) {
     info.guaranteed_bytes_per_second = prepared_->guaranteed_bytes_per_second;
   }
   for (auto& [id, entry] : recordings_) info.active_recordings += !entry->ended();
+  info.space = space_locked();
   if (info.not_ready_reason.empty() && !recovery_blocked_.empty()) info.not_ready_reason = recovery_blocked_;
   if (info.not_ready_reason.empty()) {
     if (disc_state_ == DiscState::kNoMedium) info.not_ready_reason = "no disc in the drive";
@@ -196,6 +212,38 @@ DriveInfo DriveSession::info_locked(bool probe) {
     }
   }
   return info;
+}
+
+std::optional<DriveInfo::Space> DriveSession::space_locked() {
+  // A finalized disc keeps its (stopped) writer until it leaves the drive;
+  // what the drive says of it is true again then.
+  if (!writer_ || !layout_ || disc_state_ != DiscState::kRecording) return std::nullopt;
+  const DriveStats stats = writer_->stats();
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  DriveInfo::Space space;
+  space.next_writable_address = stats.next_lba;
+  space.data_limit = layout_->data_limit;
+  space.used_blocks = stats.next_lba > layout_->data_start ? stats.next_lba - layout_->data_start : 0;
+  space.free_blocks = layout_->data_limit > stats.next_lba ? layout_->data_limit - stats.next_lba : 0;
+  space.full = !disc_full_message(*writer_).empty();
+  // Declared bitrates are what admission booked; a source sending more (or
+  // one that declared nothing) fills the disc at what it measures.
+  uint64_t measured = 0;
+  const WallTime now = std::chrono::system_clock::now();
+  for (auto& [id, entry] : recordings_) {
+    if (entry->ended()) continue;
+    double seconds = std::chrono::duration<double>(now - entry->start_time).count();
+    if (seconds >= 1.0)
+      measured += static_cast<uint64_t>(8.0 * static_cast<double>(entry->recording->stats().bytes_in) / seconds);
+  }
+  space.bitrate_bps = std::max(stats.admitted_bitrate_bps, measured);
+  if (space.full) {
+    space.time_left = Nanos(0);
+  } else if (space.bitrate_bps > 0) {
+    double seconds = static_cast<double>(space.free_blocks) * block_size * 8.0 / static_cast<double>(space.bitrate_bps);
+    space.time_left = std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
+  }
+  return space;
 }
 
 // OPC, speed and read-back take seconds on a real drive: marked busy.
@@ -289,6 +337,8 @@ void DriveSession::forget_disc_locked() {
   prepared_.reset();
   layout_.reset();
   finalize_begun_.reset();
+  announced_space_warnings_.clear();
+  announced_disc_full_ = false;
   recovered_.clear();
   recovered_files_.clear();
   recovered_crcs_.clear();
@@ -543,7 +593,11 @@ void DriveSession::ingest_main(Entry* entry) {
   Status status = entry->ingest->run();
   {
     std::lock_guard lock(entry->mutex);
-    if (!status.ok() && status.error().code() != ErrorCode::kAborted) entry->error = status.error().to_string();
+    if (!status.ok() && status.error().code() != ErrorCode::kAborted) {
+      // The source failed because the writer stopped: say why, with numbers.
+      std::string full = disc_full_message(*entry->writer);
+      entry->error = full.empty() ? status.error().to_string() : full;
+    }
     entry->end_time = std::chrono::system_clock::now();
   }
   entry->ingest_done.store(true, std::memory_order_release);

@@ -67,6 +67,10 @@ class Ingest;
 enum class DiscState { kNoMedium, kBlank, kRecording, kFinalized };
 const char* disc_state_name(DiscState state);
 
+// "disc full: 23.1 MB written, the disc holds 23.1 MB" when `writer` stopped
+// at the end of the disc; empty otherwise.
+std::string disc_full_message(const StreamingWriter& writer);
+
 class DriveSession {
  public:
   // `ring_budget` is shared by every drive and outlives the session.
@@ -164,6 +168,9 @@ class DriveSession {
   // operation that refuses controls holds it.
   Result<std::unique_lock<std::timed_mutex>> lock_for_control();
   DriveInfo info_locked(bool probe);
+  // Where the writer is on the disc and what is left; nullopt without a writer.
+  std::optional<DriveInfo::Space> space_locked();
+
   void refresh_cache_locked();
   DriveInfo cached_info() const;
 
@@ -195,6 +202,10 @@ class DriveSession {
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
   std::string announced_writer_failure_;               // GUARDED_BY(mutex_): last drive error event
+  // The RecorderOptions::disc_space_warnings this disc has had, and
+  // whether its "disc full" went out.
+  std::set<Nanos::rep> announced_space_warnings_;      // GUARDED_BY(mutex_)
+  bool announced_disc_full_ = false;                   // GUARDED_BY(mutex_)
   std::atomic<const Busy*> busy_{nullptr};          // set and cleared under mutex_
   std::atomic<bool> shutting_down_{false};             // stop_all(): verify gives up
   // What reads answer with while busy_: taken when the operation began.

@@ -14,6 +14,7 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::kRecovery: return "recovery";
     case EventKind::kLoadShed: return "load shed";
     case EventKind::kLostExtent: return "lost extent";
+    case EventKind::kDiscSpace: return "disc space";
   }
   return "event";
 }

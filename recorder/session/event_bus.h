@@ -30,6 +30,7 @@ enum class EventKind {
   kRecovery,
   kLoadShed,
   kLostExtent,
+  kDiscSpace,  // the disc being recorded is filling up, or full
 };
 const char* event_kind_name(EventKind kind);
 

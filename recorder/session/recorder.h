@@ -53,6 +53,10 @@ struct RecorderOptions {
   // many per drive, for at most this long.
   uint32_t history_count = 1000;
   Nanos history_age = std::chrono::hours(24 * 7);
+  // A kDiscSpace event when the disc being recorded holds less than each of
+  // these at the current bitrate: once per threshold per disc.
+  std::vector<Nanos> disc_space_warnings = {std::chrono::minutes(30), std::chrono::minutes(10),
+                                            std::chrono::minutes(2)};
   // What clients may record from; checked before a recording starts.
   ingest::SourcePolicy source_policy;
 };

@@ -26,6 +26,21 @@ struct DriveInfo {
   uint64_t admitted_bytes_per_second = 0;
   uint32_t active_recordings = 0;
   std::string not_ready_reason;              // empty when the drive can record
+  // Set while a disc is being recorded: the probe's figures (taken before
+  // the first write) are stale from then on, so these follow the writer.
+  struct Space {
+    uint64_t next_writable_address = 0;  // the writer's next LBA
+    uint64_t free_blocks = 0;            // up to the layout's data limit
+    uint64_t used_blocks = 0;            // since the layout's data start
+    uint64_t data_limit = 0;             // one past the last block data may use
+    // What the disc still holds at `bitrate_bps` (the admitted bitrates of
+    // the recordings on it, or what they measure if more); unset when
+    // nothing records.
+    uint64_t bitrate_bps = 0;
+    std::optional<Nanos> time_left;
+    bool full = false;                   // the writer stopped at the end of the disc
+  };
+  std::optional<Space> space;
 };
 
 struct PrepareResult {

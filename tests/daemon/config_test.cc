@@ -32,6 +32,7 @@ max_watch_streams = 10
 max_string_bytes = 100
 [disc]
 lost_extents = "zero-filled"
+warn_minutes_left = [15, 5]
 [drives.burner]
 uri = "sg:///dev/sr0"
 write_kbps = 8991
@@ -50,6 +51,7 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   EXPECT_EQ(c->max_watch_streams, 10u);
   EXPECT_EQ(c->max_string_bytes, 100u);
   EXPECT_TRUE(c->zero_fill_lost_extents);
+  EXPECT_EQ(c->warn_minutes_left, (std::vector<uint32_t>{15, 5}));
   ASSERT_EQ(c->drives.size(), 2u);
   EXPECT_EQ(c->drives[0].id, "burner");
   EXPECT_EQ(c->drives[0].write_kbps, 8991u);
@@ -74,6 +76,7 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->max_watch_streams, defaults.max_watch_streams);
   EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
   EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
+  EXPECT_EQ(c->warn_minutes_left, defaults.warn_minutes_left);
   EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
   EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
   EXPECT_EQ(c->socket_group, defaults.socket_group);
@@ -111,6 +114,9 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[limits]\nadmission_margin = 1.5\n", "limits.admission_margin");
   expect_error("[disc]\nlost_extents = \"zeros\"\n", "disc.lost_extents");
   expect_error("[disc]\nlost_extent = \"zero-filled\"\n", "disc.lost_extent");
+  expect_error("[disc]\nwarn_minutes_left = 10\n", "disc.warn_minutes_left");
+  expect_error("[disc]\nwarn_minutes_left = [10, 0]\n", "between 1 and 1440");
+  expect_error("[disc]\nwarn_minutes_left = [\"10\"]\n", "disc.warn_minutes_left");
   expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");
   expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");
   expect_error("[daemon]\nsocekt = \"/x\"\n", "daemon.socekt");

@@ -570,6 +570,29 @@ TEST(StreamingWriterTest, DiscFullFailsTheWriterWithAClearError) {
   EXPECT_EQ((*rec)->write_packets(packet, true).error().code(), ErrorCode::kUnavailable);
 }
 
+// A command that would cross the end of the disc is cut to the units left:
+// the disc is used to its last unit before the writer says it is full.
+TEST(StreamingWriterTest, TheLastUnitsOfTheDiscAreWrittenBeforeItIsFull) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  WriterOptions o = dvd_options();
+  o.end_lba = 1000 + 6 * 16;  // six units; commands take four
+  StreamingWriter writer(target, clock, o);
+  auto rec = writer.add_recording(config("a", 1, 8'000'000));
+  ASSERT_TRUE(rec.ok());
+  std::vector<TsSource> sources(1);
+  sources[0] = TsSource{*rec, 1, 8'000'000};
+  sources[0].expect_ok = false;
+  // 300 ms of the stream (nine units) is buffered before the first write,
+  // so the second command wants four units where two are left.
+  sources[0].feed(TimePoint{} + 300ms);
+  testing::run_until(clock, writer, sources, TimePoint{} + 1s);
+  ASSERT_TRUE(writer.failure().has_value());
+  EXPECT_NE(writer.failure()->message().find("disc full"), std::string::npos);
+  EXPECT_EQ(writer.stats().next_lba, o.end_lba);
+  EXPECT_EQ(writer.stats().blocks_written, 6u * 16);
+}
+
 TEST(StreamingWriterTest, OverloadShedsWholeGopsOfTheLowestPriorityOnly) {
   SimulatedClock clock;
   // The drive does 75% of what is offered (2 MB/s).

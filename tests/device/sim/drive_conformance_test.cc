@@ -7,6 +7,8 @@
 // change on either side shows up.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -303,6 +305,23 @@ TEST_P(DriveConformance, BufferCapacity) {
   auto blocks = drive_->read_buffer_capacity(true);
   ASSERT_TRUE(blocks.ok()) << blocks.error().to_string();
   EXPECT_GT(blocks->available, 0u);
+}
+
+// A new BD-RE is not formatted: its track has no free blocks, yet the probe
+// says what the disc will hold (READ FORMAT CAPACITIES), not "0 B free".
+TEST(DriveProbe, AnUnformattedBdReReportsItsFormattableCapacity) {
+  const auto dir = std::filesystem::temp_directory_path() / ("discrec-probe-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    SimulatedClock clock;
+    auto d = Drive::open("sim://" + (dir / "disc.img").string() + "?profile=bd-re&timing=off", TransportOptions{&clock});
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    auto caps = (*d)->probe();
+    ASSERT_TRUE(caps.ok()) << caps.error().to_string();
+    EXPECT_EQ(caps->current_profile, profile::kBdRe);
+    EXPECT_EQ(caps->free_blocks, 11826176u);  // the default format, with spare areas
+  }
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DriveConformance, ::testing::Values(Backend::kSim, Backend::kTgt),

@@ -764,6 +764,113 @@ TEST_F(DaemonTest, AFinalizeThatFailsCanBeRetried) {
 // that ends a following command at once, a stop that says when there was
 // nothing to stop, a record that fails when the daemon goes away under it,
 // and ids that refused requests do not use up.
+// A live stream onto a disc too small for it: the drive's status follows the
+// writer, a disc-space warning comes as the disc fills, the recording ends
+// FAILED saying "disc full" with the numbers, and what fitted finalizes and
+// plays.
+TEST_F(DaemonTest, AFullDiscEndsTheRecordingClearlyAndWhatFittedPlays) {
+  auto gen = run_command({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                          "testsrc2=size=640x360:rate=25:duration=30", "-c:v", "libx264", "-preset", "ultrafast",
+                          "-g", "25", "-b:v", "6M", "-minrate", "6M", "-maxrate", "6M", "-bufsize", "1M",
+                          "-pix_fmt", "yuv420p", "-f", "mpegts", source_.file("long.ts")});
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  DaemonOptions options;
+  // A 16 MiB DVD+R (the drive is called bd0 for the fixture's helpers):
+  // about 11 MB for data once the file system's area is set aside, some 15 s
+  // of this stream.
+  options.sim_drives = {{"bd0", "profile=dvd+r&blocks=8192"}};
+  options.extra_toml = "[disc]\nwarn_minutes_left = [30, 10, 2]\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+
+  std::mutex events_mutex;
+  std::vector<v1::Event> events;
+  grpc::ClientContext watch_ctx;
+  v1::WatchEventsRequest watch_req;
+  auto watch = d.events->WatchEvents(&watch_ctx, watch_req);
+  std::thread watcher([&] {
+    v1::Event e;
+    while (watch->Read(&e)) {
+      std::lock_guard lock(events_mutex);
+      events.push_back(e);
+    }
+  });
+  auto get_drive = [&] {
+    grpc::ClientContext ctx;
+    v1::GetDriveRequest req;
+    req.set_name("drives/bd0");
+    v1::Drive out;
+    EXPECT_TRUE(d.drives->GetDrive(&ctx, req, &out).ok());
+    return out;
+  };
+  const v1::Drive blank = get_drive();
+  EXPECT_EQ(blank.medium().status(), v1::DISC_STATUS_BLANK) << blank.DebugString();
+
+  v1::Recording rec;
+  ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23460", 6'000'000, &rec, "overlong").ok());
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", source_.file("long.ts"), "-c", "copy",
+                  "-f", "mpegts", "udp://127.0.0.1:23460?pkt_size=1316"});
+  // While it records, the drive's status follows the writer.
+  std::vector<v1::Drive> seen;
+  v1::Recording now;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    now = get_recording(d, rec.name());
+    if (now.state() == v1::RECORDING_STATE_FAILED || now.state() == v1::RECORDING_STATE_STOPPED) break;
+    v1::Drive drive = get_drive();
+    if (drive.medium().recording()) seen.push_back(drive);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  sender.signal(SIGTERM);
+  sender.wait(std::chrono::seconds(10));
+  ASSERT_EQ(now.state(), v1::RECORDING_STATE_FAILED) << now.DebugString() << d.log_text();
+  EXPECT_NE(now.error().find("disc full: "), std::string::npos) << now.error();
+  EXPECT_NE(now.error().find(" MB written, the disc holds "), std::string::npos) << now.error();
+  EXPECT_GT(now.stats().bytes_written(), 8'000'000u) << now.DebugString();
+
+  ASSERT_GE(seen.size(), 3u);
+  const auto& first = seen.front().medium();
+  const auto& last = seen.back().medium();
+  EXPECT_EQ(first.status(), v1::DISC_STATUS_APPENDABLE) << seen.front().DebugString();
+  EXPECT_GT(last.next_writable_address(), first.next_writable_address());
+  EXPECT_LT(last.free_blocks(), first.free_blocks());
+  EXPECT_GT(last.used_blocks(), first.used_blocks());
+  EXPECT_EQ(last.next_writable_address() + last.free_blocks(), first.next_writable_address() + first.free_blocks())
+      << "free blocks end where the data area does";
+  EXPECT_TRUE(first.has_recording_time_left()) << seen.front().DebugString();
+  EXPECT_GE(first.recording_bitrate_bps(), 6'000'000u);
+  EXPECT_LT(TimeUtil::DurationToSeconds(first.recording_time_left()), 30) << seen.front().DebugString();
+  const v1::Drive after = get_drive();
+  EXPECT_TRUE(after.medium().full()) << after.DebugString();
+  EXPECT_EQ(after.medium().recording_time_left().seconds(), 0);
+
+  // A warning as it filled (all thresholds at once here: one event), then
+  // "disc full"; the log has them too.
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the monitor's next round
+  watch_ctx.TryCancel();
+  watcher.join();
+  std::vector<std::string> space;
+  for (const auto& e : events)
+    if (e.kind() == v1::EVENT_KIND_DISC_SPACE) space.push_back(e.message());
+  ASSERT_EQ(space.size(), 2u) << d.log_text();
+  EXPECT_NE(space[0].find("of recording left at"), std::string::npos) << space[0];
+  EXPECT_EQ(space[1].rfind("disc full: ", 0), 0u) << space[1];
+  EXPECT_NE(d.log_text().find("disc space drive bd0: disc full"), std::string::npos) << d.log_text();
+
+  grpc::Status status;
+  auto fin = run_disc_operation(d, true, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message() << d.log_text();
+  EXPECT_EQ(fin.files(), 1u);
+  const v1::Drive finalized = get_drive();  // the drive's word again
+  EXPECT_FALSE(finalized.medium().recording()) << finalized.DebugString();
+  EXPECT_EQ(finalized.medium().status(), v1::DISC_STATUS_COMPLETE) << finalized.DebugString();
+  TempDir out;
+  auto files = extract_with_7z(d.image("bd0"), out.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_GT(std::filesystem::file_size(files[0]), 8'000'000u);
+  EXPECT_GT(count_video_frames(files[0]), 100);
+}
+
 TEST_F(DaemonTest, TheCliTellsScriptsAndPeopleWhatHappened) {
   Daemon d;
   ASSERT_TRUE(d.started()) << d.log_text();
