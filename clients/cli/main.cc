@@ -237,8 +237,15 @@ class Client {
               << "  uri:        " << d.uri() << "\n"
               << "  medium:     " << d.medium().profile_name() << ", " << v1::DiscStatus_Name(d.medium().status())
               << ", free " << human_bytes(d.medium().free_blocks() * uint64_t{2048}) << ", next writable LBA "
-              << d.medium().next_writable_address() << "\n"
-              << "  streaming:  0x0107 " << (d.real_time_streaming().present() ? "present" : "absent") << ", "
+              << d.medium().next_writable_address() << "\n";
+    if (d.medium().recording()) {
+      std::cout << "  recording:  " << human_bytes(d.medium().used_blocks() * uint64_t{2048}) << " used, "
+                << (d.medium().full() ? std::string("the disc is full")
+                                      : "about " + human_duration(d.medium().recording_time_left()) + " left at " +
+                                            human_rate(d.medium().recording_bitrate_bps()))
+                << "\n";
+    }
+    std::cout << "  streaming:  0x0107 " << (d.real_time_streaming().present() ? "present" : "absent") << ", "
               << (d.real_time_streaming().current() ? "current" : "not current")
               << (d.real_time_streaming().stream_writing() ? ", stream writing" : "") << "\n  speeds:    ";
     for (const auto& w : d.write_speeds()) std::printf(" %.1fx(%u kB/s)", w.multiple(), w.write_kbps());
