@@ -314,7 +314,10 @@ TEST(DriveProbe, AnUnformattedBdReReportsItsFormattableCapacity) {
   std::filesystem::create_directories(dir);
   {
     SimulatedClock clock;
-    auto d = Drive::open("sim://" + (dir / "disc.img").string() + "?profile=bd-re&timing=off", TransportOptions{&clock});
+    // sim:///tmp/x.img, or sim:///C:/Users/.../x.img on Windows (the test runs under wine too).
+    const std::string image = (dir / "disc.img").generic_string();
+    auto d = Drive::open((image.starts_with("/") ? "sim://" : "sim:///") + image + "?profile=bd-re&timing=off",
+                         TransportOptions{&clock});
     ASSERT_TRUE(d.ok()) << d.error().to_string();
     auto caps = (*d)->probe();
     ASSERT_TRUE(caps.ok()) << caps.error().to_string();
