@@ -15,6 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ModelTarget;
 using testing::TsSource;
+using testing::expected_packets;
 
 constexpr uint64_t kDvd4x = 4 * 1'385'000;  // bytes/s guaranteed: 44.32 Mbit/s
 constexpr uint64_t kGopBytes = 700 * kTsPacketSize;
@@ -34,19 +35,6 @@ RecordingConfig config(std::string name, int32_t priority, uint64_t bps) {
   c.bitrate_bps = bps;
   c.latency_budget = 2s;
   return c;
-}
-
-// Packet indexes of `s` once `shed` input ranges are removed.
-std::vector<uint64_t> expected_packets(const TsSource& s, const std::vector<ShedRange>& shed) {
-  std::vector<uint64_t> out;
-  size_t k = 0;
-  for (uint64_t i = 0; i < s.next_packet; ++i) {
-    const uint64_t pos = i * kTsPacketSize;
-    while (k < shed.size() && shed[k].input_end <= pos) ++k;
-    if (k < shed.size() && shed[k].input_begin <= pos) continue;
-    out.push_back(i);
-  }
-  return out;
 }
 
 // The review's case: near capacity, an honest low-priority recording at its

@@ -15,6 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ModelTarget;
 using testing::TsSource;
+using testing::expected_packets;
 
 constexpr uint64_t kDvd4x = 4 * 1'385'000;  // bytes/s guaranteed
 constexpr uint64_t kGopBytes = 700 * kTsPacketSize;
@@ -39,19 +40,6 @@ struct Scenario {
   }
   void add(int priority, uint64_t bps) { add_source(*writer, sources, priority, bps, TimePoint{}); }
 };
-
-// Expected packet indexes of a source once `shed` input ranges are removed.
-std::vector<uint64_t> expected_packets(const TsSource& s, const std::vector<ShedRange>& shed) {
-  std::vector<uint64_t> out;
-  size_t k = 0;
-  for (uint64_t i = 0; i < s.next_packet; ++i) {
-    const uint64_t pos = i * kTsPacketSize;
-    while (k < shed.size() && shed[k].input_end <= pos) ++k;
-    if (k < shed.size() && shed[k].input_begin <= pos) continue;
-    out.push_back(i);
-  }
-  return out;
-}
 
 TEST(WriterScenarioTest, EightRecordingsAtNinetyPercentWithSpikesLoseNothing) {
   Scenario sc(kDvd4x, dvd_options());

@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::TsSource;
+using testing::expected_packets;
 constexpr uint64_t kGopBytes = 700 * kTsPacketSize;
 
 class WriterSimTest : public ::testing::Test {
@@ -64,17 +65,6 @@ class WriterSimTest : public ::testing::Test {
     return testing::read_file(view, e, block_size);
   }
 
-  std::vector<uint64_t> expected_packets(const TsSource& s, const std::vector<ShedRange>& shed) {
-    std::vector<uint64_t> out;
-    size_t k = 0;
-    for (uint64_t i = 0; i < s.next_packet; ++i) {
-      const uint64_t pos = i * kTsPacketSize;
-      while (k < shed.size() && shed[k].input_end <= pos) ++k;
-      if (k < shed.size() && shed[k].input_begin <= pos) continue;
-      out.push_back(i);
-    }
-    return out;
-  }
 
   std::string dir_;
   SimulatedClock clock_;

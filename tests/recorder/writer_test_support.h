@@ -242,4 +242,18 @@ inline bool matches_input(const uint8_t* data, size_t len, uint64_t input_offset
   return std::memcmp(data, expect.data() + input_offset % kTsPacketSize, len) == 0;
 }
 
+// The packet indexes of `s` that should be on disc once the `shed` input
+// ranges (sorted) are removed: what packet_indexes() must read back.
+inline std::vector<uint64_t> expected_packets(const TsSource& s, const std::vector<ShedRange>& shed) {
+  std::vector<uint64_t> out;
+  size_t k = 0;
+  for (uint64_t i = 0; i < s.next_packet; ++i) {
+    const uint64_t pos = i * kTsPacketSize;
+    while (k < shed.size() && shed[k].input_end <= pos) ++k;
+    if (k < shed.size() && shed[k].input_begin <= pos) continue;
+    out.push_back(i);
+  }
+  return out;
+}
+
 }  // namespace discrec::recorder::testing
