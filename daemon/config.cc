@@ -142,6 +142,10 @@ class ConfigReader {
         ASSIGN_OR_RETURN(config_.socket_group, get<std::string>(value, k, "a string (group name or gid)"));
       } else if (key == "sim_directories") {
         ASSIGN_OR_RETURN(config_.sim_directories, read_strings(value, k));
+      } else if (key == "writer_realtime_priority") {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n < 0 || n > 99) return config_error(source_, value.source(), k, "must be between 0 (off) and 99");
+        config_.writer_realtime_priority = static_cast<int>(n);
       } else if (key == "tcp") {
         RETURN_IF_ERROR(read_tcp(value));
       } else {

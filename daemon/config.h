@@ -69,6 +69,9 @@ struct Config {
   // Where sim:// images may live besides the state directory (absolute).
   std::vector<std::string> sim_directories;
   std::optional<TcpConfig> tcp;
+  // SCHED_FIFO priority of each drive's writer thread (0: the normal
+  // policy). The unit's LimitRTPRIO must allow it; see README.
+  int writer_realtime_priority = 10;
   std::string state_directory = "/var/lib/discrecd";
 
   // Limits.

@@ -66,6 +66,7 @@ void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
   out->set_admitted_bytes_per_second(in.admitted_bytes_per_second);
   out->set_active_recordings(in.active_recordings);
   out->set_not_ready_reason(in.not_ready_reason);
+  out->set_writer_scheduling(in.writer_scheduling);
   if (!in.capabilities) return;
   const auto& c = *in.capabilities;
   out->set_vendor(c.vendor);

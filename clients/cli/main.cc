@@ -252,6 +252,7 @@ class Client {
     std::cout << "\n  guaranteed: " << human_rate(8.0 * static_cast<double>(d.guaranteed_bytes_per_second()))
               << ", admitted " << human_rate(8.0 * static_cast<double>(d.admitted_bytes_per_second())) << ", "
               << d.active_recordings() << " recording(s)\n";
+    if (!d.writer_scheduling().empty()) std::cout << "  writer:     " << d.writer_scheduling() << "\n";
     if (!d.not_ready_reason().empty()) std::cout << "  not ready:  " << d.not_ready_reason() << "\n";
   }
 

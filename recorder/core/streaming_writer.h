@@ -102,6 +102,15 @@ class StreamingWriter {
   Status start();
   // Stops and joins the thread (buffered data stays in the rings).
   void stop();
+  // Whether the writer thread runs (between start() and stop()). A stopped
+  // writer takes no new recording: one added would never drain.
+  bool running() const { return thread_.joinable(); }
+  // Moves the running writer thread to SCHED_FIFO at `priority` (1..99).
+  // kPermissionDenied when the process may not (no CAP_SYS_NICE and
+  // RLIMIT_RTPRIO below `priority`); the thread then keeps its policy.
+  Status set_realtime_priority(int priority);
+  // Names the writer thread (at most 15 bytes are kept) for ps/top/gdb.
+  void set_thread_name(const std::string& name);
 
  private:
   struct Command {

@@ -4,6 +4,13 @@
 #include "recorder/core/streaming_writer.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 namespace discrec::recorder {
 
@@ -187,6 +194,33 @@ Status StreamingWriter::start() {
 void StreamingWriter::stop() {
   quit_.store(true);
   if (thread_.joinable()) thread_.join();
+}
+
+Status StreamingWriter::set_realtime_priority(int priority) {
+  if (!thread_.joinable()) return Error(ErrorCode::kFailedPrecondition, "the writer is not running");
+  if (priority < 1 || priority > 99)
+    return Error(ErrorCode::kInvalidArgument, "real-time priority " + std::to_string(priority) + " is not in 1..99");
+#if defined(_WIN32)
+  // Windows: the drive's real-time behaviour comes from the handle
+  // (MARK_HANDLE_REALTIME); thread priorities are the service host's business.
+  return Error(ErrorCode::kUnsupported, "SCHED_FIFO is a POSIX scheduling policy");
+#else
+  sched_param param{};
+  param.sched_priority = priority;
+  if (int rc = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &param); rc != 0) {
+    return Error(rc == EPERM ? ErrorCode::kPermissionDenied : ErrorCode::kInvalidArgument,
+                 std::string("SCHED_FIFO priority ") + std::to_string(priority) + ": " + std::strerror(rc));
+  }
+  return ok_status();
+#endif
+}
+
+void StreamingWriter::set_thread_name(const std::string& name) {
+#if defined(__linux__)
+  if (thread_.joinable()) (void)pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
+#else
+  (void)name;
+#endif
 }
 
 void StreamingWriter::run() {

@@ -200,6 +200,7 @@ DriveInfo DriveSession::info_locked(bool probe) {
     info.guaranteed_bytes_per_second = prepared_->guaranteed_bytes_per_second;
   }
   for (auto& [id, entry] : recordings_) info.active_recordings += !entry->ended();
+  if (writer_ && writer_->running()) info.writer_scheduling = writer_scheduling_;
   info.space = space_locked();
   if (info.not_ready_reason.empty() && !recovery_blocked_.empty()) info.not_ready_reason = recovery_blocked_;
   if (info.not_ready_reason.empty()) {
@@ -451,7 +452,49 @@ Status DriveSession::begin_writing_locked() {
     stop_journal_locked();
     return started;
   }
+  writer_->set_thread_name("writer " + spec_.id);
+  apply_writer_priority_locked();
   disc_state_ = DiscState::kRecording;
+  return {};
+}
+
+void DriveSession::apply_writer_priority_locked() {
+  const int priority = options_.writer_realtime_priority;
+  if (priority <= 0) {
+    writer_scheduling_ = "normal (real-time priority not configured)";
+    return;
+  }
+  Status rt = writer_->set_realtime_priority(priority);
+  if (rt.ok()) {
+    writer_scheduling_ = "SCHED_FIFO " + std::to_string(priority);
+    return;
+  }
+  writer_scheduling_ = "normal (" + rt.error().message() + ")";
+  // Not fatal: the writer keeps its deadlines on an idle machine; under load
+  // it competes with everything else, which the operator should know.
+  publish(EventKind::kDriveError, "",
+          "warning: the writer thread of drive " + spec_.id + " runs at normal priority: " + rt.error().message() +
+              " (allow it with the unit's LimitRTPRIO, or CAP_SYS_NICE)");
+}
+
+Status DriveSession::writer_takes_recordings_locked() const {
+  // A recording added to a writer that will never drain it would sit in
+  // STOPPING; refuse it now and say what the disc needs instead.
+  if (finalize_begun_)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "a finalize of the disc in drive " + spec_.id +
+                     " began and did not complete; run `discrec finalize " + spec_.id + "` again to complete it");
+  if (std::string full = disc_full_message(*writer_); !full.empty())
+    return Error(ErrorCode::kResourceExhausted, "the disc in drive " + spec_.id + " is full (" + full +
+                                                    "); finalize it and insert the next disc");
+  if (auto failure = writer_->failure())
+    return Error(ErrorCode::kFailedPrecondition, "the writer of drive " + spec_.id + " failed (" +
+                                                     failure->to_string() +
+                                                     "); no recording can start on this disc: finalize it to keep "
+                                                     "what is recorded");
+  if (!writer_->running())
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the writer of drive " + spec_.id + " is stopped; finalize the disc to keep what is recorded");
   return {};
 }
 
@@ -494,6 +537,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
                                                     " streams (limit " +
                                                     std::to_string(options_.max_recordings_per_drive) + ")");
   RETURN_IF_ERROR(begin_writing_locked());
+  RETURN_IF_ERROR(writer_takes_recordings_locked());
   // Every recording becomes a file at finalize; the layout reserved room for
   // so many. Refuse now rather than leave a disc that cannot be finalized.
   if (recordings_.size() + recovered_files_.size() >= layout_->max_files)

@@ -118,6 +118,11 @@ class DriveSession {
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
+  // Asks for SCHED_FIFO for the new writer thread; says so when refused.
+  void apply_writer_priority_locked();
+  // Refuses a recording the writer could never drain (finalize begun, disc
+  // full, writer failed or stopped).
+  Status writer_takes_recordings_locked() const;
   Result<PreparedDrive> prepare_for_streaming_locked(const PrepareOptions& options);
   void forget_disc_locked();
   void trim_history_locked();
@@ -194,6 +199,7 @@ class DriveSession {
   uint32_t next_recording_number_ = 1;                 // GUARDED_BY(mutex_)
   WallTime disc_started_{};                            // GUARDED_BY(mutex_)
   std::optional<journal::FinalizeBegin> finalize_begun_;  // GUARDED_BY(mutex_): a finalize started
+  std::string writer_scheduling_;                         // GUARDED_BY(mutex_): see DriveInfo
   std::vector<RecordingInfo> recovered_;               // GUARDED_BY(mutex_)
   // Recordings of discs that left the drive, newest first, bounded by
   // RecorderOptions::history_count and history_age.

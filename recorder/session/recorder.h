@@ -49,6 +49,10 @@ struct RecorderOptions {
   // sectors instead of "allocated but not recorded" extents, unless the
   // request says otherwise. See udf::LostExtentEncoding.
   bool zero_fill_lost_extents = false;
+  // Each writer thread asks for SCHED_FIFO at this priority (0: it does
+  // not): a writer that misses its turn misses deadlines, and a polling
+  // loop at normal priority competes with every ingest and gRPC thread.
+  int writer_realtime_priority = 0;
   // Ended recordings of discs no longer in a drive stay listed: at most this
   // many per drive, for at most this long.
   uint32_t history_count = 1000;

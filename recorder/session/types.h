@@ -26,6 +26,9 @@ struct DriveInfo {
   uint64_t admitted_bytes_per_second = 0;
   uint32_t active_recordings = 0;
   std::string not_ready_reason;              // empty when the drive can record
+  // How the writer thread is scheduled while a disc is being recorded:
+  // "SCHED_FIFO 10", or the normal policy and why real-time was refused.
+  std::string writer_scheduling;
   // Set while a disc is being recorded: the probe's figures (taken before
   // the first write) are stale from then on, so these follow the writer.
   struct Space {

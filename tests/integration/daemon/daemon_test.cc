@@ -3,6 +3,7 @@
 // here wrote (udfinfo, 7z, ffprobe) on the finished disc image.
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,6 +23,24 @@ using google::protobuf::util::TimeUtil;
 
 // Finalizes bd0's disc and extracts it with 7z into `out`: the one .ts file
 // on it, or "" (the test has failed then).
+// The scheduling policy (SCHED_OTHER 0, SCHED_FIFO 1, ...) of the thread of
+// `pid` named `name`, from /proc/PID/task/TID/stat; -1 if there is none.
+int thread_policy(pid_t pid, const std::string& name) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::string comm = read_file((task.path() / "comm").string());
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    if (comm != name) continue;
+    std::string stat = read_file((task.path() / "stat").string());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 41 && fields >> field; ++i)  // field 41 is the policy
+      if (i == 41) return std::stoi(field);
+  }
+  return -1;
+}
+
 std::string finalize_and_extract_the_recording(Daemon& d, const TempDir& out) {
   grpc::Status status;
   run_disc_operation(d, true, &status);
@@ -749,6 +768,12 @@ TEST_F(DaemonTest, AFinalizeThatFailsCanBeRetried) {
   auto first = d.cli({"finalize", "bd0"});
   EXPECT_EQ(first.exit_code, 1) << first.output;
   EXPECT_NE(first.output.find("3/0C/00"), std::string::npos) << first.output;
+  // The writer stopped for the finalize: a new recording is refused at once
+  // with what to do, instead of waiting in STOPPING for a writer that is gone.
+  auto refused = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "late"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("began and did not complete; run `discrec finalize bd0` again"), std::string::npos)
+      << refused.output;
   auto second = d.cli({"finalize", "bd0"});
   ASSERT_EQ(second.exit_code, 0) << second.output << d.log_text();
   auto ver = d.cli({"verify", "bd0"});
@@ -827,6 +852,12 @@ TEST_F(DaemonTest, AFullDiscEndsTheRecordingClearlyAndWhatFittedPlays) {
   EXPECT_NE(now.error().find("disc full: "), std::string::npos) << now.error();
   EXPECT_NE(now.error().find(" MB written, the disc holds "), std::string::npos) << now.error();
   EXPECT_GT(now.stats().bytes_written(), 8'000'000u) << now.DebugString();
+  // The next recording on the full disc is refused at once, saying why.
+  v1::Recording refused;
+  grpc::Status late = start_recording(d, "drives/bd0", "udp://127.0.0.1:23461", 1'000'000, &refused, "late");
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << late.error_message();
+  EXPECT_NE(late.error_message().find("the disc in drive bd0 is full (disc full: "), std::string::npos)
+      << late.error_message();
 
   ASSERT_GE(seen.size(), 3u);
   const auto& first = seen.front().medium();
@@ -932,6 +963,46 @@ TEST_F(DaemonTest, ARingThatCannotBeLockedIsAWarningNotASilence) {
   for (int i = 0; i < 50 && d.log_text().find("could not be locked in RAM") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(d.log_text().find("could not be locked in RAM"), std::string::npos) << d.log_text();
+}
+
+// The writer thread asks for SCHED_FIFO (daemon.writer_realtime_priority,
+// 10 by default) and gets it where the process may; where it may not (no
+// CAP_SYS_NICE, RLIMIT_RTPRIO 0: Docker's default), it records at normal
+// priority and says so in the drive's status and the log.
+TEST_F(DaemonTest, TheWriterThreadRunsRealTimeWhereAllowedAndSaysWhenNot) {
+  if (geteuid() != 0 || !have_program("setpriv") || !have_program("prlimit"))
+    GTEST_SKIP() << "needs root, setpriv and prlimit";
+  auto record_and_read = [&](const DaemonOptions& options, int* policy, std::string* scheduling) {
+    Daemon d(options);
+    ASSERT_TRUE(d.started()) << d.log_text();
+    v1::Recording r;
+    ASSERT_TRUE(start_recording(d, "drives/bd0", "udp://127.0.0.1:23446", 1'000'000, &r).ok()) << d.log_text();
+    *policy = thread_policy(d.process().pid(), "writer bd0");
+    grpc::ClientContext ctx;
+    v1::GetDriveRequest req;
+    req.set_name("drives/bd0");
+    v1::Drive drive;
+    ASSERT_TRUE(d.drives->GetDrive(&ctx, req, &drive).ok());
+    *scheduling = drive.writer_scheduling();
+    ASSERT_TRUE(stop_recording(d, r.name()).ok());
+    if (scheduling->rfind("normal", 0) == 0) {
+      for (int i = 0; i < 50 && d.log_text().find("runs at normal priority") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      EXPECT_NE(d.log_text().find("the writer thread of drive bd0 runs at normal priority"), std::string::npos)
+          << d.log_text();
+    }
+  };
+  int policy = -1;
+  std::string scheduling;
+  record_and_read(DaemonOptions{}, &policy, &scheduling);
+  EXPECT_EQ(policy, SCHED_FIFO);
+  EXPECT_EQ(scheduling, "SCHED_FIFO 10");
+
+  DaemonOptions denied;
+  denied.launcher = {"setpriv", "--bounding-set=-sys_nice", "--inh-caps=-sys_nice", "prlimit", "--rtprio=0:0", "--"};
+  record_and_read(denied, &policy, &scheduling);
+  EXPECT_EQ(policy, SCHED_OTHER);
+  EXPECT_EQ(scheduling.rfind("normal (SCHED_FIFO priority 10: Operation not permitted)", 0), 0u) << scheduling;
 }
 
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
