@@ -123,6 +123,14 @@ std::string recording_name(const std::string& s) {
   return "drives/" + s.substr(0, slash) + "/recordings/" + s.substr(slash + 1);
 }
 
+// "drives/bd0/recordings/rec001" → "bd0/rec001", the form commands take.
+std::string short_recording_name(const std::string& name) {
+  constexpr std::string_view kMiddle = "/recordings/";
+  auto middle = name.find(kMiddle);
+  if (name.rfind("drives/", 0) != 0 || middle == std::string::npos) return name;
+  return name.substr(7, middle - 7) + "/" + name.substr(middle + kMiddle.size());
+}
+
 enum ExitCode : int {
   kOk = 0,
   kFailed = 1,
@@ -310,9 +318,13 @@ class Client {
   std::string recording_line(const v1::Recording& r) {
     const auto& s = r.stats();
     double fill = s.ring_capacity_bytes() ? static_cast<double>(s.ring_fill_bytes()) / s.ring_capacity_bytes() : 0;
-    std::string line = r.name() + "  " + v1::RecordingState_Name(r.state()).substr(16) + "  in " +
-                       human_bytes(s.bytes_in()) + "  on disc " + human_bytes(s.bytes_written()) + "  " +
-                       human_rate(s.input_bitrate_bps()) + "  " + progress_bar(fill, "ring", 10);
+    // Short enough for an 80-column terminal in the common case; what is
+    // rare (sheds, losses, gaps, warnings) is appended when it happens.
+    char ring[16];
+    std::snprintf(ring, sizeof ring, "ring %.0f%%", fill * 100);
+    std::string line = short_recording_name(r.name()) + " " + v1::RecordingState_Name(r.state()).substr(16) + "  " +
+                       human_bytes(s.bytes_written()) + " on disc of " + human_bytes(s.bytes_in()) + "  " +
+                       human_rate(s.input_bitrate_bps()) + "  " + ring;
     if (s.shed_bytes()) line += "  shed " + human_bytes(s.shed_bytes()) + " (" + std::to_string(s.shed_gops()) + " GOPs)";
     if (s.lost_bytes()) line += "  lost " + human_bytes(s.lost_bytes());
     if (!r.source_gaps().empty()) line += "  gaps " + std::to_string(r.source_gaps_size());

@@ -7,6 +7,11 @@
 #include <cstdlib>
 #include <iostream>
 
+#if !defined(_WIN32)
+#include <sys/ioctl.h>
+#include <unistd.h>
+#endif
+
 namespace discrec::cli {
 
 void print_json(const google::protobuf::Message& message) {
@@ -48,10 +53,26 @@ std::string progress_bar(double fraction, const std::string& label, int width) {
   return bar + pct + label;
 }
 
+size_t terminal_columns() {
+#if !defined(_WIN32)
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+#endif
+  if (const char* columns = std::getenv("COLUMNS")) {
+    long n = std::strtol(columns, nullptr, 10);
+    if (n >= 20 && n <= 1000) return static_cast<size_t>(n);
+  }
+  return 80;
+}
+
 void ProgressLine::update(const std::string& line) {
   if (options_.json) return;
   if (options_.tty) {
-    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    // A line wider than the terminal wraps, and "\r" then rewrites only its
+    // last row: every update would scroll. Cut it to the width instead.
+    const size_t width = terminal_columns();
+    std::string shown = line.size() < width ? line : line.substr(0, width - 1);
+    std::fprintf(stderr, "\r\033[K%s", shown.c_str());
     std::fflush(stderr);
     drawn_ = true;
     last_ = line;

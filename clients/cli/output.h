@@ -18,6 +18,9 @@ void print_json(const google::protobuf::Message& message);
 std::string human_bytes(uint64_t bytes);
 std::string human_rate(double bits_per_second);
 // A one-line bar: "[#########.........]  45%  label".
+// The terminal's width on stderr (TIOCGWINSZ, else $COLUMNS, else 80).
+size_t terminal_columns();
+
 std::string progress_bar(double fraction, const std::string& label, int width = 30);
 
 class ProgressLine {

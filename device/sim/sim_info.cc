@@ -30,7 +30,10 @@ std::vector<uint8_t> be32_bytes(uint32_t v) {
 }
 
 constexpr std::string_view kVendor = "DISCREC";
-constexpr std::string_view kProduct = "SIM BD-RE WRITER";
+// A BD writer for BD media, a DVD writer for DVD media: what a person
+// expects `discrec drive` to name next to the disc in it.
+constexpr std::string_view kBdProduct = "SIM BD WRITER";
+constexpr std::string_view kDvdProduct = "SIM DVD WRITER";
 constexpr std::string_view kRevision = "1.0";
 
 }  // namespace
@@ -49,7 +52,7 @@ void SimDrive::cmd_inquiry(Command& c) {
     r.put8(3, 0x02);  // response data format
     r.put8(4, 31);
     put_string(r, 8, kVendor, 8);
-    put_string(r, 16, kProduct, 16);
+    put_string(r, 16, media().bd ? kBdProduct : kDvdProduct, 16);
     put_string(r, 32, kRevision, 4);
   } else if (page == 0x00) {
     r.resize(6);

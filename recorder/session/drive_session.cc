@@ -199,7 +199,7 @@ DriveInfo DriveSession::info_locked(bool probe) {
   } else if (prepared_) {
     info.guaranteed_bytes_per_second = prepared_->guaranteed_bytes_per_second;
   }
-  for (auto& [id, entry] : recordings_) info.active_recordings += !entry->ended();
+  info.active_recordings = active_recordings_locked();
   if (writer_ && writer_->running()) info.writer_scheduling = writer_scheduling_;
   info.space = space_locked();
   if (info.not_ready_reason.empty() && !recovery_blocked_.empty()) info.not_ready_reason = recovery_blocked_;
@@ -256,9 +256,16 @@ Result<PreparedDrive> DriveSession::prepare_for_streaming_locked(const PrepareOp
 Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   ASSIGN_OR_RETURN(auto lock, lock_for_control());
   RETURN_IF_ERROR(require_drive());
-  if (writer_)
+  if (writer_) {
+    // The writer runs from the first recording until finalize, whether or
+    // not a recording is active now: say which.
+    const uint32_t active = active_recordings_locked();
     return Error(ErrorCode::kFailedPrecondition,
-                 "drive " + spec_.id + " is recording; the speed can change only between discs");
+                 active ? "drive " + spec_.id + " is recording (" + std::to_string(active) +
+                              " active); the speed can change only between discs"
+                        : "the disc in drive " + spec_.id + " is open with " + std::to_string(recordings_.size()) +
+                              " recording(s) on it; the speed can change only between discs: finalize it first");
+  }
   RETURN_IF_ERROR(prepare_disc_locked());
   PrepareOptions options;
   options.write_kbps = write_kbps ? write_kbps : spec_.write_kbps;
@@ -275,6 +282,30 @@ Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   return result;
 }
 
+namespace {
+
+// FORMAT UNIT's descriptor for a rewritable disc: DVD+RW's 0x26; BD-RE with
+// (0x30) or without (0x31, quick) spare areas; DVD-RAM's full format 0x00.
+// The size is what READ FORMAT CAPACITIES offers for that type.
+device::FormatDescriptor format_descriptor(const device::DriveCapabilities& caps,
+                                           const device::FormatCapacities& capacities, bool spare_areas) {
+  device::FormatDescriptor format;
+  const bool bd = device::profile_is_bd(caps.current_profile);
+  format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26
+                       : bd ? (spare_areas ? 0x30 : 0x31)
+                            : 0x00;
+  format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
+  for (const auto& d : capacities.formattable)
+    if (d.type == format.format_type) {
+      format.blocks = d.blocks;
+      if (format.format_type != 0x31) format.type_parameter = d.parameter;
+      break;
+    }
+  return format;
+}
+
+}  // namespace
+
 // Formats a rewritable disc that is not formatted yet (a new BD-RE or DVD-RAM
 // must be, before anything can be written).
 Status DriveSession::prepare_disc_locked() {
@@ -284,15 +315,10 @@ Status DriveSession::prepare_disc_locked() {
   if (device::profile_is_sequential(caps.current_profile) || !caps.formattable) return {};
   auto capacities = drive_->read_format_capacities();
   if (!capacities.ok() || capacities->current_descriptor_type != 1) return {};  // formatted (or cannot tell)
-  device::FormatDescriptor format;
-  format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26 : 0x00;
-  format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities->current_blocks;
-  for (const auto& d : capacities->formattable)
-    if (d.type == format.format_type && format.format_type == 0x00) {
-      format.blocks = d.blocks;
-      format.type_parameter = d.parameter;
-      break;
-    }
+  // The same format `discrec format` makes by default: streaming writes use
+  // no defect management, so spare areas would only take capacity.
+  device::FormatDescriptor format = format_descriptor(caps, *capacities, /*spare_areas=*/false);
+  BusyScope busy(*this, kFormatting);
   RETURN_IF_ERROR(drive_->format_unit(format));
   ASSIGN_OR_RETURN(auto after, probe_locked());
   (void)after;
@@ -363,18 +389,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
       return Error(ErrorCode::kFailedPrecondition,
                    device::profile_name(caps.current_profile) + " cannot be formatted (only BD-RE, DVD-RAM, DVD+RW)");
     ASSIGN_OR_RETURN(auto capacities, drive_->read_format_capacities());
-    device::FormatDescriptor format;
-    bool bd = device::profile_is_bd(caps.current_profile);
-    format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26
-                         : bd ? (spare_areas ? 0x30 : 0x31)
-                              : 0x00;
-    format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
-    for (const auto& d : capacities.formattable)
-      if (d.type == format.format_type) {
-        format.blocks = d.blocks;
-        if (format.format_type != 0x31) format.type_parameter = d.parameter;
-        break;
-      }
+    device::FormatDescriptor format = format_descriptor(caps, capacities, spare_areas);
     {
       BusyScope busy(*this, kFormatting);
       RETURN_IF_ERROR(drive_->format_unit(format));
@@ -713,8 +728,12 @@ void DriveSession::trim_history_locked() {
 uint32_t DriveSession::active_recordings() const {
   auto lock = lock_for_read();
   if (!lock.owns_lock()) return cached_info().active_recordings;
+  return active_recordings_locked();
+}
+
+uint32_t DriveSession::active_recordings_locked() const {
   uint32_t n = 0;
-  for (auto& [id, entry] : recordings_) n += !entry->ended();
+  for (const auto& [id, entry] : recordings_) n += !entry->ended();
   return n;
 }
 

@@ -120,6 +120,7 @@ class DriveSession {
   Status begin_writing_locked();
   // Asks for SCHED_FIFO for the new writer thread; says so when refused.
   void apply_writer_priority_locked();
+  uint32_t active_recordings_locked() const;
   // Refuses a recording the writer could never drain (finalize begun, disc
   // full, writer failed or stopped).
   Status writer_takes_recordings_locked() const;

@@ -59,6 +59,19 @@ TEST_F(CommandsTest, InquiryIdentifiesAnMmcDevice) {
   EXPECT_SENSE(in({0x12, 0, 0x80, 0, 64, 0}, 64), 5, 0x24, 0x00);
 }
 
+TEST_F(CommandsTest, InquiryNamesABdOrDvdWriterAfterItsMedium) {
+  auto product = [&](const std::string& uri) {
+    image_name_ = uri.substr(0, uri.find('&')) + ".img";  // a new disc of that kind
+    open(uri);
+    auto a = in({0x12, 0, 0, 0, 36, 0}, 96);
+    EXPECT_TRUE(a.good());
+    std::string p(a.data.begin() + 16, a.data.begin() + 32);
+    return p.substr(0, p.find_last_not_of(' ') + 1);
+  };
+  EXPECT_EQ(product("profile=bd-r&timing=off"), "SIM BD WRITER");
+  EXPECT_EQ(product("profile=dvd+r&timing=off"), "SIM DVD WRITER");
+}
+
 TEST_F(CommandsTest, UnknownOpcodesAndBadFields) {
   open("profile=bd-re&timing=off");
   EXPECT_SENSE(none({0x01, 0, 0, 0, 0, 0}), 5, 0x20, 0x00);

@@ -920,6 +920,15 @@ TEST_F(DaemonTest, TheCliTellsScriptsAndPeopleWhatHappened) {
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     p.signal(SIGINT);
     EXPECT_EQ(p.wait(std::chrono::seconds(5)), 0) << follow[3] << " ignored Ctrl-C";
+    if (follow[3] != "watch") continue;
+    // The progress line fits an 80-column terminal.
+    std::istringstream lines(read_file(d.dir().file("follow.log")));
+    int seen = 0;
+    for (std::string line; std::getline(lines, line); ++seen) {
+      EXPECT_LE(line.size(), 80u) << line;
+      EXPECT_EQ(line.rfind("bd0/rec001 STARTING  0 B on disc of 0 B", 0), 0u) << line;
+    }
+    EXPECT_GE(seen, 1);
   }
   EXPECT_EQ(get_recording(d, "drives/bd0/recordings/rec001").state(), v1::RECORDING_STATE_STARTING);
 
@@ -928,6 +937,11 @@ TEST_F(DaemonTest, TheCliTellsScriptsAndPeopleWhatHappened) {
   auto again = d.cli({"stop", "bd0/rec001"});
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("had already ended"), std::string::npos) << again.output;
+  // With none active, `prepare` says the disc is open, not "recording".
+  auto prepare = d.cli({"prepare", "bd0"});
+  EXPECT_EQ(prepare.exit_code, 1) << prepare.output;
+  EXPECT_NE(prepare.output.find("the disc in drive bd0 is open with 1 recording(s) on it"), std::string::npos)
+      << prepare.output;
 
   // An attached `record` whose daemon stops under it does not exit 0.
   Process record({binary_path("clients/discrec"), "--socket", d.socket(), "record", "udp://127.0.0.1:23441",

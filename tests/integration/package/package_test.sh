@@ -1,7 +1,9 @@
 #!/bin/sh
 # package_test.sh BUILD_DIR VERSION: builds the .deb with cpack, checks what
-# it holds, extracts it into a scratch root (never dpkg -i on this machine)
-# and runs the extracted daemon and CLI against each other.
+# it holds, installs it with `dpkg --root=SCRATCH -i` (as root; the
+# maintainer scripts run with DPKG_ROOT, so sysusers and tmpfiles act on the
+# scratch root and this machine is left alone; otherwise it is extracted)
+# and runs the installed daemon and CLI against each other.
 set -eu
 build=$1
 version=$2
@@ -44,14 +46,37 @@ fi
 dpkg-deb -e "$deb" "$tmp/control"
 grep -qx /etc/discrecd/discrecd.toml "$tmp/control/conffiles" || fail "discrecd.toml is not a conffile"
 grep -q systemd-sysusers "$tmp/control/postinst" || fail "postinst does not run systemd-sysusers"
-grep -q "systemd-tmpfiles --create" "$tmp/control/postinst" || fail "postinst does not run systemd-tmpfiles"
+grep -q "systemd-tmpfiles.* --create discrecd.conf" "$tmp/control/postinst" || fail "postinst does not run systemd-tmpfiles"
 grep -Eq "systemctl (start|enable|restart)" "$tmp/control/postinst" && fail "postinst starts the service"
 dpkg-deb -f "$deb" Package | grep -qx discrec || fail "package name"
 dpkg-deb -f "$deb" Version | grep -qx "$version" || fail "package version"
 dpkg-deb -f "$deb" Depends | grep -q libgrpc++ || fail "Depends lacks libgrpc++ (shlibdeps)"
 
 root=$tmp/root
-dpkg-deb -x "$deb" "$root"
+if [ "$(id -u)" -eq 0 ]; then
+  # An empty dpkg database in the scratch root; the host provides the
+  # libraries, so dependencies are not checked against the scratch database.
+  mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/etc"
+  : >"$root/var/lib/dpkg/status"
+  : >"$root/etc/passwd"
+  : >"$root/etc/group"
+  dpkg --root="$root" --force-script-chrootless --force-depends --log=/dev/null -i "$deb" >"$tmp/dpkg.log" 2>&1 ||
+    { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
+  dpkg --root="$root" -s discrec 2>/dev/null | grep -qx "Status: install ok installed" || fail "dpkg does not list discrec as installed"
+  # postinst made the user, the group and the directories in that root.
+  grep -q '^discrecd:' "$root/etc/passwd" || fail "postinst made no discrecd user: $(cat "$tmp/dpkg.log")"
+  grep -q '^discrec:' "$root/etc/group" || fail "postinst made no discrec group"
+  for dir in /var/lib/discrecd; do
+    [ -d "$root$dir" ] || fail "postinst made no $dir"
+    owner=$(stat -c %U:%G "$root$dir" 2>/dev/null || true)
+    uid=$(awk -F: '$1 == "discrecd" { print $3 }' "$root/etc/passwd")
+    [ "$(stat -c %u "$root$dir")" = "$uid" ] || fail "$dir belongs to $owner, not discrecd"
+    [ "$(stat -c %a "$root$dir")" = 750 ] || fail "$dir mode $(stat -c %a "$root$dir")"
+  done
+else
+  echo "not root: extracting instead of dpkg -i"
+  dpkg-deb -x "$deb" "$root"
+fi
 # The unit, sysusers and tmpfiles agree with each other and with the files.
 unit=$root/usr/lib/systemd/system/discrecd.service
 grep -qx "ExecStart=/usr/sbin/discrecd serve --config /etc/discrecd/discrecd.toml" "$unit" || fail "ExecStart: $(grep ExecStart "$unit")"
@@ -93,4 +118,13 @@ status=0
 wait "$daemon_pid" || status=$?
 daemon_pid=
 [ "$status" -eq 0 ] || { cat "$tmp/daemon.log"; fail "discrecd exited $status after SIGTERM"; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  # Removing keeps the conffile; purging takes it.
+  dpkg --root="$root" --force-script-chrootless --log=/dev/null -r discrec >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -r"; }
+  [ ! -e "$root/usr/sbin/discrecd" ] || fail "dpkg -r left /usr/sbin/discrecd"
+  [ -f "$root/etc/discrecd/discrecd.toml" ] || fail "dpkg -r removed the conffile"
+  dpkg --root="$root" --force-script-chrootless --log=/dev/null -P discrec >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -P"; }
+  [ ! -e "$root/etc/discrecd/discrecd.toml" ] || fail "dpkg -P left the conffile"
+fi
 echo "OK: $(basename "$deb")"
