@@ -99,7 +99,8 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
     if (std::find(known.begin(), known.end(), d.id) != known.end()) continue;
     auto status = recorder.add_drive({d.id, d.uri, d.write_kbps});
     if (!status.ok())
-      log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string());
+      log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string() +
+                  "; tried again every 5 s to 5 min, at SIGHUP and at 'discrec load " + d.id + "'");
     else
       log_info("drive " + d.id + ": " + d.uri);
   }

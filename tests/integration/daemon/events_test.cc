@@ -246,14 +246,15 @@ TEST_F(EventsTest, SighupAppliesOrNamesEveryChange) {
 }
 
 // A drive whose image directory does not exist yet fails to open at start;
-// it is opened by `discrec load` once it can be, and another by the
-// monitor's periodic retry, each result logged once.
+// it is opened by `discrec load` once it can be, another by the monitor's
+// periodic retry and a third by SIGHUP, each result logged once.
 TEST_F(EventsTest, ADriveThatFailedToOpenIsRetried) {
   TempDir images;
   DaemonOptions options;
   options.extra_toml = "sim_directories = [\"" + images.path() + "\"]\n[drives.late]\nuri = \"sim://" +
                        images.path() + "/later/late.img?profile=bd-re&speed=4\"\n[drives.later]\nuri = \"sim://" +
-                       images.path() + "/much-later/later.img?profile=bd-re&speed=4\"\n";
+                       images.path() + "/much-later/later.img?profile=bd-re&speed=4\"\n[drives.hup]\nuri = \"sim://" +
+                       images.path() + "/on-hup/hup.img?profile=bd-re&speed=4\"\n";
   Daemon d(options);
   ASSERT_TRUE(d.started()) << d.log_text();
   auto load = d.cli({"load", "late"});
@@ -268,6 +269,12 @@ TEST_F(EventsTest, ADriveThatFailedToOpenIsRetried) {
 
   // The monitor retries after 5 s (then 10, 20, ...).
   EXPECT_TRUE(eventually([&] { return contains(d.log_text(), "drive later opened"); }, std::chrono::seconds(60)))
+      << d.log_text();
+  // That round tried `hup` too and backed off for 10 s: a SIGHUP tries it
+  // at once.
+  ASSERT_EQ(::mkdir((images.path() + "/on-hup").c_str(), 0755), 0);
+  d.process().signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return contains(d.log_text(), "drive hup opened"); }, std::chrono::seconds(5)))
       << d.log_text();
   const std::string log = d.log_text();
   EXPECT_FALSE(lines_with(log, {"drive late opened"}).empty()) << log;
