@@ -152,6 +152,10 @@ grpc::Status gate(Access& access, grpc::ServerContext* context, std::string_view
 
 Role required_role(std::string_view method) { return rule_for(method).role; }
 
+void log_refused_call(const std::string& who, std::string_view method, const grpc::Status& status) {
+  refusal_log().log(who, method, status);
+}
+
 #define GATED(Service, Method, Request, Response)                                                      \
   grpc::Status Service::Method(grpc::ServerContext* context, const Request* request, Response* response) { \
     return gate(access_, context, #Method, [&] { return impl_.Method(context, request, response); });    \
