@@ -149,9 +149,18 @@ size_t ConnectionTable::count_for_uid(uint32_t uid) {
 // ---- Access ----
 
 Access::Access(const Config& config, AccessPolicy policy)
-    : config_(config),
-      policy_(std::move(policy)),
-      connections_(config.max_connections, config.max_connections_per_uid) {}
+    : policy_(std::move(policy)),
+      connections_(config.max_connections, config.max_connections_per_uid),
+      limits_(call_limits(config)) {}
+
+Access::CallLimits Access::call_limits(const Config& c) {
+  return {c.max_calls, c.max_calls_per_peer, c.max_watch_streams, c.max_watch_streams_per_peer};
+}
+
+void Access::set_call_limits(const Config& config) {
+  std::lock_guard lock(mutex_);
+  limits_ = call_limits(config);
+}
 
 Result<Peer> Access::identify(const grpc::ServerContext& context) const {
   const std::string peer = context.peer();
@@ -184,14 +193,14 @@ Result<Peer> Access::identify(const grpc::ServerContext& context) const {
 // ---- CallSlot ----
 
 CallSlot::CallSlot(Access& access, const Peer& peer, CallKind kind) : access_(access), key_(peer.key), kind_(kind) {
-  const Config& c = access.config_;
   const bool watch = kind == CallKind::kWatch;
-  const uint32_t total_limit = watch ? c.max_watch_streams : c.max_calls;
-  const uint32_t peer_limit = watch ? c.max_watch_streams_per_peer : c.max_calls_per_peer;
   const char* what = watch ? "watch streams" : "calls";
   const char* total_key = watch ? "limits.max_watch_streams" : "limits.max_calls";
   const char* peer_key = watch ? "limits.max_watch_streams_per_peer" : "limits.max_calls_per_peer";
   std::lock_guard lock(access.mutex_);
+  const Access::CallLimits& c = access.limits_;
+  const uint32_t total_limit = watch ? c.max_watch_streams : c.max_calls;
+  const uint32_t peer_limit = watch ? c.max_watch_streams_per_peer : c.max_calls_per_peer;
   Access::Counts& counts = watch ? access.watches_ : access.calls_;
   uint32_t& mine = counts.per_peer[key_];
   if (mine >= peer_limit) {

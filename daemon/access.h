@@ -146,6 +146,9 @@ class Access {
   Access(const Config& config, AccessPolicy policy);
 
   const AccessPolicy& policy() const { return policy_; }
+  // New call and watch-stream limits (a configuration reload): calls
+  // already admitted keep their slots; new ones meet the new limits.
+  void set_call_limits(const Config& config);
   ConnectionTable& connections() { return connections_; }
 
   // Who is making this call. Unix socket: the connection table ("fd:N").
@@ -163,10 +166,14 @@ class Access {
     uint32_t total = 0;
     std::map<std::string, uint32_t> per_peer;
   };
-  const Config& config_;
+  struct CallLimits {
+    uint32_t max_calls, max_calls_per_peer, max_watch_streams, max_watch_streams_per_peer;
+  };
+  static CallLimits call_limits(const Config& config);
   AccessPolicy policy_;
   ConnectionTable connections_;
   std::mutex mutex_;
+  CallLimits limits_;  // GUARDED_BY(mutex_)
   Counts calls_;
   Counts watches_;
 };

@@ -205,6 +205,15 @@ class ConfigReader {
         else if (key == "history_count") config_.history_count = static_cast<uint32_t>(n);
         else if (key == "history_age_hours") config_.history_age_hours = static_cast<uint32_t>(n);
         else config_.default_latency_budget = std::chrono::milliseconds(n);
+      } else if (key == "event_history_count") {
+        // Bounded so the history stays a few tens of MB at most.
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n < 1 || n > 100'000) return config_error(source_, value.source(), k, "must be between 1 and 100000");
+        config_.event_history_count = static_cast<uint32_t>(n);
+      } else if (key == "event_history_age_hours") {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n < 1 || n > 24 * 366) return config_error(source_, value.source(), k, "must be between 1 and 8784 (a year)");
+        config_.event_history_age_hours = static_cast<uint32_t>(n);
       } else if (uint32_t* limit = peer_limit(key.str())) {
         ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
         if (n <= 0 || n > 100'000) return config_error(source_, value.source(), k, "must be between 1 and 100000");

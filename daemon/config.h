@@ -86,6 +86,11 @@ struct Config {
   // history_count per drive, for at most history_age_hours.
   uint32_t history_count = 1000;
   uint32_t history_age_hours = 24 * 7;
+  // Events kept for `discrec events --since` (WatchEvents with a since): at
+  // most event_history_count (each a few hundred bytes), for at most
+  // event_history_age_hours.
+  uint32_t event_history_count = 10000;
+  uint32_t event_history_age_hours = 24;
   // One client must not take what all clients share: connections (fds),
   // concurrent calls (gRPC threads) and watch streams, each capped in total
   // and per peer (a uid on the socket, a token or certificate on TCP).

@@ -52,6 +52,7 @@ v1::EventKind kind(recorder::EventKind k) {
     case recorder::EventKind::kLoadShed: return v1::EVENT_KIND_LOAD_SHED;
     case recorder::EventKind::kLostExtent: return v1::EVENT_KIND_LOST_EXTENT;
     case recorder::EventKind::kDiscSpace: return v1::EVENT_KIND_DISC_SPACE;
+    case recorder::EventKind::kDriveOpened: return v1::EVENT_KIND_DRIVE_OPENED;
   }
   return v1::EVENT_KIND_UNSPECIFIED;
 }
@@ -178,6 +179,7 @@ void to_proto(const recorder::Event& in, v1::Event* out) {
   if (!in.recording_id.empty()) out->set_recording(recording_name(in.drive_id, in.recording_id));
   out->set_message(in.message);
   out->set_dropped(in.dropped);
+  out->set_sequence(in.sequence);
 }
 
 void to_proto(const recorder::DiscOperationResult& in, v1::DiscOperationProgress* out) {

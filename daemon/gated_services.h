@@ -20,6 +20,11 @@ namespace discrec::daemon {
 // observe: reading state. control: changing it.
 Role required_role(std::string_view method);
 
+// The log line of a refused or failed call: who (never a secret), the
+// method and why; rate-limited across all callers. The gate calls it for
+// every call; the TCP token check (server.cc) for calls refused before it.
+void log_refused_call(const std::string& who, std::string_view method, const grpc::Status& status);
+
 class GatedDriveService final : public v1::DriveService::Service {
  public:
   GatedDriveService(Access& access, DriveServiceImpl& impl) : access_(access), impl_(impl) {}

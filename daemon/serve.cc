@@ -17,6 +17,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/reload.h"
 #include "daemon/server.h"
 #include "daemon/service_host.h"
 #include "recorder/session/recorder.h"
@@ -87,6 +88,8 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   for (uint32_t m : c.warn_minutes_left) o.disc_space_warnings.push_back(std::chrono::minutes(m));
   o.history_count = c.history_count;
   o.history_age = std::chrono::hours(c.history_age_hours);
+  o.event_history.max_events = c.event_history_count;
+  o.event_history.max_age = std::chrono::hours(c.event_history_age_hours);
   o.source_policy = c.sources;
   return o;
 }
@@ -97,7 +100,8 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
     if (std::find(known.begin(), known.end(), d.id) != known.end()) continue;
     auto status = recorder.add_drive({d.id, d.uri, d.write_kbps});
     if (!status.ok())
-      log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string());
+      log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string() +
+                  "; tried again every 5 s to 5 min, at SIGHUP and at 'discrec load " + d.id + "'");
     else
       log_info("drive " + d.id + ": " + d.uri);
   }
@@ -161,7 +165,9 @@ int run_serve(int argc, char** argv) {
   recorder::Recorder recorder(recorder_options(config));
   add_drives(recorder, config);
 
-  ServiceContext context{recorder, config};
+  ServiceContext context(recorder, config);
+  // What is in effect: `config` as started, plus what reloads applied.
+  Config running = config;
   auto server = Server::start(context);
   if (!server.ok()) {
     log_error("discrecd: " + server.error().to_string());
@@ -228,11 +234,12 @@ int run_serve(int argc, char** argv) {
       if (!reloaded.ok()) {
         log_error("discrecd: reload refused, keeping the running configuration: " + reloaded.error().to_string());
       } else {
-        // New drives are added; limits and removed drives take effect at restart,
-        // so a reload never disturbs a recording in progress.
-        add_drives(recorder, *reloaded);
-        log_info("discrecd: configuration reloaded from " + reloaded->source);
+        // Nothing a reload applies disturbs a recording in progress: a
+        // drive with an open disc keeps its settings (and says so).
+        apply_reload(*reloaded, running, config, context, recorder);
       }
+      // A reload is also how an operator says "the drive is there now".
+      recorder.retry_failed_drives();
       host->ready();
     }
   }

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/gated_services.h"
 #include "daemon/log.h"
 
 namespace discrec::daemon {
@@ -59,9 +60,20 @@ class BearerTokenProcessor final : public grpc::AuthMetadataProcessor {
   bool IsBlocking() const override { return false; }
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context, OutputMetadata* consumed,
                        OutputMetadata*) override {
+    // Refused here, the call never reaches the gate: logged here, with
+    // what was wrong and never what was sent.
+    auto refuse = [&](const char* why) {
+      grpc::Status status(grpc::StatusCode::UNAUTHENTICATED, why);
+      std::string method = "a call";
+      if (auto path = auth_metadata.find(":path"); path != auth_metadata.end()) {
+        std::string_view p(path->second.data(), path->second.size());
+        method = std::string(p.substr(p.rfind('/') + 1).substr(0, 64));
+      }
+      log_refused_call("a TCP client", method, status);
+      return status;
+    };
     auto it = auth_metadata.find("authorization");
-    if (it == auth_metadata.end())
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing 'authorization: Bearer <token>'");
+    if (it == auth_metadata.end()) return refuse("missing 'authorization: Bearer <token>'");
     std::string got(it->second.data(), it->second.size());
     // Constant-time compare against every token (no early exit): the tokens
     // are secrets, and which one matched must not show in the timing either.
@@ -73,7 +85,7 @@ class BearerTokenProcessor final : public grpc::AuthMetadataProcessor {
                 static_cast<unsigned char>(token.expected[i % token.expected.size()]);
       if (diff == 0) matched = token.role;
     }
-    if (!matched) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad bearer token");
+    if (!matched) return refuse("bad bearer token");
     context->AddProperty(Access::kRoleProperty, role_name(*matched));
     consumed->insert(std::make_pair(std::string(it->first.data(), it->first.size()), got));
     return grpc::Status::OK;

@@ -18,6 +18,7 @@
 
 #include "daemon/access.h"
 #include "daemon/convert.h"
+#include "daemon/log.h"
 #include "daemon/names.h"
 #include "daemon/status.h"
 #include "recorder/core/admission.h"
@@ -43,9 +44,10 @@ using google::protobuf::util::TimeUtil;
   lhs = std::move(tmp).value()
 
 Status check_length(const ServiceContext& ctx, const std::string& field, const std::string& value) {
-  if (value.size() > ctx.config.max_string_bytes)
+  const uint32_t limit = ctx.max_string_bytes.load(std::memory_order_relaxed);
+  if (value.size() > limit)
     return Error(ErrorCode::kInvalidArgument, field + " is " + std::to_string(value.size()) +
-                                                  " bytes; the limit is " + std::to_string(ctx.config.max_string_bytes));
+                                                  " bytes; the limit is " + std::to_string(limit));
   return {};
 }
 
@@ -53,17 +55,19 @@ Status check_length(const ServiceContext& ctx, const std::string& field, const s
 class StreamSlot {
  public:
   explicit StreamSlot(ServiceContext& ctx) : ctx_(ctx) {
-    ok_ = ctx_.open_streams.fetch_add(1) < ctx_.config.max_watch_streams;
+    limit_ = ctx_.max_watch_streams.load(std::memory_order_relaxed);
+    ok_ = ctx_.open_streams.fetch_add(1) < limit_;
   }
   ~StreamSlot() { ctx_.open_streams.fetch_sub(1); }
   grpc::Status status() const {
     if (ok_) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "too many open watch streams (limit " + std::to_string(ctx_.config.max_watch_streams) + ")");
+                        "too many open watch streams (limit " + std::to_string(limit_) + ")");
   }
 
  private:
   ServiceContext& ctx_;
+  uint32_t limit_;
   bool ok_;
 };
 
@@ -448,7 +452,14 @@ grpc::Status DiscServiceImpl::VerifyDisc(grpc::ServerContext* context, const v1:
                                          grpc::ServerWriter<v1::DiscOperationProgress>* writer) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
   return run_disc_operation(context, writer, [&](const recorder::ProgressCallback& progress) {
-    return ctx_.recorder.verify_disc(id, progress);
+    auto result = ctx_.recorder.verify_disc(id, progress);
+    // A failed verify is logged by the gate (daemon/gated_services.cc) with
+    // the caller; a finished one here, since no event tells of it.
+    if (result.ok()) {
+      const std::string line = "verify of drive " + id + ": " + result->summary;
+      result->mismatches.empty() ? log_info(line) : log_warning(line);
+    }
+    return result;
   });
 }
 
@@ -464,16 +475,53 @@ grpc::Status EventServiceImpl::WatchEvents(grpc::ServerContext* context, const v
     ASSIGN_OR_RETURN_GRPC(auto unused, ctx_.recorder.get_drive(drive_id));
     (void)unused;
   }
-  auto subscription = ctx_.recorder.events().subscribe(drive_id);
+  std::optional<recorder::WallTime> since;
+  if (request->has_since_time()) {
+    const auto& t = request->since_time();
+    // Timestamp's own range (years 1..9999), so the conversion cannot overflow.
+    if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999)
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "since_time is not a valid time");
+    since = recorder::WallTime(std::chrono::duration_cast<recorder::WallTime::duration>(
+        std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos())));
+  }
+  auto write = [&](const recorder::Event& event) {
+    v1::Event message;
+    to_proto(event, &message);
+    return writer->Write(message);
+  };
+  // Subscribed before the replay: what happens while the history is sent
+  // waits in the (bounded) live queue, and `replayed_up_to` is where the
+  // history ends and the queue begins, so nothing is sent twice or missed.
+  uint64_t replayed_up_to = 0;
+  auto subscription = ctx_.recorder.events().subscribe(drive_id, 256, &replayed_up_to);
+  if (since || request->after_sequence() > 0) {
+    recorder::EventHistoryQuery query;
+    query.drive_filter = drive_id;
+    query.since = since;
+    // A number beyond the newest: the daemon restarted since the client
+    // saw it, and all it has now is new to that client.
+    query.after_sequence = request->after_sequence() > replayed_up_to ? 0 : request->after_sequence();
+    // Page by page: a replay holds one page in memory however long the
+    // history is, and stops as soon as the client goes.
+    constexpr size_t kReplayPage = 64;
+    for (;;) {
+      if (context->IsCancelled() || ctx_.shutting_down) return grpc::Status::OK;
+      auto page = ctx_.recorder.events().history(query, replayed_up_to, kReplayPage);
+      if (page.empty()) break;
+      for (const auto& event : page)
+        if (!write(event)) return grpc::Status::OK;  // client gone
+      query.after_sequence = page.back().sequence;
+      if (page.size() < kReplayPage) break;
+    }
+  }
   while (!context->IsCancelled() && !ctx_.shutting_down) {
     auto event = subscription->next(std::chrono::milliseconds(200));
     if (!event) {
       if (subscription->closed()) break;
       continue;
     }
-    v1::Event message;
-    to_proto(*event, &message);
-    if (!writer->Write(message)) break;
+    if (event->sequence <= replayed_up_to) continue;  // cannot happen: subscribe() says where the queue begins
+    if (!write(*event)) break;
   }
   return grpc::Status::OK;
 }

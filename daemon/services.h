@@ -23,8 +23,15 @@ class Access;
 // Shared by the services: the recorder, limits, and the count of open
 // streams (a hostile client opening thousands is refused, not served).
 struct ServiceContext {
+  ServiceContext(recorder::Recorder& r, const Config& c)
+      : recorder(r), config(c), max_string_bytes(c.max_string_bytes), max_watch_streams(c.max_watch_streams) {}
+
   recorder::Recorder& recorder;
+  // As the daemon started: a reload (SIGHUP) does not change it. What a
+  // reload may change while calls run is below, and in Access.
   const Config& config;
+  std::atomic<uint32_t> max_string_bytes;
+  std::atomic<uint32_t> max_watch_streams;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint32_t> open_streams{0};
   std::atomic<bool> shutting_down{false};

@@ -65,7 +65,11 @@ Commands:
                                     (--zero-fill-lost: ranges write errors lost
                                     read as zeros in every reader, 7-Zip too)
   verify DRIVE                      read everything back and compare checksums
-  events [DRIVE]                    follow drive and recording events
+  events [DRIVE] [--since WHEN]     follow drive and recording events; --since
+                                    first shows past ones the daemon kept: WHEN
+                                    is an age (90s, 10m, 2h, 1d), a UTC time
+                                    (2026-12-04T17:00:00Z) or #SEQ (events after
+                                    number SEQ, the first column: to resume)
 
 DRIVE is a configured drive name (bd0) or drives/bd0; RECORDING is
 drives/bd0/recordings/ID or bd0/ID. The socket defaults to $DISCREC_SOCKET
@@ -195,6 +199,30 @@ std::string human_duration(const google::protobuf::Duration& d) {
   else if (s >= 60) std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
   else std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));
   return buf;
+}
+
+// --since: "#SEQ" (events after number SEQ), an age ("90s", "10m", "2h",
+// "1d") or an RFC 3339 time ("2026-12-04T17:00:00Z").
+bool parse_since(const std::string& text, v1::WatchEventsRequest& req) {
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (text[0] == '#') {
+    if (!digits(text.substr(1))) return false;
+    req.set_after_sequence(std::stoull(text.substr(1)));
+    return true;
+  }
+  const std::string number = text.substr(0, text.size() - 1);
+  const char unit = text.back();
+  if (digits(number) && (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') && number.size() <= 9) {
+    const int64_t n = std::stoll(number);
+    const int64_t seconds = unit == 's' ? n : unit == 'm' ? n * 60 : unit == 'h' ? n * 3600 : n * 86400;
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    req.mutable_since_time()->set_seconds(now - seconds);
+    return true;
+  }
+  return TimeUtil::FromString(text, req.mutable_since_time());
 }
 
 class Client {
@@ -559,10 +587,16 @@ class Client {
     return follow_operation(ctx, reader, "verified");
   }
 
-  int events(const std::string& drive) {
+  int events(const std::string& drive, const std::string& since) {
     grpc::ClientContext ctx;
     v1::WatchEventsRequest req;
     if (!drive.empty()) req.set_drive(drive_name(drive));
+    if (!since.empty() && !parse_since(since, req)) {
+      std::cerr << "discrec events: --since takes an age (10m, 2h, 1d), a UTC time (2026-12-04T17:00:00Z) or "
+                   "#SEQ, not '"
+                << since << "'\n";
+      return kBadUsage;
+    }
     CancelOnInterrupt cancel(ctx);
     auto reader = events_->WatchEvents(&ctx, req);
     v1::Event e;
@@ -571,7 +605,8 @@ class Client {
         print_json(e);
         continue;
       }
-      std::cout << TimeUtil::ToString(e.time()) << "  " << v1::EventKind_Name(e.kind()).substr(11) << "  "
+      std::cout << "#" << e.sequence() << "  " << TimeUtil::ToString(e.time()) << "  "
+                << v1::EventKind_Name(e.kind()).substr(11) << "  "
                 << (e.recording().empty() ? e.drive() : e.recording()) << "  " << e.message();
       if (e.dropped()) std::cout << "  (" << e.dropped() << " earlier events dropped)";
       std::cout << std::endl;
@@ -650,7 +685,7 @@ int main(int argc, char** argv) {
   if (cmd == "stop") return need1("RECORDING") ? client.stop(arg1()) : 2;
   if (cmd == "finalize") return need1("DRIVE") ? client.finalize(args) : 2;
   if (cmd == "verify") return need1("DRIVE") ? client.verify(arg1()) : 2;
-  if (cmd == "events") return client.events(arg1());
+  if (cmd == "events") return client.events(arg1(), args.get("--since"));
   std::cerr << "discrec: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -202,9 +202,17 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
       ended.push_back({entry->recording, std::move(entry->ring_reservation)});
       journal_recording_end_locked(*entry);
       RecordingInfo info = snapshot(*entry);
+      // The whole account in one line: the log keeps it after the disc is gone.
+      std::string why = info.error;
+      if (why.empty()) {
+        std::lock_guard entry_lock(entry->mutex);
+        why = entry->end_reason.empty() ? "stopped on request" : entry->end_reason;
+      }
       publish(EventKind::kRecordingState, id,
-              std::string(recording_state_name(info.state)) + ", " + std::to_string(s.bytes_written) +
-                  " bytes on disc" + (info.error.empty() ? "" : ": " + info.error));
+              std::string(recording_state_name(info.state)) + ", " + std::to_string(info.stats.bytes_written) +
+                  " bytes on disc, " + std::to_string(info.stats.lost_bytes) + " bytes lost in " +
+                  std::to_string(info.lost_extents.size()) + " extent(s), " + std::to_string(info.stats.shed_bytes) +
+                  " bytes shed in " + std::to_string(info.stats.shed_gops) + " GOP(s): " + why);
     }
   }
   {

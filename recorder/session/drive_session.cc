@@ -640,7 +640,12 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   recordings_[id] = std::move(entry);
   raw->thread = std::thread([this, raw] { ingest_main(raw); });
   if (generated) ++next_recording_number_;
-  publish(EventKind::kRecordingState, id, "recording from " + source.display_url);
+  // What an operator needs to find the recording again in the log.
+  publish(EventKind::kRecordingState, id,
+          "recording from " + source.display_url + " (priority " + std::to_string(params.priority) +
+              ", declared " + (params.expected_bitrate_bps ? std::to_string(params.expected_bitrate_bps) + " bit/s"
+                                                           : std::string("no bitrate")) +
+              (params.title.empty() ? "" : ", title '" + params.title + "'") + ")");
   if (!raw->ring_locked)
     publish(EventKind::kDriveError, id,
             "warning: the ring of " + id + " could not be locked in RAM (the daemon lacks CAP_IPC_LOCK, or "
@@ -656,6 +661,8 @@ void DriveSession::ingest_main(Entry* entry) {
       // The source failed because the writer stopped: say why, with numbers.
       std::string full = disc_full_message(*entry->writer);
       entry->error = full.empty() ? status.error().to_string() : full;
+    } else {
+      entry->end_reason = entry->stop_requested ? "stopped on request" : "the source ended";
     }
     entry->end_time = std::chrono::system_clock::now();
   }
@@ -764,6 +771,32 @@ void DriveSession::stop_all() {
     (void)journal_sync_once();
     for (auto& [id, entry] : recordings_) journal_recording_end_locked(*entry);
   }
+}
+
+bool DriveSession::opened() const {
+  auto lock = lock_for_read();
+  return !lock.owns_lock() || drive_ != nullptr;
+}
+
+Status DriveSession::reconfigure(const DriveSpec& spec) {
+  {
+    ASSIGN_OR_RETURN(auto lock, lock_for_control());
+    // An open disc belongs to the drive it was started in (its journal
+    // names that URI): it is finished there first.
+    if (disc_state_ == DiscState::kRecording || !recovery_blocked_.empty())
+      return Error(ErrorCode::kFailedPrecondition,
+                   "drive " + spec_.id + " holds an open disc; finalize it (or restart) to use the new settings");
+    for (auto& [id, entry] : recordings_)
+      if (!entry->ended())
+        return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " is recording (" + id + ")");
+    forget_disc_locked();
+    drive_.reset();
+    caps_.reset();
+    spec_.uri = spec.uri;
+    spec_.write_kbps = spec.write_kbps;
+    open_error_ = "not opened yet with " + spec.uri;
+  }
+  return open();
 }
 
 }  // namespace discrec::recorder

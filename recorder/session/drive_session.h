@@ -80,6 +80,13 @@ class DriveSession {
 
   // Opens the drive. On failure the session still exists and reports why.
   Status open();
+  // Whether open() succeeded (a drive busy with a long operation is open).
+  bool opened() const;
+  // Takes a new URI and write speed (a configuration reload) and opens the
+  // drive with them, if no disc is open in it: what the old one held stays
+  // listed. Errors: kFailedPrecondition (a disc is open or recording; the
+  // session is unchanged), kUnavailable (busy), or open()'s error.
+  Status reconfigure(const DriveSpec& spec);
   // Finishes a disc the journal says a crash left open (see recovery.cc).
   // Slow (writes a file system); run after the daemon is serving.
   void recover();
@@ -180,7 +187,9 @@ class DriveSession {
   void refresh_cache_locked();
   DriveInfo cached_info() const;
 
-  const DriveSpec spec_;
+  // The id never changes; uri and write_kbps are GUARDED_BY(mutex_): a
+  // reload may change them while no disc is open (reconfigure()).
+  DriveSpec spec_;
   const RecorderOptions options_;
   Clock& clock_;
   EventBus& events_;

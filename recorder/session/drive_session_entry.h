@@ -44,6 +44,9 @@ struct DriveSession::Entry {
 
   mutable std::mutex mutex;
   std::string error;                 // GUARDED_BY(mutex)
+  // Why the source ended when it did (a later finalize stops nothing):
+  // "stopped on request" or "the source ended"; empty after an error.
+  std::string end_reason;            // GUARDED_BY(mutex)
   std::optional<WallTime> end_time;  // GUARDED_BY(mutex)
 
   // What poll_events() has already announced.

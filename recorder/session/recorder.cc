@@ -5,7 +5,10 @@
 namespace discrec::recorder {
 
 Recorder::Recorder(RecorderOptions options, Clock& clock)
-    : options_(std::move(options)), clock_(clock), ring_budget_(options_.ring_memory_bytes) {
+    : options_(std::move(options)),
+      clock_(clock),
+      events_(options_.event_history),
+      ring_budget_(options_.ring_memory_bytes) {
   monitor_ = std::thread([this] { monitor_main(); });
 }
 
@@ -42,6 +45,7 @@ void Recorder::monitor_main() {
       for (auto& [id, session] : sessions_) sessions.push_back(session.get());
     }
     for (auto* s : sessions) s->poll_events();
+    retry_drives(/*now=*/false);
     monitor_round_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     lock.lock();
   }
@@ -55,16 +59,128 @@ Nanos Recorder::since_monitor_round() const {
 Status Recorder::add_drive(const DriveSpec& spec) {
   auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_);
   Status opened = session->open();
+  DriveSession* added = session.get();
+  bool recover = false;
   {
     std::lock_guard lock(mutex_);
     if (sessions_.count(spec.id)) return Error(ErrorCode::kInvalidArgument, "drive " + spec.id + " is configured twice");
     sessions_[spec.id] = std::move(session);
+    recover = recovery_started_ && opened.ok();
+  }
+  if (!opened.ok()) {
+    std::lock_guard lock(retry_mutex_);
+    note_open_failure_locked(spec.id, opened);
+  } else if (recover) {
+    // Added by a reload after start_recovery(): its journal is read now.
+    std::lock_guard lock(mutex_);
+    recovery_threads_.emplace_back([added] { added->recover(); });
   }
   return opened;
 }
 
+// The caller (the daemon) reported the first failure; retries announce
+// only a change of reason, so a drive missing for a week is one line, not
+// ten thousand.
+void Recorder::note_open_failure_locked(const std::string& drive_id, const Status& failure) {
+  OpenRetry& retry = retries_[drive_id];
+  if (retry.backoff.count() == 0) {
+    retry.backoff = options_.drive_retry_initial;
+    retry.last_error = failure.error().to_string();
+  } else {
+    retry.backoff = std::min<Nanos>(2 * retry.backoff, options_.drive_retry_max);
+  }
+  retry.next = std::chrono::steady_clock::now() + retry.backoff;
+}
+
+Status Recorder::retry_open_locked(DriveSession& session) {
+  if (session.opened()) {
+    retries_.erase(session.id());
+    return {};
+  }
+  OpenRetry& retry = retries_[session.id()];
+  ++retry.attempts;
+  Status opened = session.open();
+  const auto seconds = [](Nanos n) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(n).count()); };
+  if (opened.ok()) {
+    Event e;
+    e.kind = EventKind::kDriveOpened;
+    e.drive_id = session.id();
+    e.message = "drive " + session.id() + " opened (retry " + std::to_string(retry.attempts) + ")";
+    events_.publish(std::move(e));
+    retries_.erase(session.id());
+    std::lock_guard lock(mutex_);
+    // Its journal could not be read at start: a disc a crash left open in
+    // it is finished now, as the others were.
+    if (recovery_started_) {
+      DriveSession* s = &session;
+      recovery_threads_.emplace_back([s] { s->recover(); });
+    }
+    return opened;
+  }
+  note_open_failure_locked(session.id(), opened);
+  std::string text = opened.error().to_string();
+  if (text != retry.last_error) {
+    Event e;
+    e.kind = EventKind::kDriveError;
+    e.drive_id = session.id();
+    e.message = "drive " + session.id() + " still cannot be opened: " + text + " (next try in " +
+                seconds(retry.backoff) + " s)";
+    events_.publish(std::move(e));
+    retry.last_error = std::move(text);
+  }
+  return opened;
+}
+
+void Recorder::retry_drives(bool now) {
+  std::vector<DriveSession*> due;
+  {
+    std::lock_guard retry_lock(retry_mutex_);
+    if (retries_.empty()) return;
+    const auto steady_now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    for (auto& [id, retry] : retries_) {
+      auto it = sessions_.find(id);
+      if (it != sessions_.end() && (now || steady_now >= retry.next)) due.push_back(it->second.get());
+    }
+  }
+  for (auto* s : due) {
+    std::lock_guard retry_lock(retry_mutex_);
+    (void)retry_open_locked(*s);
+  }
+}
+
+void Recorder::retry_failed_drives() {
+  std::vector<DriveSession*> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, s] : sessions_) all.push_back(s.get());
+  }
+  // Also drives whose failure the monitor has not noted yet.
+  for (auto* s : all) {
+    if (s->opened()) continue;
+    std::lock_guard retry_lock(retry_mutex_);
+    (void)retry_open_locked(*s);
+  }
+}
+
+Status Recorder::reconfigure_drive(const DriveSpec& spec) {
+  ASSIGN_OR_RETURN(auto* s, session(spec.id));
+  std::lock_guard retry_lock(retry_mutex_);
+  Status status = s->reconfigure(spec);
+  if (status.ok()) {
+    retries_.erase(spec.id);
+  } else if (status.error().code() != ErrorCode::kFailedPrecondition &&
+             status.error().code() != ErrorCode::kUnavailable) {
+    // Did not open with the new URI: retried like a drive that failed at start.
+    retries_.erase(spec.id);
+    note_open_failure_locked(spec.id, status);
+  }
+  return status;
+}
+
 void Recorder::start_recovery() {
   std::lock_guard lock(mutex_);
+  recovery_started_ = true;
   for (auto& [id, session] : sessions_) {
     DriveSession* s = session.get();
     recovery_threads_.emplace_back([s] { s->recover(); });
@@ -106,6 +222,11 @@ Result<PrepareResult> Recorder::prepare_drive(const std::string& drive_id, uint3
 
 Result<DriveInfo> Recorder::load_medium(const std::string& drive_id) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
+  // "Load" is what an operator tries on a drive that is not there yet.
+  if (!s->opened()) {
+    std::lock_guard retry_lock(retry_mutex_);
+    RETURN_IF_ERROR(retry_open_locked(*s));
+  }
   return s->load();
 }
 

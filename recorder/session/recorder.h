@@ -57,12 +57,20 @@ struct RecorderOptions {
   // many per drive, for at most this long.
   uint32_t history_count = 1000;
   Nanos history_age = std::chrono::hours(24 * 7);
+  // Events are kept for replay (WatchEvents with a `since`): at most this
+  // many, for at most this long (EventBus).
+  EventHistoryLimits event_history;
   // A kDiscSpace event when the disc being recorded holds less than each of
   // these at the current bitrate: once per threshold per disc.
   std::vector<Nanos> disc_space_warnings = {std::chrono::minutes(30), std::chrono::minutes(10),
                                             std::chrono::minutes(2)};
   // What clients may record from; checked before a recording starts.
   ingest::SourcePolicy source_policy;
+  // A drive that cannot be opened is tried again by the monitor after this,
+  // then twice as long each time up to drive_retry_max (and at once by
+  // retry_failed_drives() and load_medium()).
+  Nanos drive_retry_initial = std::chrono::seconds(5);
+  Nanos drive_retry_max = std::chrono::minutes(5);
 };
 
 struct DriveSpec {
@@ -83,6 +91,15 @@ class Recorder {
   // journal runs here for discs left open by a crash.
   Status add_drive(const DriveSpec& spec);
   std::vector<std::string> drive_ids() const;
+  // Tries at once to open every drive that is not open (a SIGHUP). Each
+  // result goes out as an event (kDriveOpened, or kDriveError when the
+  // reason it fails changed), never once per attempt.
+  void retry_failed_drives();
+  // A new URI or write speed for a configured drive, from a reload: applied
+  // if no disc is open in it. Errors: kNotFound, kFailedPrecondition (it
+  // holds an open disc: nothing changed), or why the drive does not open
+  // with it (then it is retried like a drive that failed at start).
+  Status reconfigure_drive(const DriveSpec& spec);
   // Finishes, in the background, discs that a crash left open (one thread
   // per drive). Call once the daemon serves, so clients see the progress.
   void start_recovery();
@@ -123,6 +140,11 @@ class Recorder {
  private:
   Result<DriveSession*> session(const std::string& drive_id);
   void monitor_main();
+  // Opens the drives that failed and are due (all of them with `now`).
+  void retry_drives(bool now);
+  // Under retry_mutex_: one open attempt of a drive that is not open.
+  Status retry_open_locked(DriveSession& session);
+  void note_open_failure_locked(const std::string& drive_id, const Status& failure);
 
   RecorderOptions options_;
   Clock& clock_;
@@ -137,6 +159,18 @@ class Recorder {
   std::atomic<int64_t> monitor_round_ns_{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::thread monitor_;
   std::vector<std::thread> recovery_threads_;  // GUARDED_BY(mutex_)
+  bool recovery_started_ = false;              // GUARDED_BY(mutex_)
+
+  // Drives that could not be opened, and when to try again. Held across an
+  // attempt, so the monitor and a Load never open one drive twice at once.
+  struct OpenRetry {
+    Nanos backoff{0};
+    std::chrono::steady_clock::time_point next;
+    std::string last_error;  // as last announced
+    uint32_t attempts = 0;
+  };
+  std::mutex retry_mutex_;
+  std::map<std::string, OpenRetry> retries_;  // GUARDED_BY(retry_mutex_)
 };
 
 }  // namespace discrec::recorder

@@ -94,6 +94,8 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->access.observe_groups, defaults.access.observe_groups);
   EXPECT_EQ(c->access.socket_group_role, defaults.access.socket_group_role);
   EXPECT_EQ(c->access.others_role, defaults.access.others_role);
+  EXPECT_EQ(c->event_history_count, defaults.event_history_count);
+  EXPECT_EQ(c->event_history_age_hours, defaults.event_history_age_hours);
   ASSERT_EQ(c->drives.size(), 1u);
   EXPECT_EQ(c->drives[0].id, "bd0");
 }
@@ -118,6 +120,10 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[disc]\nwarn_minutes_left = [10, 0]\n", "between 1 and 1440");
   expect_error("[disc]\nwarn_minutes_left = [\"10\"]\n", "disc.warn_minutes_left");
   expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");
+  expect_error("[limits]\nevent_history_count = 0\n", "limits.event_history_count");
+  expect_error("[limits]\nevent_history_count = 1000000\n", "between 1 and 100000");
+  expect_error("[limits]\nevent_history_age_hours = 9000\n", "limits.event_history_age_hours");
+  expect_error("[limits]\nevent_history_age_hours = \"1d\"\n", "an integer");
   expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");
   expect_error("[daemon]\nsocekt = \"/x\"\n", "daemon.socekt");
   expect_error("[nonsense]\n", "unknown section");

@@ -350,6 +350,14 @@ TEST_F(AccessTest, TcpTokensCarryTheirRoles) {
   auto wrong = tcp_cli("wrong-0123456789abcdef", {"drives"});
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_TRUE(contains(wrong.output, "bad bearer token")) << wrong.output;
+  // Each refusal is in the log with who and why, and no token is.
+  const std::string log = d.log_text();
+  EXPECT_TRUE(contains(log, "refused ListDrives from a TCP client: unauthenticated: bad bearer token")) << log;
+  EXPECT_TRUE(contains(log, "refused FormatMedium from TCP client with the observe token (role observe): "
+                            "permission denied"))
+      << log;
+  for (const std::string token : {observe_token, control_token, std::string("wrong-0123456789abcdef")})
+    EXPECT_FALSE(contains(log, token)) << log;
 }
 
 // Runs discrecd on `config_text` (written into `dir`) and returns its exit
