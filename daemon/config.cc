@@ -340,6 +340,18 @@ class ConfigReader {
           minutes.push_back(static_cast<uint32_t>(m));
         }
         config_.warn_minutes_left = std::move(minutes);
+      } else if (key == "stripe_size") {
+        // "0" turns striping off; otherwise whole MiB up to 64 MiB.
+        if (value.value<std::string>() == "0") {
+          config_.stripe_bytes = 0;
+        } else {
+          ASSIGN_OR_RETURN(config_.stripe_bytes,
+                           read_size(value, k, 1ull << 20, 64ull << 20, "1MiB", "64MiB", "4MiB"));
+        }
+      } else if (key == "stripe_wait") {
+        ASSIGN_OR_RETURN(double f, get<double>(value, k, "a number"));
+        if (!(f >= 0.0 && f <= 0.5)) return config_error(source_, value.source(), k, "must be in [0, 0.5]");
+        config_.stripe_wait = f;
       } else {
         return config_error(source_, value.source(), k, "unknown key");
       }

@@ -107,6 +107,9 @@ struct Config {
   // [disc] warn_minutes_left: a disc-space event when the disc being
   // recorded holds less than each of these (minutes at the current bitrate).
   std::vector<uint32_t> warn_minutes_left = {30, 10, 2};
+  // [disc] stripe_size / stripe_wait: see RecorderOptions::stripe_bytes.
+  uint64_t stripe_bytes = 4ull << 20;
+  double stripe_wait = 0.25;
 
   // [sources]: what clients may record from (see source_policy.h).
   recorder::ingest::SourcePolicy sources;

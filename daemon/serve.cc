@@ -83,6 +83,8 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
+  o.stripe_bytes = static_cast<size_t>(c.stripe_bytes);
+  o.stripe_wait_fraction = c.stripe_wait;
   o.writer_realtime_priority = c.writer_realtime_priority;
   o.disc_space_warnings.clear();
   for (uint32_t m : c.warn_minutes_left) o.disc_space_warnings.push_back(std::chrono::minutes(m));

@@ -176,6 +176,9 @@ class Recording final : public TsSink {
     DeclaredRateMeter write_allowance;
     size_t allowance_command_bytes = 0;  // the largest command within the bucket (whole units)
     uint32_t shed_requests = 0;     // further GOP starts to shed
+    // Bytes the stripe this recording is being written in may still take
+    // (WriterOptions::stripe_bytes); 0 when no stripe is in progress.
+    size_t stripe_left = 0;
     ShedRange open_shed;
     bool stop_applied = false;
     uint64_t file_offset = 0;

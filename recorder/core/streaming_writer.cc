@@ -215,6 +215,22 @@ void StreamingWriter::shed_liar(Recording& r) {
   discard_head(r);
 }
 
+bool StreamingWriter::stripe_due(const Recording& r, size_t writable, TimePoint now) const {
+  if (r.writer_.stripe_left > 0 || writable >= options_.stripe_bytes || flushable(r) || r.writer_.over_rate ||
+      !nothing_to_shed(r) || 2 * r.bytes_.fill() >= r.bytes_.capacity())
+    return true;
+  const Nanos waited = now - r.chunks_.at(0).arrival;
+  return waited >= std::chrono::duration_cast<Nanos>(options_.stripe_wait_fraction * r.config().latency_budget);
+}
+
+bool StreamingWriter::deadline_near(const Recording& r, TimePoint now) const {
+  // Halfway through what the wait left of the budget: time enough for the
+  // stripe in progress to end and for this recording's own.
+  const Nanos margin =
+      std::chrono::duration_cast<Nanos>((1.0 - options_.stripe_wait_fraction) / 2 * r.config().latency_budget);
+  return r.deadline(r.chunks_.at(0)) - now <= margin;
+}
+
 bool StreamingWriter::flushable(const Recording& r) const {
   return r.writer_.stop_applied && !r.in_push_.load(std::memory_order_seq_cst);
 }
@@ -262,6 +278,11 @@ TimePoint StreamingWriter::service_once() {
   bool best_spare_time_only = true;
   TimePoint allowance_now{};  // read once, and only when a liar needs it
   bool have_allowance_now = false;
+  const bool striping = options_.stripe_bytes > 0;
+  const TimePoint stripe_now = striping ? clock_.now() : TimePoint{};
+  Recording* stripe_owner = nullptr;  // the stripe in progress, if it can go on
+  size_t stripe_owner_payload = 0;
+  bool stripe_interrupted = false;    // another's deadline is near
   if (!failed_) {
     for (auto& rp : active_) {
       Recording& r = *rp;
@@ -283,7 +304,21 @@ TimePoint StreamingWriter::service_once() {
         writable = writable_bytes(r, max_command_bytes_);
         payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
       }
-      if (payload == 0) continue;
+      if (payload == 0) {
+        r.writer_.stripe_left = 0;  // a stripe ends with the buffered data
+        continue;
+      }
+      bool owns_stripe = false;
+      if (striping && !r.writer_.over_rate) {
+        if (!stripe_due(r, writable, stripe_now)) continue;  // waits to fill a stripe
+        if (r.writer_.stripe_left > 0) {
+          owns_stripe = true;
+          if (payload > r.writer_.stripe_left && r.writer_.stripe_left >= unit_bytes_)
+            payload = r.writer_.stripe_left / unit_bytes_ * unit_bytes_;
+        } else if (deadline_near(r, stripe_now)) {
+          stripe_interrupted = true;
+        }
+      }
       // Stop at the end of ring memory when whole units fit before it: the
       // command then goes out in place and the next starts at the ring's
       // beginning, instead of one command per lap being copied to staging.
@@ -304,6 +339,10 @@ TimePoint StreamingWriter::service_once() {
                                                                    nothing_to_shed(r) ? 1 : 2);
         if (!spare_time_only) payload = allowed;
       }
+      if (owns_stripe) {
+        stripe_owner = &r;
+        stripe_owner_payload = payload;
+      }
       const TimePoint deadline = r.deadline(r.chunks_.at(0));
       if (best == nullptr || spare_time_only < best_spare_time_only ||
           (spare_time_only == best_spare_time_only && deadline < best_deadline)) {
@@ -313,6 +352,22 @@ TimePoint StreamingWriter::service_once() {
         best_spare_time_only = spare_time_only;
       }
     }
+  }
+  if (stripe_owner != nullptr && stripe_owner != best && !stripe_interrupted && !best_spare_time_only) {
+    // The stripe goes on: EDF picked another whose deadline is not near.
+    best = stripe_owner;
+    best_payload = stripe_owner_payload;
+  }
+  if (striping && best != nullptr && !best->writer_.over_rate) {
+    auto& w = best->writer_;
+    if (w.stripe_left == 0) {
+      // A new stripe: what is buffered, up to the stripe size. One stripe
+      // at a time: one that was interrupted ends here (its data is due, and
+      // it starts its next stripe when its turn comes).
+      for (auto& other : active_) other->writer_.stripe_left = 0;
+      w.stripe_left = std::min(options_.stripe_bytes, writable_bytes(*best, options_.stripe_bytes));
+    }
+    w.stripe_left = w.stripe_left > best_payload ? w.stripe_left - best_payload : 0;
   }
   if (best != nullptr) {
     // Spare time is not booked: only a write within the allowance uses it.

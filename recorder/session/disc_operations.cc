@@ -452,41 +452,64 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   const bool streaming = caps_ && caps_->rt_streaming.current;
   DiscOperationResult result;
   auto files = disc_files_locked();
+  // Every recorded extent of every file, in LBA order: the disc is read in
+  // one pass, each run of contiguous extents in large reads whatever file
+  // they belong to, instead of file by file with a seek at nearly every
+  // extent of interleaved recordings. Each unit is checked against the
+  // checksum of what its own recording wrote there.
+  struct Piece {
+    uint32_t lba;
+    uint32_t blocks;
+    uint64_t file_offset;
+    size_t file;
+  };
+  std::vector<Piece> pieces;
   uint64_t total_blocks = 0, done_blocks = 0;
-  for (const auto& f : files)
-    for (const auto& r : f.extents.recorded) total_blocks += r.blocks;
-  std::vector<uint8_t> buffer(size_t{kVerifyReadUnits} * unit * block_size);
-  for (const auto& f : files) {
-    const auto& e = f.extents;
-    const std::string& recording_id = f.id;
-    result.lost_extents += e.lost.size();
-    for (const auto& r : e.recorded) {
-      for (uint32_t lba = r.lba; lba < r.lba + r.blocks;) {
-        // Reading back a whole disc takes as long as writing it did.
-        if (shutting_down_.load(std::memory_order_acquire))
-          return Error(ErrorCode::kAborted, "verify of drive " + spec_.id + " stopped: the daemon is stopping");
-        uint32_t n = std::min<uint32_t>(kVerifyReadUnits * unit, r.lba + r.blocks - lba);
-        auto read = drive_->read12(lba, std::span(buffer).first(size_t{n} * block_size), streaming);
-        for (uint32_t u = 0; u < n; u += unit) {
-          auto expected = crc_for_verify(lba + u);
-          bool ok = read.ok() && expected.ok() && expected->has_value() &&
-                    **expected == crc32c(std::span(buffer).subspan(size_t{u} * block_size,
-                                                                                 size_t{unit} * block_size));
-          if (ok) continue;
-          uint64_t offset = r.file_offset + uint64_t{lba + u - r.lba} * block_size;
-          auto& m = result.mismatches;
-          if (!m.empty() && m.back().recording_id == recording_id && m.back().first_lba + m.back().block_count == lba + u)
-            m.back().block_count += unit;
-          else
-            m.push_back({recording_id, lba + u, unit, offset});
-        }
-        result.bytes += uint64_t{n} * block_size;
-        lba += n;
-        done_blocks += n;
-        progress({0.9 * static_cast<double>(done_blocks) / static_cast<double>(std::max<uint64_t>(total_blocks, 1)),
-                  "reading back"});
-      }
+  for (size_t i = 0; i < files.size(); ++i) {
+    result.lost_extents += files[i].extents.lost.size();
+    for (const auto& r : files[i].extents.recorded) {
+      pieces.push_back({r.lba, r.blocks, r.file_offset, i});
+      total_blocks += r.blocks;
     }
+  }
+  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.lba < b.lba; });
+  std::vector<uint8_t> buffer(size_t{kVerifyReadUnits} * unit * block_size);
+  for (size_t p = 0; p < pieces.size();) {
+    size_t run_end_piece = p + 1;
+    while (run_end_piece < pieces.size() &&
+           pieces[run_end_piece].lba == pieces[run_end_piece - 1].lba + pieces[run_end_piece - 1].blocks)
+      ++run_end_piece;
+    const uint32_t run_end = pieces[run_end_piece - 1].lba + pieces[run_end_piece - 1].blocks;
+    size_t q = p;  // the piece holding the unit being checked
+    for (uint32_t lba = pieces[p].lba; lba < run_end;) {
+      // Reading back a whole disc takes as long as writing it did.
+      if (shutting_down_.load(std::memory_order_acquire))
+        return Error(ErrorCode::kAborted, "verify of drive " + spec_.id + " stopped: the daemon is stopping");
+      uint32_t n = std::min<uint32_t>(kVerifyReadUnits * unit, run_end - lba);
+      auto read = drive_->read12(lba, std::span(buffer).first(size_t{n} * block_size), streaming);
+      for (uint32_t u = 0; u < n; u += unit) {
+        const uint32_t at = lba + u;
+        while (at >= pieces[q].lba + pieces[q].blocks) ++q;
+        auto expected = crc_for_verify(at);
+        bool ok = read.ok() && expected.ok() && expected->has_value() &&
+                  **expected == crc32c(std::span(buffer).subspan(size_t{u} * block_size,
+                                                                 size_t{std::min(unit, n - u)} * block_size));
+        if (ok) continue;
+        const std::string& recording_id = files[pieces[q].file].id;
+        uint64_t offset = pieces[q].file_offset + uint64_t{at - pieces[q].lba} * block_size;
+        auto& m = result.mismatches;
+        if (!m.empty() && m.back().recording_id == recording_id && m.back().first_lba + m.back().block_count == at)
+          m.back().block_count += unit;
+        else
+          m.push_back({recording_id, at, unit, offset});
+      }
+      result.bytes += uint64_t{n} * block_size;
+      lba += n;
+      done_blocks += n;
+      progress({0.9 * static_cast<double>(done_blocks) / static_cast<double>(std::max<uint64_t>(total_blocks, 1)),
+                "reading back"});
+    }
+    p = run_end_piece;
   }
   // The file system must list every recording, as a reader would see it.
   std::string fs_note;

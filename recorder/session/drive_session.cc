@@ -450,6 +450,8 @@ Status DriveSession::begin_writing_locked() {
   // Sleep briefly when no whole unit is buffered: a drive outruns a single
   // stream, and a long sleep would leave it idle while the ring refills.
   wopts.idle_poll = std::chrono::milliseconds(2);
+  wopts.stripe_bytes = options_.stripe_bytes;
+  wopts.stripe_wait_fraction = options_.stripe_wait_fraction;
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);

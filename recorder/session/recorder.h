@@ -49,6 +49,11 @@ struct RecorderOptions {
   // sectors instead of "allocated but not recorded" extents, unless the
   // request says otherwise. See udf::LostExtentEncoding.
   bool zero_fill_lost_extents = false;
+  // Each recording's data goes to disc in stripes of up to this many bytes,
+  // waiting up to this fraction of its latency budget to fill one (see
+  // WriterOptions::stripe_bytes); 0: unit by unit.
+  size_t stripe_bytes = 4u << 20;
+  double stripe_wait_fraction = 0.25;
   // Each writer thread asks for SCHED_FIFO at this priority (0: it does
   // not): a writer that misses its turn misses deadlines, and a polling
   // loop at normal priority competes with every ingest and gRPC thread.

@@ -33,6 +33,8 @@ max_string_bytes = 100
 [disc]
 lost_extents = "zero-filled"
 warn_minutes_left = [15, 5]
+stripe_size = "8MiB"
+stripe_wait = 0.4
 [drives.burner]
 uri = "sg:///dev/sr0"
 write_kbps = 8991
@@ -52,6 +54,8 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   EXPECT_EQ(c->max_string_bytes, 100u);
   EXPECT_TRUE(c->zero_fill_lost_extents);
   EXPECT_EQ(c->warn_minutes_left, (std::vector<uint32_t>{15, 5}));
+  EXPECT_EQ(c->stripe_bytes, 8u << 20);
+  EXPECT_DOUBLE_EQ(c->stripe_wait, 0.4);
   ASSERT_EQ(c->drives.size(), 2u);
   EXPECT_EQ(c->drives[0].id, "burner");
   EXPECT_EQ(c->drives[0].write_kbps, 8991u);
@@ -77,6 +81,8 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->max_string_bytes, defaults.max_string_bytes);
   EXPECT_EQ(c->zero_fill_lost_extents, defaults.zero_fill_lost_extents);
   EXPECT_EQ(c->warn_minutes_left, defaults.warn_minutes_left);
+  EXPECT_EQ(c->stripe_bytes, defaults.stripe_bytes);
+  EXPECT_DOUBLE_EQ(c->stripe_wait, defaults.stripe_wait);
   EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
   EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
   EXPECT_EQ(c->socket_group, defaults.socket_group);
@@ -124,6 +130,8 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[limits]\nevent_history_count = 1000000\n", "between 1 and 100000");
   expect_error("[limits]\nevent_history_age_hours = 9000\n", "limits.event_history_age_hours");
   expect_error("[limits]\nevent_history_age_hours = \"1d\"\n", "an integer");
+  expect_error("[disc]\nstripe_size = \"100MiB\"\n", "disc.stripe_size");
+  expect_error("[disc]\nstripe_wait = 0.9\n", "disc.stripe_wait");
   expect_error("[daemon]\nsocket_mode = \"999\"\n", "octal");
   expect_error("[daemon]\nsocekt = \"/x\"\n", "daemon.socekt");
   expect_error("[nonsense]\n", "unknown section");

@@ -180,6 +180,91 @@ TEST_F(WriterSimTest, EightRecordingsAtNinetyPercentWithSpikesAndAStallLoseNothi
               d.slack_p99_ns / 1e9, (unsigned long long)sources_[0].recording->stats().ring_high_water);
 }
 
+// The 90% scenario again with striping: the waiting adds no miss, sheds
+// nothing, and every byte still lands on disc in order.
+TEST_F(WriterSimTest, StripingAtNinetyPercentWithSpikesAndAStallLosesNothing) {
+  open("profile=dvd+r&speed=4&buffer=1024",
+       "latency delay=300 at=3000\n"
+       "stall for=1200 at=8000\n"
+       "latency delay=500 at=14000\n");
+  PrepareOptions po;
+  po.write_kbps = 4 * 1385;
+  auto prepared = prepare_for_streaming(*drive_, po);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  WriterOptions o = writer_options_for(*prepared);
+  o.stripe_bytes = 4 << 20;
+  start_writer(*prepared, o);
+  const uint64_t each = prepared->guaranteed_bytes_per_second * 8 * 9 / 10 / 8;
+  for (int i = 0; i < 8; ++i) add(i, each);
+  testing::run_until(clock_, *writer_, sources_, clock_.now() + 20s);
+  testing::stop_all(clock_, *writer_, sources_);
+  ASSERT_TRUE(drive_->synchronize_cache().ok());
+  for (auto& s : sources_) {
+    SCOPED_TRACE(s.recording->config().name);
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.missed_deadlines, 0u);
+    EXPECT_EQ(st.shed_gops, 0u);
+    EXPECT_EQ(st.lost_extents, 0u);
+    EXPECT_EQ(st.bytes_written, st.bytes_in);
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    auto indexes = testing::packet_indexes(read_back(*e, o.block_size), s.tag);
+    ASSERT_EQ(indexes, expected_packets(s, {})) << "every byte on disc, in order";
+  }
+  EXPECT_EQ(writer_->stats().missed_deadlines, 0u);
+}
+
+// Four interleaved 8 Mbit/s streams on a 4x DVD+R (72%): written unit by
+// unit each file is hundreds of 32 KiB extents; striped, each extent holds
+// about what a stream sends in a quarter of its latency budget (~0.5 MB
+// here), so a file has ~8x fewer extents, and nothing is missed.
+TEST_F(WriterSimTest, StripingWritesEachRecordingInLargeExtents) {
+  auto extents_per_file = [&](size_t stripe_bytes, std::vector<size_t>* counts, uint64_t* smallest_inner) {
+    sources_.clear();
+    writer_.reset();
+    std::filesystem::remove(dir_ + "/disc.img");
+    open("profile=dvd+r&speed=4");
+    PrepareOptions po;
+    po.write_kbps = 4 * 1385;
+    auto prepared = prepare_for_streaming(*drive_, po);
+    ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+    WriterOptions o = writer_options_for(*prepared);
+    o.stripe_bytes = stripe_bytes;
+    start_writer(*prepared, o);
+    for (int i = 0; i < 4; ++i) add(i, 8'000'000);
+    testing::run_until(clock_, *writer_, sources_, clock_.now() + 60s);
+    testing::stop_all(clock_, *writer_, sources_);
+    *smallest_inner = UINT64_MAX;
+    for (auto& s : sources_) {
+      RecordingStats st = s.recording->stats();
+      EXPECT_EQ(st.missed_deadlines, 0u);
+      EXPECT_EQ(st.shed_gops, 0u);
+      EXPECT_EQ(st.bytes_written, st.bytes_in);
+      auto e = writer_->extents(s.recording->id());
+      ASSERT_TRUE(e.ok());
+      auto indexes = testing::packet_indexes(read_back(*e, o.block_size), s.tag);
+      ASSERT_EQ(indexes, expected_packets(s, {}));
+      counts->push_back(e->recorded.size());
+      // The first and last extents may be short (start, stop).
+      for (size_t i = 1; i + 1 < e->recorded.size(); ++i)
+        *smallest_inner = std::min<uint64_t>(*smallest_inner, e->recorded[i].length);
+    }
+  };
+  std::vector<size_t> unit_by_unit, striped;
+  uint64_t smallest_unit = 0, smallest_striped = 0;
+  extents_per_file(0, &unit_by_unit, &smallest_unit);
+  extents_per_file(4 << 20, &striped, &smallest_striped);
+  for (size_t i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_GT(unit_by_unit[i], 300u);
+    EXPECT_LT(striped[i], 160u) << "60 s at 8 Mbit/s, about 0.5 MB per extent";
+    EXPECT_LT(striped[i] * 5, unit_by_unit[i]);
+  }
+  EXPECT_GE(smallest_striped, 256u * 1024) << "each inner extent is a stripe, not a unit";
+  std::printf("extents per file: unit by unit %zu, striped %zu; smallest inner extent %llu / %llu bytes\n",
+              unit_by_unit[0], striped[0], (unsigned long long)smallest_unit, (unsigned long long)smallest_striped);
+}
+
 TEST_F(WriterSimTest, OverloadShedsOnlyWholeGopsOfTheLowestPriority) {
   open("profile=dvd+r&speed=4");
   PrepareOptions po;
