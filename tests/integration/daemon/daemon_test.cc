@@ -936,6 +936,8 @@ TEST_F(DaemonTest, ARingThatCannotBeLockedIsAWarningNotASilence) {
   for (int i = 0; i < 50 && d.log_text().find("could not be locked in RAM") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(d.log_text().find("could not be locked in RAM"), std::string::npos) << d.log_text();
+  EXPECT_NE(d.log_text().find("ring memory: 1044 MiB reserved but not locked in RAM"), std::string::npos)
+      << d.log_text();
 }
 
 TEST(DaemonConfigTest, BadConfigNamesFileLineAndKey) {
