@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "recorder/core/ring_buffer.h"
+#include "recorder/core/streaming_writer.h"
+#include "writer_test_support.h"
 
 namespace discrec::recorder {
 namespace {
@@ -127,6 +129,45 @@ TEST(RingPoolTest, BestFitKeepsLargeRunsWhole) {
   auto large = RingMemory::carve(*pool, 4 * kG);
   ASSERT_TRUE(large.ok());
   EXPECT_EQ(large->run_count(), 1u);
+}
+
+// The writer takes a recording's bytes across the seams of a ring carved
+// from scattered granules (in place up to a seam, copied across one): the
+// file on disc is the stream pushed, packet for packet.
+TEST(RingPoolTest, TheWriterRecordsEveryByteOfARingWithSeams) {
+  using namespace std::chrono_literals;
+  auto pool = make_pool(24 * kG);
+  std::vector<RingMemory> held;
+  for (int i = 0; i < 24; ++i) held.push_back(std::move(RingMemory::carve(*pool, kG)).value());
+  for (int i = 0; i < 24; i += 2) held[i].reset();
+  SimulatedClock clock;
+  testing::ModelTarget target(clock, 4 * 1'385'000);
+  WriterOptions o;
+  o.start_lba = 1000;
+  o.guaranteed_bytes_per_second = 4 * 1'385'000;
+  o.max_units_per_command = 4;
+  StreamingWriter writer(target, clock, o);
+  RecordingConfig c;
+  c.name = "seams";
+  c.priority = 1;
+  c.bitrate_bps = 8'000'000;
+  c.ring_bytes = 8 * kG;  // half a second at 8 Mbit/s, in 8 pieces
+  c.ring_pool = pool.get();
+  auto rec = writer.add_recording(c);
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  EXPECT_EQ((*rec)->stats().ring_capacity, 8 * kG);
+  std::vector<testing::TsSource> sources(1);
+  sources[0] = testing::TsSource{*rec, 1, 8'000'000};
+  testing::run_until(clock, writer, sources, TimePoint{} + 3s);
+  testing::stop_all(clock, writer, sources);
+  auto extents = writer.extents((*rec)->id());
+  ASSERT_TRUE(extents.ok());
+  EXPECT_TRUE(extents->shed.empty());
+  const auto file = testing::read_file(target, *extents);
+  EXPECT_EQ(testing::packet_indexes(file, 1), testing::expected_packets(sources[0], {}));
+  EXPECT_GT(sources[0].next_packet, 10'000u);
+  rec->reset();
+  sources.clear();
 }
 
 // /proc/self/status: the process's mapped and locked memory, in kB.
