@@ -77,7 +77,7 @@ struct Config {
   // Limits.
   uint32_t max_recordings_per_drive = 8;
   uint64_t default_ring_bytes = 64ull << 20;
-  uint64_t ring_memory_bytes = 1ull << 30;  // all rings together (the unit's LimitMEMLOCK)
+  uint64_t ring_memory_bytes = 1ull << 30;  // all rings together (+1/64 + 4 MiB locked: the unit's LimitMEMLOCK)
   double admission_margin = 0.10;  // reserve 10% of the guaranteed speed
   std::chrono::milliseconds default_latency_budget{2000};
   uint32_t max_watch_streams = 256;

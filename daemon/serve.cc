@@ -165,6 +165,18 @@ int run_serve(int argc, char** argv) {
   // by the loop below, never in a signal handler.
   auto host = make_service_host();
   recorder::Recorder recorder(recorder_options(config));
+  if (const recorder::RingPool* pool = recorder.ring_budget().pool()) {
+    const std::string size = std::to_string(pool->capacity() >> 20) + " MiB";
+    if (pool->locked()) {
+      log_info("discrecd: ring memory: " + size + " reserved and locked in RAM");
+    } else {
+      log_warning("discrecd: ring memory: " + size + " reserved but not locked in RAM (no CAP_IPC_LOCK, or "
+                  "LimitMEMLOCK below it): each ring is faulted in when its recording starts");
+    }
+  } else if (!recorder.ring_budget().pool_error().empty()) {
+    log_warning("discrecd: ring memory: no pool (" + recorder.ring_budget().pool_error() +
+                "): each ring is mapped when its recording starts");
+  }
   add_drives(recorder, config);
 
   ServiceContext context(recorder, config);

@@ -2,6 +2,7 @@
 // and release are per OS (locked_memory_posix.cc, locked_memory_windows.cc).
 #include "recorder/core/locked_memory.h"
 
+#include <cstring>
 #include <utility>
 
 namespace discrec::recorder {
@@ -22,5 +23,11 @@ LockedMemory& LockedMemory::operator=(LockedMemory&& other) noexcept {
 }
 
 LockedMemory::~LockedMemory() { release(); }
+
+Result<LockedMemory> LockedMemory::allocate(size_t bytes) { return map(bytes, /*touch_unlocked=*/true); }
+
+Result<LockedMemory> LockedMemory::reserve(size_t bytes) { return map(bytes, /*touch_unlocked=*/false); }
+
+void LockedMemory::prefault(size_t offset, size_t bytes) { std::memset(data_ + offset, 0, bytes); }
 
 }  // namespace discrec::recorder

@@ -21,6 +21,16 @@ class LockedMemory {
   // Maps `bytes` (rounded up to whole pages), touches every page and tries
   // mlock(). Errors only when the memory cannot be mapped at all.
   static Result<LockedMemory> allocate(size_t bytes);
+  // As allocate(), but when mlock() is refused the pages are left untouched:
+  // a pool (RingPool) reserved at start-up faults in only what it hands out,
+  // with prefault(), and gives pages back with discard().
+  static Result<LockedMemory> reserve(size_t bytes);
+  // Unlocked regions only: faults [offset, offset + bytes) in now (writes
+  // zeros), so the real-time path does not take the faults later.
+  void prefault(size_t offset, size_t bytes);
+  // Unlocked regions only: gives the pages of [offset, offset + bytes) back
+  // to the system; their contents are undefined afterwards. Page-aligned.
+  void discard(size_t offset, size_t bytes);
 
   LockedMemory(LockedMemory&& other) noexcept;
   LockedMemory& operator=(LockedMemory&& other) noexcept;
@@ -34,6 +44,7 @@ class LockedMemory {
   bool locked() const { return locked_; }
 
  private:
+  static Result<LockedMemory> map(size_t bytes, bool touch_unlocked);
   void release();
   uint8_t* data_ = nullptr;
   size_t size_ = 0;

@@ -11,7 +11,7 @@
 
 namespace discrec::recorder {
 
-Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
+Result<LockedMemory> LockedMemory::map(size_t bytes, bool touch_unlocked) {
   if (bytes == 0) return Error(ErrorCode::kInvalidArgument, "cannot allocate an empty region");
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   const size_t size = (bytes + page - 1) / page * page;
@@ -30,8 +30,14 @@ Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
   // "madvise" defrag setting a MADV_HUGEPAGE fault may compact memory
   // synchronously, which took 0.6-0.8 s for 256 MiB here, against 80 ms.
   m.locked_ = mlock(p, size) == 0;
-  if (!m.locked_) std::memset(m.data_, 0, size);
+  if (!m.locked_ && touch_unlocked) std::memset(m.data_, 0, size);
   return m;
+}
+
+void LockedMemory::discard(size_t offset, size_t bytes) {
+  // MADV_DONTNEED, not MADV_FREE: the pages leave the resident set now, as
+  // an unmapped ring's did, instead of whenever memory runs short.
+  (void)madvise(data_ + offset, bytes, MADV_DONTNEED);
 }
 
 void LockedMemory::release() {

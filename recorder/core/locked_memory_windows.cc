@@ -10,7 +10,7 @@
 
 namespace discrec::recorder {
 
-Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
+Result<LockedMemory> LockedMemory::map(size_t bytes, bool touch_unlocked) {
   if (bytes == 0) return Error(ErrorCode::kInvalidArgument, "cannot allocate an empty region");
   SYSTEM_INFO info;
   GetSystemInfo(&info);
@@ -25,9 +25,10 @@ Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
   LockedMemory m;
   m.data_ = static_cast<uint8_t*>(p);
   m.size_ = size;
-  // Touch every page now: VirtualLock may be refused (the working-set
-  // minimum is small unless raised), and the writer must not fault anyway.
-  std::memset(m.data_, 0, size);
+  // VirtualLock faults the pages in when it succeeds; when it is refused
+  // (the working-set minimum is small unless raised) they are touched, for
+  // the writer must not fault anyway (a reserved pool touches what it
+  // hands out instead).
   m.locked_ = VirtualLock(p, size) != 0;
   if (!m.locked_) {
     // The default minimum working set (~200 KiB) is the usual reason: raise
@@ -38,7 +39,14 @@ Result<LockedMemory> LockedMemory::allocate(size_t bytes) {
         SetProcessWorkingSetSize(self, min_ws + size, max_ws + size))
       m.locked_ = VirtualLock(p, size) != 0;
   }
+  if (!m.locked_ && touch_unlocked) std::memset(m.data_, 0, size);
   return m;
+}
+
+void LockedMemory::discard(size_t offset, size_t bytes) {
+  // MEM_RESET: the contents are no longer needed, so the pages are dropped
+  // rather than paged out; they stay committed for the next carve.
+  (void)VirtualAlloc(data_ + offset, bytes, MEM_RESET, PAGE_READWRITE);
 }
 
 void LockedMemory::release() {

@@ -39,16 +39,15 @@ Result<RecordingConfig> resolve_ring_sizes(RecordingConfig config, size_t min_ri
                  "ring of " + std::to_string(config.ring_bytes) +
                      " bytes cannot hold one write command (" + std::to_string(min_ring_bytes) + ")");
   }
-  if (config.ring_chunks == 0) config.ring_chunks = std::max<size_t>(config.ring_bytes / 376, 64);
+  if (config.ring_chunks == 0) config.ring_chunks = std::max<size_t>(config.ring_bytes / 2048, 64);
   return config;
 }
 }  // namespace
 
 Result<uint64_t> Recording::ring_memory_bytes(const RecordingConfig& requested, size_t min_ring_bytes) {
   ASSIGN_OR_RETURN(RecordingConfig config, resolve_ring_sizes(requested, min_ring_bytes));
-  return uint64_t{ring_capacity_for(config.ring_bytes)} +
-         uint64_t{ring_capacity_for(config.ring_chunks)} * sizeof(Chunk) +
-         uint64_t{ring_capacity_for(kMaxTruncatedGops)} * sizeof(uint64_t);
+  const uint64_t capacity = ring_capacity_for(config.ring_bytes);
+  return config.ring_pool != nullptr ? std::max<uint64_t>(capacity, RingPool::kGranuleBytes) : capacity;
 }
 
 Status check_priority(int32_t priority, int32_t max_allowed) {
@@ -64,9 +63,10 @@ Result<std::shared_ptr<Recording>> Recording::create(RecordingId id, RecordingCo
                                                      Clock& clock, size_t min_ring_bytes,
                                                      double rate_margin) {
   ASSIGN_OR_RETURN(RecordingConfig config, resolve_ring_sizes(std::move(requested), min_ring_bytes));
-  ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes));
-  ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks));
-  ASSIGN_OR_RETURN(SpscRing<uint64_t> truncated, SpscRing<uint64_t>::create(kMaxTruncatedGops));
+  ASSIGN_OR_RETURN(ByteRing bytes, ByteRing::create(config.ring_bytes, config.ring_pool));
+  ASSIGN_OR_RETURN(ChunkRing chunks, ChunkRing::create(config.ring_chunks, config.ring_pool));
+  // 512 bytes: a pool's granule would be wasted on them.
+  SpscRing<uint64_t> truncated = SpscRing<uint64_t>::create_on_heap(kMaxTruncatedGops);
   config.ring_bytes = bytes.capacity();
   config.ring_chunks = chunks.capacity();
   return std::shared_ptr<Recording>(new Recording(id, std::move(config), clock, std::move(bytes),

@@ -53,8 +53,18 @@ struct RecordingConfig {
   // Ring size in bytes; 0 = twice the latency budget at the bitrate, at
   // least 16 commands' worth.
   size_t ring_bytes = 0;
-  // Chunk records; 0 = ring_bytes / 376 (pushes of two TS packets or more).
+  // Chunk records; 0 = ring_bytes / 2048. The ChunkCoalescer merges pushes
+  // into records of 32 KiB unless a GOP starts or the record's time span
+  // (1/32 of the latency budget) ends first, so real streams average far
+  // more than 2 KiB a record: a 1 Mbit/s stream with a 2 s budget fills 64
+  // MiB in 512 s with ~8,200 records of the 32,768 this gives. The records
+  // cost 1/64 of the ring (they were 1/12 at one per 376 bytes, which only
+  // a stream of two-packet GOPs needs; it now overflows earlier, counted).
   size_t ring_chunks = 0;
+  // Where the rings' memory comes from: the daemon's pool, reserved and
+  // locked at start-up, so that starting a recording maps nothing. Null:
+  // mapped (and locked where allowed) for this recording alone.
+  RingPool* ring_pool = nullptr;
 };
 
 struct SourceGap {
@@ -71,8 +81,9 @@ class Recording final : public TsSink {
   static Result<std::shared_ptr<Recording>> create(RecordingId id, RecordingConfig config,
                                                    Clock& clock, size_t min_ring_bytes,
                                                    double rate_margin);
-  // Bytes create() would allocate for `config`'s rings (the byte ring, the
-  // chunk records and the rest), so they can be budgeted first.
+  // What create() takes for `config`'s byte ring, so it can be budgeted
+  // first: exactly the ring's capacity. Its records are metadata, 1/64 of
+  // it by default (see ring_chunks), and not part of this booking.
   static Result<uint64_t> ring_memory_bytes(const RecordingConfig& config, size_t min_ring_bytes);
 
   // TsSink. Stamps arrival with the injected clock.

@@ -9,7 +9,10 @@
 // byte range. Push bytes first, then the chunk: a consumer that sees a chunk
 // (acquire) also sees its bytes.
 //
-// No allocation, lock or system call happens after create().
+// No allocation, lock or system call happens after create(). The memory is
+// a RingMemory: a region of the ring's own, or granules carved from the
+// daemon's RingPool, which need not be contiguous (a write or read that
+// crosses a seam is split there, as one that wraps is split at the end).
 //
 // Thread-safety: one producer thread calls the producer methods, one
 // consumer thread calls the consumer methods; fill()/capacity()/locked()
@@ -18,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -27,7 +31,7 @@
 
 #include "device/clock.h"
 #include "device/result.h"
-#include "recorder/core/locked_memory.h"
+#include "recorder/core/ring_pool.h"
 
 namespace discrec::recorder {
 
@@ -39,8 +43,10 @@ size_t ring_capacity_for(size_t requested);
 
 class ByteRing {
  public:
-  // Capacity is `requested` rounded up to a power of two.
-  static Result<ByteRing> create(size_t requested);
+  // Capacity is `requested` rounded up to a power of two; with a `pool`,
+  // at least one granule, carved from it (kResourceExhausted when it has
+  // not that much free), else mapped for this ring alone.
+  static Result<ByteRing> create(size_t requested, RingPool* pool = nullptr);
 
   ByteRing(ByteRing&& other) noexcept;
   ByteRing& operator=(ByteRing&&) = delete;
@@ -50,7 +56,7 @@ class ByteRing {
   bool locked() const { return memory_.locked(); }
   // Frees the region for good once neither side will touch it again; the
   // indices (fill level, positions) stay readable.
-  void release_memory() { memory_ = LockedMemory(); }
+  void release_memory() { memory_.reset(); }
   // Unconsumed bytes. Any thread; exact for the two sides, a recent value
   // for everybody else.
   size_t fill() const {
@@ -85,40 +91,44 @@ class ByteRing {
   void peek(size_t offset, std::span<uint8_t> out) const {
     copy_out(read_.load(std::memory_order_relaxed) + offset, out);
   }
-  // The next `n` unconsumed bytes in place, when they do not wrap around the
-  // end of the region; empty otherwise. Valid until consume() releases them.
-  // REQUIRES: n <= fill().
+  // The next `n` unconsumed bytes in place, when they neither wrap around
+  // the end of the region nor cross a seam between its runs; empty
+  // otherwise. Valid until consume() releases them. REQUIRES: n <= fill().
   std::span<const uint8_t> contiguous(size_t n) const {
     const size_t offset = static_cast<size_t>(read_.load(std::memory_order_relaxed) & mask_);
-    if (offset + n > capacity_) return {};
-    return {memory_.data() + offset, n};
+    if (n > memory_.contiguous_from(offset)) return {};
+    return {memory_.at(offset), n};
   }
-  // Bytes from the read position to the end of the region: how much can be
-  // handed out in place before the ring wraps.
+  // Bytes from the read position to the end of the region or of its run:
+  // how much can be handed out in place before the ring wraps or the
+  // memory has a seam.
   size_t bytes_to_end() const {
-    return capacity_ - static_cast<size_t>(read_.load(std::memory_order_relaxed) & mask_);
+    return memory_.contiguous_from(static_cast<size_t>(read_.load(std::memory_order_relaxed) & mask_));
   }
+  // Physically contiguous runs of the ring's memory (1 unless carved from a
+  // fragmented pool).
+  size_t memory_runs() const { return memory_.run_count(); }
   // Releases `n` bytes to the producer. REQUIRES: n <= fill().
   void consume(size_t n) {
     read_.store(read_.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }
 
  private:
-  ByteRing(LockedMemory memory, size_t capacity);
-  // Inline for the common case (no wrap): small chunks pay for a call
-  // otherwise.
+  ByteRing(RingMemory memory, size_t capacity);
+  // Inline for the common case (no wrap, no seam): small chunks pay for a
+  // call otherwise.
   void copy_in(uint64_t pos, std::span<const uint8_t> bytes) {
     const size_t offset = static_cast<size_t>(pos & mask_);
-    if (offset + bytes.size() <= capacity_) {
-      std::memcpy(memory_.data() + offset, bytes.data(), bytes.size());
+    if (bytes.size() <= memory_.contiguous_from(offset)) {
+      std::memcpy(memory_.at(offset), bytes.data(), bytes.size());
     } else {
-      copy_in_wrapped(offset, bytes);
+      copy_in_split(offset, bytes);
     }
   }
-  void copy_in_wrapped(size_t offset, std::span<const uint8_t> bytes);
+  void copy_in_split(size_t offset, std::span<const uint8_t> bytes);
   void copy_out(uint64_t pos, std::span<uint8_t> out) const;
 
-  LockedMemory memory_;
+  RingMemory memory_;
   size_t capacity_ = 0;
   size_t mask_ = 0;
   alignas(kCacheLine) std::atomic<uint64_t> write_{0};
@@ -127,15 +137,30 @@ class ByteRing {
 };
 
 // A fixed-capacity SPSC ring of trivially copyable records.
+// Records never straddle a granule seam: their size is a power of two no
+// larger than a granule.
 template <typename T>
 class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>);
+  static_assert(std::has_single_bit(sizeof(T)) && sizeof(T) <= RingPool::kGranuleBytes);
 
  public:
-  static Result<SpscRing> create(size_t requested) {
-    const size_t capacity = ring_capacity_for(requested);
-    ASSIGN_OR_RETURN(LockedMemory memory, LockedMemory::allocate(capacity * sizeof(T)));
+  // As ByteRing::create(); with a pool, the capacity fills whole granules.
+  static Result<SpscRing> create(size_t requested, RingPool* pool = nullptr) {
+    size_t capacity = ring_capacity_for(requested);
+    if (pool == nullptr) {
+      ASSIGN_OR_RETURN(RingMemory memory, RingMemory::allocate(capacity * sizeof(T)));
+      return SpscRing(std::move(memory), capacity);
+    }
+    capacity = std::max(capacity, RingPool::kGranuleBytes / sizeof(T));
+    ASSIGN_OR_RETURN(RingMemory memory, RingMemory::carve(*pool, capacity * sizeof(T)));
     return SpscRing(std::move(memory), capacity);
+  }
+  // A few records in ordinary heap memory (not locked): for rings too small
+  // to take a granule of a pool.
+  static SpscRing create_on_heap(size_t requested) {
+    const size_t capacity = ring_capacity_for(requested);
+    return SpscRing(RingMemory::on_heap(capacity * sizeof(T)), capacity);
   }
   SpscRing(SpscRing&& other) noexcept
       : memory_(std::move(other.memory_)), slots_(other.slots_), capacity_(other.capacity_),
@@ -150,7 +175,7 @@ class SpscRing {
   bool locked() const { return memory_.locked(); }
   // As ByteRing::release_memory().
   void release_memory() {
-    memory_ = LockedMemory();
+    memory_.reset();
     slots_ = nullptr;
   }
   size_t size() const {
@@ -177,7 +202,7 @@ class SpscRing {
   // A push in two steps: the record the next commit() publishes, which the
   // producer may fill and rewrite until then (the consumer never reads past
   // the write index). REQUIRES: free_slot().
-  T& staged() { return slots_[write_.load(std::memory_order_relaxed) & mask_]; }
+  T& staged() { return slot_at(write_.load(std::memory_order_relaxed)); }
   void commit() {
     write_.store(write_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
@@ -189,23 +214,35 @@ class SpscRing {
                                read_.load(std::memory_order_relaxed));
   }
   // The i-th unconsumed record. REQUIRES: i < available().
-  const T& at(size_t i) const { return slots_[(read_.load(std::memory_order_relaxed) + i) & mask_]; }
+  const T& at(size_t i) const { return slot_at(read_.load(std::memory_order_relaxed) + i); }
   // For walks: the index of the first unconsumed record, and a record by
   // index (one load of the read index for the whole walk).
   uint64_t read_index() const { return read_.load(std::memory_order_relaxed); }
-  const T& slot(uint64_t index) const { return slots_[index & mask_]; }
-  T& at_mutable(size_t i) { return slots_[(read_.load(std::memory_order_relaxed) + i) & mask_]; }
+  const T& slot(uint64_t index) const { return slot_at(index); }
+  T& at_mutable(size_t i) { return slot_at(read_.load(std::memory_order_relaxed) + i); }
   void pop(size_t n = 1) {
     read_.store(read_.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }
 
  private:
-  SpscRing(LockedMemory memory, size_t capacity)
-      : memory_(std::move(memory)), slots_(new (memory_.data()) T[capacity]), capacity_(capacity),
-        mask_(capacity - 1) {}
+  SpscRing(RingMemory memory, size_t capacity)
+      : memory_(std::move(memory)), capacity_(capacity), mask_(capacity - 1) {
+    // One contiguous run (the usual case) is indexed directly.
+    const size_t bytes = capacity * sizeof(T);
+    for (size_t offset = 0; offset < bytes;) {
+      const size_t run = memory_.contiguous_from(offset);
+      new (memory_.at(offset)) T[run / sizeof(T)];
+      offset += run;
+    }
+    if (memory_.contiguous_from(0) == bytes) slots_ = reinterpret_cast<T*>(memory_.at(0));
+  }
+  T& slot_at(uint64_t index) const {
+    if (slots_ != nullptr) [[likely]] return slots_[index & mask_];
+    return *reinterpret_cast<T*>(memory_.at(static_cast<size_t>(index & mask_) * sizeof(T)));
+  }
 
-  LockedMemory memory_;
-  T* slots_ = nullptr;
+  RingMemory memory_;
+  T* slots_ = nullptr;  // when memory_ is one run
   size_t capacity_ = 0;
   size_t mask_ = 0;
   alignas(kCacheLine) std::atomic<uint64_t> write_{0};

@@ -51,7 +51,8 @@ class Ingest::Session {
  private:
   enum class ReadEnd { kEndOfStream, kLost, kStopped };
 
-  Status open_input();
+  Status open_input(Nanos timeout);
+  Status open_first();
   void close_input();
   Status create_output();
   Status map_streams();
@@ -178,7 +179,7 @@ Status Ingest::Session::run() {
 
   set_state(IngestStats::State::kOpening);
   backoff_ = policy.initial_backoff;
-  RETURN_IF_ERROR(open_input());  // the first open is not retried: a clear error up front
+  RETURN_IF_ERROR(open_first());
   RETURN_IF_ERROR(create_output());
   for (;;) {
     auto end = pump();
@@ -210,7 +211,7 @@ Status Ingest::Session::run() {
         return Error(ErrorCode::kAborted, "ingest of " + in_.display_url_ + " stopped while reconnecting");
       }
       backoff = std::min<Nanos>(backoff * 2, policy.max_backoff);
-      Status s = open_input();
+      Status s = open_input(in_.options_.open_timeout);
       if (s.ok()) {
         Status m = map_streams();
         if (!m.ok()) {
@@ -240,11 +241,43 @@ Status Ingest::Session::run() {
   }
 }
 
-Status Ingest::Session::open_input() {
-  ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_));
+Status Ingest::Session::open_input(Nanos timeout) {
+  update([](IngestStats& st) { ++st.open_attempts; });
+  ASSIGN_OR_RETURN(input_, InputSource::open(in_.options_, kind_, gate_, timeout));
   connected_at_ = in_.clock_.now();
   input_timed_out_ = false;
   return ok_status();
+}
+
+// A network source that does not answer yet (connection refused, nothing
+// received) when the recording starts is tried again, with the reconnect
+// backoff, until open_timeout has passed since the start: a camera or
+// encoder started together with the recording, or a daemon slowed by a
+// start storm, must not fail the recording on its first try. Errors that a
+// retry cannot cure (a bad URL, not a stream, a codec MPEG-TS cannot carry)
+// and sources that are not reconnected (files, pipes, listen mode, which
+// waits anyway) still fail at once, with the cause.
+Status Ingest::Session::open_first() {
+  const IngestOptions& o = in_.options_;
+  const TimePoint give_up = in_.clock_.now() + o.open_timeout;
+  const bool retry = reconnect_ && !o.listen;
+  for (int attempt = 1;; ++attempt) {
+    const Nanos left = give_up - in_.clock_.now();
+    Status s = open_input(retry ? std::max<Nanos>(left, Nanos(1)) : o.open_timeout);
+    if (s.ok()) return s;
+    const ErrorCode code = s.error().code();
+    if (!retry || (code != ErrorCode::kTimeout && code != ErrorCode::kUnavailable)) return s;
+    update([&](IngestStats& st) { st.last_error = s.error().to_string(); });
+    const TimePoint next = in_.clock_.now() + backoff_;
+    if (next >= give_up) {
+      if (attempt == 1) return s;
+      return Error(code, s.error().message() + " (" + std::to_string(attempt) + " attempts within " +
+                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(o.open_timeout).count()) +
+                             " ms)");
+    }
+    if (!sleep_until(next)) return Error(ErrorCode::kAborted, "ingest of " + in_.display_url_ + " stopped while opening");
+    backoff_ = std::min<Nanos>(backoff_ * 2, o.reconnect.max_backoff);
+  }
 }
 
 // Closing may talk to the peer (RTSP TEARDOWN over a dead TCP connection):

@@ -47,8 +47,11 @@ Status validate_source_url(std::string_view url);
 
 // After a source that was open is lost (read error, end of a live stream,
 // no packet for read_timeout), ingest reopens it with exponential backoff.
-// The very first open is never retried: a source that cannot be opened at
-// all is reported at once with the cause.
+// The first open of a source that is reconnected is retried with the same
+// backoff while it does not answer (kTimeout, kUnavailable), until
+// IngestOptions::open_timeout has passed since run() began; any other
+// failure, and the first open of a file or pipe, is reported at once with
+// the cause.
 struct ReconnectPolicy {
   // kAuto: reconnect network sources; files and pipes end at their EOF.
   enum class Mode { kAuto, kAlways, kNever } mode = Mode::kAuto;
@@ -69,7 +72,8 @@ struct IngestOptions {
   // from a client: read as SourceKind::kPipe, `url` only names it in
   // messages. The Ingest owns it from construction and closes it.
   int input_fd = -1;
-  // Opening (connect, probe, find the streams) must finish within this.
+  // Opening (connect, probe, find the streams) must finish within this; for
+  // the first open of a reconnected source, all its attempts together.
   Nanos open_timeout = std::chrono::seconds(10);
   // A source that delivers no packet for this long is lost.
   Nanos read_timeout = std::chrono::seconds(5);
@@ -119,6 +123,7 @@ struct IngestStats {
   uint64_t gop_starts = 0;        // write_packets calls with gop_start = true
   uint64_t discontinuities = 0;   // output timeline re-bases: source clock jumps and reconnects
   uint64_t reconnects = 0;
+  uint64_t open_attempts = 0;     // opens tried, the first and every reconnect's
   std::vector<SourceGapRecord> gaps;  // the last kMaxGapRecords
   Nanos total_gap{0};
   std::string last_error;  // why the source was last lost / failed

@@ -223,7 +223,7 @@ InputSource::~InputSource() {
 int InputSource::read(AVPacket* packet) { return av_read_frame(ctx_, packet); }
 
 Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& options, SourceKind kind,
-                                                       InterruptGate& gate) {
+                                                       InterruptGate& gate, Nanos timeout) {
   std::unique_ptr<InputSource> src(new InputSource());
   AVFormatContext* ctx = avformat_alloc_context();
   if (!ctx) return Error(ErrorCode::kResourceExhausted, "avformat_alloc_context failed");
@@ -292,7 +292,7 @@ Result<std::unique_ptr<InputSource>> InputSource::open(const IngestOptions& opti
   if (options.listen) {
     gate.disarm();
   } else {
-    gate.arm(options.open_timeout);
+    gate.arm(timeout > Nanos::zero() ? timeout : options.open_timeout);
   }
   int ret = avformat_open_input(&ctx, open_url.c_str(), nullptr, &opts);
   av_dict_free(&opts);

@@ -46,11 +46,13 @@ class InterruptGate {
 
 class InputSource {
  public:
-  // Opens and probes the source within options.open_timeout (no timeout when
-  // listening). Errors: kTimeout, kAborted (stop), kNotFound, kUnavailable,
-  // kInvalidArgument (not a recognisable stream).
+  // Opens and probes the source within `timeout` (options.open_timeout when
+  // zero: a first open's later attempts get what is left of it; a timeout
+  // is reported as options.open_timeout, the window they all share; no
+  // timeout when listening). Errors: kTimeout, kAborted (stop), kNotFound,
+  // kUnavailable, kInvalidArgument (not a recognisable stream).
   static Result<std::unique_ptr<InputSource>> open(const IngestOptions& options, SourceKind kind,
-                                                   InterruptGate& gate);
+                                                   InterruptGate& gate, Nanos timeout = Nanos::zero());
   ~InputSource();
   AVFormatContext* context() const { return ctx_; }
   // av_read_frame.

@@ -569,11 +569,12 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   config.bitrate_bps = params.expected_bitrate_bps;
   config.latency_budget = params.latency_budget.count() > 0 ? params.latency_budget : options_.default_latency_budget;
   config.ring_bytes = params.ring_bytes ? params.ring_bytes : options_.default_ring_bytes;
+  config.ring_pool = ring_budget_.pool();  // reserved at start-up: nothing is mapped now
   ASSIGN_OR_RETURN(uint64_t ring_memory, Recording::ring_memory_bytes(config, writer_->max_command_bytes()));
   ASSIGN_OR_RETURN(auto reservation, ring_budget_.reserve(ring_memory, "recording " + id));
   std::shared_ptr<Recording> recording;
   {
-    BusyScope allocating(*this, kAllocating);  // mlock faults the ring in
+    BusyScope allocating(*this, kAllocating);  // an unlocked pool faults the ring in
     ASSIGN_OR_RETURN(recording, writer_->add_recording(config));
   }
   {

@@ -130,6 +130,8 @@ class Recorder {
   Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress);
 
   EventBus& events() { return events_; }
+  // The rings' memory: its pool (reserved at construction) and budget.
+  const RingBudget& ring_budget() const { return ring_budget_; }
   uint32_t active_recordings() const;
 
   // Ends every recording (nothing already written is lost); used on SIGTERM.

@@ -13,6 +13,20 @@ std::string mib(uint64_t bytes) {
 }
 }  // namespace
 
+uint64_t RingBudget::pool_bytes(uint64_t limit_bytes) {
+  return limit_bytes + limit_bytes / 64 + 64 * RingPool::kGranuleBytes;
+}
+
+RingBudget::RingBudget(uint64_t limit_bytes, bool reserve_pool) : limit_(limit_bytes) {
+  if (limit_ == 0 || !reserve_pool) return;
+  auto pool = RingPool::create(pool_bytes(limit_));
+  if (pool.ok()) {
+    pool_ = std::move(pool).value();
+  } else {
+    pool_error_ = pool.error().to_string();
+  }
+}
+
 RingBudget::Reservation& RingBudget::Reservation::operator=(Reservation&& other) noexcept {
   if (this != &other) {
     reset();

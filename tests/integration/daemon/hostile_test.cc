@@ -154,7 +154,7 @@ TEST_F(HostileClientTest, NothingAClientSendsCanMakeADiscUnfinishable) {
 // many recordings the disc has.
 TEST_F(HostileClientTest, StartStopLoopsNeitherExhaustMemoryNorListings) {
   DaemonOptions options;
-  // Room for two 16 MiB rings (each booked with its records, ~18 MiB).
+  // Room for two 16 MiB rings (each booked as exactly 16 MiB).
   options.extra_toml = "[limits]\nring_size = \"16MiB\"\nring_memory = \"40MiB\"\n";
   Daemon d(options);
   ASSERT_TRUE(d.started()) << d.log_text();

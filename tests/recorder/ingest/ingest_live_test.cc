@@ -273,6 +273,58 @@ TEST(IngestLiveTest, HttpClient) {
   EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
 }
 
+// A source that starts answering only after the recording started (an
+// encoder started together with it): the first open is retried, no faster
+// than the reconnect backoff, until the open timeout, and the recording
+// gets the whole stream.
+TEST(IngestLiveTest, AFirstOpenIsRetriedUntilTheSourceAnswers) {
+  int port = free_port(false);
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+  IngestOptions o = live_options(url);
+  o.open_timeout = 15s;
+  o.reconnect.initial_backoff = 400ms;  // as DriveSession raises it to the policy's min_reconnect_interval
+  o.reconnect.max_backoff = 800ms;
+  LiveIngest live(o);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2500ms);  // connection refused meanwhile
+  IngestStats waiting = live.ingest().stats();
+  EXPECT_EQ(waiting.state, IngestStats::State::kOpening);
+  EXPECT_GE(waiting.open_attempts, 2u);
+  // 0, 0.4, 1.2, 2.0 s: never faster than the backoff.
+  EXPECT_LE(waiting.open_attempts, 4u);
+  EXPECT_NE(waiting.last_error.find("Connection refused"), std::string::npos) << waiting.last_error;
+  pid_t sender = spawn_ffmpeg(send_file(test_stream("h264_aac.ts"), {"-f", "mpegts", "-listen", "1", url}));
+  live.wait_quiet(1500ms, 20s);
+  IngestRun run = live.stop();
+  EXPECT_EQ(reap(sender, false), 0) << "sender failed";
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LE(run.stats.open_attempts,
+            static_cast<uint64_t>(elapsed / o.reconnect.initial_backoff) + 1);
+  EXPECT_EQ(run.stats.reconnects, 0u);
+  EXPECT_EQ(compare_with_input(test_stream("h264_aac.ts"), run), "");
+}
+
+// The open timeout bounds all first attempts together: a source that never
+// answers fails after it, naming the attempts and the last cause.
+TEST(IngestLiveTest, AFirstOpenGivesUpAtTheOpenTimeout) {
+  int port = free_port(false);
+  IngestOptions o = live_options("http://127.0.0.1:" + std::to_string(port) + "/live.ts");
+  o.open_timeout = 1500ms;
+  o.reconnect.initial_backoff = 200ms;
+  o.reconnect.max_backoff = 400ms;
+  RecordingSink sink;
+  Ingest in(o, sink, SteadyClock::instance());
+  const auto t0 = std::chrono::steady_clock::now();
+  Status s = in.run();
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kUnavailable) << s.error().to_string();
+  EXPECT_NE(s.error().message().find("attempts within 1500 ms"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("Connection refused"), std::string::npos) << s.error().message();
+  EXPECT_GE(in.stats().open_attempts, 3u);
+  EXPECT_LT(elapsed, 3s);
+}
+
 TEST(IngestLiveTest, HttpListenReceivesAPush) {
   int port = free_port(false);
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";

@@ -1,5 +1,7 @@
 #include "recorder/session/ring_budget.h"
 
+#include "recorder/core/recording.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -73,6 +75,60 @@ TEST(RingBudgetTest, ConcurrentReservationsNeverExceedTheLimit) {
   for (auto& t : threads) t.join();
   EXPECT_LE(peak.load(), 1000u);
   EXPECT_EQ(budget.used(), 0u);
+}
+
+// The booking is what the ring uses: a 4 GiB budget admits 64 rings of
+// 64 MiB (they were booked at 72 MiB with their records: 56 fitted), and
+// the pool behind it holds the 64 rings and their records exactly.
+TEST(RingBudgetTest, FourGiBHoldSixtyFourRingsOf64MiB) {
+  RecordingConfig config;
+  config.bitrate_bps = 4'000'000;
+  config.ring_bytes = size_t{64} << 20;
+  RingPool* any_pool = reinterpret_cast<RingPool*>(alignof(RingPool));  // only compared with null
+  config.ring_pool = any_pool;
+  auto booked = Recording::ring_memory_bytes(config, 512 << 10);
+  ASSERT_TRUE(booked.ok());
+  EXPECT_EQ(*booked, uint64_t{64} << 20);
+
+  const uint64_t limit = uint64_t{4} << 30;
+  RingBudget budget(limit, /*reserve_pool=*/false);
+  std::vector<RingBudget::Reservation> held;
+  for (int i = 0; i < 64; ++i) {
+    auto r = budget.reserve(*booked, "recording " + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().to_string();
+    held.push_back(std::move(r).value());
+  }
+  EXPECT_EQ(budget.used(), limit);
+  EXPECT_FALSE(budget.reserve(RingPool::kGranuleBytes, "one more").ok());
+  // Each ring's records: 64 MiB / 2048 records of 32 bytes = 1 MiB.
+  const uint64_t records = RingPool::carve_size((config.ring_bytes / 2048) * sizeof(Chunk));
+  EXPECT_EQ(records, uint64_t{1} << 20);
+  EXPECT_GE(RingBudget::pool_bytes(limit), 64 * (*booked + records));
+  EXPECT_LE(RingBudget::pool_bytes(limit), limit + limit / 64 + (4u << 20)) << "metadata stays small";
+}
+
+// The same at a size a test can carve for real: a 64 MiB budget's pool
+// holds 64 recordings of 1 MiB rings, records and all, and refuses a 65th.
+TEST(RingBudgetTest, ABudgetsPoolHoldsWhatItAdmits) {
+  RingBudget budget(64 << 20);
+  ASSERT_NE(budget.pool(), nullptr) << budget.pool_error();
+  SimulatedClock clock;
+  RecordingConfig config;
+  config.bitrate_bps = 4'000'000;
+  config.ring_bytes = 1 << 20;
+  config.ring_pool = budget.pool();
+  std::vector<std::pair<RingBudget::Reservation, std::shared_ptr<Recording>>> recordings;
+  for (int i = 0; i < 64; ++i) {
+    auto booked = Recording::ring_memory_bytes(config, 256 << 10);
+    ASSERT_TRUE(booked.ok());
+    auto r = budget.reserve(*booked, "recording " + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().to_string();
+    auto rec = Recording::create(i + 1, config, clock, 256 << 10, 0.1);
+    ASSERT_TRUE(rec.ok()) << i << ": " << rec.error().to_string();
+    EXPECT_EQ((*rec)->stats().ring_capacity, size_t{1} << 20);
+    recordings.emplace_back(std::move(r).value(), std::move(rec).value());
+  }
+  EXPECT_FALSE(budget.reserve(1 << 20, "recording 65").ok());
 }
 
 }  // namespace
