@@ -153,6 +153,10 @@ struct DriveStats {
   uint32_t over_rate_recordings = 0;  // running recordings over their declaration
   uint64_t write_errors = 0;
   uint64_t lost_extents = 0;
+  // Pauses for the drive's state (not ready, unit attention, reset): how
+  // many, and whether one is going on.
+  uint64_t pauses = 0;
+  bool paused = false;
   bool failed = false;            // the writer stopped writing (see failure())
 };
 

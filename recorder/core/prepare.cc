@@ -82,6 +82,7 @@ WriterOptions writer_options_for(const PreparedDrive& prepared) {
   o.start_lba = prepared.start_lba;
   o.end_lba = prepared.end_lba;
   o.guaranteed_bytes_per_second = prepared.guaranteed_bytes_per_second;
+  o.profile = prepared.capabilities.current_profile;
   return o;
 }
 

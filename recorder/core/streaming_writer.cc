@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "device/drive.h"
+
 namespace discrec::recorder {
 
 namespace {
@@ -262,7 +264,13 @@ TimePoint StreamingWriter::service_once() {
   bool best_spare_time_only = true;
   TimePoint allowance_now{};  // read once, and only when a liar needs it
   bool have_allowance_now = false;
-  if (!failed_) {
+  // Paused: nothing is written before the held command, which goes first.
+  bool resumed = false;
+  if (held_recording_ != nullptr && !failed_) {
+    resume_when_ready();
+    resumed = held_recording_ == nullptr;
+  }
+  if (!failed_ && held_recording_ == nullptr && !resumed) {
     for (auto& rp : active_) {
       Recording& r = *rp;
       bool shed_behind = false;
@@ -327,10 +335,24 @@ TimePoint StreamingWriter::service_once() {
     if (failed_) {
       // Nothing will be written any more: drain so producers do not spin.
       r.writer_failed_.store(true, std::memory_order_release);
-      while (r.chunks_.available() > 0) {
-        r.bytes_.consume(r.chunks_.at(0).size - r.writer_.head_partial);
-        r.writer_.head_partial = 0;
-        r.chunks_.pop();
+      if (r.chunks_.available() > 0) {
+        // Counted lost, so every byte taken in stays accounted for.
+        const Chunk& first = r.chunks_.at(0);
+        const uint64_t input_begin = first.input_begin + r.writer_.head_partial;
+        const TimePoint time_begin = first.arrival;
+        uint64_t input_end = input_begin;
+        TimePoint time_end = time_begin;
+        size_t bytes = 0;
+        while (r.chunks_.available() > 0) {
+          const Chunk& c = r.chunks_.at(0);
+          bytes += c.size - r.writer_.head_partial;
+          input_end = c.input_end();
+          time_end = c.last_arrival;
+          r.bytes_.consume(c.size - r.writer_.head_partial);
+          r.writer_.head_partial = 0;
+          r.chunks_.pop();
+        }
+        count_lost_input(r, input_begin, input_end, time_begin, time_end, bytes, *failure_);
       }
     }
     finish_if_done(r);
@@ -345,7 +367,7 @@ TimePoint StreamingWriter::service_once() {
   }
   publish();
   const TimePoint now = clock_.now();
-  return best != nullptr ? now : now + options_.idle_poll;
+  return best != nullptr || resumed ? now : now + options_.idle_poll;
 }
 
 void StreamingWriter::write_command(Recording& r, size_t payload) {
@@ -435,11 +457,39 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   const size_t padding = command_bytes - copied;
   if (!zero_copy) fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
 
-  const uint32_t lba = next_lba_;
+  const IssuedCommand cmd{next_lba_, blocks, command_bytes, copied, padding,
+                          input_begin, input_end, time_begin, time_end};
   const TimePoint started = clock_.now();
   const Status status = target_.write_blocks(
-      lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
+      cmd.lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
   const TimePoint done = clock_.now();
+  ++drive_.commands;
+  w.dirty = dirty_ = true;
+  if (!status.ok() && device::classify_failure(status.error()) == device::CommandFailure::kTransientState) {
+    // The drive's state refused it, not the medium: hold the command and
+    // pause (resume_when_ready()). Its bytes leave the ring only now, for
+    // staging: the ring goes on absorbing what arrives, the command keeps
+    // its data until the drive has taken it.
+    if (zero_copy) {
+      std::memcpy(staging_.data(), in_place.data(), payload);
+      for (size_t i = 0; i < completed_in_place; ++i) {
+        completed_deadlines_.push_back(r.deadline(r.chunks_.slot(first_record + i)));
+      }
+      r.bytes_.consume(payload);
+      r.chunks_.pop(completed_in_place);
+      w.head_partial = partial_after;
+    }
+    held_recording_ = &r;
+    held_ = cmd;
+    pause_cause_ = status.error();
+    medium_was_absent_ = false;
+    paused_since_ = done;
+    poll_interval_ = options_.pause_poll_min;
+    next_poll_ = done + poll_interval_;
+    ++drive_.pauses;
+    drive_.paused = true;
+    return;
+  }
   const double took = std::chrono::duration<double>(done - started).count();
   if (took > 0) {
     // Throughput the drive delivers under load: an average of per-command
@@ -449,35 +499,49 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     measured_rate_ = measured_rate_ == 0 ? sample : 0.9 * measured_rate_ + 0.1 * sample;
     drive_.measured_bytes_per_second = static_cast<uint64_t>(measured_rate_);
   }
+  complete_command(r, cmd, status, done, first_record, completed_in_place);
+  if (zero_copy) {
+    // Released only now: the drive read the bytes in place, and the slack
+    // accounting above read the records.
+    r.bytes_.consume(payload);
+    r.chunks_.pop(completed_in_place);
+    w.head_partial = partial_after;
+  }
+}
+
+void StreamingWriter::complete_command(Recording& r, const IssuedCommand& c, const Status& status, TimePoint done,
+                                       uint64_t first_record, size_t in_place) {
+  auto& w = r.writer_;
+  const uint32_t lba = c.lba;
+  const uint32_t blocks = c.blocks;
   // Blocks of the disc this command used up: all of them, unless a failed
   // command left sequential media's write position inside its range.
   uint32_t used_blocks = blocks;
-  ++drive_.commands;
   w.dirty = dirty_ = true;
 
   if (status.ok()) {
     consecutive_errors_ = 0;
     drive_.blocks_written += blocks;
-    drive_.bytes_written += copied;
-    w.stats.bytes_written += copied;
-    w.stats.padding_bytes += padding;
-    for (size_t i = 0; i < completed_in_place; ++i) {
+    drive_.bytes_written += c.copied;
+    w.stats.bytes_written += c.copied;
+    w.stats.padding_bytes += c.padding;
+    for (size_t i = 0; i < in_place; ++i) {
       record_slack(w, r.deadline(r.chunks_.slot(first_record + i)) - done);
     }
     for (TimePoint d : completed_deadlines_) record_slack(w, d - done);
-    w.stats.chunks_written += completed_in_place + completed_deadlines_.size();
-    const uint64_t length = padding > 0 ? command_bytes - padding % kTsPacketSize : command_bytes;
+    w.stats.chunks_written += in_place + completed_deadlines_.size();
+    const uint64_t length = c.padding > 0 ? c.command_bytes - c.padding % kTsPacketSize : c.command_bytes;
     if (w.has_open_extent && w.open_extent.lba + w.open_extent.blocks == lba &&
         w.open_extent.padding_bytes == 0) {
       w.open_extent.blocks += blocks;
       w.open_extent.length += length;
-      w.open_extent.input_end = input_end;
-      w.open_extent.time_end = time_end;
-      w.open_extent.padding_bytes = static_cast<uint32_t>(padding);
+      w.open_extent.input_end = c.input_end;
+      w.open_extent.time_end = c.time_end;
+      w.open_extent.padding_bytes = static_cast<uint32_t>(c.padding);
     } else {
       close_open_extent(r);
-      w.open_extent = RecordedExtent{r.id(), lba, blocks, w.file_offset, input_begin, input_end,
-                                     length, static_cast<uint32_t>(padding), time_begin, time_end};
+      w.open_extent = RecordedExtent{r.id(), lba, blocks, w.file_offset, c.input_begin, c.input_end,
+                                     length, static_cast<uint32_t>(c.padding), c.time_begin, c.time_end};
       w.has_open_extent = true;
     }
   } else {
@@ -494,16 +558,16 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     lost.lba = lba;
     lost.blocks = used_blocks;
     lost.file_offset = w.file_offset;
-    lost.input_begin = input_begin;
-    lost.input_end = input_end;
-    lost.time_begin = time_begin;
-    lost.time_end = time_end;
+    lost.input_begin = c.input_begin;
+    lost.input_end = c.input_end;
+    lost.time_begin = c.time_begin;
+    lost.time_end = c.time_end;
     lost.code = e.code();
     lost.sense = e.sense().value_or(SenseCode{});
     lost.message = e.to_string();
     w.pending_lost.push_back(std::move(lost));
     ++w.stats.lost_extents;
-    w.stats.lost_bytes += copied;
+    w.stats.lost_bytes += c.copied;
     ++drive_.write_errors;
     ++drive_.lost_extents;
     if (++consecutive_errors_ >= options_.max_consecutive_write_errors) {
@@ -512,16 +576,129 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       fail(std::move(fatal));
     }
   }
-  if (zero_copy) {
-    // Released only now: the drive read the bytes in place, and the slack
-    // accounting above read the records.
-    r.bytes_.consume(payload);
-    r.chunks_.pop(completed_in_place);
-    w.head_partial = partial_after;
-  }
   next_lba_ = lba + used_blocks;
   drive_.next_lba = next_lba_;
   w.file_offset += uint64_t{used_blocks} * options_.block_size;
+}
+
+void StreamingWriter::resume_when_ready() {
+  const TimePoint now = clock_.now();
+  if (now < next_poll_) return;
+  Recording& r = *held_recording_;
+  auto where = target_.position(next_lba_);
+  if (!where.ok()) {
+    const Error& e = where.error();
+    switch (device::classify_failure(e)) {
+      case device::CommandFailure::kTransientState:
+        return back_off(now, e);
+      case device::CommandFailure::kMediumAbsent:
+        medium_was_absent_ = true;
+        return back_off(now, e);
+      default: {
+        Error fatal = e;
+        fatal.with_context("the drive did not come back after " + pause_cause_->to_string());
+        return fail(std::move(fatal));
+      }
+    }
+  }
+  if (options_.profile != 0 && where->profile != 0 && where->profile != options_.profile) {
+    return fail(Error(ErrorCode::kFailedPrecondition,
+                      "the medium changed while the drive was not ready (profile 0x" +
+                          std::to_string(where->profile) + ", was 0x" + std::to_string(options_.profile) +
+                          "): not writing on another disc"));
+  }
+  uint32_t lba = next_lba_;
+  if (where->next_writable_address) {
+    const uint32_t nwa = *where->next_writable_address;
+    if (nwa == next_lba_ + held_.blocks) {
+      // The drive took the command before it answered (a reset or a lost
+      // connection after the data went over): it is written.
+      complete_command(r, held_, ok_status(), now, 0, 0);
+      held_recording_ = nullptr;
+      drive_.paused = false;
+      return;
+    }
+    if (nwa < next_lba_ || nwa > next_lba_ + held_.blocks) {
+      return fail(Error(ErrorCode::kFailedPrecondition,
+                        "after " + pause_cause_->to_string() + " the drive's next writable address is " +
+                            std::to_string(nwa) + " where the writer was at " + std::to_string(next_lba_) +
+                            ": the medium changed or was written behind the writer's back; not writing over it"));
+    }
+    // Part of the command got onto the disc (a reset mid-transfer): those
+    // blocks are skipped, part of no file, and the whole command goes again.
+    lba = nwa;
+  } else if (medium_was_absent_) {
+    // Random-access media have no write position to tell whether the disc
+    // that came back is the one being written.
+    return fail(Error(ErrorCode::kFailedPrecondition,
+                      "the disc was taken out while recording: not writing on what was put back"));
+  }
+  if (uint64_t{lba} + held_.blocks > options_.end_lba) {
+    return fail(Error(ErrorCode::kResourceExhausted,
+                      "disc full: " + std::to_string(held_.blocks) + " blocks needed at LBA " + std::to_string(lba) +
+                          ", the disc ends at " + std::to_string(options_.end_lba)));
+  }
+  const Status status = target_.write_blocks(lba, std::span<const uint8_t>(staging_.data(), held_.command_bytes), true);
+  const TimePoint done = clock_.now();
+  ++drive_.commands;
+  dirty_ = true;
+  if (!status.ok() && device::classify_failure(status.error()) == device::CommandFailure::kTransientState) {
+    return back_off(done, status.error());
+  }
+  next_lba_ = lba;
+  drive_.next_lba = next_lba_;
+  held_.lba = lba;
+  complete_command(r, held_, status, done, 0, 0);
+  held_recording_ = nullptr;
+  drive_.paused = false;
+}
+
+void StreamingWriter::back_off(TimePoint now, const Error& error) {
+  pause_cause_ = error;
+  if (now - paused_since_ >= options_.max_pause) {
+    Error fatal = error;
+    fatal.with_context("the drive has not taken a write for " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - paused_since_).count()) +
+                       " ms (the limit is " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(options_.max_pause).count()) +
+                       " ms)");
+    return fail(std::move(fatal));
+  }
+  next_poll_ = now + poll_interval_;
+  poll_interval_ = std::min(poll_interval_ * 2, options_.pause_poll_max);
+}
+
+void StreamingWriter::drop_held(const Error& error) {
+  if (held_recording_ == nullptr) return;
+  count_lost_input(*held_recording_, held_.input_begin, held_.input_end, held_.time_begin, held_.time_end,
+                   held_.copied, error);
+  held_recording_ = nullptr;
+  drive_.paused = false;
+}
+
+void StreamingWriter::count_lost_input(Recording& r, uint64_t input_begin, uint64_t input_end, TimePoint time_begin,
+                                       TimePoint time_end, size_t bytes, const Error& error) {
+  // Input that never reached the disc and takes no space on it (blocks 0):
+  // counted, so that written + shed + lost is what the recording took in.
+  auto& w = r.writer_;
+  close_open_extent(r);
+  LostExtent lost;
+  lost.recording_id = r.id();
+  lost.lba = next_lba_;
+  lost.blocks = 0;
+  lost.file_offset = w.file_offset;
+  lost.input_begin = input_begin;
+  lost.input_end = input_end;
+  lost.time_begin = time_begin;
+  lost.time_end = time_end;
+  lost.code = error.code();
+  lost.sense = error.sense().value_or(SenseCode{});
+  lost.message = error.to_string();
+  w.pending_lost.push_back(std::move(lost));
+  ++w.stats.lost_extents;
+  w.stats.lost_bytes += bytes;
+  ++drive_.lost_extents;
+  w.dirty = dirty_ = true;
 }
 
 inline void StreamingWriter::record_slack(Recording::WriterState& w, Nanos slack) {
@@ -544,7 +721,7 @@ void StreamingWriter::finish_if_done(Recording& r) {
   auto& w = r.writer_;
   if (r.finished() || !w.stop_applied) return;  // a failed writer still waits for stop_recording
   if (!w.finishing) {
-    if (!failed_ && !(flushable(r) && r.chunks_.available() == 0)) return;
+    if (!failed_ && !(flushable(r) && r.chunks_.available() == 0 && held_recording_ != &r)) return;
     if (w.discarding) {
       w.pending_shed.push_back(w.open_shed);
       w.discarding = false;
@@ -559,6 +736,7 @@ void StreamingWriter::finish_if_done(Recording& r) {
 }
 
 void StreamingWriter::fail(Error error) {
+  drop_held(error);
   failed_ = true;
   failure_ = std::move(error);
   drive_.failed = true;

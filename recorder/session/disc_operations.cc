@@ -23,6 +23,15 @@ std::string sense_text(const LostExtent& lost) {
   return buf + lost.message;
 }
 
+// Lost extents that take blocks on the disc. One with none (input the drive
+// never took: a timed-out write, what was buffered when the writer gave up)
+// is counted in the recording's statistics, but it is neither in the file
+// nor on the disc, so finalize and verify do not report it.
+size_t lost_on_disc(const RecordingExtents& extents) {
+  return static_cast<size_t>(
+      std::count_if(extents.lost.begin(), extents.lost.end(), [](const LostExtent& l) { return l.blocks > 0; }));
+}
+
 // The file a recording becomes: its recorded and lost extents in file order,
 // trimmed to the sectors its size needs (the padding unit's tail is not file).
 udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, WallTime created,
@@ -375,7 +384,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
     std::string name = udf::recording_file_name(f.start, f.id, f.title);
     auto file = file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
-    result.lost_extents += f.extents.lost.size();
+    result.lost_extents += lost_on_disc(f.extents);
     std::string disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
     if (auto it = recordings_.find(f.id); it != recordings_.end()) it->second->disc_path = disc_path;
     for (auto& r : recovered_)
@@ -451,7 +460,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   for (const auto& f : files) {
     const auto& e = f.extents;
     const std::string& recording_id = f.id;
-    result.lost_extents += e.lost.size();
+    result.lost_extents += lost_on_disc(e);
     for (const auto& r : e.recorded) {
       for (uint32_t lba = r.lba; lba < r.lba + r.blocks;) {
         // Reading back a whole disc takes as long as writing it did.
