@@ -45,6 +45,11 @@ class BlockTarget {
   // Errors are the drive's answers (device::classify_failure() tells a state
   // that passes from one that does not). The default: ready, nothing known.
   virtual Result<Position> position(uint32_t lba) { return Position{}; }
+  // The drive's address shows it took a write whose answer never came (a
+  // reset or a dropped connection after the data went over): `data` is on
+  // disc at `lba` as if write_blocks() had succeeded. Layers that keep
+  // track of what was written take note; the writer does not send it again.
+  virtual void taken_unanswered(uint32_t lba, std::span<const uint8_t> data) {}
 };
 
 // A device::Drive as a BlockTarget. Streaming writes get a short timeout:

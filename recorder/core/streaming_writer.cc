@@ -613,6 +613,7 @@ void StreamingWriter::resume_when_ready() {
     if (nwa == next_lba_ + held_.blocks) {
       // The drive took the command before it answered (a reset or a lost
       // connection after the data went over): it is written.
+      target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
       complete_command(r, held_, ok_status(), now, 0, 0);
       held_recording_ = nullptr;
       drive_.paused = false;

@@ -248,6 +248,14 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
     }
   }
   if (writer_) {
+    // A drive that was not ready for a while (or reset) cost nothing, but
+    // whoever runs it should know it happens.
+    if (uint64_t pauses = writer_->stats().pauses; pauses > announced_pauses_) {
+      publish(EventKind::kDriveError, "",
+              "the drive refused writes for a while (not ready, unit attention or reset; " +
+                  std::to_string(pauses) + " time(s) on this disc): writing paused and went on where the drive is");
+      announced_pauses_ = pauses;
+    }
     if (auto failure = writer_->failure()) {
       // Per session: the monitor thread serves every drive.
       std::string text = failure->to_string();
