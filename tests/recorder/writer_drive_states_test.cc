@@ -201,3 +201,99 @@ TEST_F(WriterDriveStatesTest, NotReadyLongerThanTheBoundFailsCleanlyAndCountsEve
 
 }  // namespace
 }  // namespace discrec::recorder
+
+namespace discrec::recorder {
+namespace {
+
+// A model drive that is not ready from `refuse_from` for `refuse_for`, and
+// then reports `profile` and, when set, `nwa` as where it is.
+class ChangingTarget final : public BlockTarget {
+ public:
+  ChangingTarget(SimulatedClock& clock) : clock_(clock), model(clock, 5'540'000) {}
+  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override {
+    if (refusing()) return Error::scsi("WRITE(12)", SenseCode{0x02, 0x04, 0x01}, "becoming ready");
+    return model.write_blocks(lba, data, streaming);
+  }
+  Status flush() override { return ok_status(); }
+  Result<Position> position(uint32_t) override {
+    if (refusing()) return Error::scsi("TEST UNIT READY", SenseCode{0x02, 0x04, 0x01}, "becoming ready");
+    return Position{profile, nwa};
+  }
+  bool refusing() const { return clock_.now() >= refuse_from && clock_.now() < refuse_from + refuse_for; }
+
+  SimulatedClock& clock_;
+  testing::ModelTarget model;
+  TimePoint refuse_from = TimePoint{} + 3s;
+  Nanos refuse_for = 500ms;
+  uint16_t profile = 0x1B;
+  std::optional<uint32_t> nwa;
+};
+
+WriterOptions dvd_plus_r() {
+  WriterOptions o;
+  o.start_lba = 1000;
+  o.guaranteed_bytes_per_second = 5'540'000;
+  o.profile = 0x1B;
+  return o;
+}
+
+// Runs two recordings into `target` for 8 s and checks that the writer gave
+// up with `why`, counted every byte, and wrote nothing after the pause
+// (neither where it had got to nor where the drive now says it is).
+void expect_fails_without_writing_over(ChangingTarget& target, SimulatedClock& clock, const std::string& why) {
+  StreamingWriter writer(target, clock, dvd_plus_r());
+  std::vector<TsSource> sources;
+  for (int i = 0; i < 2; ++i) add_source(writer, sources, i, 10'000'000, clock.now());
+  for (auto& s : sources) s.expect_ok = false;
+  testing::run_until(clock, writer, sources, TimePoint{} + 8s);
+  auto failure = writer.failure();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_NE(failure->message().find(why), std::string::npos) << failure->to_string();
+  testing::stop_all(clock, writer, sources);
+  size_t after_pause = 0;
+  for (const auto& c : target.model.commands) after_pause += c.lba >= writer.stats().next_lba || c.lba < 1000;
+  EXPECT_EQ(after_pause, 0u) << "nothing written after the medium changed";
+  for (auto& s : sources) {
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written + st.shed_bytes + st.lost_bytes, st.bytes_in) << "every byte counted";
+    EXPECT_GT(st.bytes_written, 0u);
+  }
+}
+
+TEST(WriterMediumChangeTest, AnAddressThatMovedBackFailsTheWriterInsteadOfWritingOverIt) {
+  SimulatedClock clock;
+  ChangingTarget target(clock);
+  target.nwa = 0;  // a blank disc where the recording's was
+  expect_fails_without_writing_over(target, clock, "not writing over it");
+}
+
+TEST(WriterMediumChangeTest, AnotherProfileFailsTheWriter) {
+  SimulatedClock clock;
+  ChangingTarget target(clock);
+  target.profile = 0x41;  // a BD-R where the DVD+R was
+  expect_fails_without_writing_over(target, clock, "the medium changed");
+}
+
+TEST(WriterMediumChangeTest, TheSameDiscWhereTheWriterLeftItGoesOn) {
+  SimulatedClock clock;
+  ChangingTarget target(clock);
+  StreamingWriter writer(target, clock, dvd_plus_r());
+  std::vector<TsSource> sources;
+  for (int i = 0; i < 2; ++i) add_source(writer, sources, i, 10'000'000, clock.now());
+  // Random-access media: no address to compare, the writer goes on at its own.
+  testing::run_until(clock, writer, sources, TimePoint{} + 8s);
+  testing::stop_all(clock, writer, sources);
+  EXPECT_FALSE(writer.failure().has_value());
+  EXPECT_EQ(writer.stats().pauses, 1u);
+  EXPECT_EQ(writer.stats().lost_extents, 0u);
+  for (auto& s : sources) {
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written, st.bytes_in);
+    auto e = writer.extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(testing::packet_indexes(testing::read_file(target.model, *e), s.tag), testing::expected_packets(s, {}));
+  }
+}
+
+}  // namespace
+}  // namespace discrec::recorder
