@@ -465,7 +465,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   const TimePoint done = clock_.now();
   ++drive_.commands;
   w.dirty = dirty_ = true;
-  if (!status.ok() && device::classify_failure(status.error()) == device::CommandFailure::kTransientState) {
+  if (!status.ok() && pauses_for(status.error())) {
     // The drive's state refused it, not the medium: hold the command and
     // pause (resume_when_ready()). Its bytes leave the ring only now, for
     // staging: the ring goes on absorbing what arrives, the command keeps
@@ -482,7 +482,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     held_recording_ = &r;
     held_ = cmd;
     pause_cause_ = status.error();
-    medium_was_absent_ = false;
+    medium_was_absent_ = device::classify_failure(status.error()) == device::CommandFailure::kMediumAbsent;
     paused_since_ = done;
     poll_interval_ = options_.pause_poll_min;
     next_poll_ = done + poll_interval_;
@@ -643,15 +643,27 @@ void StreamingWriter::resume_when_ready() {
   const TimePoint done = clock_.now();
   ++drive_.commands;
   dirty_ = true;
-  if (!status.ok() && device::classify_failure(status.error()) == device::CommandFailure::kTransientState) {
-    return back_off(done, status.error());
-  }
+  if (!status.ok() && pauses_for(status.error())) return back_off(done, status.error());
   next_lba_ = lba;
   drive_.next_lba = next_lba_;
   held_.lba = lba;
   complete_command(r, held_, status, done, 0, 0);
   held_recording_ = nullptr;
   drive_.paused = false;
+}
+
+bool StreamingWriter::pauses_for(const Error& error) {
+  // A disc taken out may come back: the pause's bound decides, and what
+  // comes back is checked (resume_when_ready()) before it is written on.
+  switch (device::classify_failure(error)) {
+    case device::CommandFailure::kTransientState:
+      return true;
+    case device::CommandFailure::kMediumAbsent:
+      medium_was_absent_ = true;
+      return true;
+    default:
+      return false;
+  }
 }
 
 void StreamingWriter::back_off(TimePoint now, const Error& error) {

@@ -168,6 +168,8 @@ class StreamingWriter {
   // Paused (held_ set): polls the drive when due and writes the held
   // command where it is once it is ready.
   void resume_when_ready();
+  // Whether `error` pauses the writer rather than losing the command.
+  bool pauses_for(const Error& error);
   void back_off(TimePoint now, const Error& error);
   // The held command, never to be written: its input is lost (no blocks).
   void drop_held(const Error& error);

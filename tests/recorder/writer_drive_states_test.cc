@@ -170,6 +170,14 @@ TEST_F(WriterDriveStatesTest, AResetAfterTheDriveTookTheWriteLosesNothingAndWrit
   expect_nothing_lost(false);
 }
 
+TEST_F(WriterDriveStatesTest, TheSameDiscPutBackWhereTheWriterLeftItGoesOn) {
+  // Taken out for a second (2/3A/00), back with 6/28/00: the drive's
+  // address is where the writer was, so it is the same disc.
+  start("remove at=3000 for=1000\n");
+  run_and_stop(12s);
+  expect_nothing_lost(false);
+}
+
 TEST_F(WriterDriveStatesTest, NotReadyLongerThanTheBoundFailsCleanlyAndCountsEverything) {
   start("not-ready at=3000 for=60000 ascq=1\n", 5s);
   for (auto& s : sources_) s.expect_ok = false;  // pushes are refused once the writer failed
