@@ -301,15 +301,37 @@ Status Drive::mode_select_write_parameters(const ModePage05& page) {
   return ok_status();
 }
 
+CommandFailure classify_failure(const Error& error) {
+  if (const auto& sense = error.sense()) {
+    switch (sense->key) {
+      case 0x2:
+        if (sense->asc == 0x04 && sense->ascq != 0x02 && sense->ascq != 0x03) return CommandFailure::kTransientState;
+        if (sense->asc == 0x3A) return CommandFailure::kMediumAbsent;
+        return CommandFailure::kOther;
+      case 0x3: case 0x4:
+        return CommandFailure::kMedium;
+      case 0x6:
+        return CommandFailure::kTransientState;
+      default:
+        return CommandFailure::kOther;
+    }
+  }
+  // No sense: BUSY status (run() makes it kUnavailable) or a command the
+  // transport could not deliver or lost with its connection. A timeout is
+  // not among them: the command may still be running in the drive.
+  if (error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kTransport)
+    return CommandFailure::kTransientState;
+  return CommandFailure::kOther;
+}
+
 Status Drive::wait_until_ready(Clock& clock, milliseconds budget, milliseconds interval) {
   const TimePoint deadline = clock.now() + budget;
   for (;;) {
     Status ready = test_unit_ready();
     if (ready.ok()) return ready;
-    const auto& sense = ready.error().sense();
-    bool transient = sense && ((sense->key == 2 && sense->asc == 0x04 && sense->ascq != 0x02 &&
-                                sense->ascq != 0x03) ||
-                               sense->key == 6);
+    // Only the drive's own states are waited out here: a dropped transport
+    // is the caller's to handle.
+    const bool transient = ready.error().sense() && classify_failure(ready.error()) == CommandFailure::kTransientState;
     if (!transient) return ready;
     if (clock.now() + interval > deadline)
       return Error(ErrorCode::kTimeout, "TEST UNIT READY",

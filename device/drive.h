@@ -77,6 +77,26 @@ enum class CloseFunction : uint8_t {
   kFinalizeBdR = 0b110,
 };
 
+// What a failed command says about the drive, for a caller that must choose
+// between waiting for the drive and giving the command's data up (MMC.md
+// §1.4). Pure; the caller decides what to do and says so.
+enum class CommandFailure {
+  // The drive's state refused or dropped the command, not the medium: NOT
+  // READY 2/04/xx while it becomes ready or is busy (not 04/02 "initializing
+  // command required", not 04/03 "manual intervention"), a UNIT ATTENTION
+  // (6/xx: power on, reset, medium may have changed), BUSY status, or the
+  // transport or connection dropped the command. The command may not have
+  // run: ask the drive where it is once it is ready again.
+  kTransientState,
+  // No medium (2/3A/xx): the disc is gone; what comes back may be another.
+  kMediumAbsent,
+  // MEDIUM ERROR (3/xx) or HARDWARE ERROR (4/xx): the blocks are bad.
+  kMedium,
+  // Anything else (ILLEGAL REQUEST, a timeout, ...).
+  kOther,
+};
+CommandFailure classify_failure(const Error& error);
+
 class Drive {
  public:
   explicit Drive(std::unique_ptr<Transport> transport);

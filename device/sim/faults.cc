@@ -17,6 +17,7 @@ constexpr Kind kKinds[] = {
     {"latency", FaultKind::kLatency, 1},        {"stall", FaultKind::kStall, 1},
     {"not-ready", FaultKind::kNotReady, 1},     {"remove", FaultKind::kMediumRemoval, 1},
     {"hang", FaultKind::kHang, 1},              {"opc-fail", FaultKind::kOpcFailure, 0},
+    {"unit-attention", FaultKind::kUnitAttention, 1}, {"reset", FaultKind::kReset, 1},
 };
 
 bool parse_number(std::string_view s, uint64_t& out) {
@@ -60,6 +61,7 @@ Result<std::vector<FaultSpec>> parse_fault_script(std::string_view text) {
     FaultSpec f;
     f.kind = kind->kind;
     f.count = kind->default_count;
+    if (f.kind == FaultKind::kUnitAttention) f.ascq = 0x00;  // 6/29/00 power on, reset
     while (words >> word) {
       size_t eq = word.find('=');
       if (eq == std::string::npos) return fail("expected key=value, got '" + word + "'");
@@ -90,6 +92,12 @@ Result<std::vector<FaultSpec>> parse_fault_script(std::string_view text) {
       } else if (key == "ascq") {
         if (a > 0xFF) return fail("ascq out of range");
         f.ascq = static_cast<uint8_t>(a);
+      } else if (key == "asc") {
+        if (a > 0xFF) return fail("asc out of range");
+        f.asc = static_cast<uint8_t>(a);
+      } else if (key == "executed") {
+        if (a > 1) return fail("executed is 0 or 1");
+        f.executed = a == 1;
       } else {
         return fail("unknown key '" + std::string(key) + "'");
       }

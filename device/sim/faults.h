@@ -9,6 +9,8 @@
 //   remove      (at=<ms> | lba=...) [for=<ms>]     # reinserted after `for`, else stays out
 //   hang        (at=<ms> | lba=... | opcode=0xNN) [count=N]
 //   opc-fail    [at=<ms>] [count=N]
+//   unit-attention (at=<ms> | lba=... | opcode=0xNN) [asc=0x29] [ascq=0]
+//   reset       (at=<ms> | lba=... | opcode=0xNN) [for=<ms>] [executed=1]
 //
 // Thread-safety: value types and a pure parser.
 #pragma once
@@ -33,6 +35,10 @@ enum class FaultKind {
   kMediumRemoval,// 2/3A/00; 6/28/00 once the medium is back
   kHang,         // the command never completes: only its timeout ends it
   kOpcFailure,   // SEND OPC and the implicit calibration of a first write fail, 3/73/03
+  kUnitAttention,// 6/<asc>/<ascq> (default 6/29/00 power on or reset) once, on the next command that reports one
+  kReset,        // the drive resets: the command is dropped (a transport error, kTransport; with
+                 // `executed` it ran first), 6/29/00 follows, and for `duration` it is
+                 // becoming ready (2/04/01)
 };
 
 const char* fault_kind_name(FaultKind kind);
@@ -48,7 +54,9 @@ struct FaultSpec {
   // How often it fires; 0 = every time it matches. Default per kind: errors
   // and OPC failure 0, everything else 1.
   uint32_t count = 0;
-  uint8_t ascq = 0x01;                   // not-ready qualifier
+  uint8_t ascq = 0x01;                   // not-ready qualifier; unit attention's (default 0)
+  uint8_t asc = 0x29;                    // unit attention's additional sense code
+  bool executed = false;                 // reset: the dropped command ran before the reset
 
   bool touches(uint32_t lba, uint32_t blocks) const {
     if (!lba_first) return false;

@@ -129,10 +129,17 @@ std::span<const uint8_t> SimDrive::Command::data_out() const {
 Result<CommandResult> SimDrive::execute(const CommandRequest& request) {
   if (request.cdb.empty()) return Error(ErrorCode::kInvalidArgument, "sim: empty CDB");
   std::unique_lock lock(mutex_);
-  Command c{request, request.cdb, clock_->now(), {}, false, {}, std::nullopt};
+  Command c{request, request.cdb, clock_->now(), {}, false, false, false, {}, {}, std::nullopt};
   c.complete_at = c.now;
   ++commands_;
   run(c);
+  if (c.dropped) {
+    unit_attention_ = SenseCode{0x6, 0x29, 0x00};  // power on, reset or bus device reset
+    if (c.ready_at > c.now) {
+      not_ready_until_ = std::max(not_ready_until_, c.ready_at);
+      not_ready_ascq_ = 0x01;
+    }
+  }
   lock.unlock();
   // The command's effects are in place; now let its time pass. A command
   // that outlives its timeout is what the host sees as a timeout.
@@ -145,6 +152,11 @@ Result<CommandResult> SimDrive::execute(const CommandRequest& request) {
                      std::to_string(request.timeout.count()) + " ms");
   }
   clock_->sleep_until(c.complete_at);
+  if (c.dropped) {
+    return Error(ErrorCode::kTransport, "",
+                 "sim: the drive was reset; command 0x" + std::string(1, "0123456789ABCDEF"[request.cdb[0] >> 4]) +
+                     std::string(1, "0123456789ABCDEF"[request.cdb[0] & 15]) + " was dropped");
+  }
   if (c.error) return std::move(*c.error);
   return c.result;
 }
@@ -154,6 +166,7 @@ void SimDrive::run(Command& c) {
   if (reinsert_at_ && c.now >= *reinsert_at_) do_insert();
   apply_faults(c, op);
   if (c.hang) return;
+  if (c.dropped && !c.run_before_reset) return;
   size_t need = cdb_length(op);
   if (need == 0) return c.fail(sense::kInvalidOpcode);
   if (c.cdb.size() < need) return c.fail(sense::kInvalidFieldInCdb);
@@ -197,8 +210,9 @@ void SimDrive::run(Command& c) {
 bool SimDrive::gate(Command& c, uint8_t op) {
   if (always_answered(op)) return true;
   if (unit_attention_ && medium_present_) {
-    unit_attention_ = false;
-    c.fail(sense::kMediumMayHaveChanged);
+    SenseCode code = *unit_attention_;
+    unit_attention_.reset();
+    c.fail(code);
     return false;
   }
   if (c.now < busy_until_) {
@@ -272,6 +286,19 @@ void SimDrive::apply_faults(Command& c, uint8_t op) {
       case FaultKind::kHang:
         c.hang = true;
         break;
+      case FaultKind::kUnitAttention:
+        unit_attention_ = SenseCode{0x6, s.asc, s.ascq};
+        break;
+      case FaultKind::kReset:
+        // The command in flight is lost with the reset; the drive then says
+        // so (6/29/00) and spins up again for `duration`. Its buffer and
+        // write position survive (what it took, it writes).
+        // The unit attention and the spin-up follow once the command is
+        // done (execute()), so that one the reset lets run is not refused.
+        c.dropped = true;
+        c.run_before_reset = s.executed;
+        c.ready_at = std::max(c.ready_at, at + s.duration);
+        break;
       default:
         break;
     }
@@ -292,7 +319,7 @@ void SimDrive::do_remove(TimePoint at) {
   medium_present_ = false;
   media_event_ = 3;  // media removal
   calibrated_ = false;
-  unit_attention_ = false;
+  unit_attention_.reset();
   timing_->reset(at);
   busy_until_ = TimePoint{};
   (void)disc_->save();
@@ -302,7 +329,7 @@ void SimDrive::do_insert() {
   reinsert_at_.reset();
   if (medium_present_) return;
   medium_present_ = true;
-  unit_attention_ = true;
+  unit_attention_ = sense::kMediumMayHaveChanged;
   media_event_ = 2;  // new media
 }
 
@@ -311,7 +338,7 @@ void SimDrive::cmd_test_unit_ready(Command&) {}
 void SimDrive::cmd_request_sense(Command& c) {
   // Autosense already delivered every error; REQUEST SENSE reports the
   // drive's standing condition (busy with progress, no medium, UA) or none.
-  Command probe{c.request, c.cdb, c.now, c.now, false, {}, std::nullopt};
+  Command probe{c.request, c.cdb, c.now, c.now, false, false, false, {}, {}, std::nullopt};
   if (c.now < busy_until_ || unit_attention_ || !medium_present_ || c.now < not_ready_until_) {
     gate(probe, 0x00);
   }
@@ -338,7 +365,7 @@ void SimDrive::cmd_start_stop(Command& c) {
   } else {
     do_insert();
     // The initiator that loaded the disc knows: no unit attention for it.
-    unit_attention_ = false;
+    unit_attention_.reset();
   }
 }
 

@@ -78,6 +78,12 @@ class SimDrive final : public Transport {
     TimePoint now;
     TimePoint complete_at;
     bool hang = false;
+    // A reset: the host gets a transport error, not `result`. The command
+    // ran first when `run_before_reset`; the drive then becomes ready again
+    // at `ready_at`.
+    bool dropped = false;
+    bool run_before_reset = false;
+    TimePoint ready_at{};
     CommandResult result;
     std::optional<Error> error;  // a failure of the emulator itself (image I/O)
     void fail(SenseCode code, std::optional<uint32_t> information = std::nullopt,
@@ -145,7 +151,7 @@ class SimDrive final : public Transport {
   std::unique_ptr<TimingModel> timing_;
   bool medium_present_ = true;
   bool prevent_removal_ = false;
-  bool unit_attention_ = false;
+  std::optional<SenseCode> unit_attention_;  // reported once, by the next command that can
   uint8_t media_event_ = 0;  // GESN media event not yet reported
   std::optional<TimePoint> reinsert_at_;
   TimePoint not_ready_until_{};

@@ -18,4 +18,17 @@ Result<uint32_t> DriveBlockTarget::next_writable_address(uint32_t lba) {
   return track.next_writable_address;
 }
 
+Result<BlockTarget::Position> DriveBlockTarget::position(uint32_t lba) {
+  RETURN_IF_ERROR(drive_.test_unit_ready());
+  Position out;
+  ASSIGN_OR_RETURN(device::Configuration config, drive_.get_configuration());
+  out.profile = config.current_profile;
+  if (device::profile_is_sequential(out.profile)) {
+    ASSIGN_OR_RETURN(device::TrackInformation track,
+                     drive_.read_track_information(lba, device::TrackAddressType::kLba));
+    if (track.nwa_valid) out.next_writable_address = track.next_writable_address;
+  }
+  return out;
+}
+
 }  // namespace discrec::recorder

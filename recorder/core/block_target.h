@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "device/result.h"
@@ -32,6 +33,23 @@ class BlockTarget {
   virtual Result<uint32_t> next_writable_address(uint32_t lba) {
     return Error(ErrorCode::kUnsupported, "no next writable address");
   }
+
+  // Where the drive is, asked while the writer is paused after a write its
+  // state refused (not ready, unit attention, reset, dropped connection).
+  struct Position {
+    uint16_t profile = 0;  // the medium's current profile; 0 = not known
+    // Where sequential media take the next write (the track holding `lba`);
+    // empty on random-access media.
+    std::optional<uint32_t> next_writable_address;
+  };
+  // Errors are the drive's answers (device::classify_failure() tells a state
+  // that passes from one that does not). The default: ready, nothing known.
+  virtual Result<Position> position(uint32_t lba) { return Position{}; }
+  // The drive's address shows it took a write whose answer never came (a
+  // reset or a dropped connection after the data went over): `data` is on
+  // disc at `lba` as if write_blocks() had succeeded. Layers that keep
+  // track of what was written take note; the writer does not send it again.
+  virtual void taken_unanswered(uint32_t lba, std::span<const uint8_t> data) {}
 };
 
 // A device::Drive as a BlockTarget. Streaming writes get a short timeout:
@@ -46,6 +64,8 @@ class DriveBlockTarget final : public BlockTarget {
   Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
   Status flush() override;
   Result<uint32_t> next_writable_address(uint32_t lba) override;
+  // TEST UNIT READY, GET CONFIGURATION (the profile), READ TRACK INFORMATION.
+  Result<Position> position(uint32_t lba) override;
 
  private:
   device::Drive& drive_;

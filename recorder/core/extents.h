@@ -54,7 +54,10 @@ struct RecordedExtent {
 // after them; the command is never retried. On sequential media a command
 // that timed out may leave the drive's write position where it was: then
 // `blocks` counts only what the drive took (possibly 0 — the input range is
-// lost without taking file or disc space) and writing resumed there.
+// lost without taking file or disc space) and writing resumed there. A
+// writer that gave up (failure()) counts what its rings still held as lost
+// extents of 0 blocks too. A write refused by the drive's state (not ready,
+// unit attention, reset) is never a lost extent: it is written again.
 struct LostExtent {
   RecordingId recording_id = 0;
   uint32_t lba = 0;
@@ -153,6 +156,10 @@ struct DriveStats {
   uint32_t over_rate_recordings = 0;  // running recordings over their declaration
   uint64_t write_errors = 0;
   uint64_t lost_extents = 0;
+  // Pauses for the drive's state (not ready, unit attention, reset): how
+  // many, and whether one is going on.
+  uint64_t pauses = 0;
+  bool paused = false;
   bool failed = false;            // the writer stopped writing (see failure())
 };
 

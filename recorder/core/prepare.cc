@@ -82,19 +82,48 @@ WriterOptions writer_options_for(const PreparedDrive& prepared) {
   o.start_lba = prepared.start_lba;
   o.end_lba = prepared.end_lba;
   o.guaranteed_bytes_per_second = prepared.guaranteed_bytes_per_second;
+  o.profile = prepared.capabilities.current_profile;
   return o;
 }
 
 Status write_reliable(BlockTarget& target, Clock& clock, uint32_t lba, std::span<const uint8_t> data,
                       const ReliableWritePolicy& policy) {
   std::optional<Error> last;
+  const auto transient = [](const Error& e) {
+    return device::classify_failure(e) == device::CommandFailure::kTransientState;
+  };
+  const TimePoint give_up = clock.now() + policy.max_wait;
+  bool waited = false;
   for (int attempt = 0; attempt < std::max(policy.attempts, 1); ++attempt) {
-    if (attempt > 0) clock.sleep_for(policy.backoff);
+    if (attempt > 0 || waited) clock.sleep_for(policy.backoff);
     Status s = target.write_blocks(lba, data, /*streaming=*/false);
     if (s.ok()) return s;
     last = std::move(s).error();
-    // Nothing to gain from retrying a command the drive rejects outright.
-    if (last->sense() && last->sense()->key == 0x05) break;
+    if (!transient(*last)) {
+      // Nothing to gain from retrying a command the drive rejects outright.
+      if (last->sense() && last->sense()->key == 0x05) break;
+      continue;
+    }
+    // The drive's state, not the medium: wait for it, then write what it
+    // has not taken yet. Not an attempt.
+    --attempt;
+    waited = true;
+    Result<BlockTarget::Position> where = Error(*last);
+    while (!(where = target.position(lba)).ok() && transient(where.error()) && clock.now() < give_up) {
+      clock.sleep_for(policy.backoff);
+    }
+    if (!where.ok()) {
+      last = std::move(where).error();
+      if (transient(*last)) break;  // still not ready at the end of max_wait
+      continue;
+    }
+    if (where->next_writable_address && *where->next_writable_address > lba) {
+      const uint64_t taken = uint64_t{*where->next_writable_address - lba} * policy.block_size;
+      if (taken >= data.size()) return ok_status();
+      data = data.subspan(static_cast<size_t>(taken));
+      lba = *where->next_writable_address;
+    }
+    if (clock.now() >= give_up) break;
   }
   last->with_context("reliable write at LBA " + std::to_string(lba) + " failed");
   return *last;

@@ -47,9 +47,16 @@ WriterOptions writer_options_for(const PreparedDrive& prepared);
 // The reliable policy for data that must not be lost (file-system metadata,
 // journal): WRITE(12) without the Streaming bit, so the drive does its own
 // defect management, retried up to `attempts` times with `backoff` between.
+// A write the drive's state refused (not ready, unit attention, reset; see
+// device::classify_failure()) is no attempt: the drive is polled
+// (BlockTarget::position()) every `backoff` for up to `max_wait`, and where
+// its next writable address shows the write (or part of it) taken, that
+// part is not written again: write-once media refuse a second write there.
 struct ReliableWritePolicy {
   int attempts = 4;
   Nanos backoff = std::chrono::milliseconds(200);
+  Nanos max_wait = std::chrono::seconds(30);
+  uint32_t block_size = 2048;
 };
 Status write_reliable(BlockTarget& target, Clock& clock, uint32_t lba,
                       std::span<const uint8_t> data, const ReliableWritePolicy& policy = {});

@@ -1,10 +1,13 @@
 // StreamingWriter: the writer-thread side — EDF choice, GOP shedding,
 // ECC-unit commands, extents and lost extents. Control API and publishing
-// are in streaming_writer_control.cc.
+// are in streaming_writer_control.cc; pausing for the drive's passing states
+// in streaming_writer_pause.cc.
 #include "recorder/core/streaming_writer.h"
 
 #include <algorithm>
 #include <cstring>
+
+#include "device/drive.h"
 
 namespace discrec::recorder {
 
@@ -283,7 +286,13 @@ TimePoint StreamingWriter::service_once() {
   Recording* stripe_owner = nullptr;  // the stripe in progress, if it can go on
   size_t stripe_owner_payload = 0;
   bool stripe_interrupted = false;    // another's deadline is near
-  if (!failed_) {
+  // Paused: nothing is written before the held command, which goes first.
+  bool resumed = false;
+  if (held_recording_ != nullptr && !failed_) {
+    resume_when_ready();
+    resumed = held_recording_ == nullptr;
+  }
+  if (!failed_ && held_recording_ == nullptr && !resumed) {
     for (auto& rp : active_) {
       Recording& r = *rp;
       bool shed_behind = false;
@@ -382,10 +391,24 @@ TimePoint StreamingWriter::service_once() {
     if (failed_) {
       // Nothing will be written any more: drain so producers do not spin.
       r.writer_failed_.store(true, std::memory_order_release);
-      while (r.chunks_.available() > 0) {
-        r.bytes_.consume(r.chunks_.at(0).size - r.writer_.head_partial);
-        r.writer_.head_partial = 0;
-        r.chunks_.pop();
+      if (r.chunks_.available() > 0) {
+        // Counted lost, so every byte taken in stays accounted for.
+        const Chunk& first = r.chunks_.at(0);
+        const uint64_t input_begin = first.input_begin + r.writer_.head_partial;
+        const TimePoint time_begin = first.arrival;
+        uint64_t input_end = input_begin;
+        TimePoint time_end = time_begin;
+        size_t bytes = 0;
+        while (r.chunks_.available() > 0) {
+          const Chunk& c = r.chunks_.at(0);
+          bytes += c.size - r.writer_.head_partial;
+          input_end = c.input_end();
+          time_end = c.last_arrival;
+          r.bytes_.consume(c.size - r.writer_.head_partial);
+          r.writer_.head_partial = 0;
+          r.chunks_.pop();
+        }
+        count_lost_input(r, input_begin, input_end, time_begin, time_end, bytes, *failure_);
       }
     }
     finish_if_done(r);
@@ -400,7 +423,7 @@ TimePoint StreamingWriter::service_once() {
   }
   publish();
   const TimePoint now = clock_.now();
-  return best != nullptr ? now : now + options_.idle_poll;
+  return best != nullptr || resumed ? now : now + options_.idle_poll;
 }
 
 void StreamingWriter::write_command(Recording& r, size_t payload) {
@@ -490,11 +513,39 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
   const size_t padding = command_bytes - copied;
   if (!zero_copy) fill_ts_null_packets(std::span<uint8_t>(staging_.data() + copied, padding));
 
-  const uint32_t lba = next_lba_;
+  const IssuedCommand cmd{next_lba_, blocks, command_bytes, copied, padding,
+                          input_begin, input_end, time_begin, time_end};
   const TimePoint started = clock_.now();
   const Status status = target_.write_blocks(
-      lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
+      cmd.lba, zero_copy ? in_place : std::span<const uint8_t>(staging_.data(), command_bytes), true);
   const TimePoint done = clock_.now();
+  ++drive_.commands;
+  w.dirty = dirty_ = true;
+  if (!status.ok() && pauses_for(status.error())) {
+    // The drive's state refused it, not the medium: hold the command and
+    // pause (resume_when_ready()). Its bytes leave the ring only now, for
+    // staging: the ring goes on absorbing what arrives, the command keeps
+    // its data until the drive has taken it.
+    if (zero_copy) {
+      std::memcpy(staging_.data(), in_place.data(), payload);
+      for (size_t i = 0; i < completed_in_place; ++i) {
+        completed_deadlines_.push_back(r.deadline(r.chunks_.slot(first_record + i)));
+      }
+      r.bytes_.consume(payload);
+      r.chunks_.pop(completed_in_place);
+      w.head_partial = partial_after;
+    }
+    held_recording_ = &r;
+    held_ = cmd;
+    pause_cause_ = status.error();
+    medium_was_absent_ = device::classify_failure(status.error()) == device::CommandFailure::kMediumAbsent;
+    paused_since_ = done;
+    poll_interval_ = options_.pause_poll_min;
+    next_poll_ = done + poll_interval_;
+    ++drive_.pauses;
+    drive_.paused = true;
+    return;
+  }
   const double took = std::chrono::duration<double>(done - started).count();
   if (took > 0) {
     // Throughput the drive delivers under load: an average of per-command
@@ -504,35 +555,49 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     measured_rate_ = measured_rate_ == 0 ? sample : 0.9 * measured_rate_ + 0.1 * sample;
     drive_.measured_bytes_per_second = static_cast<uint64_t>(measured_rate_);
   }
+  complete_command(r, cmd, status, done, first_record, completed_in_place);
+  if (zero_copy) {
+    // Released only now: the drive read the bytes in place, and the slack
+    // accounting above read the records.
+    r.bytes_.consume(payload);
+    r.chunks_.pop(completed_in_place);
+    w.head_partial = partial_after;
+  }
+}
+
+void StreamingWriter::complete_command(Recording& r, const IssuedCommand& c, const Status& status, TimePoint done,
+                                       uint64_t first_record, size_t in_place) {
+  auto& w = r.writer_;
+  const uint32_t lba = c.lba;
+  const uint32_t blocks = c.blocks;
   // Blocks of the disc this command used up: all of them, unless a failed
   // command left sequential media's write position inside its range.
   uint32_t used_blocks = blocks;
-  ++drive_.commands;
   w.dirty = dirty_ = true;
 
   if (status.ok()) {
     consecutive_errors_ = 0;
     drive_.blocks_written += blocks;
-    drive_.bytes_written += copied;
-    w.stats.bytes_written += copied;
-    w.stats.padding_bytes += padding;
-    for (size_t i = 0; i < completed_in_place; ++i) {
+    drive_.bytes_written += c.copied;
+    w.stats.bytes_written += c.copied;
+    w.stats.padding_bytes += c.padding;
+    for (size_t i = 0; i < in_place; ++i) {
       record_slack(w, r.deadline(r.chunks_.slot(first_record + i)) - done);
     }
     for (TimePoint d : completed_deadlines_) record_slack(w, d - done);
-    w.stats.chunks_written += completed_in_place + completed_deadlines_.size();
-    const uint64_t length = padding > 0 ? command_bytes - padding % kTsPacketSize : command_bytes;
+    w.stats.chunks_written += in_place + completed_deadlines_.size();
+    const uint64_t length = c.padding > 0 ? c.command_bytes - c.padding % kTsPacketSize : c.command_bytes;
     if (w.has_open_extent && w.open_extent.lba + w.open_extent.blocks == lba &&
         w.open_extent.padding_bytes == 0) {
       w.open_extent.blocks += blocks;
       w.open_extent.length += length;
-      w.open_extent.input_end = input_end;
-      w.open_extent.time_end = time_end;
-      w.open_extent.padding_bytes = static_cast<uint32_t>(padding);
+      w.open_extent.input_end = c.input_end;
+      w.open_extent.time_end = c.time_end;
+      w.open_extent.padding_bytes = static_cast<uint32_t>(c.padding);
     } else {
       close_open_extent(r);
-      w.open_extent = RecordedExtent{r.id(), lba, blocks, w.file_offset, input_begin, input_end,
-                                     length, static_cast<uint32_t>(padding), time_begin, time_end};
+      w.open_extent = RecordedExtent{r.id(), lba, blocks, w.file_offset, c.input_begin, c.input_end,
+                                     length, static_cast<uint32_t>(c.padding), c.time_begin, c.time_end};
       w.has_open_extent = true;
     }
   } else {
@@ -549,16 +614,16 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
     lost.lba = lba;
     lost.blocks = used_blocks;
     lost.file_offset = w.file_offset;
-    lost.input_begin = input_begin;
-    lost.input_end = input_end;
-    lost.time_begin = time_begin;
-    lost.time_end = time_end;
+    lost.input_begin = c.input_begin;
+    lost.input_end = c.input_end;
+    lost.time_begin = c.time_begin;
+    lost.time_end = c.time_end;
     lost.code = e.code();
     lost.sense = e.sense().value_or(SenseCode{});
     lost.message = e.to_string();
     w.pending_lost.push_back(std::move(lost));
     ++w.stats.lost_extents;
-    w.stats.lost_bytes += copied;
+    w.stats.lost_bytes += c.copied;
     ++drive_.write_errors;
     ++drive_.lost_extents;
     if (++consecutive_errors_ >= options_.max_consecutive_write_errors) {
@@ -566,13 +631,6 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       fatal.with_context(std::to_string(consecutive_errors_) + " streaming writes failed in a row");
       fail(std::move(fatal));
     }
-  }
-  if (zero_copy) {
-    // Released only now: the drive read the bytes in place, and the slack
-    // accounting above read the records.
-    r.bytes_.consume(payload);
-    r.chunks_.pop(completed_in_place);
-    w.head_partial = partial_after;
   }
   next_lba_ = lba + used_blocks;
   drive_.next_lba = next_lba_;
@@ -599,7 +657,7 @@ void StreamingWriter::finish_if_done(Recording& r) {
   auto& w = r.writer_;
   if (r.finished() || !w.stop_applied) return;  // a failed writer still waits for stop_recording
   if (!w.finishing) {
-    if (!failed_ && !(flushable(r) && r.chunks_.available() == 0)) return;
+    if (!failed_ && !(flushable(r) && r.chunks_.available() == 0 && held_recording_ != &r)) return;
     if (w.discarding) {
       w.pending_shed.push_back(w.open_shed);
       w.discarding = false;
@@ -614,6 +672,7 @@ void StreamingWriter::finish_if_done(Recording& r) {
 }
 
 void StreamingWriter::fail(Error error) {
+  drop_held(error);
   failed_ = true;
   failure_ = std::move(error);
   drive_.failed = true;

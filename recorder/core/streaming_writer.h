@@ -20,7 +20,18 @@
 //  - Write errors: a failed streaming WRITE(12) is not retried; its blocks
 //    become a LostExtent and writing goes on after them. After
 //    max_consecutive_write_errors failures in a row (or a full disc) the
-//    writer stops writing and reports failure().
+//    writer stops writing and reports failure(); what the rings still hold
+//    is then counted lost (blocks 0), so every byte taken in stays counted.
+//  - Drive states: a write refused by the drive's state rather than its
+//    medium (NOT READY 2/04/xx, UNIT ATTENTION, BUSY, a reset or a dropped
+//    connection) loses nothing. The command is held (its bytes out of the
+//    ring, in staging) and the writer pauses: the rings absorb what arrives,
+//    shedding whole GOPs as under overload; it polls the drive with a
+//    bounded backoff, re-reads the next writable address and writes the
+//    held command where the drive is, then goes on. A drive that is another
+//    medium, or whose address moved back or beyond what the held command
+//    could explain, fails the writer rather than be written over; so does a
+//    pause longer than WriterOptions::max_pause.
 //
 // Driving it: either a test loop calls service_once() with a SimulatedClock
 // (deterministic), or start() runs the same function on its own thread with
@@ -79,6 +90,17 @@ struct WriterOptions {
   // budget gets longer stripes.
   size_t stripe_bytes = 0;
   double stripe_wait_fraction = 0.25;
+  // A write the drive's state refused (device::classify_failure(): not
+  // ready, unit attention, reset, dropped connection) pauses the writer: it
+  // asks the drive where it is (BlockTarget::position()) first after
+  // pause_poll_min, then at intervals doubling up to pause_poll_max, and
+  // fails once the drive has not taken a write for max_pause.
+  Nanos pause_poll_min = std::chrono::milliseconds(20);
+  Nanos pause_poll_max = std::chrono::milliseconds(500);
+  Nanos max_pause = std::chrono::seconds(30);
+  // The medium's profile when writing began (0 = unknown): another one after
+  // a pause means another disc, which the writer must not write on.
+  uint16_t profile = 0;
 };
 
 class StreamingWriter {
@@ -152,7 +174,34 @@ class StreamingWriter {
   bool deadline_near(const Recording& r, TimePoint now) const;
   void publish_last_record(Recording& r);
   void record_slack(Recording::WriterState& w, Nanos slack);
+  // What one WRITE(12) carries, for its bookkeeping once the drive answered.
+  struct IssuedCommand {
+    uint32_t lba = 0;
+    uint32_t blocks = 0;
+    size_t command_bytes = 0;
+    size_t copied = 0;   // payload bytes
+    size_t padding = 0;  // null packets after them
+    uint64_t input_begin = 0;
+    uint64_t input_end = 0;
+    TimePoint time_begin{};
+    TimePoint time_end{};
+  };
   void write_command(Recording& r, size_t payload);
+  // Extents, stats and the next address once the drive answered `c`. The
+  // records the command completed: `in_place` from `first_record` (still in
+  // the ring) and completed_deadlines_.
+  void complete_command(Recording& r, const IssuedCommand& c, const Status& status, TimePoint done,
+                        uint64_t first_record, size_t in_place);
+  // Paused (held_ set): polls the drive when due and writes the held
+  // command where it is once it is ready.
+  void resume_when_ready();
+  // Whether `error` pauses the writer rather than losing the command.
+  bool pauses_for(const Error& error);
+  void back_off(TimePoint now, const Error& error);
+  // The held command, never to be written: its input is lost (no blocks).
+  void drop_held(const Error& error);
+  void count_lost_input(Recording& r, uint64_t input_begin, uint64_t input_end, TimePoint time_begin,
+                        TimePoint time_end, size_t bytes, const Error& error);
   void finish_if_done(Recording& r);
   void close_open_extent(Recording& r);
   void fail(Error error);
@@ -186,6 +235,16 @@ class StreamingWriter {
   uint32_t next_lba_;
   double measured_rate_;  // bytes/s per command, EWMA; starts at the guaranteed speed
   uint32_t consecutive_errors_ = 0;
+  // Paused: the command the drive's state refused, its bytes in staging_
+  // and its completed records' deadlines in completed_deadlines_. Nothing
+  // else is written before it, so neither is reused meanwhile.
+  Recording* held_recording_ = nullptr;
+  IssuedCommand held_;
+  std::optional<Error> pause_cause_;  // the last refusal, for messages
+  TimePoint paused_since_{};
+  TimePoint next_poll_{};
+  Nanos poll_interval_{};
+  bool medium_was_absent_ = false;  // during this pause
   bool failed_ = false;
   std::optional<Error> failure_;
   bool dirty_ = true;

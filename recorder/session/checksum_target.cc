@@ -18,9 +18,18 @@ ChecksumTarget::ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t 
 
 Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
   Status status = inner_.write_blocks(lba, data, streaming);
-  if (!status.ok()) return status;
   // Only what the drive acknowledged gets a checksum; a failed unit stays
   // unknown and verify reports it as a lost extent, not a mismatch.
+  if (status.ok()) remember(lba, data);
+  return status;
+}
+
+void ChecksumTarget::taken_unanswered(uint32_t lba, std::span<const uint8_t> data) {
+  remember(lba, data);
+  inner_.taken_unanswered(lba, data);
+}
+
+void ChecksumTarget::remember(uint32_t lba, std::span<const uint8_t> data) {
   const size_t unit_bytes = size_t{unit_blocks_} * block_size_;
   for (size_t off = 0; off + unit_bytes <= data.size(); off += unit_bytes) {
     uint32_t unit_lba = lba + static_cast<uint32_t>(off / block_size_);
@@ -28,7 +37,6 @@ Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data,
     size_t index = (unit_lba - first_lba_) / unit_blocks_;
     crcs_[index].store((uint64_t{1} << 32) | crc32c(data.subspan(off, unit_bytes)), std::memory_order_release);
   }
-  return status;
 }
 
 std::optional<uint32_t> ChecksumTarget::crc_of(uint32_t lba) const {

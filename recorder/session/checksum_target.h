@@ -29,12 +29,17 @@ class ChecksumTarget final : public BlockTarget {
 
   Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
   Status flush() override { return inner_.flush(); }
+  Result<uint32_t> next_writable_address(uint32_t lba) override { return inner_.next_writable_address(lba); }
+  Result<Position> position(uint32_t lba) override { return inner_.position(lba); }
+  void taken_unanswered(uint32_t lba, std::span<const uint8_t> data) override;
 
   // CRC-32C of the unit starting at `lba` (unit-aligned), if it was written.
   std::optional<uint32_t> crc_of(uint32_t lba) const;
   uint32_t unit_blocks() const { return unit_blocks_; }
 
  private:
+  void remember(uint32_t lba, std::span<const uint8_t> data);
+
   BlockTarget& inner_;
   const uint32_t first_lba_;
   const uint32_t end_lba_;

@@ -23,6 +23,15 @@ std::string sense_text(const LostExtent& lost) {
   return buf + lost.message;
 }
 
+// Lost extents that take blocks on the disc. One with none (input the drive
+// never took: a timed-out write, what was buffered when the writer gave up)
+// is counted in the recording's statistics, but it is neither in the file
+// nor on the disc, so finalize and verify do not report it.
+size_t lost_on_disc(const RecordingExtents& extents) {
+  return static_cast<size_t>(
+      std::count_if(extents.lost.begin(), extents.lost.end(), [](const LostExtent& l) { return l.blocks > 0; }));
+}
+
 // The file a recording becomes: its recorded and lost extents in file order,
 // trimmed to the sectors its size needs (the padding unit's tail is not file).
 udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, WallTime created,
@@ -247,6 +256,14 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
     }
   }
   if (writer_) {
+    // A drive that was not ready for a while (or reset) cost nothing, but
+    // whoever runs it should know it happens.
+    if (uint64_t pauses = writer_->stats().pauses; pauses > announced_pauses_) {
+      publish(EventKind::kDriveError, "",
+              "the drive refused writes for a while (not ready, unit attention or reset; " +
+                  std::to_string(pauses) + " time(s) on this disc): writing paused and went on where the drive is");
+      announced_pauses_ = pauses;
+    }
     if (auto failure = writer_->failure()) {
       // Per session: the monitor thread serves every drive.
       std::string text = failure->to_string();
@@ -383,7 +400,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
     std::string name = udf::recording_file_name(f.start, f.id, f.title);
     auto file = file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
-    result.lost_extents += f.extents.lost.size();
+    result.lost_extents += lost_on_disc(f.extents);
     std::string disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
     if (auto it = recordings_.find(f.id); it != recordings_.end()) it->second->disc_path = disc_path;
     for (auto& r : recovered_)
@@ -466,7 +483,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   std::vector<Piece> pieces;
   uint64_t total_blocks = 0, done_blocks = 0;
   for (size_t i = 0; i < files.size(); ++i) {
-    result.lost_extents += files[i].extents.lost.size();
+    result.lost_extents += lost_on_disc(files[i].extents);
     for (const auto& r : files[i].extents.recorded) {
       pieces.push_back({r.lba, r.blocks, r.file_offset, i});
       total_blocks += r.blocks;

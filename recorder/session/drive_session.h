@@ -218,6 +218,7 @@ class DriveSession {
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
   std::string announced_writer_failure_;               // GUARDED_BY(mutex_): last drive error event
+  uint64_t announced_pauses_ = 0;                      // GUARDED_BY(mutex_): the writer's pauses told
   // The RecorderOptions::disc_space_warnings this disc has had, and
   // whether its "disc full" went out.
   std::set<Nanos::rep> announced_space_warnings_;      // GUARDED_BY(mutex_)

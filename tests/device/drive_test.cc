@@ -376,6 +376,30 @@ TEST_F(DriveTest, WaitUntilReadyGivesUpOrStopsOnRealErrors) {
   EXPECT_TRUE(drive_->wait_until_ready(clock, std::chrono::seconds(3)).error().has_sense(2, 0x04, 0x02));
 }
 
+// What the streaming writer waits out (the drive's state) and what it
+// records as lost (the medium).
+TEST(ClassifyFailure, DriveStatesAreTransientMediumErrorsAreNot) {
+  auto scsi = [](uint8_t key, uint8_t asc, uint8_t ascq) {
+    return classify_failure(Error::scsi("WRITE(12)", SenseCode{key, asc, ascq}, "x"));
+  };
+  EXPECT_EQ(scsi(2, 0x04, 0x01), CommandFailure::kTransientState);  // becoming ready
+  EXPECT_EQ(scsi(2, 0x04, 0x00), CommandFailure::kTransientState);
+  EXPECT_EQ(scsi(2, 0x04, 0x08), CommandFailure::kTransientState);  // long write in progress
+  EXPECT_EQ(scsi(2, 0x04, 0x02), CommandFailure::kOther);           // needs START STOP UNIT
+  EXPECT_EQ(scsi(2, 0x04, 0x03), CommandFailure::kOther);           // manual intervention
+  EXPECT_EQ(scsi(6, 0x29, 0x00), CommandFailure::kTransientState);  // power on, reset
+  EXPECT_EQ(scsi(6, 0x28, 0x00), CommandFailure::kTransientState);  // medium may have changed
+  EXPECT_EQ(scsi(2, 0x3A, 0x00), CommandFailure::kMediumAbsent);
+  EXPECT_EQ(scsi(3, 0x0C, 0x00), CommandFailure::kMedium);
+  EXPECT_EQ(scsi(4, 0x44, 0x00), CommandFailure::kMedium);
+  EXPECT_EQ(scsi(5, 0x21, 0x02), CommandFailure::kOther);
+  EXPECT_EQ(classify_failure(Error(ErrorCode::kTransport, "iSCSI", "connection lost")),
+            CommandFailure::kTransientState);
+  EXPECT_EQ(classify_failure(Error(ErrorCode::kUnavailable, "WRITE(12)", "device answered BUSY")),
+            CommandFailure::kTransientState);
+  EXPECT_EQ(classify_failure(Error(ErrorCode::kTimeout, "WRITE(12)", "timed out")), CommandFailure::kOther);
+}
+
 TEST(OpenTransport, UnknownOrMalformedUrisAreInvalidArguments) {
   for (const char* uri : {"foo://x", "", "/dev/sr0", "sg://dev/sr0", "sg://"}) {
     auto t = open_transport(uri);

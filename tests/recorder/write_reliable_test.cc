@@ -48,6 +48,63 @@ TEST(WriteReliableTest, RetriesMediumErrorsWithoutStreamingAndBacksOff) {
   EXPECT_EQ(clock.now(), TimePoint{} + 200ms);
 }
 
+// A drive that is not ready, then reset after it took the first half of
+// the write: the wait is no attempt, and what the drive's address shows
+// taken is not written again (a write-once disc would refuse it).
+class StatefulTarget final : public BlockTarget {
+ public:
+  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool) override {
+    calls.push_back({lba, data.size(), false});
+    if (refusals_left > 0) {
+      --refusals_left;
+      if (refusals_left == 0) nwa = lba + 2;  // the reset came after two blocks went over
+      return Error(ErrorCode::kTransport, "iSCSI", "connection lost");
+    }
+    nwa = lba + static_cast<uint32_t>(data.size() / 2048);
+    return ok_status();
+  }
+  Status flush() override { return ok_status(); }
+  Result<Position> position(uint32_t) override {
+    if (not_ready_polls > 0) {
+      --not_ready_polls;
+      return Error::scsi("TEST UNIT READY", SenseCode{0x02, 0x04, 0x01}, "becoming ready");
+    }
+    return Position{0x41, nwa};
+  }
+  struct Call {
+    uint32_t lba;
+    size_t bytes;
+    bool streaming;
+  };
+  std::vector<Call> calls;
+  int refusals_left = 6;
+  int not_ready_polls = 10;
+  uint32_t nwa = 100;
+};
+
+TEST(WriteReliableTest, WaitsOutTheDrivesStateAndDoesNotWriteTwiceWhatItTook) {
+  SimulatedClock clock;
+  StatefulTarget target;
+  std::vector<uint8_t> data(4 * 2048, 0xAB);
+  Status s = write_reliable(target, clock, 100, data, {4, 100ms});
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  ASSERT_EQ(target.calls.size(), 7u) << "six refusals are no attempts";
+  EXPECT_EQ(target.calls.back().lba, 102u);
+  EXPECT_EQ(target.calls.back().bytes, 2u * 2048) << "only what the drive had not taken";
+  EXPECT_EQ(target.nwa, 104u);
+}
+
+TEST(WriteReliableTest, ADriveThatStaysNotReadyEndsTheWait) {
+  SimulatedClock clock;
+  StatefulTarget target;
+  target.not_ready_polls = 1'000'000;
+  std::vector<uint8_t> data(2048);
+  Status s = write_reliable(target, clock, 100, data, {4, 100ms, 5s});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.error().has_sense(0x02, 0x04, 0x01)) << s.error().to_string();
+  EXPECT_LE(clock.now(), TimePoint{} + 5s + 200ms);
+}
+
 TEST(WriteReliableTest, GivesUpAfterTheAttemptsWithContext) {
   SimulatedClock clock;
   FlakyTarget target;

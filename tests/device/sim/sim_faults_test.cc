@@ -182,6 +182,51 @@ TEST_F(FaultsTest, HungCommandEndsOnlyByItsTimeout) {
   EXPECT_EQ(clock_.now() - t, std::chrono::seconds(5));
 }
 
+TEST_F(FaultsTest, UnitAttentionOnceThenGood) {
+  open("profile=dvd+r&timing=off");
+  ASSERT_TRUE(drive_->inject_script("unit-attention at=1000\nunit-attention at=2000 asc=0x28 ascq=0").ok());
+  EXPECT_GOOD(write12(0, 16));
+  at_ms(1000);
+  EXPECT_GOOD(in({0x12, 0, 0, 0, 36, 0}, 36));  // INQUIRY never reports one
+  EXPECT_SENSE(write12(16, 16), 6, 0x29, 0x00);
+  EXPECT_EQ(nwa(), 16u) << "the refused write took nothing";
+  EXPECT_GOOD(write12(16, 16));
+  at_ms(2000);
+  EXPECT_SENSE(tur(), 6, 0x28, 0x00);
+  EXPECT_GOOD(tur());
+  EXPECT_GOOD(write12(32, 16));
+}
+
+TEST_F(FaultsTest, ResetDropsTheCommandThenUnitAttentionAndBecomingReady) {
+  open("profile=dvd+r&timing=off");
+  ASSERT_TRUE(drive_->inject_script("reset opcode=0xaa at=1000 for=500").ok());
+  EXPECT_GOOD(write12(0, 16));
+  at_ms(1000);
+  std::vector<uint8_t> data(16 * 2048, 0x5A);
+  auto dropped = raw(rw12(0xAA, 16, 16, true), DataDirection::kOut, data, std::chrono::seconds(5));
+  ASSERT_FALSE(dropped.ok());
+  EXPECT_EQ(dropped.error().code(), ErrorCode::kTransport);
+  EXPECT_SENSE(tur(), 6, 0x29, 0x00);
+  EXPECT_SENSE(tur(), 2, 0x04, 0x01);
+  EXPECT_SENSE(write12(16, 16), 2, 0x04, 0x01);
+  at_ms(1500);
+  EXPECT_GOOD(tur());
+  EXPECT_EQ(nwa(), 16u) << "the dropped write never ran";
+  EXPECT_GOOD(write12(16, 16));
+}
+
+TEST_F(FaultsTest, ResetAfterTheCommandRanLosesOnlyItsAnswer) {
+  open("profile=dvd+r&timing=off");
+  ASSERT_TRUE(drive_->inject_script("reset opcode=0xaa executed=1").ok());
+  std::vector<uint8_t> data(16 * 2048, 0x5A);
+  auto dropped = raw(rw12(0xAA, 0, 16, true), DataDirection::kOut, data, std::chrono::seconds(5));
+  ASSERT_FALSE(dropped.ok());
+  EXPECT_EQ(dropped.error().code(), ErrorCode::kTransport);
+  EXPECT_SENSE(tur(), 6, 0x29, 0x00);
+  EXPECT_EQ(nwa(), 16u) << "the write ran before the reset";
+  EXPECT_GOOD(read12(0, 16));
+}
+
 TEST_F(FaultsTest, OpcFailure) {
   open("profile=dvd+r&timing=off");
   ASSERT_TRUE(drive_->inject_script("opc-fail").ok());

@@ -92,6 +92,27 @@ opc-fail
   EXPECT_FALSE((*f)[0].touches(990, 10));
 }
 
+TEST(FaultScriptTest, ParsesUnitAttentionAndReset) {
+  auto f = parse_fault_script("unit-attention at=100\nunit-attention opcode=0xaa asc=0x28 ascq=0\n"
+                              "reset at=200\nreset lba=64 for=1500 executed=1\n");
+  ASSERT_TRUE(f.ok()) << f.error().to_string();
+  ASSERT_EQ(f->size(), 4u);
+  EXPECT_EQ((*f)[0].kind, FaultKind::kUnitAttention);
+  EXPECT_EQ((*f)[0].asc, 0x29);  // power on, reset
+  EXPECT_EQ((*f)[0].ascq, 0x00);
+  EXPECT_EQ((*f)[0].count, 1u);
+  EXPECT_EQ((*f)[1].asc, 0x28);
+  EXPECT_EQ((*f)[1].opcode, 0xAA);
+  EXPECT_EQ((*f)[2].kind, FaultKind::kReset);
+  EXPECT_FALSE((*f)[2].executed);
+  EXPECT_EQ((*f)[2].count, 1u);
+  EXPECT_EQ((*f)[3].duration, std::chrono::milliseconds(1500));
+  EXPECT_TRUE((*f)[3].executed);
+  EXPECT_STREQ(fault_kind_name(FaultKind::kReset), "reset");
+  EXPECT_FALSE(parse_fault_script("reset executed=2").ok());
+  EXPECT_FALSE(parse_fault_script("unit-attention asc=0x100").ok());
+}
+
 TEST(FaultScriptTest, RejectsBadLinesWithLineNumber) {
   for (const char* text : {"explode lba=1", "write-error", "write-error lba=9-1", "latency at=5",
                            "stall lba=1", "hang opcode=0x100", "read-error lba=1 color=red", "hang lba"}) {
