@@ -82,6 +82,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.ring_memory_bytes = c.ring_memory_bytes;
   o.default_latency_budget = c.default_latency_budget;
   o.zero_fill_lost_extents = c.zero_fill_lost_extents;
+  o.finalize_after_restart = c.finalize_after_restart;
   o.disc_space_warnings.clear();
   for (uint32_t m : c.warn_minutes_left) o.disc_space_warnings.push_back(std::chrono::minutes(m));
   o.history_count = c.history_count;

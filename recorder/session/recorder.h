@@ -49,6 +49,10 @@ struct RecorderOptions {
   // sectors instead of "allocated but not recorded" extents, unless the
   // request says otherwise. See udf::LostExtentEncoding.
   bool zero_fill_lost_extents = false;
+  // A disc that a stop or crash left open, found in its drive at the next
+  // start: false keeps it open to record on (recovery.cc), true writes its
+  // file system and closes it.
+  bool finalize_after_restart = false;
   // Ended recordings of discs no longer in a drive stay listed: at most this
   // many per drive, for at most this long.
   uint32_t history_count = 1000;
