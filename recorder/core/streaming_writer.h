@@ -65,6 +65,10 @@ struct WriterOptions {
   uint32_t max_consecutive_write_errors = 16;
   Nanos idle_poll = std::chrono::milliseconds(5);  // sleep when nothing is writable
   size_t max_recordings = 64;
+  // Ids of this writer's recordings start here: a disc continued after a
+  // restart already has recordings numbered by an earlier writer, and its
+  // journal tells them apart by id.
+  RecordingId first_recording_id = 1;
 };
 
 class StreamingWriter {
@@ -141,7 +145,7 @@ class StreamingWriter {
   // Control side.
   mutable std::mutex control_mutex_;
   AdmissionControl admission_;               // GUARDED_BY(control_mutex_)
-  RecordingId next_id_ = 1;                  // GUARDED_BY(control_mutex_)
+  RecordingId next_id_;                      // GUARDED_BY(control_mutex_)
   std::vector<Command> commands_;            // GUARDED_BY(control_mutex_)
   std::map<RecordingId, std::shared_ptr<Recording>> all_;  // GUARDED_BY(control_mutex_)
 
