@@ -329,6 +329,12 @@ class ConfigReader {
         if (v != "not-recorded" && v != "zero-filled")
           return config_error(source_, value.source(), k, "must be \"not-recorded\" or \"zero-filled\"");
         config_.zero_fill_lost_extents = v == "zero-filled";
+      } else if (key == "after_restart") {
+        ASSIGN_OR_RETURN(std::string v, get<std::string>(value, k, "a string"));
+        if (v != "continue" && v != "finalize")
+          return config_error(source_, value.source(), k,
+                              "must be \"continue\" (keep an open disc open) or \"finalize\" (close it)");
+        config_.finalize_after_restart = v == "finalize";
       } else if (key == "warn_minutes_left") {
         const auto* array = value.as_array();
         if (!array) return config_error(source_, value.source(), k, "must be an array of minutes (integers)");

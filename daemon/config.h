@@ -104,6 +104,9 @@ struct Config {
 
   // Disc: [disc] lost_extents = "not-recorded" | "zero-filled".
   bool zero_fill_lost_extents = false;
+  // [disc] after_restart = "continue" | "finalize": what the next start
+  // does with a disc a stop or crash left open.
+  bool finalize_after_restart = false;
   // [disc] warn_minutes_left: a disc-space event when the disc being
   // recorded holds less than each of these (minutes at the current bitrate).
   std::vector<uint32_t> warn_minutes_left = {30, 10, 2};

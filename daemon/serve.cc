@@ -86,6 +86,7 @@ recorder::RecorderOptions recorder_options(const Config& c) {
   o.stripe_bytes = static_cast<size_t>(c.stripe_bytes);
   o.stripe_wait_fraction = c.stripe_wait;
   o.writer_realtime_priority = c.writer_realtime_priority;
+  o.finalize_after_restart = c.finalize_after_restart;
   o.disc_space_warnings.clear();
   for (uint32_t m : c.warn_minutes_left) o.disc_space_warnings.push_back(std::chrono::minutes(m));
   o.history_count = c.history_count;

@@ -277,8 +277,12 @@ class Client {
     if (d.medium().recording()) {
       std::cout << "  recording:  " << human_bytes(d.medium().used_blocks() * uint64_t{2048}) << " used, "
                 << (d.medium().full() ? std::string("the disc is full")
-                                      : "about " + human_duration(d.medium().recording_time_left()) + " left at " +
-                                            human_rate(d.medium().recording_bitrate_bps()))
+                    // Open with nothing recording (between recordings, or
+                    // kept open across a restart): no bitrate to time it by.
+                    : d.medium().recording_bitrate_bps() == 0
+                        ? human_bytes(d.medium().free_blocks() * uint64_t{2048}) + " free, the disc is open"
+                        : "about " + human_duration(d.medium().recording_time_left()) + " left at " +
+                              human_rate(d.medium().recording_bitrate_bps()))
                 << "\n";
     }
     std::cout << "  streaming:  0x0107 " << (d.real_time_streaming().present() ? "present" : "absent") << ", "

@@ -101,6 +101,10 @@ struct WriterOptions {
   // The medium's profile when writing began (0 = unknown): another one after
   // a pause means another disc, which the writer must not write on.
   uint16_t profile = 0;
+  // Ids of this writer's recordings start here: a disc continued after a
+  // restart already has recordings numbered by an earlier writer, and its
+  // journal tells them apart by id.
+  RecordingId first_recording_id = 1;
 };
 
 class StreamingWriter {
@@ -217,7 +221,7 @@ class StreamingWriter {
   // Control side.
   mutable std::mutex control_mutex_;
   AdmissionControl admission_;               // GUARDED_BY(control_mutex_)
-  RecordingId next_id_ = 1;                  // GUARDED_BY(control_mutex_)
+  RecordingId next_id_;                      // GUARDED_BY(control_mutex_)
   std::vector<Command> commands_;            // GUARDED_BY(control_mutex_)
   std::map<RecordingId, std::shared_ptr<Recording>> all_;  // GUARDED_BY(control_mutex_)
 

@@ -19,6 +19,7 @@ StreamingWriter::StreamingWriter(BlockTarget& target, Clock& clock, WriterOption
       unit_bytes_(size_t{options.block_size} * options.ecc_unit_blocks),
       max_command_bytes_(unit_bytes_ * std::max<uint32_t>(options.max_units_per_command, 1)),
       admission_(options.guaranteed_bytes_per_second, options.admission_margin),
+      next_id_(std::max<RecordingId>(options.first_recording_id, 1)),
       next_lba_(options.start_lba),
       measured_rate_(static_cast<double>(options.guaranteed_bytes_per_second)) {
   commands_.reserve(16);
@@ -82,7 +83,9 @@ Status StreamingWriter::stop_recording(RecordingId id) {
   std::lock_guard lock(control_mutex_);
   auto it = all_.find(id);
   if (it == all_.end()) {
-    if (id > 0 && id < next_id_) return ok_status();  // finished (and stopped) already
+    // Finished (and stopped) already; ids below first_recording_id were an
+    // earlier writer's.
+    if (id >= options_.first_recording_id && id > 0 && id < next_id_) return ok_status();
     return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
   }
   Recording& r = *it->second;

@@ -300,7 +300,10 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   RETURN_IF_ERROR(require_drive());
   if (disc_state_ == DiscState::kFinalized)
     return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " is already finalized");
-  if (!writer_ || recordings_.empty())
+  // A disc kept open across a restart may be finalized before (or without)
+  // a new recording: its recordings are the recovered ones.
+  const bool continued = !writer_ && continue_lba_.has_value();
+  if ((!writer_ && !continued) || (recordings_.empty() && recovered_files_.empty()))
     return Error(ErrorCode::kFailedPrecondition, "nothing has been recorded on the disc in drive " + spec_.id);
   if (!params.volume_label.empty()) RETURN_IF_ERROR(udf::check_volume_label(params.volume_label));
   if (!params.force) {
@@ -317,7 +320,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   BusyScope busy(*this, kFinalizing);
   progress({0.0, "stopping recordings"});
   stop_recordings_locked(std::chrono::seconds(60));
-  writer_->stop();
+  if (writer_) writer_->stop();
   refresh_cache_locked();  // readers see the recordings stopped
   progress({0.1, "flushing the drive cache"});
   stop_journal_locked();
@@ -333,7 +336,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
     begin.volume_label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
     begin.finalized_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch()).count();
-    begin.data_end = writer_->stats().next_lba;
+    begin.data_end = writer_ ? writer_->stats().next_lba : *continue_lba_;
     begin.close_disc = params.close_disc;
     begin.zero_fill_lost_extents = params.zero_fill_lost_extents.value_or(options_.zero_fill_lost_extents);
     RETURN_IF_ERROR(journal_append({journal::encode(begin)}));
@@ -342,6 +345,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   const journal::FinalizeBegin finalize = *finalize_begun_;
   ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_locked(), finalize, resume, progress));
   disc_state_ = DiscState::kFinalized;
+  continue_lba_.reset();
   (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
   {
     std::lock_guard journal_lock(journal_mutex_);

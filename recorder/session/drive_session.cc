@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -63,7 +64,8 @@ const DriveSession::Busy DriveSession::kAllocating{"allocating a recording's rin
 const DriveSession::Busy DriveSession::kFinalizing{"finalizing the disc", true};
 const DriveSession::Busy DriveSession::kVerifying{"verifying the disc", true};
 const DriveSession::Busy DriveSession::kFormatting{"formatting the disc", true};
-const DriveSession::Busy DriveSession::kRecovering{"finishing an unfinished disc from the crash journal", true};
+const DriveSession::Busy DriveSession::kRecovering{"taking up the disc left open before the restart (crash journal)",
+                                                   true};
 
 std::unique_lock<std::timed_mutex> DriveSession::lock_for_read() const {
   std::unique_lock lock(mutex_, std::defer_lock);
@@ -218,15 +220,18 @@ DriveInfo DriveSession::info_locked(bool probe) {
 std::optional<DriveInfo::Space> DriveSession::space_locked() {
   // A finalized disc keeps its (stopped) writer until it leaves the drive;
   // what the drive says of it is true again then.
-  if (!writer_ || !layout_ || disc_state_ != DiscState::kRecording) return std::nullopt;
-  const DriveStats stats = writer_->stats();
+  if (!layout_ || disc_state_ != DiscState::kRecording) return std::nullopt;
+  // A disc kept open across a restart is open before its next writer exists.
+  if (!writer_ && !continue_lba_) return std::nullopt;
+  const DriveStats stats = writer_ ? writer_->stats() : DriveStats{};
+  const uint32_t next = writer_ ? stats.next_lba : *continue_lba_;
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   DriveInfo::Space space;
-  space.next_writable_address = stats.next_lba;
+  space.next_writable_address = next;
   space.data_limit = layout_->data_limit;
-  space.used_blocks = stats.next_lba > layout_->data_start ? stats.next_lba - layout_->data_start : 0;
-  space.free_blocks = layout_->data_limit > stats.next_lba ? layout_->data_limit - stats.next_lba : 0;
-  space.full = !disc_full_message(*writer_).empty();
+  space.used_blocks = next > layout_->data_start ? next - layout_->data_start : 0;
+  space.free_blocks = layout_->data_limit > next ? layout_->data_limit - next : 0;
+  space.full = writer_ && !disc_full_message(*writer_).empty();
   // Declared bitrates are what admission booked; a source sending more (or
   // one that declared nothing) fills the disc at what it measures.
   uint64_t measured = 0;
@@ -330,15 +335,31 @@ Result<DriveInfo> DriveSession::load() {
     ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/true));
+    // A drive blocked by a journal it could not take up is looked at again:
+    // `discrecd forget-disc` may have discarded the journal while the daemon
+    // ran, or the journal's disc may be the one in the drive now.
+    if (!recovery_blocked_.empty()) {
+      recovery_blocked_.clear();
+      (void)probe_locked();  // a failure shows in info() below
+      BusyScope busy(*this, kRecovering);
+      recover_locked();
+    }
   }
   return info();
+}
+
+bool DriveSession::recording_id_taken_locked(const std::string& id) const {
+  if (recordings_.count(id)) return true;
+  return std::any_of(recovered_.begin(), recovered_.end(), [&](const RecordingInfo& r) { return r.id == id; });
 }
 
 Result<DriveInfo> DriveSession::eject() {
   {
     ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
-    if (writer_ && disc_state_ == DiscState::kRecording)
+    // An open disc (also one kept open across a restart, with no writer
+    // yet) has no file system: finalize it first.
+    if (disc_state_ == DiscState::kRecording)
       return Error(ErrorCode::kFailedPrecondition,
                    "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before ejecting");
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/false));
@@ -369,6 +390,7 @@ void DriveSession::forget_disc_locked() {
   recovered_.clear();
   recovered_files_.clear();
   recovered_crcs_.clear();
+  continue_lba_.reset();
   disc_state_ = DiscState::kNoMedium;
 }
 
@@ -376,7 +398,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
   {
     ASSIGN_OR_RETURN(auto lock, lock_for_control());
     RETURN_IF_ERROR(require_drive());
-    if (writer_ && disc_state_ == DiscState::kRecording)
+    if (disc_state_ == DiscState::kRecording)
       return Error(ErrorCode::kFailedPrecondition,
                    "drive " + spec_.id + " holds an unfinalized recording; finalize the disc before formatting");
     ASSIGN_OR_RETURN(auto caps, probe_locked());
@@ -405,6 +427,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
 // Prepares the drive, plans the disc and starts the writer: once per disc.
 Status DriveSession::begin_writing_locked() {
   if (writer_ && disc_state_ == DiscState::kRecording) return {};
+  if (continue_lba_ && disc_state_ == DiscState::kRecording) return continue_writing_locked();
   if (disc_state_ == DiscState::kNoMedium) return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
   if (disc_state_ == DiscState::kFinalized)
     return Error(ErrorCode::kFailedPrecondition,
@@ -442,16 +465,7 @@ Status DriveSession::begin_writing_locked() {
     // then depends on the drive accepting it, which the first write shows.
   }
 
-  WriterOptions wopts = writer_options_for(prepared);
-  wopts.start_lba = layout.data_start;
-  wopts.end_lba = layout.data_limit;
-  wopts.admission_margin = options_.admission_margin;
-  wopts.max_recordings = options_.max_recordings_per_drive;
-  // Sleep briefly when no whole unit is buffered: a drive outruns a single
-  // stream, and a long sleep would leave it idle while the ring refills.
-  wopts.idle_poll = std::chrono::milliseconds(2);
-  wopts.stripe_bytes = options_.stripe_bytes;
-  wopts.stripe_wait_fraction = options_.stripe_wait_fraction;
+  WriterOptions wopts = session_writer_options(prepared, layout.data_start, layout.data_limit);
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);
@@ -469,12 +483,32 @@ Status DriveSession::begin_writing_locked() {
     stop_journal_locked();
     return started;
   }
-  writer_->set_thread_name("writer " + spec_.id);
-  apply_writer_priority_locked();
+  writer_started_locked();
   disc_state_ = DiscState::kRecording;
   return {};
 }
 
+WriterOptions DriveSession::session_writer_options(const PreparedDrive& prepared, uint32_t start_lba,
+                                                   uint32_t end_lba) const {
+  WriterOptions wopts = writer_options_for(prepared);
+  wopts.start_lba = start_lba;
+  wopts.end_lba = end_lba;
+  wopts.admission_margin = options_.admission_margin;
+  wopts.max_recordings = options_.max_recordings_per_drive;
+  // Sleep briefly when no whole unit is buffered: a drive outruns a single
+  // stream, and a long sleep would leave it idle while the ring refills.
+  wopts.idle_poll = std::chrono::milliseconds(2);
+  wopts.stripe_bytes = options_.stripe_bytes;
+  wopts.stripe_wait_fraction = options_.stripe_wait_fraction;
+  return wopts;
+}
+
+void DriveSession::writer_started_locked() {
+  writer_->set_thread_name("writer " + spec_.id);
+  apply_writer_priority_locked();
+}
+
+// Asks for SCHED_FIFO for the new writer thread; says so when refused.
 void DriveSession::apply_writer_priority_locked() {
   const int priority = options_.writer_realtime_priority;
   if (priority <= 0) {
@@ -542,10 +576,10 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
     char buf[16];
     std::snprintf(buf, sizeof buf, "rec%03u", next_recording_number_);
     id = buf;
-    if (!recordings_.count(id)) break;
+    if (!recording_id_taken_locked(id)) break;
     ++next_recording_number_;
   }
-  if (recordings_.count(id))
+  if (recording_id_taken_locked(id))
     return Error(ErrorCode::kFailedPrecondition, "recording " + id + " already exists on drive " + spec_.id);
   uint32_t active = 0;
   for (auto& [rid, entry] : recordings_) active += !entry->ended();

@@ -16,8 +16,11 @@
 //
 // Crash safety: while a disc is open, a journal in the state directory
 // records the layout, each recording and every extent once a SYNCHRONIZE
-// CACHE has made it durable (once a second). open() finishes a disc a crash
-// left open from that journal (recovery.cc).
+// CACHE has made it durable (once a second). After a stop or a crash,
+// recover() finds that journal: by default the disc stays open (kRecording
+// without a writer until the next recording starts one after what is
+// already on the disc), or, as configured, it is finished from the journal
+// (recovery.cc).
 //
 // Thread-safety: thread-safe. Control operations are serialised by
 // `mutex_`; the writer thread never takes it (it only sees the writer's own
@@ -89,6 +92,9 @@ class DriveSession {
   Status reconfigure(const DriveSpec& spec);
   // Finishes a disc the journal says a crash left open (see recovery.cc).
   // Slow (writes a file system); run after the daemon is serving.
+  // Takes up a disc the journal says a stop or crash left open: keeps it
+  // open to record on, or finishes it (see recovery.cc). Finishing is slow
+  // (writes a file system); run after the daemon is serving.
   void recover();
   const std::string& id() const { return spec_.id; }
 
@@ -125,12 +131,20 @@ class DriveSession {
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
-  // Asks for SCHED_FIFO for the new writer thread; says so when refused.
+  // The writer's options for this drive's disc, from start_lba to end_lba.
+  WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const;
+  // Names the writer thread that just started and asks for its priority.
+  void writer_started_locked();
   void apply_writer_priority_locked();
   uint32_t active_recordings_locked() const;
   // Refuses a recording the writer could never drain (finalize begun, disc
   // full, writer failed or stopped).
   Status writer_takes_recordings_locked() const;
+  // begin_writing_locked() for a disc kept open across a restart: the
+  // writer starts at continue_lba_, after everything already on the disc.
+  Status continue_writing_locked();
+  // A recording id that a recording on this disc (or a recovered one) has.
+  bool recording_id_taken_locked(const std::string& id) const;
   Result<PreparedDrive> prepare_for_streaming_locked(const PrepareOptions& options);
   void forget_disc_locked();
   void trim_history_locked();
@@ -155,6 +169,8 @@ class DriveSession {
   // journal_sync.cc
   std::string journal_path() const;
   Status start_journal_locked(const udf::LayoutRequest& request);
+  // Starts the thread that syncs the open journal (journal_) once per interval.
+  void start_journal_thread_locked();
   void journal_main();
   Status journal_sync_once();
   void stop_journal_locked();
@@ -164,6 +180,15 @@ class DriveSession {
   // recovery.cc
   void recover_locked();
   Result<std::string> recover_from(const journal::JournalState& state);
+  // The rest of recover_from() when the disc stays open.
+  Result<std::string> continue_disc_locked(const journal::JournalState& state, uint32_t data_end,
+                                           uint64_t recovered_bytes);
+  // kFailedPrecondition, in words, unless the unit at `lba` reads back with `crc`.
+  Status check_same_disc_locked(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size);
+  // Where a writer may start after `data_end` (the end of what the journal
+  // confirmed): on sequential media the data track's next writable address
+  // if it is further, else `data_end` rounded up to a whole write unit.
+  uint32_t next_data_lba_locked(bool sequential, uint32_t data_end);
   Result<std::optional<uint32_t>> crc_for_verify(uint32_t lba) const;
   void publish(EventKind kind, const std::string& recording_id, const std::string& message);
 
@@ -217,6 +242,11 @@ class DriveSession {
   std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
   std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
+  // A disc kept open across a restart that has no writer yet: where the
+  // next writer starts, and the first id it gives (the journal's recordings
+  // keep theirs).
+  std::optional<uint32_t> continue_lba_;               // GUARDED_BY(mutex_)
+  RecordingId continue_writer_id_ = 1;                 // GUARDED_BY(mutex_)
   std::string announced_writer_failure_;               // GUARDED_BY(mutex_): last drive error event
   uint64_t announced_pauses_ = 0;                      // GUARDED_BY(mutex_): the writer's pauses told
   // The RecorderOptions::disc_space_warnings this disc has had, and

@@ -56,12 +56,16 @@ Status DriveSession::start_journal_locked(const udf::LayoutRequest& request) {
     journaled_.clear();
     journal_health_ = {};
   }
+  start_journal_thread_locked();
+  return {};
+}
+
+void DriveSession::start_journal_thread_locked() {
   {
     std::lock_guard lock(journal_wake_mutex_);
     journal_quit_ = false;
   }
   journal_thread_ = std::thread([this] { journal_main(); });
-  return {};
 }
 
 void DriveSession::journal_main() {

@@ -58,6 +58,10 @@ struct RecorderOptions {
   // not): a writer that misses its turn misses deadlines, and a polling
   // loop at normal priority competes with every ingest and gRPC thread.
   int writer_realtime_priority = 0;
+  // A disc that a stop or crash left open, found in its drive at the next
+  // start: false keeps it open to record on (recovery.cc), true writes its
+  // file system and closes it.
+  bool finalize_after_restart = false;
   // Ended recordings of discs no longer in a drive stay listed: at most this
   // many per drive, for at most this long.
   uint32_t history_count = 1000;

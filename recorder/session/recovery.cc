@@ -1,13 +1,20 @@
-// Finishing a disc that a crash or power cut left open, from the journal.
+// Taking up a disc that a stop or a crash (or power cut) left open, from
+// the journal.
 //
 // At open(), a journal without a "finalized" record means the disc in its
-// drive was being recorded (or finalized) when the daemon died. If the same
-// disc is still in the drive, the session re-plans the same layout, writes
-// the file system for every extent the journal confirmed (identical bytes if
-// a finalize was interrupted: it resumes where the drive stopped), closes
-// the disc and reports what was recovered. A different or missing disc
-// keeps the journal and blocks recording until the disc comes back or a
-// person discards the journal (`discrecd forget-disc`).
+// drive was being recorded (or finalized) when the daemon went away. If the
+// same disc is still in the drive, the session re-plans the same layout and
+// lists every recording the journal confirmed. Then, by default
+// (RecorderOptions::finalize_after_restart unset), the disc stays open: the
+// journal is kept and appended to, and the next recording starts a writer
+// after everything already on the disc, so a restart (an upgrade, a config
+// change) does not end the disc. Otherwise, and always for a finalize the
+// stop interrupted, it writes the file system for every confirmed extent
+// (identical bytes if a finalize was interrupted: it resumes where the
+// drive stopped), closes the disc and reports what was recovered. A
+// different or missing disc keeps the journal and blocks recording until
+// the disc comes back or a person discards the journal
+// (`discrecd forget-disc`), then `load`.
 #include <algorithm>
 #include <chrono>
 
@@ -59,6 +66,36 @@ void DriveSession::recover_locked() {
   publish(EventKind::kRecovery, "", *recovered);
 }
 
+Status DriveSession::check_same_disc_locked(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size) {
+  std::vector<uint8_t> unit(size_t{unit_blocks} * block_size);
+  // A blank or shorter disc refuses the read (5/21/00, LBA out of range):
+  // that too means another disc, and is said so.
+  if (Status read = drive_->read12(lba, unit, /*streaming=*/false); !read.ok())
+    return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id +
+                                                     " is not the one the journal describes: reading LBA " +
+                                                     std::to_string(lba) + " failed (" + read.error().to_string() +
+                                                     ")");
+  if (crc32c(unit) != crc)
+    return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id +
+                                                     " is not the one the journal describes (LBA " +
+                                                     std::to_string(lba) + " differs)");
+  return {};
+}
+
+uint32_t DriveSession::next_data_lba_locked(bool sequential, uint32_t data_end) {
+  if (sequential) {
+    // Data the drive accepted after the last journal sync lies before its
+    // next writable address; a write-once disc takes nothing anywhere else.
+    auto track = drive_->read_track_information(layout_->data_start, device::TrackAddressType::kLba);
+    if (track.ok() && track->nwa_valid) return std::max(data_end, track->next_writable_address);
+    return data_end;
+  }
+  // Random access: whole units from the data start, as the writer lays them.
+  const uint32_t unit = std::max<uint32_t>(layout_->write_unit_sectors, 1);
+  const uint32_t from_start = data_end > layout_->data_start ? data_end - layout_->data_start : 0;
+  return layout_->data_start + (from_start + unit - 1) / unit * unit;
+}
+
 Result<std::string> DriveSession::recover_from(const journal::JournalState& state) {
   const auto& disc = *state.disc;
   if (!caps_ || !caps_->medium_present)
@@ -72,12 +109,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   const uint32_t block_size = disc.block_size;
   if (!state.unit_crcs.empty()) {
     auto [lba, crc] = *state.unit_crcs.begin();
-    std::vector<uint8_t> unit(size_t{disc.unit_blocks} * block_size);
-    RETURN_IF_ERROR(drive_->read12(lba, unit, /*streaming=*/false));
-    if (crc32c(unit) != crc)
-      return Error(ErrorCode::kFailedPrecondition,
-                   "the disc in drive " + spec_.id + " is not the one the journal describes (LBA " +
-                       std::to_string(lba) + " differs)");
+    RETURN_IF_ERROR(check_same_disc_locked(lba, crc, disc.unit_blocks, block_size));
   }
   udf::LayoutRequest request;
   request.kind = disc.sequential ? udf::MediaKind::kSequentialWriteOnce : udf::MediaKind::kRandomAccess;
@@ -153,6 +185,10 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     next_recording_number_++;
   }
   for (const auto& [lba, crc] : state.unit_crcs) recovered_crcs_[lba] = crc;
+  // An interrupted finalize is completed whatever the policy: the disc is
+  // part-closed already.
+  if (!state.finalize && !options_.finalize_after_restart)
+    return continue_disc_locked(state, data_end, recovered_bytes);
 
   // An interrupted finalize is replayed with its own parameters, so the
   // sectors it already wrote are the same ones.
@@ -168,11 +204,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     finalize.zero_fill_lost_extents = options_.zero_fill_lost_extents;
     // Sequential media: the closing unit goes where the drive will write
     // next (data it accepted after the last journal sync lies before it).
-    finalize.data_end = data_end;
-    if (disc.sequential) {
-      auto track = drive_->read_track_information(layout.data_start, device::TrackAddressType::kLba);
-      if (track.ok() && track->nwa_valid) finalize.data_end = std::max(data_end, track->next_writable_address);
-    }
+    finalize.data_end = disc.sequential ? next_data_lba_locked(true, data_end) : data_end;
     RETURN_IF_ERROR(journal_append({journal::encode(finalize)}));
   }
   // Resuming also guards a fresh recovery on sequential media: the drive
@@ -192,6 +224,89 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
                         result.summary + ")";
   if (state.torn_tail) summary += "; the journal's torn tail was dropped (" + state.tail_problem + ")";
   return summary;
+}
+
+Result<std::string> DriveSession::continue_disc_locked(const journal::JournalState& state, uint32_t data_end,
+                                                       uint64_t recovered_bytes) {
+  const auto& disc = *state.disc;
+  // A recording the crash cut off gets the end it is listed with now, so a
+  // later restart (or a crash of the continued disc) shows the same.
+  std::vector<std::vector<uint8_t>> ends;
+  RecordingId last_writer_id = 0;
+  size_t i = 0;
+  for (const auto& [writer_id, rec] : state.recordings) {
+    last_writer_id = std::max(last_writer_id, writer_id);
+    const DiscFile& f = recovered_files_[i];
+    const RecordingInfo& info = recovered_[i];
+    ++i;
+    if (rec.end) continue;
+    journal::RecordingEnd end;
+    end.writer_id = writer_id;
+    end.end_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(f.end.time_since_epoch()).count();
+    end.error = info.error;
+    ends.push_back(journal::encode(end));
+  }
+  if (!ends.empty()) RETURN_IF_ERROR(journal_append(ends));
+  continue_writer_id_ = last_writer_id + 1;
+  continue_lba_ = next_data_lba_locked(disc.sequential, data_end);
+  disc_state_ = DiscState::kRecording;
+  std::string summary = "kept the disc open after the restart: " + std::to_string(recovered_.size()) +
+                        " recording(s), " + std::to_string(recovered_bytes) +
+                        " bytes confirmed; new recordings go onto it from LBA " + std::to_string(*continue_lba_) +
+                        "; finalize it when it is done";
+  if (state.torn_tail) summary += "; the journal's torn tail was dropped (" + state.tail_problem + ")";
+  return summary;
+}
+
+Status DriveSession::continue_writing_locked() {
+  // Crash safety is not optional: no journal, no recording.
+  RETURN_IF_ERROR(journal::check_state_directory(options_.state_directory));
+  PrepareOptions options;
+  options.write_kbps = spec_.write_kbps;
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
+  prepared_ = prepared;
+  caps_ = prepared.capabilities;
+  const auto& caps = prepared.capabilities;
+  if (caps.ecc_unit_blocks != layout_->write_unit_sectors)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the disc in drive " + spec_.id + " is not the one the journal describes: its write unit is " +
+                     std::to_string(caps.ecc_unit_blocks) + " blocks, the journal's " +
+                     std::to_string(layout_->write_unit_sectors));
+  // A tray can be opened by hand while the daemon runs: the disc is checked
+  // again before anything is written onto it.
+  if (!recovered_crcs_.empty()) {
+    auto first = std::min_element(recovered_crcs_.begin(), recovered_crcs_.end());
+    RETURN_IF_ERROR(check_same_disc_locked(first->first, first->second, caps.ecc_unit_blocks, caps.block_size));
+  }
+  // Read again: on sequential media the drive, not the journal, knows where
+  // it can write.
+  const bool sequential = layout_->kind == udf::MediaKind::kSequentialWriteOnce;
+  const uint32_t start = sequential ? next_data_lba_locked(true, *continue_lba_) : *continue_lba_;
+
+  WriterOptions wopts = session_writer_options(prepared, start, layout_->data_limit);
+  wopts.first_recording_id = continue_writer_id_;
+  if (!drive_target_) drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
+  // Units before `start` were checksummed by the writer before the restart
+  // (recovered_crcs_); this table covers the new writer's.
+  auto checksums = std::make_unique<ChecksumTarget>(*drive_target_, start, layout_->data_limit,
+                                                    caps.ecc_unit_blocks, caps.block_size);
+  auto writer = std::make_unique<StreamingWriter>(*checksums, clock_, wopts);
+  {
+    std::lock_guard lock(journal_mutex_);
+    if (!journal_)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the crash journal of the disc in drive " + spec_.id + " is no longer open");
+    journal_begun_.clear();
+    journaled_.clear();
+    journal_health_ = {};
+  }
+  RETURN_IF_ERROR(writer->start());
+  checksums_ = std::move(checksums);
+  writer_ = std::move(writer);
+  writer_started_locked();
+  start_journal_thread_locked();
+  continue_lba_.reset();
+  return {};
 }
 
 }  // namespace discrec::recorder

@@ -35,6 +35,7 @@ lost_extents = "zero-filled"
 warn_minutes_left = [15, 5]
 stripe_size = "8MiB"
 stripe_wait = 0.4
+after_restart = "finalize"
 [drives.burner]
 uri = "sg:///dev/sr0"
 write_kbps = 8991
@@ -56,6 +57,7 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   EXPECT_EQ(c->warn_minutes_left, (std::vector<uint32_t>{15, 5}));
   EXPECT_EQ(c->stripe_bytes, 8u << 20);
   EXPECT_DOUBLE_EQ(c->stripe_wait, 0.4);
+  EXPECT_TRUE(c->finalize_after_restart);
   ASSERT_EQ(c->drives.size(), 2u);
   EXPECT_EQ(c->drives[0].id, "burner");
   EXPECT_EQ(c->drives[0].write_kbps, 8991u);
@@ -83,6 +85,8 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->warn_minutes_left, defaults.warn_minutes_left);
   EXPECT_EQ(c->stripe_bytes, defaults.stripe_bytes);
   EXPECT_DOUBLE_EQ(c->stripe_wait, defaults.stripe_wait);
+  EXPECT_EQ(c->finalize_after_restart, defaults.finalize_after_restart);
+  EXPECT_FALSE(defaults.finalize_after_restart) << "a restart keeps open discs open unless asked";
   EXPECT_TRUE(c->sources == defaults.sources) << describe_source_policy(c->sources);
   EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
   EXPECT_EQ(c->socket_group, defaults.socket_group);
@@ -123,6 +127,9 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[disc]\nlost_extents = \"zeros\"\n", "disc.lost_extents");
   expect_error("[disc]\nlost_extent = \"zero-filled\"\n", "disc.lost_extent");
   expect_error("[disc]\nwarn_minutes_left = 10\n", "disc.warn_minutes_left");
+  expect_error("[disc]\nafter_restart = \"close\"\n", "disc.after_restart");
+  expect_error("[disc]\nafter_restart = \"close\"\n", "\"continue\"");
+  expect_error("[disc]\nafter_restart = true\n", "disc.after_restart");
   expect_error("[disc]\nwarn_minutes_left = [10, 0]\n", "between 1 and 1440");
   expect_error("[disc]\nwarn_minutes_left = [\"10\"]\n", "disc.warn_minutes_left");
   expect_error("[limits]\nmax_recordings_per_drive = 0\n", "between 1 and");

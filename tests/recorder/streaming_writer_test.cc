@@ -131,6 +131,31 @@ TEST(StreamingWriterTest, RingMemoryIsReleasedOnceFinished) {
   writer.service_once();
 }
 
+// A writer taking up a disc after a restart numbers its recordings after
+// the journal's, so the journal still tells every recording apart.
+TEST(StreamingWriterTest, RecordingIdsStartAtTheFirstIdGiven) {
+  SimulatedClock clock;
+  ModelTarget target(clock, kDvd4x);
+  WriterOptions options = dvd_options();
+  options.first_recording_id = 7;
+  StreamingWriter writer(target, clock, options);
+  auto a = writer.add_recording(config("a", 1, 4'000'000));
+  auto b = writer.add_recording(config("b", 1, 4'000'000));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*a)->id(), 7u);
+  EXPECT_EQ((*b)->id(), 8u);
+  std::vector<TsSource> sources = {TsSource{*a, 1, 4'000'000}, TsSource{*b, 2, 4'000'000}};
+  testing::run_until(clock, writer, sources, TimePoint{} + 1s);
+  testing::stop_all(clock, writer, sources);
+  auto extents = writer.extents(7);
+  ASSERT_TRUE(extents.ok());
+  EXPECT_EQ(extents->recording_id, 7u);
+  EXPECT_FALSE(extents->recorded.empty());
+  // An earlier writer's id is not this writer's.
+  EXPECT_EQ(writer.stop_recording(3).error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(writer.stop_recording(7).ok()) << "finished already: not an error";
+}
+
 TEST(StreamingWriterTest, CoalescesBufferedUnitsIntoOneCommand) {
   SimulatedClock clock;
   ModelTarget target(clock, kDvd4x);

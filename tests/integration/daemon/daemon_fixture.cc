@@ -38,9 +38,9 @@ Daemon::Daemon(const DaemonOptions& options) {
           << options.write_kbps << " }\n";
     }
   }
-  std::vector<std::string> argv = options.launcher;
-  argv.insert(argv.end(), {binary_path("daemon/discrecd"), "serve", "--config", config});
-  process_ = std::make_unique<Process>(argv, log_file_);
+  argv_ = options.launcher;
+  argv_.insert(argv_.end(), {binary_path("daemon/discrecd"), "serve", "--config", config});
+  process_ = std::make_unique<Process>(argv_, log_file_);
   if (!wait_for_file(socket_, std::chrono::seconds(30))) return;
   channel = grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) return;
@@ -50,6 +50,30 @@ Daemon::Daemon(const DaemonOptions& options) {
   events = v1::EventService::NewStub(channel);
   daemon = v1::DaemonService::NewStub(channel);
   started_ = true;
+}
+
+bool Daemon::restart() {
+  if (process_ && process_->running()) return false;
+  log_file_ = dir_.file("discrecd-restart" + std::to_string(++restarts_) + ".log");
+  process_ = std::make_unique<Process>(argv_, log_file_);
+  channel = grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials());
+  daemon = v1::DaemonService::NewStub(channel);
+  // The old socket file is there until the new daemon replaces it: wait
+  // for an answer, not for a connection.
+  bool answered = false;
+  for (int i = 0; i < 300 && !answered && process_->running(); ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    v1::DaemonInfo info;
+    answered = daemon->GetDaemonInfo(&ctx, {}, &info).ok();
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  drives = v1::DriveService::NewStub(channel);
+  recordings = v1::RecordingService::NewStub(channel);
+  discs = v1::DiscService::NewStub(channel);
+  events = v1::EventService::NewStub(channel);
+  started_ = answered;
+  return answered;
 }
 
 Daemon::~Daemon() {

@@ -53,6 +53,11 @@ class Daemon {
   const TempDir& dir() const { return dir_; }
   std::string image(const std::string& drive_id) const { return dir_.file(drive_id + ".img"); }
   Process& process() { return *process_; }
+  // Starts discrecd again on the same config and state directory once the
+  // test has stopped or killed it (the journal and disc images stay), and
+  // points the stubs at the new process. Its output goes to a log of its
+  // own, which log() then names. False if it does not answer in time.
+  bool restart();
 
   // Runs the real CLI against this daemon.
   CommandResult cli(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(120));
@@ -69,6 +74,8 @@ class Daemon {
   std::string socket_;
   std::string log_file_;
   std::unique_ptr<Process> process_;
+  std::vector<std::string> argv_;
+  int restarts_ = 0;
   bool started_ = false;
 };
 
