@@ -9,12 +9,13 @@
 
 namespace discrec::recorder {
 
-namespace {
-std::string mib(uint64_t bytes) {
+std::string format_mib(uint64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
   return buf;
 }
+
+namespace {
 
 struct Run {
   size_t start = 0;
@@ -114,7 +115,7 @@ Result<std::unique_ptr<RingPool>> RingPool::create(size_t bytes) {
   if (bytes == 0) return Error(ErrorCode::kInvalidArgument, "cannot reserve an empty ring pool");
   const size_t size = carve_size(bytes);
   if (size / kGranuleBytes > UINT32_MAX) {
-    return Error(ErrorCode::kInvalidArgument, "ring pool of " + mib(size) + " is too large");
+    return Error(ErrorCode::kInvalidArgument, "ring pool of " + format_mib(size) + " is too large");
   }
   ASSIGN_OR_RETURN(LockedMemory memory, LockedMemory::reserve(size));
   return std::unique_ptr<RingPool>(new RingPool(std::move(memory)));
@@ -136,8 +137,8 @@ Result<std::vector<uint32_t>> RingPool::take(size_t count) {
   std::lock_guard lock(mutex_);
   if (count > free_count_) {
     return Error(ErrorCode::kResourceExhausted,
-                 "the ring memory pool has " + mib(free_count_ * kGranuleBytes) + " of its " +
-                     mib(granule_count_ * kGranuleBytes) + " free, " + mib(count * kGranuleBytes) +
+                 "the ring memory pool has " + format_mib(free_count_ * kGranuleBytes) + " of its " +
+                     format_mib(granule_count_ * kGranuleBytes) + " free, " + format_mib(count * kGranuleBytes) +
                      " are needed");
   }
   // The free runs, one pass over the bitmap (whole words at a time where

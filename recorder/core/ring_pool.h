@@ -38,12 +38,16 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "device/result.h"
 #include "recorder/core/locked_memory.h"
 
 namespace discrec::recorder {
+
+// "12.5 MiB": ring sizes in messages.
+std::string format_mib(uint64_t bytes);
 
 class RingPool;
 

@@ -433,14 +433,7 @@ Status DriveSession::begin_writing_locked() {
     return Error(ErrorCode::kFailedPrecondition,
                  "the disc in drive " + spec_.id + " is finalized (or holds data); insert a blank disc");
   if (!recovery_blocked_.empty()) return Error(ErrorCode::kFailedPrecondition, recovery_blocked_);
-  // Crash safety is not optional: no journal, no recording.
-  RETURN_IF_ERROR(journal::check_state_directory(options_.state_directory));
-  RETURN_IF_ERROR(prepare_disc_locked());
-  PrepareOptions options;
-  options.write_kbps = spec_.write_kbps;
-  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
-  prepared_ = prepared;
-  caps_ = prepared.capabilities;
+  ASSIGN_OR_RETURN(auto prepared, prepare_to_write_locked(/*format_if_needed=*/true));
   const auto& caps = prepared.capabilities;
   bool sequential = device::profile_is_sequential(caps.current_profile);
   if (sequential && prepared.start_lba != 0)
@@ -486,6 +479,18 @@ Status DriveSession::begin_writing_locked() {
   writer_started_locked();
   disc_state_ = DiscState::kRecording;
   return {};
+}
+
+Result<PreparedDrive> DriveSession::prepare_to_write_locked(bool format_if_needed) {
+  // Crash safety is not optional: no journal, no recording.
+  RETURN_IF_ERROR(journal::check_state_directory(options_.state_directory));
+  if (format_if_needed) RETURN_IF_ERROR(prepare_disc_locked());
+  PrepareOptions options;
+  options.write_kbps = spec_.write_kbps;
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
+  prepared_ = prepared;
+  caps_ = prepared.capabilities;
+  return prepared;
 }
 
 WriterOptions DriveSession::session_writer_options(const PreparedDrive& prepared, uint32_t start_lba,

@@ -131,6 +131,10 @@ class DriveSession {
   Result<device::DriveCapabilities> probe_locked();
   Status prepare_disc_locked();
   Status begin_writing_locked();
+  // Before the first write onto a disc (a new one, or one continued after a
+  // restart): the state directory can hold a journal, an unformatted
+  // rewritable disc is formatted (if asked), OPC and the write speed.
+  Result<PreparedDrive> prepare_to_write_locked(bool format_if_needed);
   // The writer's options for this drive's disc, from start_lba to end_lba.
   WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const;
   // Names the writer thread that just started and asks for its priority.

@@ -259,13 +259,7 @@ Result<std::string> DriveSession::continue_disc_locked(const journal::JournalSta
 }
 
 Status DriveSession::continue_writing_locked() {
-  // Crash safety is not optional: no journal, no recording.
-  RETURN_IF_ERROR(journal::check_state_directory(options_.state_directory));
-  PrepareOptions options;
-  options.write_kbps = spec_.write_kbps;
-  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_locked(options));
-  prepared_ = prepared;
-  caps_ = prepared.capabilities;
+  ASSIGN_OR_RETURN(auto prepared, prepare_to_write_locked(/*format_if_needed=*/false));
   const auto& caps = prepared.capabilities;
   if (caps.ecc_unit_blocks != layout_->write_unit_sectors)
     return Error(ErrorCode::kFailedPrecondition,

@@ -5,14 +5,6 @@
 
 namespace discrec::recorder {
 
-namespace {
-std::string mib(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
-}  // namespace
-
 uint64_t RingBudget::pool_bytes(uint64_t limit_bytes) {
   return limit_bytes + limit_bytes / 64 + 64 * RingPool::kGranuleBytes;
 }
@@ -48,8 +40,8 @@ Result<RingBudget::Reservation> RingBudget::reserve(uint64_t bytes, const std::s
   std::lock_guard lock(mutex_);
   if (limit_ != 0 && (bytes > limit_ || used_ > limit_ - bytes)) {
     return Error(ErrorCode::kResourceExhausted,
-                 who + " needs " + mib(bytes) + " of ring memory; " + mib(limit_ - used_) + " of the " +
-                     mib(limit_) + " budget for all rings are free. Ask for a smaller ring, or stop a recording");
+                 who + " needs " + format_mib(bytes) + " of ring memory; " + format_mib(limit_ - used_) + " of the " +
+                     format_mib(limit_) + " budget for all rings are free. Ask for a smaller ring, or stop a recording");
   }
   used_ += bytes;
   return Reservation(this, bytes);

@@ -546,6 +546,9 @@ TEST_F(DaemonTest, ANotReadyDriveAndAResetLoseNothingAndTheDiscFinalizesAndVerif
   EXPECT_EQ(r.stats().lost_bytes(), 0u);
   EXPECT_EQ(r.stats().shed_bytes(), 0u);
   EXPECT_EQ(r.stats().bytes_written(), r.stats().bytes_in());
+  // The drive monitor announces the pause on its next round.
+  for (int i = 0; i < 100 && d.log_text().find("writing paused and went on") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(d.log_text().find("writing paused and went on where the drive is"), std::string::npos)
       << "the not-ready write must have reached the writer: " << d.log_text();
 
