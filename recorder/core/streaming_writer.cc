@@ -328,9 +328,10 @@ TimePoint StreamingWriter::service_once() {
           stripe_interrupted = true;
         }
       }
-      // Stop at the end of ring memory when whole units fit before it: the
-      // command then goes out in place and the next starts at the ring's
-      // beginning, instead of one command per lap being copied to staging.
+      // Stop at the end of contiguous ring memory (the ring's end, or the end
+      // of one of its runs of pool granules) when whole units fit before it:
+      // the command then goes out in place and the next starts at the next
+      // run, instead of one command per seam being copied to staging.
       const size_t to_end = r.bytes_.bytes_to_end();
       if (payload > to_end && to_end >= unit_bytes_) payload = to_end / unit_bytes_ * unit_bytes_;
       bool spare_time_only = false;
