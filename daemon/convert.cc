@@ -169,6 +169,7 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
     set_duration(g.duration, e->mutable_duration());
   }
   out->set_disc_path(in.disc_path);
+  for (const auto& part : in.disc_parts) out->add_disc_parts(part);
   out->set_error(in.error);
 }
 

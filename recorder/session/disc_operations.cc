@@ -103,6 +103,7 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
   info.latency_budget = entry.params.latency_budget;
   info.start_time = entry.start_time;
   info.disc_path = entry.disc_path;
+  info.disc_parts = entry.disc_parts;
   {
     std::lock_guard lock(entry.mutex);
     info.end_time = entry.end_time;
@@ -405,10 +406,20 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
     auto file = file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
     result.lost_extents += lost_on_disc(f.extents);
-    std::string disc_path = "/" + std::string(udf::kRecordingDirectory) + "/" + name;
-    if (auto it = recordings_.find(f.id); it != recordings_.end()) it->second->disc_path = disc_path;
-    for (auto& r : recovered_)
-      if (r.id == f.id) r.disc_path = disc_path;
+    std::vector<std::string> parts;
+    for (const auto& part : udf::file_part_names(file, volume))
+      parts.push_back("/" + std::string(udf::kRecordingDirectory) + "/" + part);
+    const std::string disc_path = parts.front();
+    if (parts.size() == 1) parts.clear();
+    if (auto it = recordings_.find(f.id); it != recordings_.end()) {
+      it->second->disc_path = disc_path;
+      it->second->disc_parts = parts;
+    }
+    for (auto& r : recovered_) {
+      if (r.id != f.id) continue;
+      r.disc_path = disc_path;
+      r.disc_parts = parts;
+    }
     volume.files.push_back(std::move(file));
   }
   result.files = static_cast<uint32_t>(volume.files.size());

@@ -40,7 +40,8 @@ struct DriveSession::Entry {
   std::thread thread;
   std::atomic<bool> ingest_done{false};
   std::atomic<bool> stop_requested{false};
-  std::string disc_path;  // set at finalize; GUARDED_BY(session mutex)
+  std::string disc_path;                // set at finalize; GUARDED_BY(session mutex)
+  std::vector<std::string> disc_parts;  // likewise; see RecordingInfo
 
   mutable std::mutex mutex;
   std::string error;                 // GUARDED_BY(mutex)

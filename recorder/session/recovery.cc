@@ -116,8 +116,17 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   request.capacity_sectors = disc.capacity_sectors;
   request.write_unit_sectors = disc.unit_blocks;
   ASSIGN_OR_RETURN(auto layout, udf::plan_layout(request));
-  if (layout.data_start != disc.data_start || layout.data_limit != disc.data_limit)
-    return Error(ErrorCode::kMalformedResponse, "the journal's layout does not match this version's planner");
+  // The disc keeps the metadata area it was prepared with, even when this
+  // version plans another (an upgrade with a disc open): finalize then builds
+  // into that area or says it does not fit.
+  const uint32_t unit = disc.unit_blocks;
+  if (disc.data_start <= udf::kPartitionStart || disc.data_start % unit != 0 || disc.data_limit % unit != 0 ||
+      disc.data_limit <= disc.data_start || disc.data_limit > disc.capacity_sectors)
+    return Error(ErrorCode::kMalformedResponse, "the journal's layout (data " + std::to_string(disc.data_start) +
+                                                    ".." + std::to_string(disc.data_limit) + " of " +
+                                                    std::to_string(disc.capacity_sectors) + " sectors) is impossible");
+  layout.data_start = disc.data_start;
+  layout.data_limit = disc.data_limit;
 
   ASSIGN_OR_RETURN(auto journal_file, journal::JournalFile::reopen(journal_path(), state.valid_bytes));
   {

@@ -144,6 +144,9 @@ struct RecordingInfo {
   std::vector<ShedRangeInfo> shed_ranges;
   std::vector<SourceGapInfo> source_gaps;
   std::string disc_path;
+  // The parts of a recording written as several files, in order (disc_path
+  // is the first); empty when it is one file. See udf::LongFileForm.
+  std::vector<std::string> disc_parts;
   std::string error;
   Nanos source_silent_for{0};  // a live source quiet for >= 1 s, while it lasts
 };

@@ -11,9 +11,9 @@ uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 // Worst-case directory entry: 38-byte header + 255-byte name, padded to 4.
 constexpr uint64_t kMaxFidBytes = 296;
-// Short allocation descriptors per allocation extent block, less the one that
-// chains to the next block.
-constexpr uint64_t kAdsPerExtentBlock = (2048 - 24) / 8 - 1;
+// Short allocation descriptors a file entry holds inline (2048 - 216 header) / 8,
+// less one: chained, an entry's last descriptor points at the next block.
+constexpr uint64_t kAdsPerEntryBlock = (2048 - 216) / 8 - 1;
 // File set descriptor + terminator, root entry + directory, /DISCREC entry, and
 // the zero blocks zero-filled lost extents point at.
 constexpr uint64_t kFixedBlocks = partition_block::kRecordingDirectory;
@@ -26,13 +26,19 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
                                                   std::to_string(unit));
   }
   if (r.max_files == 0) return Error(ErrorCode::kInvalidArgument, "layout for zero files");
-  const uint64_t dir_blocks = div_up(40 + uint64_t{r.max_files} * kMaxFidBytes, 2048);
-  // Every file: one entry block; its extents beyond the ~228 the entry holds go in
-  // allocation extent blocks. A file splits every 1 GiB, so the whole disc's data
-  // adds capacity/2^19 extents, plus two per lost extent.
-  const uint64_t extents = uint64_t{r.capacity_sectors} / (1u << 19) + r.max_files + 2ull * r.max_lost_extents;
-  const uint64_t aed_blocks = div_up(extents, kAdsPerExtentBlock) + r.max_files;
-  const uint64_t metadata = kFixedBlocks + dir_blocks + r.max_files + aed_blocks;
+  // The most allocation descriptors the data can need: interleaved recordings
+  // at worst give every write unit its own extent; a zero-filled lost run
+  // takes one per 32 sectors (the zero blocks); extents split every 1 GiB; and
+  // each file may end in a part-filled block. Sized for that, finalize never
+  // runs out of metadata room however the writer interleaved the recordings.
+  const uint64_t capacity = r.capacity_sectors;
+  const uint64_t ads = capacity / unit + capacity / partition_block::kZeroCount + capacity / (1u << 19) + r.max_files;
+  // Each file takes an entry block per 228 descriptors, whether they are kept
+  // in one file (allocation extent blocks hold more, 252) or split into parts
+  // (one entry each, listed in the directory).
+  const uint64_t entries = div_up(ads, kAdsPerEntryBlock) + r.max_files;
+  const uint64_t dir_blocks = div_up(40 + entries * kMaxFidBytes, 2048);
+  const uint64_t metadata = kFixedBlocks + dir_blocks + entries;
   const uint64_t data_start = div_up(kPartitionStart + metadata, unit) * unit;
   // Reserve VDS + anchor, rounded up to whole units.
   const uint32_t closing = (kVdsSectors + 1 + unit - 1) / unit * unit;

@@ -55,10 +55,10 @@ struct LayoutRequest {
   uint32_t capacity_sectors = 0;
   // The write unit: 16 sectors (DVD ECC block) or 32 (BD cluster).
   uint32_t write_unit_sectors = 16;
-  // What the metadata area must be able to describe. The defaults cost about 5 MiB.
+  // Recordings the metadata area must be able to describe. Their extents need
+  // no limit: the area is planned for the worst case, every write unit its own
+  // extent (0.04 % of a BD-25, 0.11 % of a DVD+R).
   uint32_t max_files = 1000;
-  // Fragments beyond one per GiB of data: each lost extent adds up to two.
-  uint32_t max_lost_extents = 20000;
 };
 
 struct VolumeLayout {
@@ -82,8 +82,8 @@ struct VolumeLayout {
 };
 
 // The request for a disc of MMC `profile` (device/mmc/types.h) with the drive's
-// free blocks (sequential) or formatted capacity (random access); max_files and
-// max_lost_extents keep their defaults. kUnsupported for CD and read-only media.
+// free blocks (sequential) or formatted capacity (random access); max_files keeps
+// its default. kUnsupported for CD and read-only media.
 // BD-R RRM gets the sequential layout: it is write-once, but needs no RESERVE
 // TRACK since any block may be written (once).
 Result<LayoutRequest> layout_request_for_profile(uint16_t profile, uint32_t capacity_sectors);

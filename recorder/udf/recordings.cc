@@ -1,9 +1,73 @@
 // Names of recordings, and the recordings an existing volume already holds.
 #include <cstdio>
+#include <optional>
 
 #include "recorder/udf/volume_builder.h"
 
 namespace discrec::recorder::udf {
+
+namespace {
+
+// Appends a run to a file's extents, merging it into the last one when they
+// are of one kind and adjacent on disc (zero-filled runs share their blocks,
+// so they never are).
+void append_extent(std::vector<FileExtent>& extents, const FileExtent& x) {
+  FileExtent* last = extents.empty() ? nullptr : &extents.back();
+  if (last && last->recorded == x.recorded && uint64_t{last->lba} + last->sectors == x.lba) {
+    last->sectors += x.sectors;
+  } else if (x.sectors > 0) {
+    extents.push_back(x);
+  }
+}
+
+// "<stem>.part007.ts" → {"<stem>.ts", 7}; nullopt for any other name.
+std::optional<std::pair<std::string, size_t>> split_part_name(const std::string& name) {
+  const size_t stem_end = name.ends_with(".ts") ? name.size() - 3 : name.size();
+  const size_t dot = name.rfind(".part", stem_end);
+  if (dot == std::string::npos) return std::nullopt;
+  const std::string digits = name.substr(dot + 5, stem_end - dot - 5);
+  if (digits.size() < 3 || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::pair{name.substr(0, dot) + name.substr(stem_end), std::stoul(digits)};
+}
+
+// Joins each run of parts (build_volume's LongFileForm::kParts: consecutive,
+// numbered from 1, at least two, every part but the last whole sectors) back
+// into the file they were cut from.
+std::vector<FileSpec> join_parts(std::vector<FileSpec> files) {
+  std::vector<FileSpec> out;
+  for (size_t i = 0; i < files.size();) {
+    const auto first = split_part_name(files[i].name);
+    size_t parts = 0;
+    if (first && first->second == 1) {
+      for (parts = 1; i + parts < files.size(); ++parts) {
+        const auto next = split_part_name(files[i + parts].name);
+        if (!next || next->first != first->first || next->second != parts + 1 ||
+            files[i + parts - 1].size % kSectorSize != 0) {
+          break;
+        }
+      }
+    }
+    if (parts < 2) {
+      out.push_back(std::move(files[i++]));
+      continue;
+    }
+    FileSpec whole = std::move(files[i]);
+    whole.name = first->first;
+    for (size_t k = 1; k < parts; ++k) {
+      const FileSpec& part = files[i + k];
+      for (const FileExtent& x : part.extents) append_extent(whole.extents, x);
+      whole.size += part.size;
+      whole.modified = part.modified;
+    }
+    out.push_back(std::move(whole));
+    i += parts;
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
   const std::string prefix = "/" + std::string(kRecordingDirectory) + "/";
@@ -19,13 +83,7 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
       const uint32_t n = static_cast<uint32_t>((uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize);
       const bool zero_run = x.type == ExtentType::kRecorded && x.lba >= kPartitionStart + partition_block::kZeros &&
                             uint64_t{x.lba} + n <= kPartitionStart + partition_block::kZeros + partition_block::kZeroCount;
-      const bool recorded = x.type == ExtentType::kRecorded && !zero_run;
-      FileExtent* last = spec.extents.empty() ? nullptr : &spec.extents.back();
-      if (last && !zero_run && last->recorded == recorded && uint64_t{last->lba} + last->sectors == x.lba) {
-        last->sectors += n;
-      } else if (n > 0) {
-        spec.extents.push_back({x.lba, n, recorded});
-      }
+      append_extent(spec.extents, {x.lba, n, x.type == ExtentType::kRecorded && !zero_run});
       sectors += n;
     }
     if (sectors != (f.size + kSectorSize - 1) / kSectorSize) {
@@ -33,7 +91,7 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
     }
     out.push_back(std::move(spec));
   }
-  return out;
+  return join_parts(std::move(out));
 }
 
 namespace {
@@ -115,10 +173,13 @@ std::string recording_file_name(TimePoint start, std::string_view recording_id, 
   std::snprintf(prefix, sizeof prefix, "%04u-%02u-%02uT%02u-%02u-%02uZ_", get16(ts, 2), ts[4], ts[5], ts[6], ts[7],
                 ts[8]);
   // The id makes the name unique on its disc whatever the titles are (ids
-  // are unique per disc); the title gets what is left of 100 bytes, so the
-  // whole name stays under 127 characters, the most a 16-bit CS0 name holds.
+  // are unique per disc); the title gets what is left of 92 bytes, so the
+  // whole name, even with a part number (".part00001", build_volume's
+  // LongFileForm::kParts), stays within 127 characters, the most a 16-bit
+  // CS0 name holds.
+  constexpr size_t kIdAndTitleBytes = 92;
   std::string id = sanitized_id(recording_id);
-  const size_t title_room = id.size() + 1 >= 100 ? 0 : 100 - id.size() - 1;
+  const size_t title_room = id.size() + 1 >= kIdAndTitleBytes ? 0 : kIdAndTitleBytes - id.size() - 1;
   std::string clean;
   for (size_t i = 0; i < title.size();) {
     const uint8_t c = static_cast<uint8_t>(title[i]);

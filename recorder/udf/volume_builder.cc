@@ -184,7 +184,7 @@ void put_anchor(std::span<uint8_t> sector, uint32_t lba, uint32_t reserve_vds) {
   finish_tag(d, TagId::kAnchorVolumePointer, lba);
 }
 
-Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<std::vector<uint8_t>>& names) {
+Status validate(const VolumeLayout& layout, const VolumeSpec& spec) {
   if (spec.files.size() > layout.max_files) {
     return Error(ErrorCode::kResourceExhausted, std::to_string(spec.files.size()) +
                                                     " files exceed the layout's " + std::to_string(layout.max_files));
@@ -192,7 +192,6 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<
   if (!encode_cs0(spec.label).ok()) {
     return Error(ErrorCode::kInvalidArgument, "volume label is not valid UTF-8 of the BMP");
   }
-  std::set<std::string> seen;
   for (const FileSpec& f : spec.files) {
     const auto bad = [&](const std::string& why) {
       return Error(ErrorCode::kInvalidArgument, "file \"" + f.name + "\": " + why);
@@ -201,9 +200,6 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<
     if (f.name.find('/') != std::string::npos || f.name.find('\0') != std::string::npos) {
       return bad("'/' or NUL in name");
     }
-    ASSIGN_OR_RETURN(std::vector<uint8_t> cs0, encode_cs0(f.name));
-    if (cs0.size() > 255) return bad("name longer than 254 bytes once encoded");
-    if (!seen.insert(f.name).second) return bad("duplicate name");
     uint64_t sectors = 0;
     for (const FileExtent& e : f.extents) {
       if (e.sectors == 0) return bad("empty extent");
@@ -219,16 +215,74 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec, std::vector<
     if (sectors != (f.size + kSectorSize - 1) / kSectorSize) {
       return bad("extents hold " + std::to_string(sectors) + " sectors for " + std::to_string(f.size) + " bytes");
     }
-    names.push_back(std::move(cs0));
   }
   return ok_status();
+}
+
+// "<stem>.part007.ts": at least three digits, more when there are more parts,
+// so the parts of one recording sort in order.
+std::string part_name(std::string_view name, size_t index, size_t count) {
+  const std::string number = std::to_string(index);
+  const size_t width = std::max<size_t>(3, std::to_string(count).size());
+  const size_t stem = name.ends_with(".ts") ? name.size() - 3 : name.size();
+  return std::string(name.substr(0, stem)) + ".part" + std::string(width - std::min(width, number.size()), '0') +
+         number + std::string(name.substr(stem));
+}
+
+// How many entries a file's descriptors take: parts of at most one entry's
+// worth each, or one entry chaining the rest.
+size_t part_count(size_t ads, LongFileForm form) {
+  return ads <= kAdsInEntry || form == LongFileForm::kChained ? 1 : (ads + kAdsInEntry - 1) / kAdsInEntry;
+}
+
+// One file entry on disc: a whole file, or one part of it.
+struct DiscEntry {
+  std::string name;
+  std::vector<uint8_t> cs0;  // the name as the file identifier holds it
+  uint64_t size = 0;
+  uint64_t blocks_recorded = 0;
+  TimePoint created, modified;
+  std::vector<ShortAd> ads;
+};
+
+// The volume's files as entries, in directory order; kInvalidArgument for a
+// name (or part name) that does not encode or is not unique.
+Result<std::vector<DiscEntry>> disc_entries(const VolumeSpec& spec) {
+  std::vector<DiscEntry> entries;
+  std::set<std::string> seen;
+  for (const FileSpec& f : spec.files) {
+    std::vector<ShortAd> ads = file_ads(f, spec.lost_extents);
+    const size_t parts = part_count(ads.size(), spec.long_files);
+    for (size_t p = 0; p < parts; ++p) {
+      DiscEntry e;
+      e.name = parts == 1 ? f.name : part_name(f.name, p + 1, parts);
+      const auto bad = [&](const std::string& why) {
+        return Error(ErrorCode::kInvalidArgument, "file \"" + e.name + "\": " + why);
+      };
+      ASSIGN_OR_RETURN(e.cs0, encode_cs0(e.name));
+      if (e.cs0.size() > 255) return bad("name longer than 254 bytes once encoded");
+      if (!seen.insert(e.name).second) return bad("duplicate name");
+      const size_t first = p * kAdsInEntry;
+      const size_t last = parts == 1 ? ads.size() : std::min(ads.size(), first + kAdsInEntry);
+      e.ads.assign(ads.begin() + first, ads.begin() + last);
+      for (const ShortAd& ad : e.ads) {
+        e.size += ad.length;
+        // Zero-filled lost ranges point at the shared zero blocks: not this file's.
+        if (ad.type == ExtentType::kRecorded && ad.block != kZeroBlock) e.blocks_recorded += div_up(ad.length, kSectorSize);
+      }
+      e.created = f.created;
+      e.modified = f.modified;
+      entries.push_back(std::move(e));
+    }
+  }
+  return entries;
 }
 
 }  // namespace
 
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec) {
-  std::vector<std::vector<uint8_t>> names;
-  RETURN_IF_ERROR(validate(layout, spec, names));
+  RETURN_IF_ERROR(validate(layout, spec));
+  ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec));
   const uint32_t unit = layout.write_unit_sectors;
 
   // Where the data ends and the closing area goes.
@@ -251,17 +305,15 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   // /DISCREC directory data, then every file's entry and extent blocks.
   std::vector<uint8_t> rec_dir;
   append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
-  for (size_t i = 0; i < spec.files.size(); ++i) {
-    append_fid(rec_dir, kRecDirDataBlock, 0, names[i], 0, 0);  // ICB filled in below
+  for (const DiscEntry& e : entries) {
+    append_fid(rec_dir, kRecDirDataBlock, 0, e.cs0, 0, 0);  // ICB filled in below
   }
   const uint32_t rec_dir_blocks = std::max<uint32_t>(1, div_up(rec_dir.size(), kSectorSize));
-  std::vector<std::vector<ShortAd>> ads;
   std::vector<uint32_t> entry_block;
   uint32_t next_block = kRecDirDataBlock + rec_dir_blocks;
-  for (const FileSpec& f : spec.files) {
-    ads.push_back(file_ads(f, spec.lost_extents));
+  for (const DiscEntry& e : entries) {
     entry_block.push_back(next_block);
-    next_block += 1 + extent_blocks_for(ads.back().size());
+    next_block += 1 + extent_blocks_for(e.ads.size());
   }
   if (kPartitionStart + uint64_t{next_block} > layout.data_start) {
     return Error(ErrorCode::kResourceExhausted, "UDF metadata needs " + std::to_string(next_block) +
@@ -271,8 +323,8 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   // Now that entry blocks are known, re-encode the file identifiers.
   rec_dir.clear();
   append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
-  for (size_t i = 0; i < spec.files.size(); ++i) {
-    append_fid(rec_dir, kRecDirDataBlock, 0, names[i], entry_block[i], kRecDirUniqueId + 1 + i);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    append_fid(rec_dir, kRecDirDataBlock, 0, entries[i].cs0, entry_block[i], kRecDirUniqueId + 1 + i);
   }
 
   std::vector<uint8_t> area(size_t{layout.data_start} * kSectorSize, 0);
@@ -379,7 +431,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     std::span<uint8_t> d = sector(kIntegrityLba).first(80 + 8 + 46);
     put_timestamp(d, 16, spec.finalized);
     put32(d, 28, 1);  // close integrity
-    put64(d, 40, kRecDirUniqueId + 1 + spec.files.size());  // next unique id
+    put64(d, 40, kRecDirUniqueId + 1 + entries.size());  // next unique id
     put32(d, 72, 1);
     put32(d, 76, 46);
     const uint64_t used = uint64_t{layout.data_start - kPartitionStart} + data_sectors;
@@ -388,7 +440,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     put32(d, 80, free_blocks);
     put32(d, 84, partition_length);
     put_regid(d, 88, kImplementationId, RegidSuffix::kImplementation);
-    put32(d, 120, static_cast<uint32_t>(spec.files.size()));
+    put32(d, 120, static_cast<uint32_t>(entries.size()));
     put32(d, 124, 2);
     put16(d, 128, kUdfRevision);
     put16(d, 130, kUdfRevision);
@@ -431,12 +483,10 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     put_entry(area, kRecDirFeBlock, e,
               {{static_cast<uint32_t>(rec_dir.size()), ExtentType::kRecorded, kRecDirDataBlock}});
   }
-  for (size_t i = 0; i < spec.files.size(); ++i) {
-    const FileSpec& f = spec.files[i];
-    uint64_t recorded = 0;
-    for (const FileExtent& x : f.extents) recorded += x.recorded ? x.sectors : 0;
-    Entry e{5, 1, kFilePermissions, f.size, recorded, f.created, f.modified, kRecDirUniqueId + 1 + i};
-    put_entry(area, entry_block[i], e, ads[i]);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const DiscEntry& f = entries[i];
+    Entry e{5, 1, kFilePermissions, f.size, f.blocks_recorded, f.created, f.modified, kRecDirUniqueId + 1 + i};
+    put_entry(area, entry_block[i], e, f.ads);
   }
 
   std::vector<SectorWrite> writes;
@@ -445,6 +495,14 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   writes.push_back({0, std::move(area)});
   writes.push_back({closing, std::move(tail)});
   return writes;
+}
+
+std::vector<std::string> file_part_names(const FileSpec& file, const VolumeSpec& spec) {
+  const size_t parts = part_count(file_ads(file, spec.lost_extents).size(), spec.long_files);
+  if (parts == 1) return {file.name};
+  std::vector<std::string> names;
+  for (size_t p = 1; p <= parts; ++p) names.push_back(part_name(file.name, p, parts));
+  return names;
 }
 
 }  // namespace discrec::recorder::udf

@@ -53,6 +53,19 @@ enum class LostExtentEncoding {
   kZeroFilled,
 };
 
+// How a file with more extents than one file entry lists (229) is written.
+enum class LongFileForm {
+  // Parts: "<stem>.part001.ts", "<stem>.part002.ts", ... (file_part_names), each
+  // an entry that lists all its extents itself. Parts end on sector boundaries
+  // (inside a TS packet) and concatenate byte for byte into the recording, as a
+  // camcorder's chapter files do. Every reader extracts them, 7-Zip included.
+  kParts,
+  // One file whose descriptors continue in chained allocation extent blocks
+  // (ECMA-167 4/14.5): the Linux kernel, libudfread and Windows read it; 7-Zip
+  // lists it but refuses to extract it ("Unsupported Method").
+  kChained,
+};
+
 struct VolumeSpec {
   // Volume, logical volume and file set identifier: UTF-8, BMP only; cut to fit
   // each field (32 bytes in the PVD and FSD, 128 in the LVD).
@@ -64,6 +77,7 @@ struct VolumeSpec {
   // goes). 0: derive it from the extents.
   uint32_t data_end = 0;
   LostExtentEncoding lost_extents = LostExtentEncoding::kAllocatedNotRecorded;
+  LongFileForm long_files = LongFileForm::kParts;
 };
 
 struct SectorWrite {
@@ -78,9 +92,14 @@ struct SectorWrite {
 // data runs past data_limit.
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec);
 
+// The names `file` has on disc: its own name, or one per part when it has more
+// extents than an entry lists and `spec` asks for parts (LongFileForm::kParts).
+std::vector<std::string> file_part_names(const FileSpec& file, const VolumeSpec& spec);
+
 // The recordings a disc already holds (regular files directly in /DISCREC), as
 // FileSpecs to build the next volume from when appending to random-access media.
-// Extents split at 1 GiB are merged back. kMalformedResponse for extents
+// Extents split at 1 GiB are merged back, and so are a recording's parts
+// (consecutive "<stem>.partNNN.ts" numbered from 1, at least two). kMalformedResponse for extents
 // discrec never writes (not allocated) or that do not cover the size.
 Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume);
 
@@ -94,7 +113,7 @@ Status check_recordings(const ParsedVolume& disc, const VolumeSpec& expected);
 // UTC start time (no ':' so every OS accepts it), the recording id (unique on
 // its disc, so no two recordings share a name whatever their titles), and
 // the title with path separators and control characters replaced by '_',
-// cut so id and title together take at most 100 bytes.
+// cut so id and title together take at most 92 bytes (room for a part number).
 std::string recording_file_name(TimePoint start, std::string_view recording_id, std::string_view title);
 
 // A label build_volume() accepts and writes whole: BMP characters, no

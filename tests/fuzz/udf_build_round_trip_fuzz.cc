@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool random_access = in.byte() & 1;
   const uint32_t capacity = 2000 + in.u16() % 3000;
   auto layout = plan_layout({random_access ? MediaKind::kRandomAccess : MediaKind::kSequentialWriteOnce, capacity,
-                             (in.byte() & 1) ? 32u : 16u, 1 + in.byte() % 8u, in.byte() % 64u});
+                             (in.byte() & 1) ? 32u : 16u, 1 + in.byte() % 8u});
   if (!layout.ok()) return 0;
   VolumeSpec spec;
   spec.lost_extents = (in.byte() & 1) ? LostExtentEncoding::kZeroFilled : LostExtentEncoding::kAllocatedNotRecorded;

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (a.find('/') != std::string::npos || a.find('\0') != std::string::npos) std::abort();
 
   if (check_volume_label(label).ok()) {
-    auto layout = plan_layout({MediaKind::kRandomAccess, 4000, 32, 4, 4});
+    auto layout = plan_layout({MediaKind::kRandomAccess, 4000, 32, 4});
     if (!layout.ok()) std::abort();
     VolumeSpec spec;
     spec.label = label;

@@ -14,7 +14,7 @@ using namespace discrec::recorder::udf;
 namespace {
 
 std::vector<uint8_t> make_image() {
-  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 100'000, 16, 4, 300});
+  auto layout = plan_layout({MediaKind::kSequentialWriteOnce, 100'000, 16, 4});
   const uint32_t d = layout->data_start;
   const TimePoint t = TimePoint(std::chrono::seconds(1'795'000'000));
   VolumeSpec spec{"FUZZ", t, t, {}, 0};

@@ -61,13 +61,14 @@ class DaemonTest : public ::testing::Test {
     ASSERT_GT(source_frames_, 200);
   }
 
-  // A daemon whose bd0 fails one streaming write (3/0C/00 at LBA 3000), with
+  // A daemon whose bd0 fails one streaming write (3/0C/00 at LBA 5600, a few
+  // hundred blocks into the data area after the ~5,200-block metadata area), with
   // src.ts recorded onto it through the CLI as "scratched" (`record` is the
   // CLI's result).
   std::unique_ptr<Daemon> record_across_a_bad_spot(CommandResult* record, const std::string& extra_toml = "") {
     DaemonOptions options;
     options.extra_toml = extra_toml;
-    options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
+    options.files = {{"bad-spot.faults", "write-error lba=5600-5600 count=1\n"}};
     options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
     auto d = std::make_unique<Daemon>(options);
     EXPECT_TRUE(d->started()) << d->log_text();
@@ -485,8 +486,8 @@ TEST_F(DaemonTest, LostExtentsAreReportedExactlyAndTheDiscStillReads) {
   const auto& r = list.recordings(0);
   ASSERT_EQ(r.lost_extents_size(), 1) << r.DebugString();
   const auto& lost = r.lost_extents(0);
-  EXPECT_LE(lost.first_lba(), 3000u);
-  EXPECT_GT(lost.first_lba() + lost.block_count(), 3000u);
+  EXPECT_LE(lost.first_lba(), 5600u);
+  EXPECT_GT(lost.first_lba() + lost.block_count(), 5600u);
   EXPECT_NE(lost.sense().find("3/0C/00"), std::string::npos) << lost.sense();
   EXPECT_GT(r.stats().lost_bytes(), 0u);
   EXPECT_EQ(r.stats().shed_bytes(), 0u);

@@ -127,7 +127,7 @@ TEST_F(EventsTest, SinceReplaysWhatHappenedBeforeThenFollowsLive) {
 // what, why), never with a password.
 TEST_F(EventsTest, TheLogTellsARecordingAndEveryRefusal) {
   DaemonOptions options;
-  options.files = {{"bad-spot.faults", "write-error lba=3000-3000 count=1\n"}};
+  options.files = {{"bad-spot.faults", "write-error lba=5600-5600 count=1\n"}};
   options.sim_drives = {{"bd0", "profile=bd-re&speed=4&faults={dir}/bad-spot.faults"}};
   options.traversable_dir = true;
   options.extra_toml = "socket_mode = \"0666\"\nsocket_mode_force = true\n[access]\nothers = \"observe\"\n";

@@ -6,7 +6,7 @@ namespace discrec::recorder::udf {
 namespace {
 
 TEST(UdfLayout, SequentialDvdPlusRReservesAnAlignedMetadataTrack) {
-  auto l = plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, 1000, 20000});
+  auto l = plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, 1000});
   ASSERT_TRUE(l.ok()) << l.error().to_string();
   EXPECT_EQ(l->data_start % 16, 0u);
   // Room for 1000 entries, their directory and the lost-extent descriptors.
@@ -18,8 +18,8 @@ TEST(UdfLayout, SequentialDvdPlusRReservesAnAlignedMetadataTrack) {
 }
 
 TEST(UdfLayout, BdUsesClustersAndMoreFilesNeedMoreRoom) {
-  auto small = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 10, 10});
-  auto big = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 5000, 10});
+  auto small = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 10});
+  auto big = plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 5000});
   ASSERT_TRUE(small.ok());
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(small->data_start % 32, 0u);
@@ -28,19 +28,19 @@ TEST(UdfLayout, BdUsesClustersAndMoreFilesNeedMoreRoom) {
 }
 
 TEST(UdfLayout, RandomAccessEndsTheClosingAreaAtTheLastUnit) {
-  auto l = plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 100, 100});
+  auto l = plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 100});
   ASSERT_TRUE(l.ok());
   EXPECT_EQ(l->data_limit + l->closing_sectors, 12'219'392u);
   // A capacity that is not a whole number of units still leaves whole data units.
-  auto odd = plan_layout({MediaKind::kRandomAccess, 12'219'392 + 7, 32, 100, 100});
+  auto odd = plan_layout({MediaKind::kRandomAccess, 12'219'392 + 7, 32, 100});
   EXPECT_EQ(odd->data_limit, l->data_limit);
 }
 
 TEST(UdfLayout, RejectsBadUnitsAndTinyDiscs) {
-  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 0, 10, 10}).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 24, 10, 10}).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 16, 0, 10}).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(plan_layout({MediaKind::kSequentialWriteOnce, 300, 16, 10, 10}).error().code(),
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 0, 10}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 24, 10}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kRandomAccess, 100000, 16, 0}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(plan_layout({MediaKind::kSequentialWriteOnce, 300, 16, 10}).error().code(),
             ErrorCode::kResourceExhausted);
 }
 

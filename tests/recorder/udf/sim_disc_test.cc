@@ -57,7 +57,6 @@ TEST_P(UdfOnSimDrive, RecordFinalizeAndReadBack) {
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->kind, m.sequential ? MediaKind::kSequentialWriteOnce : MediaKind::kRandomAccess);
   request->max_files = 20;
-  request->max_lost_extents = 20;
   auto layout = plan_layout(*request);
   ASSERT_TRUE(layout.ok());
 

@@ -15,8 +15,8 @@ using testing::TempDir;
 
 const TimePoint kStart = TimePoint(std::chrono::microseconds(1'795'000'000'123'456));
 
-VolumeLayout dvd_plus_r(uint32_t max_files = 100, uint32_t max_lost = 100) {
-  return *plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, max_files, max_lost});
+VolumeLayout dvd_plus_r(uint32_t max_files = 100) {
+  return *plan_layout({MediaKind::kSequentialWriteOnce, 2'295'104, 16, max_files});
 }
 
 FileSpec file(std::string name, uint64_t size, std::vector<FileExtent> extents) {
@@ -91,7 +91,7 @@ TEST(UdfVolumeBuilder, FilesRoundTripWithNamesTimesIdsAndLostExtents) {
 }
 
 TEST(UdfVolumeBuilder, ExtentsSplitBelowOneGiBAndSizesPast4GiBSurvive) {
-  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10, 10});
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10});
   const uint64_t size = (5ull << 30) + 3;
   const uint32_t sectors = static_cast<uint32_t>((size + 2047) / 2048);
   const FileSpec spec = file("big.ts", size, {{layout.data_start, sectors}});
@@ -118,16 +118,104 @@ TEST(UdfVolumeBuilder, ExtentsSplitBelowOneGiBAndSizesPast4GiBSurvive) {
 }
 
 TEST(UdfVolumeBuilder, ThousandExtentsChainThroughAllocationExtentBlocks) {
-  const VolumeLayout layout = dvd_plus_r(10, 2000);
+  const VolumeLayout layout = dvd_plus_r(10);
   std::vector<FileExtent> extents;
   for (uint32_t i = 0; i < 1000; ++i) extents.push_back({layout.data_start + 3 * i, 2, i % 2 == 0});
   RoundTrip rt;
-  round_trip(rt, layout, volume({file("frag.ts", 1000 * 4096, extents)}));
+  VolumeSpec spec = volume({file("frag.ts", 1000 * 4096, extents)});
+  spec.long_files = LongFileForm::kChained;
+  EXPECT_EQ(file_part_names(spec.files[0], spec), std::vector<std::string>{"frag.ts"});
+  round_trip(rt, layout, spec);
+  ASSERT_EQ(rt.parsed->files.size(), 2u) << "one file";
   const ParsedFile& f = rt.parsed->files[1];
   ASSERT_EQ(f.extents.size(), 1000u);
   for (uint32_t i = 0; i < 1000; ++i) {
     EXPECT_EQ(f.extents[i].lba, layout.data_start + 3 * i);
     EXPECT_EQ(f.extents[i].type, i % 2 == 0 ? ExtentType::kRecorded : ExtentType::kAllocatedNotRecorded);
+  }
+}
+
+TEST(UdfVolumeBuilder, ThousandExtentsBecomePartsThatJoinBackIntoTheRecording) {
+  const VolumeLayout layout = dvd_plus_r(10);
+  std::vector<FileExtent> extents;
+  for (uint32_t i = 0; i < 1000; ++i) extents.push_back({layout.data_start + 3 * i, 2, i % 2 == 0});
+  const VolumeSpec spec = volume({file("cam1.ts", 1000 * 4096 - 100, extents), file("after.ts", 2048, {{layout.data_start + 3000, 1}})});
+  ASSERT_EQ(spec.long_files, LongFileForm::kParts) << "the default";
+  const std::vector<std::string> names = file_part_names(spec.files[0], spec);
+  EXPECT_EQ(names, (std::vector<std::string>{"cam1.part001.ts", "cam1.part002.ts", "cam1.part003.ts",
+                                             "cam1.part004.ts", "cam1.part005.ts"}));
+  RoundTrip rt;
+  round_trip(rt, layout, spec);
+  ASSERT_EQ(rt.parsed->files.size(), 1u + 5 + 1);
+  // Every part lists its extents in its own entry (what 7-Zip needs), whole
+  // sectors but the last, and together they are the recording's bytes.
+  std::vector<uint8_t> joined;
+  for (size_t p = 0; p < 5; ++p) {
+    const ParsedFile& part = rt.parsed->files[1 + p];
+    EXPECT_EQ(part.path, "/DISCREC/" + names[p]);
+    EXPECT_EQ(part.extents.size(), p < 4 ? 229u : 1000u - 4 * 229);
+    if (p < 4) {
+      EXPECT_EQ(part.size % kSectorSize, 0u);
+    }
+    std::vector<uint8_t> bytes(part.size);
+    ASSERT_TRUE(read_file_bytes(*rt.source, part, 0, bytes).ok());
+    joined.insert(joined.end(), bytes.begin(), bytes.end());
+  }
+  EXPECT_TRUE(joined == testing::expected_bytes(spec.files[0], 0, spec.files[0].size));
+  // One recording again for appending and for the read-back check.
+  auto recordings = recordings_from(*rt.parsed);
+  ASSERT_TRUE(recordings.ok()) << recordings.error().to_string();
+  ASSERT_EQ(recordings->size(), 2u);
+  EXPECT_EQ((*recordings)[0].name, "cam1.ts");
+  EXPECT_EQ((*recordings)[0].size, spec.files[0].size);
+  EXPECT_EQ((*recordings)[0].extents.size(), 1000u);
+  const Status checked = check_recordings(*rt.parsed, spec);
+  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+  VolumeSpec again = spec;
+  again.files = *recordings;
+  auto rebuilt = build_volume(layout, again);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().to_string();
+  EXPECT_TRUE((*rebuilt)[0].bytes == rt.writes[0].bytes) << "same input, same metadata";
+}
+
+TEST(UdfVolumeBuilder, NamesThatOnlyLookLikePartsStayFiles) {
+  const VolumeLayout layout = dvd_plus_r(10);
+  const uint32_t d = layout.data_start;
+  // A lone part 1, parts that do not start at 1, and a part 1 that is not
+  // whole sectors are not the cut of one recording.
+  const VolumeSpec spec = volume({file("a.part001.ts", 2048, {{d, 1}}), file("b.part002.ts", 2048, {{d + 1, 1}}),
+                                  file("b.part003.ts", 2048, {{d + 2, 1}}), file("c.part001.ts", 100, {{d + 3, 1}}),
+                                  file("c.part002.ts", 2048, {{d + 4, 1}})});
+  RoundTrip rt;
+  round_trip(rt, layout, spec);
+  auto recordings = recordings_from(*rt.parsed);
+  ASSERT_TRUE(recordings.ok());
+  ASSERT_EQ(recordings->size(), 5u);
+  EXPECT_TRUE(check_recordings(*rt.parsed, spec).ok());
+}
+
+TEST(UdfVolumeBuilder, EveryWriteUnitItsOwnExtentStillFits) {
+  // The worst interleaving: four recordings taking turns unit by unit over a
+  // whole (small) disc, every other unit lost. Whatever the writer did, the
+  // metadata area the layout planned describes it, in either form and with
+  // either lost-extent encoding.
+  const VolumeLayout layout = *plan_layout({MediaKind::kSequentialWriteOnce, 200'000, 16, 4});
+  const uint32_t units = (layout.data_limit - layout.data_start) / 16;
+  std::vector<FileSpec> files;
+  for (int r = 0; r < 4; ++r) files.push_back(file("r" + std::to_string(r) + ".ts", 0, {}));
+  for (uint32_t u = 0; u < units; ++u) {
+    FileSpec& f = files[u % 4];
+    f.extents.push_back({layout.data_start + 16 * u, 16, (u / 4) % 2 == 0});
+    f.size += 16 * 2048;
+  }
+  for (LongFileForm form : {LongFileForm::kParts, LongFileForm::kChained}) {
+    for (LostExtentEncoding lost : {LostExtentEncoding::kAllocatedNotRecorded, LostExtentEncoding::kZeroFilled}) {
+      VolumeSpec spec = volume(files);
+      spec.long_files = form;
+      spec.lost_extents = lost;
+      auto writes = build_volume(layout, spec);
+      EXPECT_TRUE(writes.ok()) << writes.error().to_string();
+    }
   }
 }
 
@@ -151,7 +239,7 @@ TEST(UdfVolumeBuilder, SequentialClosingAreaFollowsTheDataWithAnchorLast) {
 }
 
 TEST(UdfVolumeBuilder, RandomAccessAnchorIsTheLastSectorOfTheDisc) {
-  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 100'003, 16, 10, 10});
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 100'003, 16, 10});
   auto writes = build_volume(layout, volume({}));
   ASSERT_TRUE(writes.ok());
   const SectorWrite& tail = (*writes)[1];
@@ -161,7 +249,7 @@ TEST(UdfVolumeBuilder, RandomAccessAnchorIsTheLastSectorOfTheDisc) {
 }
 
 TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
-  const VolumeLayout layout = dvd_plus_r(2, 0);
+  const VolumeLayout layout = dvd_plus_r(2);
   const uint32_t d = layout.data_start;
   const auto code = [&](std::vector<FileSpec> files) {
     auto r = build_volume(layout, volume(std::move(files)));
@@ -178,10 +266,11 @@ TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
   EXPECT_EQ(code({file("a.ts", 2048, {{layout.data_limit, 1}})}), ErrorCode::kInvalidArgument);
   EXPECT_EQ(code({file("a.ts", 0, {{d, 0}})}), ErrorCode::kInvalidArgument);
   EXPECT_EQ(code({file("a", 0, {}), file("b", 0, {}), file("c", 0, {})}), ErrorCode::kResourceExhausted);
-  // Far more fragments than the layout planned for: the metadata area overflows.
+  // More fragments than whole write units allow (every sector its own extent):
+  // past the worst case the layout planned for, the metadata area overflows.
   std::vector<FileExtent> many;
-  for (uint32_t i = 0; i < 200'000; ++i) many.push_back({d + i, 1, i % 2 == 0});
-  EXPECT_EQ(code({file("a.ts", 200'000 * 2048ull, many)}), ErrorCode::kResourceExhausted);
+  for (uint32_t i = 0; i < 400'000; ++i) many.push_back({d + i, 1, i % 2 == 0});
+  EXPECT_EQ(code({file("a.ts", 400'000 * 2048ull, many)}), ErrorCode::kResourceExhausted);
   EXPECT_EQ(code({file("ok.ts", 2048, {{d, 1}})}), std::nullopt);
   VolumeSpec bad_label = volume({});
   bad_label.label = "\xff";
@@ -189,7 +278,7 @@ TEST(UdfVolumeBuilder, RejectsBadInputWithClearErrors) {
 }
 
 TEST(UdfVolumeBuilder, AppendingRebuildsTheSameVolumePlusTheNewFile) {
-  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10, 10});
+  const VolumeLayout layout = *plan_layout({MediaKind::kRandomAccess, 12'219'392, 32, 10});
   const uint32_t d = layout.data_start;
   const uint32_t big = 3 * 262'144;  // 1.5 GiB: split in two on disc, one run again here
   VolumeSpec spec = volume({file("one.ts", uint64_t{big} * 2048, {{d, big}}),
@@ -289,7 +378,7 @@ TEST(UdfVolumeBuilder, RecordingFileNamesAreSafeEverywhere) {
   // An id from a foreign journal cannot smuggle a separator in.
   EXPECT_EQ(recording_file_name(t, "../x", ""), "2026-11-25T23-45-07Z____x.ts");
   const std::string long_name = recording_file_name(t, std::string(63, 'i'), std::string(500, 'x'));
-  EXPECT_EQ(long_name.size(), 21 + 100 + 3u);
+  EXPECT_EQ(long_name.size(), 21 + 92 + 3u);
   // The longest name in 16-bit characters still fits a file identifier.
   std::string wide;
   for (int i = 0; i < 100; ++i) wide += "\xe6\x97\xa5";
@@ -297,6 +386,18 @@ TEST(UdfVolumeBuilder, RecordingFileNamesAreSafeEverywhere) {
   ASSERT_TRUE(encode_cs0(wide_name).ok());
   EXPECT_LE(encode_cs0(wide_name)->size(), 255u);
   EXPECT_TRUE(encode_cs0(long_name).ok());
+  // The most 16-bit characters a name can have, as part 10000 of many.
+  const std::string widest = recording_file_name(t, "r", "\xe6\x97\xa5" + std::string(100, 'x'));
+  std::vector<FileExtent> many;
+  for (uint32_t i = 0; i < 229 * 10'000; ++i) many.push_back({2 * i, 1});
+  VolumeSpec spec;
+  spec.files.push_back({widest, 2048ull * many.size(), {}, {}, many});
+  const auto parts = file_part_names(spec.files[0], spec);
+  ASSERT_EQ(parts.size(), 10'000u);
+  EXPECT_EQ(parts.back(), widest.substr(0, widest.size() - 3) + ".part10000.ts");
+  auto encoded = encode_cs0(parts.back());
+  ASSERT_TRUE(encoded.ok());
+  EXPECT_LE(encoded->size(), 255u);
 }
 
 TEST(UdfVolumeBuilder, VolumeLabelsAreCheckedBeforeUse) {

@@ -30,7 +30,7 @@ struct Image {
 
 Image make_image() {
   Image img;
-  img.layout = *plan_layout({MediaKind::kSequentialWriteOnce, 100'000, 16, 4, 4});
+  img.layout = *plan_layout({MediaKind::kSequentialWriteOnce, 100'000, 16, 4});
   const uint32_t d = img.layout.data_start;
   const TimePoint t = TimePoint(std::chrono::seconds(1'795'000'000));
   VolumeSpec spec{"HOSTILE", t, t, {}, 0};
