@@ -64,6 +64,7 @@ struct PhaseResult {
   double min_slack_s = 1e9;
   int refused = 0;
   std::string scheduling;
+  double daemon_cpu_s = 0, self_cpu_s = 0;  // self: cumulative over the phases
 };
 
 PhaseResult run_phase(bool burst, bench::PcrPacedSenders& senders, const std::vector<int>& ports) {
@@ -151,6 +152,10 @@ PhaseResult run_phase(bool burst, bench::PcrPacedSenders& senders, const std::ve
     if (!name.empty()) (void)rpc.stop(name);
   auto list = rpc.list_all();
   senders.stop();
+  // What the load costs the machine (2 shared cores here): the daemon's CPU
+  // and this process's (the sender thread, the polling client).
+  out.daemon_cpu_s = bench::cpu_seconds(daemon.pid());
+  out.self_cpu_s = bench::cpu_seconds(getpid());
   std::map<std::string, int> states;
   for (const auto& r : list) {
     ++states[v1::RecordingState_Name(r.state())];
@@ -171,12 +176,13 @@ PhaseResult run_phase(bool burst, bench::PcrPacedSenders& senders, const std::ve
   std::fprintf(stderr,
                "bench_start_storm: %s: %d refused, all RECORDING after %.3f s; after stop:%s; %llu missed "
                "deadlines, min slack %.3f s, %llu bytes in, %llu written, %llu shed, %llu lost, ring high water "
-               "%.2f MiB; writer %s; phase wall %.1f s\n",
+               "%.2f MiB; writer %s; phase wall %.1f s; daemon %.1f cpu-s, bench process %.1f cpu-s so far\n",
                phase, out.refused, out.to_recording_s, state_text.c_str(),
                static_cast<unsigned long long>(out.missed), out.min_slack_s,
                static_cast<unsigned long long>(out.bytes_in), static_cast<unsigned long long>(out.bytes_written),
                static_cast<unsigned long long>(out.shed), static_cast<unsigned long long>(out.lost),
-               out.ring_high_water / 1048576.0, out.scheduling.c_str(), out.wall_s);
+               out.ring_high_water / 1048576.0, out.scheduling.c_str(), out.wall_s, out.daemon_cpu_s,
+               out.self_cpu_s);
   out.ok = all && list.size() == static_cast<size_t>(kStreams) && out.refused == 0;
   if (!out.ok) std::fprintf(stderr, "%s\n", daemon.log_text().c_str());
   return out;
