@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "discrec/v1/discs.grpc.pb.h"
@@ -65,8 +66,11 @@ struct DaemonRpc {
     if (!recordings->ListRecordings(&ctx, req, &resp).ok()) return {};
     return {resp.recordings().begin(), resp.recordings().end()};
   }
-  // FinalizeDisc (closed) or VerifyDisc until its last message.
-  grpc::Status disc_operation(const std::string& drive, bool finalize, v1::DiscOperationProgress* last) {
+  // FinalizeDisc (closed) or VerifyDisc until its last message. With
+  // `stage_started`: seconds from the call to the first message of each stage.
+  grpc::Status disc_operation(const std::string& drive, bool finalize, v1::DiscOperationProgress* last,
+                              std::vector<std::pair<std::string, double>>* stage_started = nullptr) {
+    const auto t0 = std::chrono::steady_clock::now();
     grpc::ClientContext ctx;
     v1::DiscOperationProgress p;
     std::unique_ptr<grpc::ClientReader<v1::DiscOperationProgress>> reader;
@@ -81,7 +85,12 @@ struct DaemonRpc {
       req.set_name("drives/" + drive);
       reader = discs->VerifyDisc(&ctx, req);
     }
-    while (reader->Read(&p)) *last = p;
+    while (reader->Read(&p)) {
+      if (stage_started && (stage_started->empty() || stage_started->back().first != p.stage()))
+        stage_started->push_back(
+            {p.stage(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+      *last = p;
+    }
     return reader->Finish();
   }
 

@@ -214,15 +214,18 @@ int main() {
       continue;
     }
     const auto t0 = Steady::now();
-    auto st = d.rpc->disc_operation("bd0", false, &d.verified);
+    std::vector<std::pair<std::string, double>> stages;
+    auto st = d.rpc->disc_operation("bd0", false, &d.verified, &stages);
     d.verify_s = since(t0);
+    std::string stage_text;
+    for (const auto& [stage, at] : stages) stage_text += " '" + stage + "' at " + std::to_string(at) + " s;";
     if (!st.ok() || d.verified.mismatches_size() != 0) {
       std::fprintf(stderr, "bench_disc_4_streams: %s: verify: %s %s\n", d.what, st.error_message().c_str(),
                    d.verified.summary().c_str());
       return 1;
     }
-    std::fprintf(stderr, "bench_disc_4_streams: %s: finalize: %s; verify %.3f s: %s\n", d.what,
-                 d.finalized.summary().c_str(), d.verify_s, d.verified.summary().c_str());
+    std::fprintf(stderr, "bench_disc_4_streams: %s: finalize: %s; verify %.3f s: %s; stages:%s\n", d.what,
+                 d.finalized.summary().c_str(), d.verify_s, d.verified.summary().c_str(), stage_text.c_str());
     d.rpc.reset();
     d.daemon.reset();  // releases the image
   }
