@@ -172,6 +172,16 @@ PhaseResult run_phase(bool burst, bench::PcrPacedSenders& senders, const std::ve
   }
   std::string state_text;
   for (const auto& [s, n] : states) state_text += " " + std::to_string(n) + " " + s;
+  // Which recordings came closest to their deadline: the start's cost, if
+  // any, shows there first.
+  std::sort(list.begin(), list.end(), [](const v1::Recording& a, const v1::Recording& b) {
+    return bench::seconds_of(a.stats().min_deadline_slack()) < bench::seconds_of(b.stats().min_deadline_slack());
+  });
+  std::string tightest;
+  for (size_t i = 0; i < std::min<size_t>(list.size(), 6); ++i)
+    tightest += " " + list[i].name() + " " + std::to_string(bench::seconds_of(list[i].stats().min_deadline_slack())) +
+                " s (p99 " + std::to_string(bench::seconds_of(list[i].stats().p99_deadline_slack())) + " s);";
+  std::fprintf(stderr, "bench_start_storm: %s: least slack:%s\n", phase, tightest.c_str());
   out.wall_s = since(wall0);
   std::fprintf(stderr,
                "bench_start_storm: %s: %d refused, all RECORDING after %.3f s; after stop:%s; %llu missed "
