@@ -12,6 +12,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -24,16 +26,22 @@ inline std::filesystem::path cache_dir() {
   return base / "discrec";
 }
 
-// discrecd serve with a generated config: drive "bd0" = sim://<dir>/bd0.img?<query>.
+// discrecd serve with a generated config: drive "bd0" = sim://<dir>/bd0.img?<query>,
+// or several drives, each id = sim://<dir>/<id>.img?<query>.
 class BenchDaemon {
  public:
   BenchDaemon(const test::TempDir& dir, const std::string& sim_query, const std::string& extra_toml = "")
+      : BenchDaemon(dir, std::vector<std::pair<std::string, std::string>>{{"bd0", sim_query}}, extra_toml) {}
+  BenchDaemon(const test::TempDir& dir, const std::vector<std::pair<std::string, std::string>>& drives,
+              const std::string& extra_toml = "")
       : socket_(dir.file("discrecd.sock")), log_(dir.file("discrecd.log")) {
     const std::string config = dir.file("discrecd.toml");
     {
       std::ofstream out(config);
       out << "[daemon]\nsocket = \"" << socket_ << "\"\nstate_directory = \"" << dir.path() << "\"\n"
-          << extra_toml << "\n[drives]\nbd0 = { uri = \"sim://" << dir.file("bd0.img") << "?" << sim_query << "\" }\n";
+          << extra_toml << "\n[drives]\n";
+      for (const auto& [id, query] : drives)
+        out << id << " = { uri = \"sim://" << dir.file(id + ".img") << "?" << query << "\" }\n";
     }
     process_ = std::make_unique<test::Process>(
         std::vector<std::string>{test::binary_path("daemon/discrecd"), "serve", "--config", config}, log_);
