@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "device/drive.h"
+#include "recorder/udf/volume_builder.h"
 #include "recorder/udf/volume_reader.h"
 #include "tests/bench/bench_daemon_rpc.h"
 #include "tests/bench/bench_daemon_support.h"
@@ -65,7 +66,8 @@ struct DiscExtents {
   uint32_t first_lba = ~0u;
 };
 
-// The .ts files' extents on a finalized image.
+// Each recording's extents on a finalized image (a recording written as
+// parts counts once: recordings_from joins them).
 bool read_extents(const std::string& image, DiscExtents* out) {
   auto source = recorder::udf::ImageFileSectorSource::open(image);
   if (!source.ok()) return false;
@@ -74,8 +76,12 @@ bool read_extents(const std::string& image, DiscExtents* out) {
     std::fprintf(stderr, "bench_disc_4_streams: %s: %s\n", image.c_str(), volume.error().to_string().c_str());
     return false;
   }
-  for (const auto& f : volume->files) {
-    if (f.directory || f.path.size() < 3 || f.path.substr(f.path.size() - 3) != ".ts") continue;
+  auto recordings = recorder::udf::recordings_from(*volume);
+  if (!recordings.ok()) {
+    std::fprintf(stderr, "bench_disc_4_streams: %s: %s\n", image.c_str(), recordings.error().to_string().c_str());
+    return false;
+  }
+  for (const auto& f : *recordings) {
     ++out->files;
     out->extents += f.extents.size();
     out->min_per_file = std::min<uint64_t>(out->min_per_file, f.extents.size());
