@@ -461,6 +461,7 @@ Status DriveSession::begin_writing_locked() {
   }
 
   WriterOptions wopts = session_writer_options(prepared, layout.data_start, layout.data_limit);
+  extent_journal_.reset();  // an earlier disc's refers to the checksums replaced here
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);
