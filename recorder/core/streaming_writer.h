@@ -36,7 +36,7 @@
 // Driving it: either a test loop calls service_once() with a SimulatedClock
 // (deterministic), or start() runs the same function on its own thread with
 // a real clock. Control methods (add_recording, stop_recording, stats,
-// extents) may be called from any thread: they post commands under a
+// extents, drain_extents) may be called from any thread: they post commands under a
 // control-side mutex that the writer only ever try_locks, and read
 // snapshots the writer publishes (seqlock) or copies under a mutex the
 // writer only try_locks. The writer never waits for a control thread.
