@@ -94,12 +94,22 @@ struct OverflowRange {
   bool operator==(const OverflowRange&) const = default;
 };
 
-// Everything the writer recorded about one recording so far.
+// What the writer recorded about one recording: each list from the index
+// (in the recording's own list, numbered from 0) in `first_*` on. The
+// indices are 0 (the whole lists) unless a consumer took the earlier
+// entries with StreamingWriter::drain_extents().
 struct RecordingExtents {
   RecordingId recording_id = 0;
   std::vector<RecordedExtent> recorded;
   std::vector<LostExtent> lost;
   std::vector<ShedRange> shed;
+  uint64_t first_recorded = 0;
+  uint64_t first_lost = 0;
+  uint64_t first_shed = 0;
+  // The last of `recorded` is still open: the recording's next command may
+  // make it longer, and it is handed out again, with the same index, until
+  // it is closed.
+  bool last_recorded_open = false;
 };
 
 // Published by the writer, read by anyone (Recording::stats()).
@@ -123,6 +133,7 @@ struct RecordingStats {
   uint64_t shed_gops = 0;
   uint64_t shed_bytes = 0;
   uint64_t overflow_bytes = 0;    // dropped by the producer because the ring was full
+  uint64_t overflow_gops = 0;     // GOP starts among them
   // Over its declaration: pushed above bitrate_bps x (1 + admission margin)
   // for longer than its burst allowance (a latency budget's worth). Sticky:
   // from then on the writer sheds it before any recording that is not.

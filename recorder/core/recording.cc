@@ -186,6 +186,7 @@ void Recording::flush() {
 
 void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range) {
   overflow_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (gop_start) overflow_gops_.fetch_add(1, std::memory_order_relaxed);
   // A lock and maybe an allocation, but only while the ring is full and
   // pushes are being dropped anyway.
   std::lock_guard lock(overflows_mutex_);
@@ -196,9 +197,28 @@ void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, b
   o.time_end = arrival;
 }
 
-std::vector<OverflowRange> Recording::overflows() const {
+std::vector<OverflowRange> Recording::overflows(uint64_t* first_index) const {
   std::lock_guard lock(overflows_mutex_);
+  if (first_index != nullptr) *first_index = overflows_taken_;
   return overflows_;
+}
+
+uint64_t Recording::take_overflows(std::vector<OverflowRange>& out) {
+  std::lock_guard lock(overflows_mutex_);
+  const uint64_t first = overflows_taken_;
+  out.insert(out.end(), overflows_.begin(), overflows_.end());
+  if (overflows_.size() > 1) {
+    // The last stays: the producer may still add to it.
+    const size_t taken = overflows_.size() - 1;
+    overflows_.erase(overflows_.begin(), overflows_.begin() + static_cast<std::ptrdiff_t>(taken));
+    overflows_taken_ += taken;
+  }
+  return first;
+}
+
+size_t Recording::bookkeeping_bytes() const {
+  std::lock_guard lock(overflows_mutex_);
+  return overflows_.capacity() * sizeof(OverflowRange);
 }
 
 void Recording::source_gap(TimePoint start, Nanos duration) {
@@ -227,6 +247,7 @@ RecordingStats Recording::stats() const {
   RecordingStats s = published_.read();
   s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
   s.overflow_bytes = overflow_bytes_.load(std::memory_order_relaxed);
+  s.overflow_gops = overflow_gops_.load(std::memory_order_relaxed);
   s.over_rate = over_rate();  // acquire: the time below is the one stored with it
   if (s.over_rate) s.over_rate_since = TimePoint(Nanos(over_rate_.since_ns.load(std::memory_order_relaxed)));
   s.over_rate_bytes = over_rate_bytes_.load(std::memory_order_relaxed);

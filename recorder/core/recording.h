@@ -118,7 +118,18 @@ class Recording final : public TsSink {
   // milliseconds. Any other thread; idempotent.
   bool release_buffers();
   std::vector<SourceGap> gaps() const;
-  std::vector<OverflowRange> overflows() const;
+  // What the full ring turned away and take_overflows() has not taken yet
+  // (all of it unless it is used); `first_index`, if given, gets the index
+  // of the first (ranges are numbered from 0). The last range may still grow.
+  std::vector<OverflowRange> overflows(uint64_t* first_index = nullptr) const;
+  // For a consumer that keeps the ranges elsewhere (the crash journal), so
+  // that they do not pile up here: appends the ranges not taken before to
+  // `out` and returns the index of the first appended. Every range but the
+  // last is handed out once; the last, which may still grow, every time
+  // (until a new one follows it). One consumer; any thread.
+  uint64_t take_overflows(std::vector<OverflowRange>& out);
+  // Heap bytes held for ranges not taken yet.
+  size_t bookkeeping_bytes() const;
 
  private:
   friend class StreamingWriter;
@@ -169,8 +180,10 @@ class Recording final : public TsSink {
   bool released_ = false;  // GUARDED_BY(release_mutex_)
 
   void note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range);
+  std::atomic<uint64_t> overflow_gops_{0};
   mutable std::mutex overflows_mutex_;
-  std::vector<OverflowRange> overflows_;  // GUARDED_BY(overflows_mutex_)
+  std::vector<OverflowRange> overflows_;  // GUARDED_BY(overflows_mutex_): from index overflows_taken_ on
+  uint64_t overflows_taken_ = 0;          // GUARDED_BY(overflows_mutex_)
   mutable std::mutex gaps_mutex_;
   std::vector<SourceGap> gaps_;  // GUARDED_BY(gaps_mutex_)
 
@@ -194,7 +207,6 @@ class Recording final : public TsSink {
     bool stop_applied = false;
     uint64_t file_offset = 0;
     bool has_open_extent = false;
-    bool open_extent_published = false;  // published_ ends with a copy of it
     RecordedExtent open_extent;
     bool finishing = false;         // closed; finished once published
     bool dirty = true;              // stats/extents changed since the last publish

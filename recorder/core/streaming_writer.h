@@ -36,7 +36,7 @@
 // Driving it: either a test loop calls service_once() with a SimulatedClock
 // (deterministic), or start() runs the same function on its own thread with
 // a real clock. Control methods (add_recording, stop_recording, stats,
-// extents) may be called from any thread: they post commands under a
+// extents, drain_extents) may be called from any thread: they post commands under a
 // control-side mutex that the writer only ever try_locks, and read
 // snapshots the writer publishes (seqlock) or copies under a mutex the
 // writer only try_locks. The writer never waits for a control thread.
@@ -125,10 +125,20 @@ class StreamingWriter {
   // is buffered, pads the last unit and marks the recording finished().
   Status stop_recording(RecordingId id);
   DriveStats stats() const { return drive_stats_.read(); }
-  // Extents published so far (all recordings, or one). The last recorded
-  // extent of a running recording may still grow.
+  // Extents published and not yet drained (all recordings, or one): the
+  // whole lists unless drain_extents() is used. The last recorded extent of
+  // a running recording may still grow (RecordingExtents::last_recorded_open).
   std::vector<RecordingExtents> extents() const;
   Result<RecordingExtents> extents(RecordingId id) const;
+  // Hands the extents closed since the last call to a consumer that keeps
+  // them elsewhere (the session's crash journal), once: appended to `out`,
+  // one entry per recording with anything new, indices in first_*; each
+  // running recording's open extent comes too, every time, as the last of
+  // `recorded`. From then on the writer keeps only what is not drained yet,
+  // so its memory does not grow with what it records. One consumer.
+  void drain_extents(std::vector<RecordingExtents>& out);
+  // Heap bytes the writer holds for extents published and not drained.
+  size_t bookkeeping_bytes() const;
   std::optional<Error> failure() const;
   const WriterOptions& options() const { return options_; }
   // The largest command: every ring must hold one.
@@ -225,9 +235,16 @@ class StreamingWriter {
   std::vector<Command> commands_;            // GUARDED_BY(control_mutex_)
   std::map<RecordingId, std::shared_ptr<Recording>> all_;  // GUARDED_BY(control_mutex_)
 
-  // Published to readers; the writer only try_locks.
+  // Published to readers; the writer only try_locks. Per recording: the
+  // closed extents not drained yet (their lists keep their capacity across
+  // drains, so publishing stops allocating once they are large enough), and
+  // the open extent.
+  struct PublishedExtents {
+    RecordingExtents closed;
+    std::optional<RecordedExtent> open;
+  };
   mutable std::mutex published_mutex_;
-  std::map<RecordingId, RecordingExtents> published_;  // GUARDED_BY(published_mutex_)
+  std::map<RecordingId, PublishedExtents> published_;  // GUARDED_BY(published_mutex_)
   std::optional<Error> published_failure_;             // GUARDED_BY(published_mutex_)
   Seqlock<DriveStats> drive_stats_;
 

@@ -73,7 +73,7 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
   all_[id] = recording;
   {
     std::lock_guard published(published_mutex_);
-    published_[id].recording_id = id;
+    published_[id].closed.recording_id = id;
   }
   commands_.push_back({Command::kAdd, recording});
   return recording;
@@ -95,10 +95,26 @@ Status StreamingWriter::stop_recording(RecordingId id) {
   return ok_status();
 }
 
+namespace {
+RecordingExtents with_open(const RecordingExtents& closed, const std::optional<RecordedExtent>& open) {
+  RecordingExtents out = closed;
+  if (open) {
+    out.recorded.push_back(*open);
+    out.last_recorded_open = true;
+  }
+  return out;
+}
+
+template <typename T>
+size_t heap_bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+}  // namespace
+
 std::vector<RecordingExtents> StreamingWriter::extents() const {
   std::lock_guard lock(published_mutex_);
   std::vector<RecordingExtents> out;
-  for (const auto& [id, e] : published_) out.push_back(e);
+  for (const auto& [id, e] : published_) out.push_back(with_open(e.closed, e.open));
   return out;
 }
 
@@ -108,7 +124,34 @@ Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
   if (it == published_.end()) {
     return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
   }
-  return it->second;
+  return with_open(it->second.closed, it->second.open);
+}
+
+void StreamingWriter::drain_extents(std::vector<RecordingExtents>& out) {
+  std::lock_guard lock(published_mutex_);
+  for (auto& [id, e] : published_) {
+    RecordingExtents& c = e.closed;
+    if (c.recorded.empty() && c.lost.empty() && c.shed.empty() && !e.open) continue;
+    // Copied, then cleared: the writer's lists keep their capacity.
+    out.push_back(with_open(c, e.open));
+    c.first_recorded += c.recorded.size();
+    c.first_lost += c.lost.size();
+    c.first_shed += c.shed.size();
+    c.recorded.clear();
+    c.lost.clear();
+    c.shed.clear();
+  }
+}
+
+size_t StreamingWriter::bookkeeping_bytes() const {
+  std::lock_guard lock(published_mutex_);
+  // A std::map node: the value and about four pointers' worth of tree links.
+  size_t bytes = published_.size() * (sizeof(PublishedExtents) + 4 * sizeof(void*));
+  for (const auto& [id, e] : published_) {
+    bytes += heap_bytes(e.closed.recorded) + heap_bytes(e.closed.lost) + heap_bytes(e.closed.shed);
+    for (const auto& l : e.closed.lost) bytes += l.message.capacity() > 15 ? l.message.capacity() + 1 : 0;
+  }
+  return bytes;
 }
 
 std::optional<Error> StreamingWriter::failure() const {
@@ -170,17 +213,18 @@ void StreamingWriter::publish() {
     Recording& r = *rp;
     auto& w = r.writer_;
     if (!w.dirty) continue;
-    RecordingExtents& out = published_[r.id()];
-    // The open extent was published last time as the tail; replace it.
-    if (w.open_extent_published) out.recorded.pop_back();
-    for (auto& e : w.pending_recorded) out.recorded.push_back(e);
+    PublishedExtents& out = published_[r.id()];
+    for (auto& e : w.pending_recorded) out.closed.recorded.push_back(e);
     w.pending_recorded.clear();
-    for (auto& e : w.pending_lost) out.lost.push_back(std::move(e));
+    for (auto& e : w.pending_lost) out.closed.lost.push_back(std::move(e));
     w.pending_lost.clear();
-    for (auto& e : w.pending_shed) out.shed.push_back(e);
+    for (auto& e : w.pending_shed) out.closed.shed.push_back(e);
     w.pending_shed.clear();
-    w.open_extent_published = w.has_open_extent;
-    if (w.has_open_extent) out.recorded.push_back(w.open_extent);
+    if (w.has_open_extent) {
+      out.open = w.open_extent;
+    } else {
+      out.open.reset();
+    }
     w.dirty = false;
   }
   if (failure_) published_failure_ = failure_;

@@ -177,6 +177,15 @@ std::vector<uint8_t> encode(const FinalizeBegin& r) {
 
 std::vector<uint8_t> encode_finalized(int64_t unix_ns) { return Writer(RecordType::kFinalized).i64(unix_ns).finish(); }
 
+uint32_t UnitCrcLog::at(uint32_t lba) const {
+  for (auto run = runs_.rbegin(); run != runs_.rend(); ++run) {
+    if (lba < run->first_lba || (lba - run->first_lba) % run->unit_blocks != 0) continue;
+    const uint64_t i = (lba - run->first_lba) / run->unit_blocks;
+    if (i < run->crcs.size()) return run->crcs[i];
+  }
+  throw std::out_of_range("no checksum logged for the unit at LBA " + std::to_string(lba));
+}
+
 Result<JournalState> replay(std::span<const uint8_t> bytes) {
   JournalState state;
   size_t pos = 0;
@@ -322,8 +331,13 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
         uint32_t count = r.u32();
         if (count > kMaxCrcsPerRecord || unit == 0 || size_t{count} * 4 != payload.size() - 12)
           return malformed(offset, "bad checksum record");
-        for (uint32_t i = 0; i < count; ++i) state.unit_crcs[first + i * unit] = r.u32();
+        UnitCrcs crcs;
+        crcs.first_lba = first;
+        crcs.unit_blocks = unit;
+        crcs.crcs.resize(count);
+        for (uint32_t i = 0; i < count; ++i) crcs.crcs[i] = r.u32();
         if (!r.ok()) return malformed(offset, "bad checksum record");
+        state.unit_crcs.add(std::move(crcs));
         break;
       }
       case RecordType::kRecordingEnd: {

@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,28 @@ struct UnitCrcs {
   uint32_t first_lba = 0;
   uint32_t unit_blocks = 0;
   std::vector<uint32_t> crcs;  // one per unit from first_lba
+  bool operator==(const UnitCrcs&) const = default;
+};
+
+// Unit checksums as a journal logged them, run by run: 4 bytes a unit (a
+// whole BD's fit in 1.6 MB), not a tree node each.
+class UnitCrcLog {
+ public:
+  void add(UnitCrcs run) {
+    units_ += run.crcs.size();
+    runs_.push_back(std::move(run));
+  }
+  const std::vector<UnitCrcs>& runs() const { return runs_; }
+  // Units logged (one logged twice counts twice).
+  size_t size() const { return units_; }
+  bool empty() const { return units_ == 0; }
+  // The CRC last logged for the unit at `lba`; std::out_of_range if none.
+  uint32_t at(uint32_t lba) const;
+  bool operator==(const UnitCrcLog&) const = default;
+
+ private:
+  std::vector<UnitCrcs> runs_;
+  size_t units_ = 0;
 };
 
 struct RecordingEnd {
@@ -112,7 +135,7 @@ struct JournalRecording {
 struct JournalState {
   std::optional<DiscBegin> disc;
   std::map<uint32_t, JournalRecording> recordings;  // by writer id
-  std::map<uint32_t, uint32_t> unit_crcs;           // unit LBA -> CRC-32
+  UnitCrcLog unit_crcs;
   std::optional<FinalizeBegin> finalize;
   bool finalized = false;
   uint64_t valid_bytes = 0;    // length of the trusted prefix

@@ -2,12 +2,14 @@
 // CRC-32C (crc32c.h) of every ECC unit that the drive acknowledged, so verify can read
 // the disc back and say exactly which units differ.
 //
-// The table is allocated once for the whole writable range (4 bytes per
-// unit: 1.5 MiB for a 25 GB BD), so the writer's hot path never allocates.
+// The table is allocated once for the whole writable range (4 bytes and a
+// bit per unit: 1.6 MB for a 25 GB BD), so the writer's hot path never
+// allocates and the memory does not grow with what is recorded.
 //
 // Thread-safety: write_blocks()/flush() from the writer thread; crc_of()
-// from any thread: each unit's entry is one atomic word, stored (release)
-// before the writer publishes the extent that contains it.
+// from any thread: a unit's CRC is stored before its bit in the presence
+// bitmap is set (release), both before the writer publishes the extent
+// that contains the unit.
 #pragma once
 
 #include <atomic>
@@ -36,6 +38,8 @@ class ChecksumTarget final : public BlockTarget {
   // CRC-32C of the unit starting at `lba` (unit-aligned), if it was written.
   std::optional<uint32_t> crc_of(uint32_t lba) const;
   uint32_t unit_blocks() const { return unit_blocks_; }
+  // Heap bytes of the table (fixed by the range).
+  size_t bookkeeping_bytes() const { return units_ * sizeof(uint32_t) + (units_ + 63) / 64 * sizeof(uint64_t); }
 
  private:
   void remember(uint32_t lba, std::span<const uint8_t> data);
@@ -46,8 +50,8 @@ class ChecksumTarget final : public BlockTarget {
   const uint32_t unit_blocks_;
   const uint32_t block_size_;
   size_t units_ = 0;
-  // Per unit: 0 = not written, else (1 << 32) | crc.
-  std::unique_ptr<std::atomic<uint64_t>[]> crcs_;
+  std::unique_ptr<std::atomic<uint32_t>[]> crcs_;    // per unit, valid where its bit is set
+  std::unique_ptr<std::atomic<uint64_t>[]> written_;  // bitmap: one bit per unit
 };
 
 }  // namespace discrec::recorder

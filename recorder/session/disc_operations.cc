@@ -154,15 +154,18 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
       std::string full = disc_full_message(*writer_);
       info.error = full.empty() ? "the drive stopped writing: " + failure->to_string() : full;
     }
-    if (auto extents = writer_->extents(entry.recording->id()); extents.ok()) {
-      for (const auto& l : extents->lost)
+    if (extent_journal_) {
+      // The most recent ones (ExtentJournal::kListed); the journal has them all.
+      const auto listed = extent_journal_->listing(*writer_, *entry.recording);
+      for (const auto& l : listed.lost)
         info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * 2048, sense_text(l)});
-      TimePoint origin = extents->recorded.empty() ? TimePoint{} : extents->recorded.front().time_begin;
-      const auto overflows = entry.recording->overflows();
-      info.shed_ranges = shed_range_infos(extents->shed, overflows, origin);
-      // What a full ring turned away (its bytes are in shed_bytes already).
-      for (const auto& o : overflows) info.stats.shed_gops += o.gops;
+      info.shed_ranges = shed_range_infos(listed.shed, listed.overflows, listed.origin);
+      if (info.shed_ranges.size() > ExtentJournal::kListed)
+        info.shed_ranges.erase(info.shed_ranges.begin(),
+                               info.shed_ranges.end() - static_cast<std::ptrdiff_t>(ExtentJournal::kListed));
     }
+    // What a full ring turned away (its bytes are in shed_bytes already).
+    info.stats.shed_gops += s.overflow_gops;
   }
   TimePoint clock_now = clock_.now();
   WallTime wall_now = std::chrono::system_clock::now();
@@ -221,7 +224,7 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
       publish(EventKind::kRecordingState, id,
               std::string(recording_state_name(info.state)) + ", " + std::to_string(info.stats.bytes_written) +
                   " bytes on disc, " + std::to_string(info.stats.lost_bytes) + " bytes lost in " +
-                  std::to_string(info.lost_extents.size()) + " extent(s), " + std::to_string(info.stats.shed_bytes) +
+                  std::to_string(s.lost_extents) + " extent(s), " + std::to_string(info.stats.shed_bytes) +
                   " bytes shed in " + std::to_string(info.stats.shed_gops) + " GOP(s): " + why);
     }
   }
@@ -274,14 +277,31 @@ void DriveSession::poll_events_locked(std::vector<EndedRings>& ended) {
   }
 }
 
-std::vector<DriveSession::DiscFile> DriveSession::disc_files_locked() {
-  std::vector<DiscFile> files = recovered_files_;
-  if (!writer_) return files;
-  auto all_extents = writer_->extents();
+Result<std::vector<DriveSession::DiscFile>> DriveSession::disc_files_locked() {
+  if (disc_journal_path_.empty())
+    return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " has no journal to read its extents from");
+  auto state = journal::load_journal(disc_journal_path_);
+  if (!state.ok()) return std::move(state).error().with_context("reading the disc's extents from its journal");
+  return disc_files_from(std::move(state).value());
+}
+
+std::vector<DriveSession::DiscFile> DriveSession::disc_files_from(journal::JournalState state) {
+  // The recordings recovered from before a restart, then this session's,
+  // each with the extents the journal confirmed.
+  std::vector<DiscFile> files;
+  auto take_extents = [&](DiscFile& f) {
+    auto it = state.recordings.find(f.extents.recording_id);
+    if (it == state.recordings.end()) return false;  // its begin could not be journaled: nothing recorded
+    f.extents.recorded = std::move(it->second.recorded);
+    f.extents.lost = std::move(it->second.lost);
+    f.extents.shed = std::move(it->second.shed);
+    return true;
+  };
+  for (const DiscFile& recovered : recovered_files_) {
+    DiscFile f = recovered;
+    if (take_extents(f)) files.push_back(std::move(f));
+  }
   for (auto& [id, entry] : recordings_) {
-    auto it = std::find_if(all_extents.begin(), all_extents.end(),
-                           [&](const RecordingExtents& e) { return e.recording_id == entry->recording->id(); });
-    if (it == all_extents.end()) continue;
     DiscFile f;
     f.id = id;
     f.title = entry->params.title;
@@ -290,8 +310,8 @@ std::vector<DriveSession::DiscFile> DriveSession::disc_files_locked() {
       std::lock_guard entry_lock(entry->mutex);
       f.end = entry->end_time.value_or(std::chrono::system_clock::now());
     }
-    f.extents = *it;
-    files.push_back(std::move(f));
+    f.extents.recording_id = entry->recording->id();
+    if (take_extents(f)) files.push_back(std::move(f));
   }
   return files;
 }
@@ -344,7 +364,9 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
     finalize_begun_ = begin;
   }
   const journal::FinalizeBegin finalize = *finalize_begun_;
-  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_locked(), finalize, resume, progress));
+  ASSIGN_OR_RETURN(auto files, disc_files_locked());
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(files, finalize, resume, progress));
+  files = {};
   disc_state_ = DiscState::kFinalized;
   continue_lba_.reset();
   (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
@@ -354,6 +376,8 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   }
   if (Status retired = journal::retire_journal(journal_path()); !retired.ok())
     result.summary += "; " + retired.error().to_string();
+  else
+    disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
   publish(EventKind::kDiscFinalized, "", result.summary);
   if (params.eject) {
     auto ejected = drive_->start_stop_unit(true, false);
@@ -483,7 +507,14 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   const bool streaming = caps_ && caps_->rt_streaming.current;
   DiscOperationResult result;
-  auto files = disc_files_locked();
+  // The extents are the journal's: what the writer closed since its last
+  // sync goes there first (after a finalize the journal has it all).
+  if (writer_ && disc_state_ == DiscState::kRecording) {
+    if (Status synced = journal_sync_once(); !synced.ok())
+      return std::move(synced).error().with_context(
+          "bringing the crash journal, which lists the disc's extents, up to date");
+  }
+  ASSIGN_OR_RETURN(auto files, disc_files_locked());
   // Every recorded extent of every file, in LBA order: the disc is read in
   // one pass, each run of contiguous extents in large reads whatever file
   // they belong to, instead of file by file with a seek at nearly every

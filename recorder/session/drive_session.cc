@@ -379,6 +379,7 @@ void DriveSession::forget_disc_locked() {
   trim_history_locked();
   stop_journal_locked();
   recordings_.clear();
+  extent_journal_.reset();
   writer_.reset();
   checksums_.reset();
   drive_target_.reset();
@@ -390,6 +391,7 @@ void DriveSession::forget_disc_locked() {
   recovered_.clear();
   recovered_files_.clear();
   recovered_crcs_.clear();
+  disc_journal_path_.clear();
   continue_lba_.reset();
   disc_state_ = DiscState::kNoMedium;
 }
@@ -459,6 +461,7 @@ Status DriveSession::begin_writing_locked() {
   }
 
   WriterOptions wopts = session_writer_options(prepared, layout.data_start, layout.data_limit);
+  extent_journal_.reset();  // an earlier disc's refers to the checksums replaced here
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
   checksums_ = std::make_unique<ChecksumTarget>(*drive_target_, layout.data_start, layout.data_limit,
                                                 caps.ecc_unit_blocks, caps.block_size);
@@ -630,8 +633,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
       (void)writer_->stop_recording(recording->id());
       return std::move(logged).error().with_context("journaling the new recording");
     }
-    std::lock_guard journal_lock(journal_mutex_);
-    journal_begun_.emplace(recording->id(), recording);
+    extent_journal_->begin_recording(recording);
   }
 
   auto entry = std::make_unique<Entry>();

@@ -16,7 +16,10 @@
 //
 // Crash safety: while a disc is open, a journal in the state directory
 // records the layout, each recording and every extent once a SYNCHRONIZE
-// CACHE has made it durable (once a second). After a stop or a crash,
+// CACHE has made it durable (once a second). The writer hands each extent
+// over once (ExtentJournal), so the journal is the disc's only complete
+// list of extents: finalize and verify replay it, and the session's memory
+// does not grow with what is recorded. After a stop or a crash,
 // recover() finds that journal: by default the disc stays open (kRecording
 // without a writer until the next recording starts one after what is
 // already on the disc), or, as configured, it is finished from the journal
@@ -42,7 +45,6 @@
 #include <deque>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +58,7 @@
 #include "recorder/core/streaming_writer.h"
 #include "recorder/session/checksum_target.h"
 #include "recorder/session/event_bus.h"
+#include "recorder/session/extent_journal.h"
 #include "recorder/session/recorder.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
@@ -161,9 +164,13 @@ class DriveSession {
     std::string title;
     WallTime start;
     WallTime end;
-    RecordingExtents extents;
+    RecordingExtents extents;  // recording_id: the writer id the journal knows it by
   };
-  std::vector<DiscFile> disc_files_locked();
+  // Every recording on the disc with its extents, from the journal (the
+  // only complete record of them): replayed now, so they take memory only
+  // while finalize or verify needs them.
+  Result<std::vector<DiscFile>> disc_files_locked();
+  std::vector<DiscFile> disc_files_from(journal::JournalState state);
   Result<DiscOperationResult> write_file_system_locked(const std::vector<DiscFile>& files,
                                                        const journal::FinalizeBegin& finalize, bool resume,
                                                        const ProgressCallback& progress);
@@ -243,8 +250,14 @@ class DriveSession {
   // Recordings of discs that left the drive, newest first, bounded by
   // RecorderOptions::history_count and history_age.
   std::deque<RecordingInfo> history_;                  // GUARDED_BY(mutex_)
+  // The recovered recordings' files without their extents (the journal has those).
   std::vector<DiscFile> recovered_files_;              // GUARDED_BY(mutex_)
-  std::unordered_map<uint32_t, uint32_t> recovered_crcs_;  // GUARDED_BY(mutex_)
+  // Unit checksums the journal had when the disc was taken up: (LBA, CRC)
+  // sorted by LBA, 8 bytes a unit.
+  std::vector<std::pair<uint32_t, uint32_t>> recovered_crcs_;  // GUARDED_BY(mutex_)
+  // Where the disc's journal is: journal_path() while it is open, the
+  // retired file once the disc is finalized; empty without a disc.
+  std::string disc_journal_path_;                      // GUARDED_BY(mutex_)
   std::string recovery_blocked_;                       // GUARDED_BY(mutex_): journal kept, why
   // A disc kept open across a restart that has no writer yet: where the
   // next writer starts, and the first id it gives (the journal's recordings
@@ -264,21 +277,18 @@ class DriveSession {
   DriveInfo cached_info_;                              // GUARDED_BY(cache_mutex_)
   std::vector<RecordingInfo> cached_recordings_;       // GUARDED_BY(cache_mutex_)
 
-  // The journal of the open disc. The file and `journaled_` are used by the
-  // journal thread and by control calls, under journal_mutex_.
+  // The journal of the open disc. The file is used by the journal thread
+  // and by control calls, under journal_mutex_.
   std::mutex journal_mutex_;
   std::unique_ptr<journal::JournalFile> journal_;      // GUARDED_BY(journal_mutex_)
-  // Recordings whose begin is logged, by writer id (the journal thread reads
-  // what their full rings turned away from them).
-  std::map<uint32_t, std::shared_ptr<Recording>> journal_begun_;  // GUARDED_BY(journal_mutex_)
-  struct JournaledRecording {
-    std::vector<RecordedExtent> recorded;              // as last logged
-    std::vector<uint32_t> crc_blocks;                  // per recorded extent: blocks whose CRCs are logged
-    size_t lost = 0;
-    size_t shed = 0;
-    std::vector<OverflowRange> overflows;              // as last logged
-  };
-  std::map<uint32_t, JournaledRecording> journaled_;   // GUARDED_BY(journal_mutex_)
+  // The writer's extents on their way into the journal (thread-safe
+  // itself). Made with the writer under mutex_; the journal thread uses it
+  // while it runs, and it is replaced or dropped only when that thread is
+  // stopped.
+  std::unique_ptr<ExtentJournal> extent_journal_;
+  // One journal sync at a time (the journal thread, verify, finalize, stop):
+  // the open extent must not be logged out of order.
+  std::mutex journal_sync_mutex_;
   Status journal_health_;                              // GUARDED_BY(journal_mutex_)
   std::thread journal_thread_;
   std::mutex journal_wake_mutex_;

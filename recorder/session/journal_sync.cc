@@ -13,11 +13,6 @@ int64_t unix_ns(WallTime t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-bool same_extent(const RecordedExtent& a, const RecordedExtent& b) {
-  return a.lba == b.lba && a.blocks == b.blocks && a.length == b.length && a.input_end == b.input_end &&
-         a.padding_bytes == b.padding_bytes;
-}
-
 }  // namespace
 
 std::string DriveSession::journal_path() const { return options_.state_directory + "/journal-" + spec_.id + ".bin"; }
@@ -52,10 +47,10 @@ Status DriveSession::start_journal_locked(const udf::LayoutRequest& request) {
   {
     std::lock_guard lock(journal_mutex_);
     journal_ = std::move(file);
-    journal_begun_.clear();
-    journaled_.clear();
     journal_health_ = {};
   }
+  disc_journal_path_ = journal_path();
+  extent_journal_ = std::make_unique<ExtentJournal>(*checksums_);
   start_journal_thread_locked();
   return {};
 }
@@ -80,70 +75,28 @@ void DriveSession::journal_main() {
 }
 
 // Makes what the drive acknowledged durable (SYNCHRONIZE CACHE), then logs
-// it. Extents are read before the flush, so everything logged was written
-// before the flush began: "confirmed" means on the medium.
+// it. Extents are collected before the flush, so everything logged was
+// written before the flush began: "confirmed" means on the medium. The
+// writer hands each extent out once (ExtentJournal): from here on the
+// journal is the only complete record of them.
 Status DriveSession::journal_sync_once() {
+  std::lock_guard sync(journal_sync_mutex_);
   StreamingWriter* writer = writer_.get();
-  if (!writer || !drive_target_ || !checksums_) return {};
-  auto extents = writer->extents();
+  ExtentJournal* extents = extent_journal_.get();
+  if (!writer || !drive_target_ || !extents) return {};
+  extents->collect(*writer);
   Status flushed = drive_target_->flush();
   if (!flushed.ok()) {
+    // What was collected stays there, and is logged after the next flush.
     std::lock_guard lock(journal_mutex_);
     journal_health_ = flushed;
     return flushed;
   }
-  std::vector<std::vector<uint8_t>> records;
-  {
-    std::lock_guard lock(journal_mutex_);
-    if (!journal_) return {};
-    for (const auto& e : extents) {
-      if (!journal_begun_.count(e.recording_id)) continue;
-      auto& logged = journaled_[e.recording_id];
-      for (size_t i = 0; i < e.recorded.size(); ++i) {
-        const auto& x = e.recorded[i];
-        if (i >= logged.recorded.size() || !same_extent(logged.recorded[i], x)) {
-          records.push_back(journal::encode(static_cast<uint32_t>(i), x));
-          if (i >= logged.recorded.size()) {
-            logged.recorded.resize(i + 1);
-            logged.crc_blocks.resize(i + 1, 0);
-          }
-          logged.recorded[i] = x;
-        }
-        // Checksums of the units confirmed since the last sync, for verify after a crash.
-        journal::UnitCrcs crcs;
-        crcs.unit_blocks = checksums_->unit_blocks();
-        uint32_t from = logged.crc_blocks[i];
-        crcs.first_lba = x.lba + from;
-        uint32_t done = from;
-        for (uint32_t b = from; b + crcs.unit_blocks <= x.blocks; b += crcs.unit_blocks) {
-          auto crc = checksums_->crc_of(x.lba + b);
-          if (!crc) break;
-          crcs.crcs.push_back(*crc);
-          done = b + crcs.unit_blocks;
-        }
-        if (!crcs.crcs.empty()) records.push_back(journal::encode(crcs));
-        logged.crc_blocks[i] = done;
-      }
-      for (; logged.lost < e.lost.size(); ++logged.lost)
-        records.push_back(journal::encode(static_cast<uint32_t>(logged.lost), e.lost[logged.lost]));
-      for (; logged.shed < e.shed.size(); ++logged.shed)
-        records.push_back(journal::encode(static_cast<uint32_t>(logged.shed), e.shed[logged.shed]));
-    }
-    // What full rings turned away: producer-side, so read from the recordings.
-    for (const auto& [writer_id, recording] : journal_begun_) {
-      auto overflows = recording->overflows();
-      auto& logged = journaled_[writer_id].overflows;
-      for (size_t i = 0; i < overflows.size(); ++i) {
-        if (i < logged.size() && logged[i] == overflows[i]) continue;  // the last one grows
-        records.push_back(journal::encode(writer_id, static_cast<uint32_t>(i), overflows[i]));
-      }
-      logged = std::move(overflows);
-    }
-    if (records.empty()) return {};
-    Status s = journal_->append(records);
-    if (!s.ok()) journal_health_ = s;
-    return s;
-  }
+  std::lock_guard lock(journal_mutex_);
+  if (!journal_) return {};
+  Status s = extents->append_to(*journal_);
+  if (!s.ok()) journal_health_ = s;
+  return s;
 }
 
 void DriveSession::stop_journal_locked() {

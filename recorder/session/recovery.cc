@@ -31,14 +31,39 @@ WallTime wall(int64_t unix_ns) {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(unix_ns)));
 }
 
+// (LBA, CRC) of every unit the journal has a checksum for, by LBA; a unit
+// logged twice has the later one.
+std::vector<std::pair<uint32_t, uint32_t>> sorted_unit_crcs(const journal::UnitCrcLog& log) {
+  std::vector<std::pair<uint32_t, uint32_t>> crcs;
+  crcs.reserve(log.size());
+  for (const auto& run : log.runs())
+    for (size_t i = 0; i < run.crcs.size(); ++i)
+      crcs.emplace_back(run.first_lba + static_cast<uint32_t>(i) * run.unit_blocks, run.crcs[i]);
+  std::stable_sort(crcs.begin(), crcs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Of equal LBAs the last logged is last: keep it.
+  size_t kept = 0;
+  for (size_t i = 0; i < crcs.size(); ++i) {
+    if (i + 1 < crcs.size() && crcs[i + 1].first == crcs[i].first) continue;
+    crcs[kept++] = crcs[i];
+  }
+  crcs.resize(kept);
+  return crcs;
+}
+
+template <typename T>
+void keep_listed(std::vector<T>& list) {
+  if (list.size() > ExtentJournal::kListed)
+    list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(ExtentJournal::kListed));
+}
+
 }  // namespace
 
 Result<std::optional<uint32_t>> DriveSession::crc_for_verify(uint32_t lba) const {
   if (checksums_) {
     if (auto crc = checksums_->crc_of(lba)) return std::optional<uint32_t>(*crc);
   }
-  auto it = recovered_crcs_.find(lba);
-  if (it != recovered_crcs_.end()) return std::optional<uint32_t>(it->second);
+  auto it = std::lower_bound(recovered_crcs_.begin(), recovered_crcs_.end(), std::make_pair(lba, uint32_t{0}));
+  if (it != recovered_crcs_.end() && it->first == lba) return std::optional<uint32_t>(it->second);
   return std::optional<uint32_t>();
 }
 
@@ -107,8 +132,9 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
                                                      ", the journal's disc is a " + device::profile_name(disc.profile));
   // The same disc: the first confirmed unit reads back with its checksum.
   const uint32_t block_size = disc.block_size;
-  if (!state.unit_crcs.empty()) {
-    auto [lba, crc] = *state.unit_crcs.begin();
+  auto crcs = sorted_unit_crcs(state.unit_crcs);
+  if (!crcs.empty()) {
+    auto [lba, crc] = crcs.front();
     RETURN_IF_ERROR(check_same_disc_locked(lba, crc, disc.unit_blocks, block_size));
   }
   udf::LayoutRequest request;
@@ -133,11 +159,13 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     std::lock_guard lock(journal_mutex_);
     journal_ = std::move(journal_file);
   }
+  disc_journal_path_ = journal_path();
   layout_ = layout;
   disc_started_ = wall(disc.started_unix_ns);
   drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
 
-  // What the journal confirmed becomes the files; recording ids continue.
+  // What the journal confirmed becomes the files (their extents stay in
+  // the journal); recording ids continue.
   recovered_files_.clear();
   recovered_.clear();
   uint64_t recovered_bytes = 0;
@@ -148,9 +176,6 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     f.title = rec.begin.title;
     f.start = wall(rec.begin.start_unix_ns);
     f.extents.recording_id = writer_id;
-    f.extents.recorded = rec.recorded;
-    f.extents.lost = rec.lost;
-    f.extents.shed = rec.shed;
     int64_t last_arrival = 0;
     for (const auto& e : rec.recorded) {
       recovered_bytes += e.length;
@@ -187,13 +212,16 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
       info.stats.shed_bytes += sh.byte_count;
       info.stats.shed_gops += sh.gop_count;
     }
+    // Listed as a running recording's are: the most recent (counted in full above).
+    keep_listed(info.lost_extents);
+    keep_listed(info.shed_ranges);
     info.error = rec.end ? rec.end->error
                          : "recovered after a crash: recorded up to the last confirmed extent";
     recovered_.push_back(std::move(info));
     recovered_files_.push_back(std::move(f));
     next_recording_number_++;
   }
-  for (const auto& [lba, crc] : state.unit_crcs) recovered_crcs_[lba] = crc;
+  recovered_crcs_ = std::move(crcs);
   // An interrupted finalize is completed whatever the policy: the disc is
   // part-closed already.
   if (!state.finalize && !options_.finalize_after_restart)
@@ -218,7 +246,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   }
   // Resuming also guards a fresh recovery on sequential media: the drive
   // may already hold part of the metadata from an earlier attempt.
-  ASSIGN_OR_RETURN(auto result, write_file_system_locked(recovered_files_, finalize, /*resume=*/true,
+  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_from(state), finalize, /*resume=*/true,
                                                          [](const DiscProgress&) {}));
   (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
   {
@@ -226,6 +254,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     journal_.reset();
   }
   RETURN_IF_ERROR(journal::retire_journal(journal_path()));
+  disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
   disc_state_ = DiscState::kFinalized;
   if (auto caps = probe_locked(); caps.ok()) caps_ = *caps;
   std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +
@@ -278,8 +307,8 @@ Status DriveSession::continue_writing_locked() {
   // A tray can be opened by hand while the daemon runs: the disc is checked
   // again before anything is written onto it.
   if (!recovered_crcs_.empty()) {
-    auto first = std::min_element(recovered_crcs_.begin(), recovered_crcs_.end());
-    RETURN_IF_ERROR(check_same_disc_locked(first->first, first->second, caps.ecc_unit_blocks, caps.block_size));
+    const auto& [lba, crc] = recovered_crcs_.front();
+    RETURN_IF_ERROR(check_same_disc_locked(lba, crc, caps.ecc_unit_blocks, caps.block_size));
   }
   // Read again: on sequential media the drive, not the journal, knows where
   // it can write.
@@ -299,11 +328,10 @@ Status DriveSession::continue_writing_locked() {
     if (!journal_)
       return Error(ErrorCode::kFailedPrecondition,
                    "the crash journal of the disc in drive " + spec_.id + " is no longer open");
-    journal_begun_.clear();
-    journaled_.clear();
     journal_health_ = {};
   }
   RETURN_IF_ERROR(writer->start());
+  extent_journal_ = std::make_unique<ExtentJournal>(*checksums);
   checksums_ = std::move(checksums);
   writer_ = std::move(writer);
   writer_started_locked();

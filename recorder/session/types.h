@@ -140,6 +140,9 @@ struct RecordingInfo {
   WallTime start_time;
   std::optional<WallTime> end_time;
   RecordingStatsInfo stats;
+  // The most recent 256 of each (ExtentJournal::kListed), in stream order:
+  // a recording that sheds for hours has hundreds of thousands, which the
+  // statistics count and the crash journal (and so the disc) keep.
   std::vector<LostExtentInfo> lost_extents;
   std::vector<ShedRangeInfo> shed_ranges;
   std::vector<SourceGapInfo> source_gaps;
