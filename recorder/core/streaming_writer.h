@@ -244,6 +244,11 @@ class StreamingWriter {
   // else is written before it, so neither is reused meanwhile.
   Recording* held_recording_ = nullptr;
   IssuedCommand held_;
+  // Set when the held command failed (a write error, e.g. a timeout) and
+  // the drive's state (a unit attention after the hang, not ready) hid how
+  // much of it the drive took: it is not written again; once the drive
+  // answers, complete_command() counts it lost with the blocks it took.
+  std::optional<Error> held_failure_;
   std::optional<Error> pause_cause_;  // the last refusal, for messages
   TimePoint paused_since_{};
   TimePoint next_poll_{};

@@ -4,6 +4,8 @@
 // refused command is in write_command() (streaming_writer.cc).
 #include "recorder/core/streaming_writer.h"
 
+#include <utility>
+
 #include "device/drive.h"
 
 namespace discrec::recorder {
@@ -34,6 +36,15 @@ void StreamingWriter::resume_when_ready() {
                           std::to_string(where->profile) + ", was 0x" + std::to_string(options_.profile) +
                           "): not writing on another disc"));
   }
+  if (held_failure_) {
+    // A failed command whose outcome the drive's state hid: not written
+    // again, only counted, now that the drive can say what it took.
+    // Cleared first: complete_command() may hold it again.
+    const Status failed = *std::exchange(held_failure_, std::nullopt);
+    held_recording_ = nullptr;
+    drive_.paused = false;
+    return complete_command(r, held_, failed, now, 0, 0);
+  }
   uint32_t lba = next_lba_;
   if (where->next_writable_address) {
     const uint32_t nwa = *where->next_writable_address;
@@ -41,10 +52,9 @@ void StreamingWriter::resume_when_ready() {
       // The drive took the command before it answered (a reset or a lost
       // connection after the data went over): it is written.
       target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
-      complete_command(r, held_, ok_status(), now, 0, 0);
       held_recording_ = nullptr;
       drive_.paused = false;
-      return;
+      return complete_command(r, held_, ok_status(), now, 0, 0);
     }
     if (nwa < next_lba_ || nwa > next_lba_ + held_.blocks) {
       return fail(Error(ErrorCode::kFailedPrecondition,
@@ -74,9 +84,11 @@ void StreamingWriter::resume_when_ready() {
   next_lba_ = lba;
   drive_.next_lba = next_lba_;
   held_.lba = lba;
-  complete_command(r, held_, status, done, 0, 0);
+  // Cleared first: a failed write whose outcome the drive's state hides is
+  // held again by complete_command().
   held_recording_ = nullptr;
   drive_.paused = false;
+  complete_command(r, held_, status, done, 0, 0);
 }
 
 bool StreamingWriter::pauses_for(const Error& error) {
@@ -109,6 +121,7 @@ void StreamingWriter::back_off(TimePoint now, const Error& error) {
 }
 
 void StreamingWriter::drop_held(const Error& error) {
+  held_failure_.reset();
   if (held_recording_ == nullptr) return;
   count_lost_input(*held_recording_, held_.input_begin, held_.input_end, held_.time_begin, held_.time_end,
                    held_.copied, error);
