@@ -199,6 +199,9 @@ class StreamingWriter {
   // Paused (held_ set): polls the drive when due and writes the held
   // command where it is once it is ready.
   void resume_when_ready();
+  // Reads the held command back from `lba` (the drive took it unanswered):
+  // ok when it reads back as sent; kUnsupported when the target cannot read.
+  Status read_back_held(uint32_t lba);
   // Whether `error` pauses the writer rather than losing the command.
   bool pauses_for(const Error& error);
   void back_off(TimePoint now, const Error& error);
@@ -249,6 +252,7 @@ class StreamingWriter {
   // much of it the drive took: it is not written again; once the drive
   // answers, complete_command() counts it lost with the blocks it took.
   std::optional<Error> held_failure_;
+  std::vector<uint8_t> readback_;  // read_back_held()'s, allocated on first use
   std::optional<Error> pause_cause_;  // the last refusal, for messages
   TimePoint paused_since_{};
   TimePoint next_poll_{};

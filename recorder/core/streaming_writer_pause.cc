@@ -4,6 +4,7 @@
 // refused command is in write_command() (streaming_writer.cc).
 #include "recorder/core/streaming_writer.h"
 
+#include <cstring>
 #include <utility>
 
 #include "device/drive.h"
@@ -50,10 +51,17 @@ void StreamingWriter::resume_when_ready() {
     const uint32_t nwa = *where->next_writable_address;
     if (nwa == next_lba_ + held_.blocks) {
       // The drive took the command before it answered (a reset or a lost
-      // connection after the data went over): it is written.
-      target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
+      // connection after the data went over). Whether it wrote it well only
+      // the disc can say: the address moves past blocks a medium error
+      // spoiled too (the soak found such a command counted as recorded). So
+      // it is read back; what does not read back as sent is a lost extent.
+      const Status readback = read_back_held(next_lba_);
+      if (!readback.ok() && pauses_for(readback.error())) return back_off(now, readback.error());
       held_recording_ = nullptr;
       drive_.paused = false;
+      if (!readback.ok() && readback.error().code() != ErrorCode::kUnsupported)
+        return complete_command(r, held_, readback, clock_.now(), 0, 0);
+      target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
       return complete_command(r, held_, ok_status(), now, 0, 0);
     }
     if (nwa < next_lba_ || nwa > next_lba_ + held_.blocks) {
@@ -89,6 +97,18 @@ void StreamingWriter::resume_when_ready() {
   held_recording_ = nullptr;
   drive_.paused = false;
   complete_command(r, held_, status, done, 0, 0);
+}
+
+Status StreamingWriter::read_back_held(uint32_t lba) {
+  // Rare (a write's answer lost with a reset), so the buffer is allocated
+  // here, once, rather than kept for every writer.
+  readback_.resize(held_.command_bytes);
+  RETURN_IF_ERROR(target_.read_blocks(lba, readback_));
+  if (std::memcmp(readback_.data(), staging_.data(), held_.command_bytes) != 0)
+    return Error(ErrorCode::kDataLoss, "WRITE(12)",
+                 "a write the drive took without answering (" + pause_cause_->to_string() +
+                     ") does not read back as sent at LBA " + std::to_string(lba));
+  return ok_status();
 }
 
 bool StreamingWriter::pauses_for(const Error& error) {
