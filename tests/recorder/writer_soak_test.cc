@@ -18,8 +18,9 @@
 //
 // Environment: DISCREC_SOAK_SEED (default 17, printed) picks the faults,
 // priorities and bitrates; DISCREC_SOAK_HOURS (default 24) the simulated
-// time (the sanitizer builds run 2). Each drive runs on its own thread with
-// its own clock and random stream, so a seed replays exactly.
+// time. Each drive runs on its own thread with its own clock and random
+// stream, so a seed replays exactly (in every build: the sanitizers' runs
+// print the same totals).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -329,59 +330,20 @@ class DriveSoak {
   // system, closes the disc, reads every file back through the drive and
   // checks it against what the camera sent; then the disc goes.
   void close_disc() {
-    for (size_t i = 0; i < takes_.size(); ++i) {
-      Take& t = takes_[i];
-      if (t.stopped) continue;
-      t.stopped = true;
-      EXPECT_TRUE(writer_->stop_recording(t.source.recording->id()).ok());
-    }
-    for (int camera = 0; camera < kCamerasPerDrive; ++camera)
-      cameras_[camera].next_packet = takes_[camera_take_[camera]].source.next_packet;
-    for (int i = 0;; ++i) {
-      bool all = true;
-      for (auto& t : takes_) all = all && t.source.recording->finished();
-      if (all) break;
-      ASSERT_LT(i, 10'000'000) << "recordings did not finish";
-      const TimePoint wake = writer_->service_once();
-      if (wake > clock_.now()) clock_.sleep_until(wake);
-    }
+    stop_recordings();
+    if (::testing::Test::HasFatalFailure()) return;
     const DriveStats d = writer_->stats();
     if (auto failure = writer_->failure()) {
       EXPECT_EQ(failure->message().rfind("disc full", 0), 0u)
-          << "drive " << index_ << " disc " << disc_number_ << ": " << failure->to_string() << "\n"
-          << describe_disc(extents_now());
+          << failure->to_string() << "\n" << describe_disc(extents_now());
       ++totals_.disc_full;
     }
     ++totals_.discs;
     totals_.commands += d.commands;
     totals_.pauses += d.pauses;
     totals_.missed_deadlines += d.missed_deadlines;
-
-    // Accounting, recording by recording, and the disc as a whole.
-    std::vector<RecordingExtents> extents;
-    uint64_t drive_written = 0, drive_shed = 0, drive_lost_extents = 0;
-    for (auto& t : takes_) {
-      auto e = writer_->extents(t.source.recording->id());
-      ASSERT_TRUE(e.ok());
-      const RecordingStats st = t.source.recording->stats();
-      check_accounting(*t.source.recording, t.accepted_bytes, *e, options_.block_size);
-      extents.push_back(*e);
-      drive_written += st.bytes_written;
-      drive_shed += st.shed_bytes;
-      drive_lost_extents += st.lost_extents;
-      totals_.bytes_in += st.bytes_in;
-      totals_.bytes_written += st.bytes_written;
-      totals_.shed_bytes += st.shed_bytes;
-      totals_.lost_bytes += st.lost_bytes;
-      totals_.overflow_bytes += st.overflow_bytes;
-      totals_.refused_bytes += t.refused_bytes;
-      totals_.shed_gops += st.shed_gops;
-      totals_.lost_extents += st.lost_extents;
-    }
-    EXPECT_EQ(d.bytes_written, drive_written);
-    EXPECT_EQ(d.shed_bytes, drive_shed);
-    EXPECT_EQ(d.lost_extents, drive_lost_extents);
-    check_disc_allocation(extents, d.next_lba);
+    const std::vector<RecordingExtents> extents = account_disc(d);
+    if (::testing::Test::HasFatalFailure()) return;
 
     // No fault may reach the file system's writes: the streaming phase is
     // what this soak is about. Wait out a state in progress.
@@ -412,6 +374,57 @@ class DriveSoak {
     drive_.reset();
     sim_ = nullptr;
     for (const char* suffix : {"", ".state", ".undo"}) std::filesystem::remove(image_ + suffix);
+  }
+
+  // Stops every recording still running and lets the writer finish them.
+  void stop_recordings() {
+    for (int camera = 0; camera < kCamerasPerDrive; ++camera) {
+      Take& t = takes_[camera_take_[camera]];
+      cameras_[camera].next_packet = t.source.next_packet;
+      if (t.stopped) continue;
+      t.stopped = true;
+      EXPECT_TRUE(writer_->stop_recording(t.source.recording->id()).ok());
+    }
+    for (int i = 0;; ++i) {
+      bool all = true;
+      for (auto& t : takes_) all = all && t.source.recording->finished();
+      if (all) return;
+      ASSERT_LT(i, 10'000'000) << "recordings did not finish";
+      const TimePoint wake = writer_->service_once();
+      if (wake > clock_.now()) clock_.sleep_until(wake);
+    }
+  }
+
+  // Checks every recording's accounting and the disc's (the drive's totals
+  // are the recordings' sums, no block is in two extents) and returns the
+  // extents, one per take.
+  std::vector<RecordingExtents> account_disc(const DriveStats& d) {
+    std::vector<RecordingExtents> extents;
+    uint64_t drive_written = 0, drive_shed = 0, drive_lost_extents = 0;
+    for (auto& t : takes_) {
+      auto e = writer_->extents(t.source.recording->id());
+      EXPECT_TRUE(e.ok());
+      if (!e.ok()) return {};
+      const RecordingStats st = t.source.recording->stats();
+      check_accounting(*t.source.recording, t.accepted_bytes, *e, options_.block_size);
+      extents.push_back(*e);
+      drive_written += st.bytes_written;
+      drive_shed += st.shed_bytes;
+      drive_lost_extents += st.lost_extents;
+      totals_.bytes_in += st.bytes_in;
+      totals_.bytes_written += st.bytes_written;
+      totals_.shed_bytes += st.shed_bytes;
+      totals_.lost_bytes += st.lost_bytes;
+      totals_.overflow_bytes += st.overflow_bytes;
+      totals_.refused_bytes += t.refused_bytes;
+      totals_.shed_gops += st.shed_gops;
+      totals_.lost_extents += st.lost_extents;
+    }
+    EXPECT_EQ(d.bytes_written, drive_written);
+    EXPECT_EQ(d.shed_bytes, drive_shed);
+    EXPECT_EQ(d.lost_extents, drive_lost_extents);
+    check_disc_allocation(extents, d.next_lba);
+    return extents;
   }
 
   std::vector<RecordingExtents> extents_now() {
