@@ -1,5 +1,6 @@
 // A day of recording in simulated time (issue 17, point 5): two emulated
-// DVD+R drives (sim://, timing on, through the real Drive code), four
+// drives, a DVD+R and a BD-R (sim://, timing on, through the real Drive
+// code), four
 // cameras each at 85-90% of the drive's guaranteed speed with random
 // priorities (some stopped and started again mid-disc; half the discs
 // striped), faults of every kind the emulated drive offers at random
@@ -10,11 +11,12 @@
 // UDF as what the camera sent, and over the day the process's heap, threads
 // and descriptors must stay flat.
 //
-// Scale: the drive runs at 1/277 of its real speed (rate_divisor: DVD 2.4x
-// is 12,000 B/s) and the writer's time constants (latency budget, command
-// timeout, longest pause) and the faults are stretched to match, so a
-// simulated day moves ~1 GB per drive and the number of commands, discs
-// and faults, not the bytes, is what the day is long in.
+// Scale: the drives run at a few hundredth of their real speed
+// (rate_divisor: DVD 2.4x is 12,000 B/s, BD 2x 10,000 B/s) and the writer's
+// time constants (latency budget, command timeout, longest pause) and the
+// faults are stretched to match, so a simulated day moves ~1 GB per drive
+// and the number of commands, discs and faults, not the bytes, is what the
+// day is long in.
 //
 // Environment: DISCREC_SOAK_SEED (default 17, printed) picks the faults,
 // priorities and bitrates; DISCREC_SOAK_HOURS (default 24) the simulated
@@ -54,14 +56,24 @@ using testing::Footprint;
 using testing::wall_time;
 
 // --- the scaled world ---
-constexpr uint32_t kRateDivisor = 277;       // DVD 1x = 5,000 B/s
-constexpr uint32_t kWriteKbps = 12;          // 2.4x: 12,000 B/s
-constexpr uint32_t kDiscBlocks = 8192;       // 16 MiB: ~20 simulated minutes of recording
+// A drive's medium, slowed so that its slowest speed is ~10,000 B/s.
+struct SoakMedium {
+  const char* profile;      // sim:// profile=
+  uint32_t rate_divisor;    // 1x = 5,000 B/s
+  const char* speed;        // sim:// speed=
+  uint32_t write_kbps;      // what that speed is, slowed
+  Nanos latency_budget;     // a unit of the smallest camera fills in a quarter of it
+  device::CloseFunction finalize;
+};
+constexpr SoakMedium kDvdPlusR{"dvd+r", 277, "2.4", 12, std::chrono::seconds(120),
+                               device::CloseFunction::kFinalizeDvdPlusR};  // 32 KiB units
+constexpr SoakMedium kBdR{"bd-r", 899, "2", 10, std::chrono::seconds(240),
+                          device::CloseFunction::kFinalizeBdR};  // 64 KiB units
+constexpr uint32_t kDiscBlocks = 8192;       // 16 MiB: ~25 simulated minutes of recording
 constexpr int kCamerasPerDrive = 4;
 constexpr uint32_t kChunkPackets = 7;        // one push: 1316 bytes
 constexpr uint32_t kGopPackets = 70;         // ~13 KB, a few seconds of a camera
-constexpr Nanos kLatencyBudget = 120s;       // a unit of the smallest camera fills in ~25 s
-constexpr auto kStreamingTimeout = 60s;      // a 2-unit command takes ~5.5 s at 12,000 B/s
+constexpr auto kStreamingTimeout = 60s;      // a 2-unit command takes 5.5 s (DVD), 13 s (BD)
 constexpr Nanos kMaxPause = 300s;            // longer than the longest not-ready below
 constexpr uint32_t kMaxUnitsPerCommand = 2;
 
@@ -163,8 +175,8 @@ struct DriveTotals {
 
 class DriveSoak {
  public:
-  DriveSoak(int index, uint64_t seed, std::string dir)
-      : index_(index), seed_(seed), rng_(seed), dir_(std::move(dir)) {
+  DriveSoak(int index, const SoakMedium& medium, uint64_t seed, std::string dir)
+      : index_(index), medium_(medium), seed_(seed), rng_(seed), dir_(std::move(dir)) {
     for (int i = 0; i < kCamerasPerDrive; ++i) cameras_.push_back({static_cast<uint32_t>(index * 16 + i + 1), 0});
   }
 
@@ -201,17 +213,19 @@ class DriveSoak {
   void open_disc() {
     ++disc_number_;
     image_ = dir_ + "/drive" + std::to_string(index_) + "-disc" + std::to_string(disc_number_) + ".img";
-    auto sim = device::sim::SimDrive::open("sim://" + image_ + "?profile=dvd+r&speed=2.4&buffer=64&rate_divisor=" +
-                                               std::to_string(kRateDivisor) + "&blocks=" + std::to_string(kDiscBlocks),
+    auto sim = device::sim::SimDrive::open("sim://" + image_ + "?profile=" + medium_.profile + "&speed=" +
+                                               medium_.speed + "&buffer=64&rate_divisor=" +
+                                               std::to_string(medium_.rate_divisor) +
+                                               "&blocks=" + std::to_string(kDiscBlocks),
                                            device::TransportOptions{&clock_});
     ASSERT_TRUE(sim.ok()) << sim.error().to_string();
     sim_ = sim->get();
     drive_ = std::make_unique<device::Drive>(std::move(sim).value());
     PrepareOptions po;
-    po.write_kbps = kWriteKbps;
+    po.write_kbps = medium_.write_kbps;
     auto prepared = prepare_for_streaming(*drive_, po);
     ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
-    ASSERT_EQ(prepared->guaranteed_bytes_per_second, kWriteKbps * 1000u);
+    ASSERT_EQ(prepared->guaranteed_bytes_per_second, medium_.write_kbps * 1000u);
     udf::LayoutRequest request;
     request.kind = udf::MediaKind::kSequentialWriteOnce;
     request.capacity_sectors = prepared->end_lba;
@@ -275,7 +289,7 @@ class DriveSoak {
                   std::to_string(takes_.size());
     config.priority = std::uniform_int_distribution<int32_t>(kMinPriority, kMaxPriority)(rng_);
     config.bitrate_bps = bitrates_[camera];
-    config.latency_budget = kLatencyBudget;
+    config.latency_budget = medium_.latency_budget;
     auto rec = writer_->add_recording(config);
     ASSERT_TRUE(rec.ok()) << rec.error().to_string();
     Take t;
@@ -465,8 +479,8 @@ class DriveSoak {
     EXPECT_LE(next_lba, layout_.data_limit);
   }
 
-  // As the session finalizes a DVD+R (disc_operations.cc): the file system
-  // with the reliable policy, then close both tracks and the disc.
+  // As the session finalizes write-once media (disc_operations.cc): the
+  // file system with the reliable policy, then close both tracks and the disc.
   void finalize(const udf::VolumeSpec& volume) {
     auto writes = udf::build_volume(layout_, volume);
     ASSERT_TRUE(writes.ok()) << writes.error().to_string();
@@ -484,7 +498,7 @@ class DriveSoak {
       Status s = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
       ASSERT_TRUE(s.ok()) << "close track " << track << ": " << s.error().to_string();
     }
-    Status fin = drive_->close_track_session(device::CloseFunction::kFinalizeDvdPlusR, 0);
+    Status fin = drive_->close_track_session(medium_.finalize, 0);
     ASSERT_TRUE(fin.ok()) << fin.error().to_string();
   }
 
@@ -537,6 +551,7 @@ class DriveSoak {
   }
 
   const int index_;
+  const SoakMedium medium_;
   const uint64_t seed_;  // this drive's, derived from the soak's
   std::mt19937_64 rng_;
   const std::string dir_;
@@ -575,7 +590,7 @@ TEST(WriterSoakTest, TwoDrivesThroughADayOfFaultsAccountForEveryByte) {
     std::seed_seq seq{settings.seed, uint64_t(i)};
     std::array<uint64_t, 1> drive_seed{};
     seq.generate(drive_seed.begin(), drive_seed.end());
-    drives.push_back(std::make_unique<DriveSoak>(i, drive_seed[0], dir));
+    drives.push_back(std::make_unique<DriveSoak>(i, i == 0 ? kDvdPlusR : kBdR, drive_seed[0], dir));
   }
   // Both drives run to `until` on their own threads (they share nothing but
   // the process), then the test looks at the process.
