@@ -1,9 +1,8 @@
 // A day of recording in simulated time (issue 17, point 5): two emulated
 // drives, a DVD+R and a BD-R (sim://, timing on, through the real Drive
-// code), four
-// cameras each at 85-90% of the drive's guaranteed speed with random
-// priorities (some stopped and started again mid-disc; half the discs
-// striped), faults of every kind the emulated drive offers at random
+// code), four cameras each at 85-90% of the drive's guaranteed speed with
+// random priorities (some stopped and started again mid-disc; half the
+// discs striped), faults of every kind the emulated drive offers at random
 // times, and small discs that fill, are finalized with UDF, read back and
 // replaced by blank ones again and again. At every disc's end each
 // recording's bytes must be accounted for exactly (written + shed + lost ==
@@ -11,7 +10,7 @@
 // UDF as what the camera sent, and over the day the process's heap, threads
 // and descriptors must stay flat.
 //
-// Scale: the drives run at a few hundredth of their real speed
+// Scale: the drives run at a few hundredths of their real speed
 // (rate_divisor: DVD 2.4x is 12,000 B/s, BD 2x 10,000 B/s) and the writer's
 // time constants (latency budget, command timeout, longest pause) and the
 // faults are stretched to match, so a simulated day moves ~1 GB per drive
