@@ -18,8 +18,8 @@
 // day is long in.
 //
 // Environment: DISCREC_SOAK_SEED (default 17, printed) picks the faults,
-// priorities and bitrates; DISCREC_SOAK_HOURS (default 24) the simulated
-// time. Each drive runs on its own thread with its own clock and random
+// priorities and bitrates; DISCREC_SOAK_HOURS (default 24; the sanitizer
+// builds' ctest sets 8) the simulated time. Each drive runs on its own thread with its own clock and random
 // stream, so a seed replays exactly (in every build: the sanitizers' runs
 // print the same totals).
 #include <gtest/gtest.h>
@@ -127,34 +127,47 @@ constexpr std::array<const char*, kFaultClasses> kFaultNames = {
 
 // A fault script for one disc: `n` faults of random kinds at random times in
 // [from, to) (ms since the drive opened), medium errors at random LBAs of
-// the data area. Counts what it schedules in `scheduled`.
+// the data area. Counts what it schedules in `scheduled`. The drive's
+// passing states (not ready, a disc out, a reset's becoming ready) never
+// overlap: chained, they could outlast kMaxPause, and a writer that gives
+// up then does what it should (writer_drive_states_test has that case).
 std::string random_faults(std::mt19937_64& rng, int n, int64_t from_ms, int64_t to_ms, uint32_t data_start,
                           uint32_t data_limit, std::array<uint64_t, kFaultClasses>& scheduled) {
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  std::vector<std::pair<int64_t, FaultClass>> faults;
+  for (int i = 0; i < n; ++i)
+    faults.push_back({pick(from_ms, to_ms - 1), static_cast<FaultClass>(pick(0, kFaultClasses - 1))});
+  std::sort(faults.begin(), faults.end());
+  int64_t states_free_at = 0;  // when the last passing state has passed, and 10 s more
+  auto state = [&](int64_t& at, int64_t length) {
+    at = std::max(at, states_free_at);
+    states_free_at = at + length + 10'000;
+    return std::to_string(length);
+  };
   std::string script;
-  for (int i = 0; i < n; ++i) {
-    const auto kind = static_cast<FaultClass>(pick(0, kFaultClasses - 1));
-    const std::string at = " at=" + std::to_string(pick(from_ms, to_ms - 1));
+  for (auto [at_ms, kind] : faults) {
     ++scheduled[kind];
     switch (kind) {
       case kMediumError: {
         const int64_t lba = pick(data_start, data_limit - 4);
         script += "write-error lba=" + std::to_string(lba) + "-" + std::to_string(lba + pick(0, 2)) + "\n";
-        break;
+        continue;
       }
-      case kLatency: script += "latency delay=" + std::to_string(pick(500, 20000)) + " opcode=0xaa" + at + "\n"; break;
+      case kLatency: script += "latency delay=" + std::to_string(pick(500, 20000)) + " opcode=0xaa"; break;
       // A stall under half the command timeout: the drive buffer and the
       // rings take it without a loss.
-      case kStall: script += "stall for=" + std::to_string(pick(2000, 25000)) + at + "\n"; break;
-      case kNotReady: script += "not-ready for=" + std::to_string(pick(1000, 150000)) + at + " ascq=1\n"; break;
-      case kUnitAttention: script += "unit-attention" + at + (pick(0, 1) ? " asc=0x28\n" : "\n"); break;
+      case kStall: script += "stall for=" + std::to_string(pick(2000, 25000)); break;
+      case kNotReady: script += "not-ready ascq=1 for=" + state(at_ms, pick(1000, 150000)); break;
+      case kUnitAttention: script += pick(0, 1) ? "unit-attention asc=0x28" : "unit-attention"; break;
       case kReset:
-        script += "reset opcode=0xaa for=" + std::to_string(pick(500, 20000)) + at + (pick(0, 1) ? " executed=1\n" : "\n");
+        script += std::string("reset opcode=0xaa") + (pick(0, 1) ? " executed=1" : "") +
+                  " for=" + state(at_ms, pick(500, 20000));
         break;
-      case kHang: script += "hang opcode=0xaa" + at + "\n"; break;
-      case kRemoval: script += "remove for=" + std::to_string(pick(1000, 30000)) + at + "\n"; break;
+      case kHang: script += "hang opcode=0xaa"; break;
+      case kRemoval: script += "remove for=" + state(at_ms, pick(1000, 30000)); break;
       case kFaultClasses: break;
     }
+    script += " at=" + std::to_string(at_ms) + "\n";
   }
   return script;
 }
@@ -483,7 +496,7 @@ class DriveSoak {
   void finalize(const udf::VolumeSpec& volume) {
     auto writes = udf::build_volume(layout_, volume);
     ASSERT_TRUE(writes.ok()) << writes.error().to_string();
-    constexpr size_t kRun = 32 * 2048;
+    constexpr size_t kRun = 32 * 2048;  // the session's 64 KiB per reliable write
     for (const auto& w : *writes) {
       for (size_t off = 0; off < w.bytes.size(); off += kRun) {
         const size_t n = std::min(kRun, w.bytes.size() - off);
@@ -527,7 +540,8 @@ class DriveSoak {
         Status read = udf::read_file_bytes(source, *file, r.file_offset, bytes);
         ASSERT_TRUE(read.ok()) << read.error().to_string() << "\nextent at LBA " << r.lba << " +" << r.blocks << "\n"
                                << describe_disc(extents);
-        std::vector<uint8_t> expect = expected_payload(t.source.tag, t.first_packet, r.input_begin, r.input_end, extents[i].shed, overflows);
+        std::vector<uint8_t> expect =
+            expected_payload(t.source.tag, t.first_packet, r.input_begin, r.input_end, extents[i].shed, overflows);
         if (expect.size() > r.length) {
           ADD_FAILURE() << "extent at LBA " << r.lba << " holds " << expect.size() << " payload bytes in " << r.length;
           continue;
