@@ -591,6 +591,7 @@ class DriveSoak {
 
 TEST(WriterSoakTest, TwoDrivesThroughADayOfFaultsAccountForEveryByte) {
   const SoakSettings settings = soak_settings();
+  ASSERT_GT(settings.hours, 0) << "DISCREC_SOAK_HOURS must be a positive number";
   std::printf("writer soak: seed %" PRIu64 " (DISCREC_SOAK_SEED), %.1f simulated hours (DISCREC_SOAK_HOURS)\n",
               settings.seed, settings.hours);
   RecordProperty("seed", std::to_string(settings.seed));
@@ -660,11 +661,14 @@ TEST(WriterSoakTest, TwoDrivesThroughADayOfFaultsAccountForEveryByte) {
               after.rss_bytes / 1048576.0, before.threads, after.threads, before.fds, after.fds);
 
   // The day happened: discs filled and were changed, every kind of fault
-  // was scheduled, and the faults reached the writer.
+  // was scheduled, and the faults reached the writer (a day of 2 hours has
+  // ~8 discs and ~60 faults; a shorter one may miss a kind).
   EXPECT_GE(all.disc_full, 2u * static_cast<uint64_t>(settings.hours));
-  for (int k = 0; k < kFaultClasses; ++k) EXPECT_GT(all.faults[k], 0u) << kFaultNames[k];
-  EXPECT_GT(all.pauses, 0u) << "drive states paused the writer";
-  EXPECT_GT(all.lost_extents, 0u) << "medium errors and hung commands lost extents";
+  if (settings.hours >= 2) {
+    for (int k = 0; k < kFaultClasses; ++k) EXPECT_GT(all.faults[k], 0u) << kFaultNames[k];
+    EXPECT_GT(all.pauses, 0u) << "drive states paused the writer";
+    EXPECT_GT(all.lost_extents, 0u) << "medium errors and hung commands lost extents";
+  }
   EXPECT_EQ(all.bytes_written + all.shed_bytes + all.lost_bytes, all.bytes_in);
 
   // Flat: the second part of the day leaves nothing behind.
