@@ -62,6 +62,14 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   }
   if (disc->media_->sequential && !disc->finalized_) RETURN_IF_ERROR(disc->recover_from_image(options.powercut));
   if (!disc->media_->sequential && options.powercut) RETURN_IF_ERROR(disc->roll_back_unflushed());
+  if (options.rate_divisor > 1) {
+    // A slower copy of the profile: every rate the drive reports and runs
+    // at (1x, so each speed) is divided, the rest is the medium's. Taken
+    // after the checks above, which compare against the table's rows.
+    disc->slowed_media_ = *disc->media_;
+    disc->slowed_media_.one_x_bytes_per_second /= options.rate_divisor;
+    disc->media_ = &disc->slowed_media_;
+  }
   RETURN_IF_ERROR(disc->save());
   disc->opened_ = true;
   return disc;

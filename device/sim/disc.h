@@ -112,6 +112,7 @@ class Disc {
   Check close_session(bool finalize);
 
   const MediaProfile* media_ = nullptr;
+  MediaProfile slowed_media_;  // media_ points here with rate_divisor > 1
   std::string image_path_;
   std::string state_path_;
   std::string undo_path_;

@@ -74,6 +74,9 @@ Status apply(SimOptions& o, std::string_view key, std::string_view value) {
     else if (value == "nospares") o.preformat = Preformat::kWithoutSpares;
     else if (value == "no") o.preformat = Preformat::kNone;
     else return bad(key, value, "expected spares, nospares or no");
+  } else if (key == "rate_divisor") {
+    ASSIGN_OR_RETURN(uint64_t n, parse_uint(key, value, 1, 100000));
+    o.rate_divisor = static_cast<uint32_t>(n);
   } else if (key == "medium") {
     if (value == "absent") o.start_empty = true;
     else if (value == "present") o.start_empty = false;

@@ -29,6 +29,7 @@ struct SimOptions {
   bool powercut = false;                    // powercut=on
   Preformat preformat = Preformat::kNone;   // formatted=spares|nospares (new images only)
   bool start_empty = false;                 // medium=absent: tray empty until load
+  uint32_t rate_divisor = 1;                // rate_divisor=<n>: every media rate / n
 };
 
 // Errors: kInvalidArgument naming the offending parameter.

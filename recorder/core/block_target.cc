@@ -18,6 +18,8 @@ Result<uint32_t> DriveBlockTarget::next_writable_address(uint32_t lba) {
   return track.next_writable_address;
 }
 
+Status DriveBlockTarget::read_blocks(uint32_t lba, std::span<uint8_t> out) { return drive_.read12(lba, out, false); }
+
 Result<BlockTarget::Position> DriveBlockTarget::position(uint32_t lba) {
   RETURN_IF_ERROR(drive_.test_unit_ready());
   Position out;

@@ -50,6 +50,13 @@ class BlockTarget {
   // disc at `lba` as if write_blocks() had succeeded. Layers that keep
   // track of what was written take note; the writer does not send it again.
   virtual void taken_unanswered(uint32_t lba, std::span<const uint8_t> data) {}
+  // READ(12) of whole blocks at `lba`, asked only to check a write the drive
+  // took without answering: its address moves past a command that hit a
+  // medium error just as past one written well. kUnsupported: cannot read
+  // (the writer then takes the address's word).
+  virtual Status read_blocks(uint32_t lba, std::span<uint8_t> out) {
+    return Error(ErrorCode::kUnsupported, "cannot read back");
+  }
 };
 
 // A device::Drive as a BlockTarget. Streaming writes get a short timeout:
@@ -66,6 +73,7 @@ class DriveBlockTarget final : public BlockTarget {
   Result<uint32_t> next_writable_address(uint32_t lba) override;
   // TEST UNIT READY, GET CONFIGURATION (the profile), READ TRACK INFORMATION.
   Result<Position> position(uint32_t lba) override;
+  Status read_blocks(uint32_t lba, std::span<uint8_t> out) override;
 
  private:
   device::Drive& drive_;

@@ -603,7 +603,25 @@ void StreamingWriter::complete_command(Recording& r, const IssuedCommand& c, con
     }
   } else {
     const Error& e = status.error();
-    if (auto nwa = target_.next_writable_address(lba); nwa.ok() && *nwa >= lba && *nwa < lba + blocks) {
+    auto nwa = target_.next_writable_address(lba);
+    if (!nwa.ok() && pauses_for(nwa.error())) {
+      // The drive cannot say where it is now (a hung write is often
+      // followed by a unit attention or a reset): taking the whole command
+      // as used would put the writer ahead of a sequential drive that took
+      // nothing, and every later write would fail with 5/21/02. Pause, and
+      // count the command once the drive answers (resume_when_ready()).
+      held_recording_ = &r;
+      held_ = c;
+      held_failure_ = e;
+      pause_cause_ = nwa.error();
+      paused_since_ = done;
+      poll_interval_ = options_.pause_poll_min;
+      next_poll_ = done + poll_interval_;
+      ++drive_.pauses;
+      drive_.paused = true;
+      return;
+    }
+    if (nwa.ok() && *nwa >= lba && *nwa < lba + blocks) {
       // The drive did not take the whole range (a timeout, typically):
       // writing goes on at its write position, and only what it took stays
       // allocated to the recording. The rest of the data is lost all the same.

@@ -209,6 +209,9 @@ class StreamingWriter {
   // Paused (held_ set): polls the drive when due and writes the held
   // command where it is once it is ready.
   void resume_when_ready();
+  // Reads the held command back from `lba` (the drive took it unanswered):
+  // ok when it reads back as sent; kUnsupported when the target cannot read.
+  Status read_back_held(uint32_t lba);
   // Whether `error` pauses the writer rather than losing the command.
   bool pauses_for(const Error& error);
   void back_off(TimePoint now, const Error& error);
@@ -261,6 +264,12 @@ class StreamingWriter {
   // else is written before it, so neither is reused meanwhile.
   Recording* held_recording_ = nullptr;
   IssuedCommand held_;
+  // Set when the held command failed (a write error, e.g. a timeout) and
+  // the drive's state (a unit attention after the hang, not ready) hid how
+  // much of it the drive took: it is not written again; once the drive
+  // answers, complete_command() counts it lost with the blocks it took.
+  std::optional<Error> held_failure_;
+  std::vector<uint8_t> readback_;  // read_back_held()'s, allocated on first use
   std::optional<Error> pause_cause_;  // the last refusal, for messages
   TimePoint paused_since_{};
   TimePoint next_poll_{};

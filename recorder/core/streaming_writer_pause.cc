@@ -4,6 +4,9 @@
 // refused command is in write_command() (streaming_writer.cc).
 #include "recorder/core/streaming_writer.h"
 
+#include <cstring>
+#include <utility>
+
 #include "device/drive.h"
 
 namespace discrec::recorder {
@@ -34,17 +37,32 @@ void StreamingWriter::resume_when_ready() {
                           std::to_string(where->profile) + ", was 0x" + std::to_string(options_.profile) +
                           "): not writing on another disc"));
   }
+  if (held_failure_) {
+    // A failed command whose outcome the drive's state hid: not written
+    // again, only counted, now that the drive can say what it took.
+    // Cleared first: complete_command() may hold it again.
+    const Status failed = *std::exchange(held_failure_, std::nullopt);
+    held_recording_ = nullptr;
+    drive_.paused = false;
+    return complete_command(r, held_, failed, now, 0, 0);
+  }
   uint32_t lba = next_lba_;
   if (where->next_writable_address) {
     const uint32_t nwa = *where->next_writable_address;
     if (nwa == next_lba_ + held_.blocks) {
       // The drive took the command before it answered (a reset or a lost
-      // connection after the data went over): it is written.
-      target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
-      complete_command(r, held_, ok_status(), now, 0, 0);
+      // connection after the data went over). Whether it wrote it well only
+      // the disc can say: the address moves past blocks a medium error
+      // spoiled too (the soak found such a command counted as recorded). So
+      // it is read back; what does not read back as sent is a lost extent.
+      const Status readback = read_back_held(next_lba_);
+      if (!readback.ok() && pauses_for(readback.error())) return back_off(now, readback.error());
       held_recording_ = nullptr;
       drive_.paused = false;
-      return;
+      if (!readback.ok() && readback.error().code() != ErrorCode::kUnsupported)
+        return complete_command(r, held_, readback, clock_.now(), 0, 0);
+      target_.taken_unanswered(next_lba_, std::span<const uint8_t>(staging_.data(), held_.command_bytes));
+      return complete_command(r, held_, ok_status(), now, 0, 0);
     }
     if (nwa < next_lba_ || nwa > next_lba_ + held_.blocks) {
       return fail(Error(ErrorCode::kFailedPrecondition,
@@ -74,9 +92,23 @@ void StreamingWriter::resume_when_ready() {
   next_lba_ = lba;
   drive_.next_lba = next_lba_;
   held_.lba = lba;
-  complete_command(r, held_, status, done, 0, 0);
+  // Cleared first: a failed write whose outcome the drive's state hides is
+  // held again by complete_command().
   held_recording_ = nullptr;
   drive_.paused = false;
+  complete_command(r, held_, status, done, 0, 0);
+}
+
+Status StreamingWriter::read_back_held(uint32_t lba) {
+  // Rare (a write's answer lost with a reset), so the buffer is allocated
+  // here, once, rather than kept for every writer.
+  readback_.resize(held_.command_bytes);
+  RETURN_IF_ERROR(target_.read_blocks(lba, readback_));
+  if (std::memcmp(readback_.data(), staging_.data(), held_.command_bytes) != 0)
+    return Error(ErrorCode::kDataLoss, "WRITE(12)",
+                 "a write the drive took without answering (" + pause_cause_->to_string() +
+                     ") does not read back as sent at LBA " + std::to_string(lba));
+  return ok_status();
 }
 
 bool StreamingWriter::pauses_for(const Error& error) {
@@ -109,6 +141,7 @@ void StreamingWriter::back_off(TimePoint now, const Error& error) {
 }
 
 void StreamingWriter::drop_held(const Error& error) {
+  held_failure_.reset();
   if (held_recording_ == nullptr) return;
   count_lost_input(*held_recording_, held_.input_begin, held_.input_end, held_.time_begin, held_.time_end,
                    held_.copied, error);

@@ -34,6 +34,7 @@ class ChecksumTarget final : public BlockTarget {
   Result<uint32_t> next_writable_address(uint32_t lba) override { return inner_.next_writable_address(lba); }
   Result<Position> position(uint32_t lba) override { return inner_.position(lba); }
   void taken_unanswered(uint32_t lba, std::span<const uint8_t> data) override;
+  Status read_blocks(uint32_t lba, std::span<uint8_t> out) override { return inner_.read_blocks(lba, out); }
 
   // CRC-32C of the unit starting at `lba` (unit-aligned), if it was written.
   std::optional<uint32_t> crc_of(uint32_t lba) const;

@@ -170,6 +170,33 @@ TEST_F(WriterDriveStatesTest, AResetAfterTheDriveTookTheWriteLosesNothingAndWrit
   expect_nothing_lost(false);
 }
 
+TEST_F(WriterDriveStatesTest, AResetThatLostTheAnswerOfAMediumErrorMakesALostExtent) {
+  // The drive ran the write, which hit a medium error, and the reset lost
+  // that answer: its address moved past the command as after a good write.
+  // Only reading it back tells; the command is a lost extent, not recorded.
+  start("write-error lba=2000\n"
+        "reset lba=2000 for=500 executed=1\n");
+  run_and_stop(12s);
+  EXPECT_FALSE(writer_->failure().has_value()) << writer_->failure()->to_string();
+  DriveStats d = writer_->stats();
+  EXPECT_GE(d.pauses, 1u);
+  EXPECT_EQ(d.lost_extents, 1u);
+  EXPECT_EQ(drive_nwa(), d.next_lba);
+  for (auto& s : sources_) {
+    SCOPED_TRACE(s.recording->config().name);
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written + st.lost_bytes, st.bytes_in);
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    for (const auto& l : e->lost) {
+      EXPECT_LE(l.lba, 2000u);
+      EXPECT_GT(l.lba + l.blocks, 2000u) << "the spoiled blocks are the lost extent's";
+    }
+    for (const auto& r : e->recorded) EXPECT_FALSE(r.lba <= 2000 && r.lba + r.blocks > 2000) << "LBA 2000 recorded";
+    read_back(*e);  // every recorded extent reads back
+  }
+}
+
 TEST_F(WriterDriveStatesTest, TheSameDiscPutBackWhereTheWriterLeftItGoesOn) {
   // Taken out for a second (2/3A/00), back with 6/28/00: the drive's
   // address is where the writer was, so it is the same disc.

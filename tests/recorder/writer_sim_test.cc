@@ -384,5 +384,46 @@ TEST_F(WriterSimTest, HungWriteTimesOutAsALostExtentAndWritingGoesOn) {
   EXPECT_FALSE(writer_->failure().has_value());
 }
 
+// A hung write, and the drive then reports a unit attention to the writer's
+// question of where it is (a host often resets a drive that hung): the
+// writer must not guess that the drive took the whole command. It pauses,
+// asks again, and goes on where the drive is; only the hung command is lost.
+TEST_F(WriterSimTest, HungWriteFollowedByAUnitAttentionLosesOnlyThatCommand) {
+  open("profile=dvd+r&speed=4",
+       "hang lba=3000 count=1\n"
+       "unit-attention opcode=0x52 at=1500\n");
+  auto prepared = prepare_for_streaming(*drive_);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
+  WriterOptions o = writer_options_for(*prepared);
+  target_ = std::make_unique<DriveBlockTarget>(*drive_, 1000ms);
+  writer_ = std::make_unique<StreamingWriter>(*target_, clock_, o);
+  for (int i = 0; i < 3; ++i) add(i, 10'000'000);
+  testing::run_until(clock_, *writer_, sources_, clock_.now() + 10s);
+  testing::stop_all(clock_, *writer_, sources_);
+  EXPECT_FALSE(writer_->failure().has_value()) << writer_->failure()->to_string();
+  DriveStats d = writer_->stats();
+  EXPECT_EQ(d.lost_extents, 1u);
+  EXPECT_GE(d.pauses, 1u) << "the unit attention reached the writer";
+  auto track = drive_->read_track_information(d.next_lba, device::TrackAddressType::kLba);
+  ASSERT_TRUE(track.ok()) << track.error().to_string();
+  EXPECT_EQ(track->next_writable_address, d.next_lba) << "the writer's next address is the drive's";
+  for (auto& s : sources_) {
+    RecordingStats st = s.recording->stats();
+    EXPECT_EQ(st.bytes_written + st.lost_bytes, st.bytes_in);
+    auto e = writer_->extents(s.recording->id());
+    ASSERT_TRUE(e.ok());
+    for (const auto& l : e->lost) {
+      EXPECT_EQ(l.code, ErrorCode::kTimeout);
+      EXPECT_EQ(l.blocks, 0u) << "the hung command took nothing";
+    }
+    std::vector<uint8_t> file = read_back(*e, o.block_size);
+    for (const auto& r : e->recorded) {
+      EXPECT_TRUE(testing::matches_input(file.data() + r.file_offset, r.input_end - r.input_begin, r.input_begin,
+                                         s.tag))
+          << "recording " << s.tag << " extent at LBA " << r.lba;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace discrec::recorder

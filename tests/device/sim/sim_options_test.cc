@@ -13,7 +13,7 @@ TEST(SimOptionsTest, ParsesEveryParameter) {
   EXPECT_FALSE(o.ok());  // no percent-decoding: profile names are plain
   o = parse_sim_uri(
       "sim:///tmp/d.img?profile=dvd+r&speed=2.4&timing=off&faults=/tmp/f.txt&buffer=2048&blocks=4096"
-      "&host_mbps=40&seek_ms=5&opc_ms=7&powercut=on&formatted=nospares&medium=absent");
+      "&host_mbps=40&seek_ms=5&opc_ms=7&powercut=on&formatted=nospares&medium=absent&rate_divisor=277");
   ASSERT_TRUE(o.ok()) << o.error().to_string();
   EXPECT_EQ(o->image_path, "/tmp/d.img");
   ASSERT_NE(o->media, nullptr);
@@ -29,6 +29,7 @@ TEST(SimOptionsTest, ParsesEveryParameter) {
   EXPECT_TRUE(o->powercut);
   EXPECT_EQ(o->preformat, Preformat::kWithoutSpares);
   EXPECT_TRUE(o->start_empty);
+  EXPECT_EQ(o->rate_divisor, 277u);
 }
 
 TEST(SimOptionsTest, DefaultsWithoutQuery) {
@@ -50,7 +51,8 @@ TEST(SimOptionsTest, RejectsBadUris) {
   for (const char* uri : {"sg:///dev/sr0", "sim://relative.img", "sim://", "sim:///dir/", "sim:///d.img?profile=cd-r",
                           "sim:///d.img?speed=0", "sim:///d.img?speed=x", "sim:///d.img?timing=maybe",
                           "sim:///d.img?blocks=10", "sim:///d.img?bogus=1", "sim:///d.img?novalue",
-                          "sim:///d.img?speed=2.45", "sim:///d.img?buffer=1"}) {
+                          "sim:///d.img?speed=2.45", "sim:///d.img?buffer=1",
+                          "sim:///d.img?rate_divisor=0"}) {
     auto o = parse_sim_uri(uri);
     EXPECT_FALSE(o.ok()) << uri;
     if (!o.ok()) {

@@ -62,6 +62,21 @@ TEST_F(TimingTest, SpeedFollowsSetStreaming) {
   EXPECT_NEAR(at2x.count() / at4x.count(), 2.0, 0.05);
 }
 
+// rate_divisor slows the medium for long simulated runs: the speeds the
+// drive reports and the time writes take both follow.
+TEST_F(TimingTest, RateDivisorSlowsEverySpeedByItsFactor) {
+  open("profile=dvd+r&speed=2.4&rate_divisor=277&buffer=64");
+  ASSERT_TRUE(send_opc().good());
+  EXPECT_EQ(drive_->snapshot().write_speed_kbps, 12u) << "2.4 x 1,385,000 / 277 = 12,000 B/s";
+  // 1 MiB in 64 KiB commands: each completes once the 64 KiB buffer has
+  // room, ~5.5 s, well inside the request's timeout.
+  const TimePoint start = clock_.now();
+  for (uint32_t lba = 0; lba < 512; lba += 32) ASSERT_TRUE(write12(lba, 32).good());
+  ASSERT_TRUE(sync_cache().good());
+  const double expected = (1 << 20) / 12000.0;  // 87 s
+  EXPECT_NEAR(std::chrono::duration_cast<Seconds>(clock_.now() - start).count(), expected, expected * 0.02);
+}
+
 TEST_F(TimingTest, FirstWriteWaitsForCalibration) {
   open("profile=dvd+r&opc_ms=1200&seek_ms=0");
   TimePoint t = clock_.now();
