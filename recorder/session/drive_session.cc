@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 
 #include "device/mmc/types.h"
 #include "recorder/journal/journal_format.h"
@@ -125,6 +125,11 @@ Status DriveSession::open() {
 void DriveSession::recover() {
   std::lock_guard lock(mutex_);
   if (!drive_) return;
+  // Without a journal there is nothing to take up: the drive is never
+  // "busy recovering", so a record that comes in as the daemon starts (this
+  // runs beside the server) is not refused for nothing.
+  std::error_code ec;
+  if (!std::filesystem::exists(journal_path(), ec) && !ec) return;
   BusyScope busy(*this, kRecovering);
   recover_locked();
 }
