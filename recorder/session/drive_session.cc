@@ -125,11 +125,14 @@ Status DriveSession::open() {
 void DriveSession::recover() {
   std::lock_guard lock(mutex_);
   if (!drive_) return;
-  // Without a journal there is nothing to take up: the drive is never
-  // "busy recovering", so a record that comes in as the daemon starts (this
-  // runs beside the server) is not refused for nothing.
-  std::error_code ec;
-  if (!std::filesystem::exists(journal_path(), ec) && !ec) return;
+  // Without a journal (open, or retired by a finalize) there is nothing to
+  // take up: the drive is never "busy recovering", so a record that comes in
+  // as the daemon starts (this runs beside the server) is not refused for
+  // nothing.
+  std::error_code ec, ec_done;
+  if (!std::filesystem::exists(journal_path(), ec) && !ec &&
+      !std::filesystem::exists(journal_path() + ".done", ec_done) && !ec_done)
+    return;
   BusyScope busy(*this, kRecovering);
   recover_locked();
 }

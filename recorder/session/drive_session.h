@@ -190,6 +190,13 @@ class DriveSession {
 
   // recovery.cc
   void recover_locked();
+  // The recordings of `state` become recovered_ and recovered_files_;
+  // returns the bytes the journal confirmed and raises *data_end past them.
+  uint64_t take_up_recordings_locked(const journal::JournalState& state, uint32_t* data_end);
+  // A disc finalized before the restart and still in the drive (its first
+  // unit reads back with the retired journal's checksum): its recordings
+  // are listed and verify compares with that journal. Anything else: nothing.
+  void take_up_finalized_disc_locked();
   Result<std::string> recover_from(const journal::JournalState& state);
   // The rest of recover_from() when the disc stays open.
   Result<std::string> continue_disc_locked(const journal::JournalState& state, uint32_t data_end,

@@ -67,10 +67,83 @@ Result<std::optional<uint32_t>> DriveSession::crc_for_verify(uint32_t lba) const
   return std::optional<uint32_t>();
 }
 
+uint64_t DriveSession::take_up_recordings_locked(const journal::JournalState& state, uint32_t* data_end) {
+  const uint32_t block_size = state.disc->block_size;
+  recovered_files_.clear();
+  recovered_.clear();
+  uint64_t recovered_bytes = 0;
+  for (const auto& [writer_id, rec] : state.recordings) {
+    DiscFile f;
+    f.id = rec.begin.id;
+    f.title = rec.begin.title;
+    f.start = wall(rec.begin.start_unix_ns);
+    f.extents.recording_id = writer_id;
+    int64_t last_arrival = 0;
+    for (const auto& e : rec.recorded) {
+      recovered_bytes += e.length;
+      *data_end = std::max(*data_end, e.lba + e.blocks);
+      last_arrival = std::max<int64_t>(last_arrival, e.time_end.time_since_epoch().count());
+    }
+    for (const auto& e : rec.lost) *data_end = std::max(*data_end, e.lba + e.blocks);
+    f.end = rec.end ? wall(rec.end->end_unix_ns) : f.start;
+    if (!rec.end && !rec.recorded.empty()) {
+      // No end record: the recording was cut by the crash. Its end is the
+      // arrival of the last confirmed byte, measured from its first.
+      auto span = rec.recorded.back().time_end - rec.recorded.front().time_begin;
+      f.end = f.start + std::chrono::duration_cast<WallTime::duration>(span);
+    }
+    RecordingInfo info;
+    info.drive_id = spec_.id;
+    info.id = f.id;
+    info.title = f.title;
+    info.source_url = ingest::redact_source_url(rec.begin.source_url);  // journals from before the policy
+    info.priority = rec.begin.priority;
+    info.state = RecordingState::kRecovered;
+    info.start_time = f.start;
+    info.end_time = f.end;
+    for (const auto& e : rec.recorded) info.stats.bytes_written += e.length - e.padding_bytes;
+    info.stats.bytes_in = info.stats.bytes_written;
+    for (const auto& l : rec.lost) {
+      info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
+      info.stats.lost_bytes += uint64_t{l.blocks} * block_size;
+    }
+    // The writer's sheds and what the full ring turned away; arrival times
+    // are not comparable across the restart.
+    info.shed_ranges = shed_range_infos(rec.shed, rec.overflows, TimePoint{});
+    for (const auto& sh : info.shed_ranges) {
+      info.stats.shed_bytes += sh.byte_count;
+      info.stats.shed_gops += sh.gop_count;
+    }
+    // Listed as a running recording's are: the most recent (counted in full above).
+    keep_listed(info.lost_extents);
+    keep_listed(info.shed_ranges);
+    info.error = rec.end ? rec.end->error
+                         : "recovered after a crash: recorded up to the last confirmed extent";
+    recovered_.push_back(std::move(info));
+    recovered_files_.push_back(std::move(f));
+    next_recording_number_++;
+  }
+  return recovered_bytes;
+}
+
+void DriveSession::take_up_finalized_disc_locked() {
+  auto state = journal::load_journal(journal_path() + ".done");
+  if (!state.ok() || !state->finalized || !state->disc || state->unit_crcs.size() == 0) return;
+  const auto& disc = *state->disc;
+  if (!caps_ || !caps_->medium_present || caps_->current_profile != disc.profile) return;
+  auto crcs = sorted_unit_crcs(state->unit_crcs);
+  if (!check_same_disc_locked(crcs.front().first, crcs.front().second, disc.unit_blocks, disc.block_size).ok()) return;
+  uint32_t data_end = disc.data_start;
+  (void)take_up_recordings_locked(*state, &data_end);
+  recovered_crcs_ = std::move(crcs);
+  disc_journal_path_ = journal_path() + ".done";
+  disc_started_ = wall(disc.started_unix_ns);
+}
+
 void DriveSession::recover_locked() {
   auto state = journal::load_journal(journal_path());
   if (!state.ok()) {
-    if (state.error().code() == ErrorCode::kNotFound) return;
+    if (state.error().code() == ErrorCode::kNotFound) return take_up_finalized_disc_locked();
     recovery_blocked_ = "the crash journal cannot be read (" + state.error().to_string() +
                         "); it is kept for inspection; run `discrecd forget-disc` to discard it";
     publish(EventKind::kRecovery, "", recovery_blocked_);
@@ -166,61 +239,8 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
 
   // What the journal confirmed becomes the files (their extents stay in
   // the journal); recording ids continue.
-  recovered_files_.clear();
-  recovered_.clear();
-  uint64_t recovered_bytes = 0;
   uint32_t data_end = layout.data_start;
-  for (const auto& [writer_id, rec] : state.recordings) {
-    DiscFile f;
-    f.id = rec.begin.id;
-    f.title = rec.begin.title;
-    f.start = wall(rec.begin.start_unix_ns);
-    f.extents.recording_id = writer_id;
-    int64_t last_arrival = 0;
-    for (const auto& e : rec.recorded) {
-      recovered_bytes += e.length;
-      data_end = std::max(data_end, e.lba + e.blocks);
-      last_arrival = std::max<int64_t>(last_arrival, e.time_end.time_since_epoch().count());
-    }
-    for (const auto& e : rec.lost) data_end = std::max(data_end, e.lba + e.blocks);
-    f.end = rec.end ? wall(rec.end->end_unix_ns) : f.start;
-    if (!rec.end && !rec.recorded.empty()) {
-      // No end record: the recording was cut by the crash. Its end is the
-      // arrival of the last confirmed byte, measured from its first.
-      auto span = rec.recorded.back().time_end - rec.recorded.front().time_begin;
-      f.end = f.start + std::chrono::duration_cast<WallTime::duration>(span);
-    }
-    RecordingInfo info;
-    info.drive_id = spec_.id;
-    info.id = f.id;
-    info.title = f.title;
-    info.source_url = ingest::redact_source_url(rec.begin.source_url);  // journals from before the policy
-    info.priority = rec.begin.priority;
-    info.state = RecordingState::kRecovered;
-    info.start_time = f.start;
-    info.end_time = f.end;
-    for (const auto& e : rec.recorded) info.stats.bytes_written += e.length - e.padding_bytes;
-    info.stats.bytes_in = info.stats.bytes_written;
-    for (const auto& l : rec.lost) {
-      info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
-      info.stats.lost_bytes += uint64_t{l.blocks} * block_size;
-    }
-    // The writer's sheds and what the full ring turned away; arrival times
-    // are not comparable across the restart.
-    info.shed_ranges = shed_range_infos(rec.shed, rec.overflows, TimePoint{});
-    for (const auto& sh : info.shed_ranges) {
-      info.stats.shed_bytes += sh.byte_count;
-      info.stats.shed_gops += sh.gop_count;
-    }
-    // Listed as a running recording's are: the most recent (counted in full above).
-    keep_listed(info.lost_extents);
-    keep_listed(info.shed_ranges);
-    info.error = rec.end ? rec.end->error
-                         : "recovered after a crash: recorded up to the last confirmed extent";
-    recovered_.push_back(std::move(info));
-    recovered_files_.push_back(std::move(f));
-    next_recording_number_++;
-  }
+  const uint64_t recovered_bytes = take_up_recordings_locked(state, &data_end);
   recovered_crcs_ = std::move(crcs);
   // An interrupted finalize is completed whatever the policy: the disc is
   // part-closed already.

@@ -147,6 +147,19 @@ TEST_F(RestartTest, AfterSigtermTheDiscStaysOpenAndTakesTheNextRecording) {
   expect_verifies(d);  // the journal's checksums and the new writer's
   finalize_and_check(d, {"before", "after"}, 2);
   EXPECT_NE(get_drive(d).not_ready_reason().find("finalized"), std::string::npos);
+
+  // Finalized in the evening, restarted overnight: the disc's recordings are
+  // listed again and verify still compares with what was written (the
+  // retired journal's checksums), not "no checksums".
+  d.process().signal(SIGTERM);
+  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
+  ASSERT_TRUE(d.restart()) << d.log_text();
+  list = wait_taken_up(d, 2);
+  ASSERT_EQ(list.recordings_size(), 2) << list.DebugString() << d.log_text();
+  auto ver = d.cli({"verify", "bd0"});
+  EXPECT_EQ(ver.exit_code, 0) << ver.output << d.log_text();
+  EXPECT_NE(ver.output.find(" 0 mismatch"), std::string::npos) << ver.output;
+  EXPECT_EQ(ver.output.find(" 0 bytes read back"), std::string::npos) << ver.output;
 }
 
 // A SIGKILL in the middle of a live recording on a rewritable disc; then a
