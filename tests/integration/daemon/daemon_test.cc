@@ -54,7 +54,7 @@ std::string finalize_and_extract_the_recording(Daemon& d, const TempDir& out) {
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+    if (!have_program("ffmpeg")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
     std::string log;
     ASSERT_TRUE(make_test_stream(source_.file("src.ts"), 10, "libx264", 25, "320x240", &log)) << log;
     source_frames_ = count_video_frames(source_.file("src.ts"));

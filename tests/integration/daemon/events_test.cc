@@ -45,7 +45,7 @@ std::vector<std::string> lines_with(const std::string& log, const std::vector<st
 class EventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+    if (!have_program("ffmpeg")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
     std::string log;
     ASSERT_TRUE(make_test_stream(source_.file("src.ts"), 3, "libx264", 25, "320x240", &log)) << log;
   }

@@ -51,7 +51,7 @@ v1::ListRecordingsResponse wait_taken_up(Daemon& d, size_t recordings) {
 class RestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+    if (!have_program("ffmpeg")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
     std::string log;
     ASSERT_TRUE(make_test_stream(source_.file("src.ts"), 6, "libx264", 25, "320x240", &log)) << log;
     source_frames_ = count_video_frames(source_.file("src.ts"));

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 class DriveSessionRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed";
+    if (!test::have_program("ffmpeg")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
     std::string log;
     ASSERT_TRUE(test::make_test_stream(dir_.file("src.ts"), 3, "libx264", 25, "320x240", &log)) << log;
     options_.state_directory = dir_.path();
