@@ -6,7 +6,7 @@
 #include "recorder/session/crc32c.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
-#include "recorder/session/drive_sector_source.h"
+#include "recorder/udf/drive_sector_source.h"
 #include "recorder/journal/journal_format.h"
 #include "recorder/udf/volume_builder.h"
 #include "recorder/udf/volume_reader.h"
@@ -578,7 +578,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
   std::string fs_note;
   if (disc_state_ == DiscState::kFinalized) {
     progress({0.95, "reading the file system"});
-    DriveSectorSource source(*drive_, 0, block_size);
+    udf::DriveSectorSource source(*drive_, 0);
     auto volume = udf::read_volume(source);
     if (!volume.ok()) return std::move(volume).error().with_context("the disc's UDF file system does not read back");
     for (const auto& f : volume->files) result.files += !f.directory;

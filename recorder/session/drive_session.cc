@@ -12,7 +12,7 @@
 
 #include "device/mmc/types.h"
 #include "recorder/journal/journal_format.h"
-#include "recorder/session/drive_sector_source.h"
+#include "recorder/udf/drive_sector_source.h"
 #include "recorder/udf/volume_reader.h"
 #include "recorder/ingest/ingest.h"
 #include "recorder/session/drive_session_entry.h"
@@ -168,7 +168,7 @@ Result<device::DriveCapabilities> DriveSession::probe_locked() {
       // A rewritable disc that already carries a file system is not blank:
       // recording over it would destroy it. Formatting makes it blank again.
       if (disc_state_ == DiscState::kBlank && !device::profile_is_sequential(caps.current_profile)) {
-        DriveSectorSource source(*drive_, 0, caps.block_size);
+        udf::DriveSectorSource source(*drive_, 0);
         if (source.sector_count() > udf::kAnchorLba && udf::read_volume(source).ok())
           disc_state_ = DiscState::kFinalized;
       }

@@ -5,6 +5,13 @@
 
 namespace discrec::recorder::udf {
 
+DriveSectorSource::DriveSectorSource(device::Drive& drive, uint32_t sector_count)
+    : drive_(drive), sectors_(sector_count) {
+  if (sectors_ == 0) {
+    if (auto capacity = drive_.read_capacity(); capacity.ok()) sectors_ = capacity->last_lba + 1;
+  }
+}
+
 Status DriveSectorSource::read(uint32_t lba, std::span<uint8_t> out) {
   if (out.size() % kSectorSize != 0 || uint64_t{lba} + out.size() / kSectorSize > sectors_) {
     return Error(ErrorCode::kInvalidArgument, "read past the end of the disc at " + std::to_string(lba));

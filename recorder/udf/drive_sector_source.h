@@ -16,8 +16,9 @@ namespace discrec::recorder::udf {
 class DriveSectorSource : public SectorSource {
  public:
   // `sector_count`: READ CAPACITY's last LBA + 1 (a closed disc ends at its
-  // closing anchor).
-  DriveSectorSource(device::Drive& drive, uint32_t sector_count) : drive_(drive), sectors_(sector_count) {}
+  // closing anchor); 0 asks READ CAPACITY now (a failure leaves an empty
+  // source, whose reads fail).
+  DriveSectorSource(device::Drive& drive, uint32_t sector_count);
   uint32_t sector_count() const override { return sectors_; }
   Status read(uint32_t lba, std::span<uint8_t> out) override;
 
