@@ -35,6 +35,28 @@ class Writer {
   }
   Writer& time(TimePoint t) { return i64(t.time_since_epoch().count()); }
 
+  // The field codec (see record_fields below): each value as its type is
+  // stored. A Reader has the same overloads, taking the values out.
+  void field(const std::string& v) { str(v); }
+  void field(bool v) { u8(v ? 1 : 0); }
+  void field(uint8_t v) { u8(v); }
+  void field(uint16_t v) { u16(v); }
+  void field(uint32_t v) { u32(v); }
+  void field(int32_t v) { u32(static_cast<uint32_t>(v)); }
+  void field(uint64_t v) { u64(v); }
+  void field(int64_t v) { i64(v); }
+  void field(TimePoint v) { time(v); }
+  void field(ErrorCode v) { u8(static_cast<uint8_t>(v)); }
+  template <typename... V>
+  void operator()(const V&... values) {
+    (field(values), ...);
+  }
+  // A last field older journals lack: always written.
+  template <typename V>
+  void trailing(const V& value) {
+    field(value);
+  }
+
   std::vector<uint8_t> finish() const {
     std::vector<uint8_t> out(kHeaderBytes + payload_.size());
     uint32_t length = static_cast<uint32_t>(payload_.size());
@@ -72,6 +94,27 @@ class Reader {
   uint64_t u64() { return le(8); }
   int64_t i64() { return static_cast<int64_t>(le(8)); }
   TimePoint time() { return TimePoint(Nanos(i64())); }
+
+  void field(std::string& v) { v = str(); }
+  void field(bool& v) { v = u8() != 0; }
+  void field(uint8_t& v) { v = u8(); }
+  void field(uint16_t& v) { v = u16(); }
+  void field(uint32_t& v) { v = u32(); }
+  void field(int32_t& v) { v = static_cast<int32_t>(u32()); }
+  void field(uint64_t& v) { v = u64(); }
+  void field(int64_t& v) { v = i64(); }
+  void field(TimePoint& v) { v = time(); }
+  void field(ErrorCode& v) { v = static_cast<ErrorCode>(u8()); }
+  template <typename... V>
+  void operator()(V&... values) {
+    (field(values), ...);
+  }
+  // A last field older journals lack: read when the record has it.
+  template <typename V>
+  void trailing(V& value) {
+    if (remaining() > 0) field(value);
+  }
+
   std::string str() {
     uint32_t n = u32();
     if (!ok_ || n > kMaxString || n > p_.size() - pos_) {
@@ -109,52 +152,78 @@ void put_indexed(std::vector<T>& list, uint32_t index, T value) {
   list[index] = std::move(value);
 }
 
+// Each record's fields, in their order on disk, described once: `io` is a
+// Writer (encode, R const) or a Reader (replay). `index` and `writer_id` are
+// the record's place in its recording's lists, which the structs do not hold.
+template <typename Io, typename R>
+void disc_begin_fields(Io& io, R& d) {
+  io(d.drive_uri, d.vendor, d.product, d.revision, d.profile, d.sequential, d.capacity_sectors, d.unit_blocks,
+     d.block_size, d.data_start, d.data_limit, d.started_unix_ns);
+}
+template <typename Io, typename R>
+void recording_begin_fields(Io& io, R& b) {
+  io(b.writer_id, b.id, b.title, b.source_url, b.priority, b.start_unix_ns);
+}
+template <typename Io, typename R, typename Index>
+void recorded_extent_fields(Io& io, R& e, Index& index) {
+  io(e.recording_id, index, e.lba, e.blocks, e.file_offset, e.input_begin, e.input_end, e.length, e.padding_bytes,
+     e.time_begin, e.time_end);
+}
+template <typename Io, typename R, typename Index>
+void lost_extent_fields(Io& io, R& e, Index& index) {
+  io(e.recording_id, index, e.lba, e.blocks, e.file_offset, e.input_begin, e.input_end, e.time_begin, e.time_end,
+     e.code, e.sense.key, e.sense.asc, e.sense.ascq, e.message);
+}
+template <typename Io, typename R, typename Index>
+void shed_range_fields(Io& io, R& s, Index& index) {
+  io(s.recording_id, index, s.input_begin, s.input_end, s.time_begin, s.time_end);
+}
+template <typename Io, typename R, typename Index>
+void overflow_range_fields(Io& io, R& o, Index& writer_id, Index& index) {
+  io(writer_id, index, o.input_position, o.bytes, o.gops, o.time_begin, o.time_end);
+}
+template <typename Io, typename R>
+void recording_end_fields(Io& io, R& e) {
+  io(e.writer_id, e.end_unix_ns, e.error);
+}
+template <typename Io, typename R>
+void finalize_begin_fields(Io& io, R& f) {
+  io(f.volume_label, f.finalized_unix_ns, f.data_end, f.close_disc);
+  io.trailing(f.zero_fill_lost_extents);
+}
+
+// encode(): one record of `type` with the fields `describe` lists.
+template <typename Describe>
+std::vector<uint8_t> record(RecordType type, Describe&& describe) {
+  Writer w(type);
+  describe(w);
+  return w.finish();
+}
+
 }  // namespace
 
 std::vector<uint8_t> encode(const DiscBegin& r) {
-  return Writer(RecordType::kDiscBegin)
-      .str(r.drive_uri).str(r.vendor).str(r.product).str(r.revision)
-      .u16(r.profile).u8(r.sequential ? 1 : 0)
-      .u32(r.capacity_sectors).u32(r.unit_blocks).u32(r.block_size).u32(r.data_start).u32(r.data_limit)
-      .i64(r.started_unix_ns)
-      .finish();
+  return record(RecordType::kDiscBegin, [&](Writer& w) { disc_begin_fields(w, r); });
 }
 
 std::vector<uint8_t> encode(const RecordingBegin& r) {
-  return Writer(RecordType::kRecordingBegin)
-      .u32(r.writer_id).str(r.id).str(r.title).str(r.source_url)
-      .u32(static_cast<uint32_t>(r.priority)).i64(r.start_unix_ns)
-      .finish();
+  return record(RecordType::kRecordingBegin, [&](Writer& w) { recording_begin_fields(w, r); });
 }
 
 std::vector<uint8_t> encode(uint32_t index, const RecordedExtent& r) {
-  return Writer(RecordType::kRecordedExtent)
-      .u32(r.recording_id).u32(index).u32(r.lba).u32(r.blocks)
-      .u64(r.file_offset).u64(r.input_begin).u64(r.input_end).u64(r.length).u32(r.padding_bytes)
-      .time(r.time_begin).time(r.time_end)
-      .finish();
+  return record(RecordType::kRecordedExtent, [&](Writer& w) { recorded_extent_fields(w, r, index); });
 }
 
 std::vector<uint8_t> encode(uint32_t index, const LostExtent& r) {
-  return Writer(RecordType::kLostExtent)
-      .u32(r.recording_id).u32(index).u32(r.lba).u32(r.blocks)
-      .u64(r.file_offset).u64(r.input_begin).u64(r.input_end)
-      .time(r.time_begin).time(r.time_end)
-      .u8(static_cast<uint8_t>(r.code)).u8(r.sense.key).u8(r.sense.asc).u8(r.sense.ascq).str(r.message)
-      .finish();
+  return record(RecordType::kLostExtent, [&](Writer& w) { lost_extent_fields(w, r, index); });
 }
 
 std::vector<uint8_t> encode(uint32_t index, const ShedRange& r) {
-  return Writer(RecordType::kShedRange)
-      .u32(r.recording_id).u32(index).u64(r.input_begin).u64(r.input_end).time(r.time_begin).time(r.time_end)
-      .finish();
+  return record(RecordType::kShedRange, [&](Writer& w) { shed_range_fields(w, r, index); });
 }
 
 std::vector<uint8_t> encode(uint32_t writer_id, uint32_t index, const OverflowRange& r) {
-  return Writer(RecordType::kOverflowRange)
-      .u32(writer_id).u32(index).u64(r.input_position).u64(r.bytes).u32(r.gops)
-      .time(r.time_begin).time(r.time_end)
-      .finish();
+  return record(RecordType::kOverflowRange, [&](Writer& w) { overflow_range_fields(w, r, writer_id, index); });
 }
 
 std::vector<uint8_t> encode(const UnitCrcs& r) {
@@ -165,14 +234,11 @@ std::vector<uint8_t> encode(const UnitCrcs& r) {
 }
 
 std::vector<uint8_t> encode(const RecordingEnd& r) {
-  return Writer(RecordType::kRecordingEnd).u32(r.writer_id).i64(r.end_unix_ns).str(r.error).finish();
+  return record(RecordType::kRecordingEnd, [&](Writer& w) { recording_end_fields(w, r); });
 }
 
 std::vector<uint8_t> encode(const FinalizeBegin& r) {
-  return Writer(RecordType::kFinalizeBegin)
-      .str(r.volume_label).i64(r.finalized_unix_ns).u32(r.data_end).u8(r.close_disc ? 1 : 0)
-      .u8(r.zero_fill_lost_extents ? 1 : 0)
-      .finish();
+  return record(RecordType::kFinalizeBegin, [&](Writer& w) { finalize_begin_fields(w, r); });
 }
 
 std::vector<uint8_t> encode_finalized(int64_t unix_ns) { return Writer(RecordType::kFinalized).i64(unix_ns).finish(); }
@@ -226,18 +292,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       case RecordType::kDiscBegin: {
         if (state.disc) return malformed(offset, "a second disc in one journal");
         DiscBegin d;
-        d.drive_uri = r.str();
-        d.vendor = r.str();
-        d.product = r.str();
-        d.revision = r.str();
-        d.profile = r.u16();
-        d.sequential = r.u8() != 0;
-        d.capacity_sectors = r.u32();
-        d.unit_blocks = r.u32();
-        d.block_size = r.u32();
-        d.data_start = r.u32();
-        d.data_limit = r.u32();
-        d.started_unix_ns = r.i64();
+        disc_begin_fields(r, d);
         if (!r.ok()) return malformed(offset, "bad disc record");
         if (d.unit_blocks == 0 || d.block_size == 0 || d.data_start > d.data_limit)
           return malformed(offset, "impossible disc layout");
@@ -247,12 +302,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       case RecordType::kRecordingBegin: {
         if (!state.disc) return malformed(offset, "recording before the disc");
         RecordingBegin b;
-        b.writer_id = r.u32();
-        b.id = r.str();
-        b.title = r.str();
-        b.source_url = r.str();
-        b.priority = static_cast<int32_t>(r.u32());
-        b.start_unix_ns = r.i64();
+        recording_begin_fields(r, b);
         if (!r.ok()) return malformed(offset, "bad recording record");
         if (state.recordings.count(b.writer_id)) return malformed(offset, "recording begins twice");
         state.recordings[b.writer_id].begin = std::move(b);
@@ -260,17 +310,8 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       }
       case RecordType::kRecordedExtent: {
         RecordedExtent e;
-        e.recording_id = r.u32();
-        uint32_t index = r.u32();
-        e.lba = r.u32();
-        e.blocks = r.u32();
-        e.file_offset = r.u64();
-        e.input_begin = r.u64();
-        e.input_end = r.u64();
-        e.length = r.u64();
-        e.padding_bytes = r.u32();
-        e.time_begin = r.time();
-        e.time_end = r.time();
+        uint32_t index = 0;
+        recorded_extent_fields(r, e, index);
         if (!r.ok() || index >= kMaxIndex) return malformed(offset, "bad extent record");
         ASSIGN_OR_RETURN(auto* rec, recording(e.recording_id));
         put_indexed(rec->recorded, index, e);
@@ -278,20 +319,8 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       }
       case RecordType::kLostExtent: {
         LostExtent e;
-        e.recording_id = r.u32();
-        uint32_t index = r.u32();
-        e.lba = r.u32();
-        e.blocks = r.u32();
-        e.file_offset = r.u64();
-        e.input_begin = r.u64();
-        e.input_end = r.u64();
-        e.time_begin = r.time();
-        e.time_end = r.time();
-        e.code = static_cast<ErrorCode>(r.u8());
-        e.sense.key = r.u8();
-        e.sense.asc = r.u8();
-        e.sense.ascq = r.u8();
-        e.message = r.str();
+        uint32_t index = 0;
+        lost_extent_fields(r, e, index);
         if (!r.ok() || index >= kMaxIndex || e.code > ErrorCode::kInternal)
           return malformed(offset, "bad lost-extent record");
         ASSIGN_OR_RETURN(auto* rec, recording(e.recording_id));
@@ -300,26 +329,17 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       }
       case RecordType::kShedRange: {
         ShedRange s;
-        s.recording_id = r.u32();
-        uint32_t index = r.u32();
-        s.input_begin = r.u64();
-        s.input_end = r.u64();
-        s.time_begin = r.time();
-        s.time_end = r.time();
+        uint32_t index = 0;
+        shed_range_fields(r, s, index);
         if (!r.ok() || index >= kMaxIndex) return malformed(offset, "bad shed record");
         ASSIGN_OR_RETURN(auto* rec, recording(s.recording_id));
         put_indexed(rec->shed, index, s);
         break;
       }
       case RecordType::kOverflowRange: {
-        const uint32_t writer_id = r.u32();
-        const uint32_t index = r.u32();
+        uint32_t writer_id = 0, index = 0;
         OverflowRange o;
-        o.input_position = r.u64();
-        o.bytes = r.u64();
-        o.gops = r.u32();
-        o.time_begin = r.time();
-        o.time_end = r.time();
+        overflow_range_fields(r, o, writer_id, index);
         if (!r.ok() || index >= kMaxIndex) return malformed(offset, "bad overflow record");
         ASSIGN_OR_RETURN(auto* rec, recording(writer_id));
         put_indexed(rec->overflows, index, o);
@@ -342,9 +362,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       }
       case RecordType::kRecordingEnd: {
         RecordingEnd e;
-        e.writer_id = r.u32();
-        e.end_unix_ns = r.i64();
-        e.error = r.str();
+        recording_end_fields(r, e);
         if (!r.ok()) return malformed(offset, "bad recording-end record");
         ASSIGN_OR_RETURN(auto* rec, recording(e.writer_id));
         rec->end = std::move(e);
@@ -352,11 +370,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       }
       case RecordType::kFinalizeBegin: {
         FinalizeBegin f;
-        f.volume_label = r.str();
-        f.finalized_unix_ns = r.i64();
-        f.data_end = r.u32();
-        f.close_disc = r.u8() != 0;
-        if (r.remaining() > 0) f.zero_fill_lost_extents = r.u8() != 0;  // older journals end here
+        finalize_begin_fields(r, f);  // older journals end before zero_fill_lost_extents
         if (!r.ok()) return malformed(offset, "bad finalize record");
         state.finalize = std::move(f);
         break;
