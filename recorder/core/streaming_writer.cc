@@ -536,15 +536,7 @@ void StreamingWriter::write_command(Recording& r, size_t payload) {
       r.chunks_.pop(completed_in_place);
       w.head_partial = partial_after;
     }
-    held_recording_ = &r;
-    held_ = cmd;
-    pause_cause_ = status.error();
-    medium_was_absent_ = device::classify_failure(status.error()) == device::CommandFailure::kMediumAbsent;
-    paused_since_ = done;
-    poll_interval_ = options_.pause_poll_min;
-    next_poll_ = done + poll_interval_;
-    ++drive_.pauses;
-    drive_.paused = true;
+    pause_holding(r, cmd, status.error(), done);
     return;
   }
   const double took = std::chrono::duration<double>(done - started).count();
@@ -610,15 +602,8 @@ void StreamingWriter::complete_command(Recording& r, const IssuedCommand& c, con
       // as used would put the writer ahead of a sequential drive that took
       // nothing, and every later write would fail with 5/21/02. Pause, and
       // count the command once the drive answers (resume_when_ready()).
-      held_recording_ = &r;
-      held_ = c;
       held_failure_ = e;
-      pause_cause_ = nwa.error();
-      paused_since_ = done;
-      poll_interval_ = options_.pause_poll_min;
-      next_poll_ = done + poll_interval_;
-      ++drive_.pauses;
-      drive_.paused = true;
+      pause_holding(r, c, nwa.error(), done);
       return;
     }
     if (nwa.ok() && *nwa >= lba && *nwa < lba + blocks) {

@@ -209,6 +209,9 @@ class StreamingWriter {
   // Paused (held_ set): polls the drive when due and writes the held
   // command where it is once it is ready.
   void resume_when_ready();
+  // Holds `cmd` of `r` (its bytes already in staging_) and pauses the drive
+  // for `cause`, a drive state that refused it or hid how much it took.
+  void pause_holding(Recording& r, const IssuedCommand& cmd, const Error& cause, TimePoint now);
   // Reads the held command back from `lba` (the drive took it unanswered):
   // ok when it reads back as sent; kUnsupported when the target cannot read.
   Status read_back_held(uint32_t lba);

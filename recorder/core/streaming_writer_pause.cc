@@ -174,4 +174,16 @@ void StreamingWriter::count_lost_input(Recording& r, uint64_t input_begin, uint6
   w.dirty = dirty_ = true;
 }
 
+void StreamingWriter::pause_holding(Recording& r, const IssuedCommand& cmd, const Error& cause, TimePoint now) {
+  held_recording_ = &r;
+  held_ = cmd;
+  pause_cause_ = cause;
+  medium_was_absent_ = device::classify_failure(cause) == device::CommandFailure::kMediumAbsent;
+  paused_since_ = now;
+  poll_interval_ = options_.pause_poll_min;
+  next_poll_ = now + poll_interval_;
+  ++drive_.pauses;
+  drive_.paused = true;
+}
+
 }  // namespace discrec::recorder

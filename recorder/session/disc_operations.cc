@@ -4,6 +4,7 @@
 
 #include "device/mmc/types.h"
 #include "recorder/session/crc32c.h"
+#include "recorder/session/disc_file.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
 #include "recorder/udf/drive_sector_source.h"
@@ -30,41 +31,6 @@ std::string sense_text(const LostExtent& lost) {
 size_t lost_on_disc(const RecordingExtents& extents) {
   return static_cast<size_t>(
       std::count_if(extents.lost.begin(), extents.lost.end(), [](const LostExtent& l) { return l.blocks > 0; }));
-}
-
-// The file a recording becomes: its recorded and lost extents in file order,
-// trimmed to the sectors its size needs (the padding unit's tail is not file).
-udf::FileSpec file_for(const RecordingExtents& extents, const std::string& name, WallTime created,
-                       WallTime modified, uint32_t block_size) {
-  struct Piece {
-    uint64_t offset;
-    uint64_t bytes;
-    udf::FileExtent extent;
-  };
-  std::vector<Piece> pieces;
-  for (const auto& r : extents.recorded) pieces.push_back({r.file_offset, r.length, {r.lba, r.blocks, true}});
-  for (const auto& l : extents.lost)
-    pieces.push_back({l.file_offset, uint64_t{l.blocks} * block_size, {l.lba, l.blocks, false}});
-  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.offset < b.offset; });
-  udf::FileSpec file;
-  file.name = name;
-  file.created = created;
-  file.modified = modified;
-  for (const auto& p : pieces) file.size = std::max(file.size, p.offset + p.bytes);
-  // A recording a crash cut off ends at a unit boundary, mid-packet: the
-  // file ends at its last whole TS packet so it stays a valid stream.
-  file.size -= file.size % kTsPacketSize;
-  uint64_t sectors_needed = (file.size + block_size - 1) / block_size;
-  uint64_t sectors = 0;
-  for (const auto& p : pieces) {
-    if (sectors >= sectors_needed) break;
-    udf::FileExtent e = p.extent;
-    e.sectors = static_cast<uint32_t>(std::min<uint64_t>(e.sectors, sectors_needed - sectors));
-    if (e.sectors == 0) continue;
-    sectors += e.sectors;
-    file.extents.push_back(e);
-  }
-  return file;
 }
 
 }  // namespace
@@ -427,7 +393,7 @@ Result<DiscOperationResult> DriveSession::write_file_system_locked(const std::ve
     if (f.extents.recorded.empty() && f.extents.lost.empty()) continue;
     // File times are wall-clock: what a person sees when listing the disc.
     std::string name = udf::recording_file_name(f.start, f.id, f.title);
-    auto file = file_for(f.extents, name, f.start, f.end, block_size);
+    auto file = disc_file_for(f.extents, name, f.start, f.end, block_size);
     result.bytes += file.size;
     result.lost_extents += lost_on_disc(f.extents);
     std::vector<std::string> parts;

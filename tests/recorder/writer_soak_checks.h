@@ -138,34 +138,6 @@ inline void check_accounting(const Recording& rec, uint64_t accepted_bytes, cons
   }
 }
 
-// The file a recording becomes, as the session builds it at finalize
-// (disc_operations.cc): recorded and lost extents in file order, trimmed to
-// the sectors its size needs.
-inline udf::FileSpec file_spec_for(const RecordingExtents& e, const std::string& name, udf::TimePoint when,
-                            uint32_t block_size) {
-  struct Piece {
-    uint64_t offset, bytes;
-    udf::FileExtent extent;
-  };
-  std::vector<Piece> pieces;
-  for (const auto& r : e.recorded) pieces.push_back({r.file_offset, r.length, {r.lba, r.blocks, true}});
-  for (const auto& l : e.lost) pieces.push_back({l.file_offset, uint64_t{l.blocks} * block_size, {l.lba, l.blocks, false}});
-  std::sort(pieces.begin(), pieces.end(), [](auto& a, auto& b) { return a.offset < b.offset; });
-  udf::FileSpec f{name, 0, when, when, {}};
-  for (const auto& p : pieces) f.size = std::max(f.size, p.offset + p.bytes);
-  f.size -= f.size % kTsPacketSize;
-  const uint64_t needed = (f.size + block_size - 1) / block_size;
-  uint64_t sectors = 0;
-  for (const auto& p : pieces) {
-    udf::FileExtent x = p.extent;
-    x.sectors = static_cast<uint32_t>(std::min<uint64_t>(x.sectors, needed - sectors));
-    if (x.sectors == 0) continue;
-    sectors += x.sectors;
-    f.extents.push_back(x);
-  }
-  return f;
-}
-
 // File times: the day starts at a fixed wall-clock time (2026-11-17).
 inline udf::TimePoint wall_time(TimePoint simulated) {
   return udf::TimePoint(std::chrono::seconds(1'795'000'000)) + (simulated - TimePoint{});

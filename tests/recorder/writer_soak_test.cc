@@ -37,6 +37,7 @@
 #include "device/sim/sim_drive.h"
 #include "recorder/core/prepare.h"
 #include "recorder/core/streaming_writer.h"
+#include "recorder/session/disc_file.h"
 #include "recorder/udf/drive_sector_source.h"
 #include "recorder/udf/volume_builder.h"
 #include "writer_soak_checks.h"
@@ -49,7 +50,6 @@ using namespace std::chrono_literals;
 using testing::TsSource;
 using testing::check_accounting;
 using testing::expected_payload;
-using testing::file_spec_for;
 using testing::footprint;
 using testing::Footprint;
 using testing::wall_time;
@@ -391,7 +391,7 @@ class DriveSoak {
     volume.long_files = udf::LongFileForm::kChained;
     for (size_t i = 0; i < takes_.size(); ++i) {
       const auto& name = takes_[i].source.recording->config().name;
-      volume.files.push_back(file_spec_for(extents[i], name + ".ts", wall_time(disc_opened_), options_.block_size));
+      volume.files.push_back(disc_file_for(extents[i], name + ".ts", wall_time(disc_opened_), wall_time(disc_opened_), options_.block_size));
     }
     finalize(volume);
     verify(volume, extents);
