@@ -126,9 +126,7 @@ RecordingInfo DriveSession::snapshot(Entry& entry) {
       for (const auto& l : listed.lost)
         info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * 2048, sense_text(l)});
       info.shed_ranges = shed_range_infos(listed.shed, listed.overflows, listed.origin);
-      if (info.shed_ranges.size() > ExtentJournal::kListed)
-        info.shed_ranges.erase(info.shed_ranges.begin(),
-                               info.shed_ranges.end() - static_cast<std::ptrdiff_t>(ExtentJournal::kListed));
+      ExtentJournal::keep_listed(info.shed_ranges);
     }
     // What a full ring turned away (its bytes are in shed_bytes already).
     info.stats.shed_gops += s.overflow_gops;

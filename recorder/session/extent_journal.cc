@@ -17,12 +17,6 @@ void keep_most_recent(std::deque<T>& list, const T& item) {
 }
 
 template <typename T>
-void trim_to_most_recent(std::vector<T>& list) {
-  if (list.size() > ExtentJournal::kListed)
-    list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(ExtentJournal::kListed));
-}
-
-template <typename T>
 size_t heap_bytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
@@ -208,9 +202,9 @@ ExtentJournal::Listing ExtentJournal::listing(const StreamingWriter& writer, con
   const auto overflows = recording.overflows(&first);
   for (size_t k = 0; k < overflows.size(); ++k)
     if (first + k >= closed_overflows) out.overflows.push_back(overflows[k]);
-  trim_to_most_recent(out.lost);
-  trim_to_most_recent(out.shed);
-  trim_to_most_recent(out.overflows);
+  keep_listed(out.lost);
+  keep_listed(out.shed);
+  keep_listed(out.overflows);
   return out;
 }
 

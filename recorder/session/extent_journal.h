@@ -47,6 +47,11 @@ class ExtentJournal {
   // recording: the most recent ones (the statistics count them all, the
   // journal has them all).
   static constexpr size_t kListed = 256;
+  // Cuts a listing to its most recent kListed entries.
+  template <typename T>
+  static void keep_listed(std::vector<T>& list) {
+    if (list.size() > kListed) list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(kListed));
+  }
 
   // `checksums` (the writer's target) must outlive this.
   explicit ExtentJournal(const ChecksumTarget& checksums);

@@ -50,12 +50,6 @@ std::vector<std::pair<uint32_t, uint32_t>> sorted_unit_crcs(const journal::UnitC
   return crcs;
 }
 
-template <typename T>
-void keep_listed(std::vector<T>& list) {
-  if (list.size() > ExtentJournal::kListed)
-    list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(ExtentJournal::kListed));
-}
-
 }  // namespace
 
 Result<std::optional<uint32_t>> DriveSession::crc_for_verify(uint32_t lba) const {
@@ -115,8 +109,8 @@ uint64_t DriveSession::take_up_recordings_locked(const journal::JournalState& st
       info.stats.shed_gops += sh.gop_count;
     }
     // Listed as a running recording's are: the most recent (counted in full above).
-    keep_listed(info.lost_extents);
-    keep_listed(info.shed_ranges);
+    ExtentJournal::keep_listed(info.lost_extents);
+    ExtentJournal::keep_listed(info.shed_ranges);
     info.error = rec.end ? rec.end->error
                          : "recovered after a crash: recorded up to the last confirmed extent";
     recovered_.push_back(std::move(info));
