@@ -196,17 +196,18 @@ TEST(UdfVolumeBuilder, NamesThatOnlyLookLikePartsStayFiles) {
 
 TEST(UdfVolumeBuilder, EveryWriteUnitItsOwnExtentStillFits) {
   // The worst interleaving: four recordings taking turns unit by unit over a
-  // whole (small) disc, every other unit lost. Whatever the writer did, the
-  // metadata area the layout planned describes it, in either form and with
-  // either lost-extent encoding.
-  const VolumeLayout layout = *plan_layout({MediaKind::kSequentialWriteOnce, 200'000, 16, 4});
-  const uint32_t units = (layout.data_limit - layout.data_start) / 16;
+  // whole BD-25, every other pair of units lost: ~380,000 extents (the old
+  // planner had room for ~40,000). Whatever the writer did, the metadata area
+  // the layout planned describes it, in either form and with either
+  // lost-extent encoding.
+  const VolumeLayout layout = *plan_layout({MediaKind::kSequentialWriteOnce, 12'219'392, 32, 4});
+  const uint32_t units = (layout.data_limit - layout.data_start) / 32;
   std::vector<FileSpec> files;
   for (int r = 0; r < 4; ++r) files.push_back(file("r" + std::to_string(r) + ".ts", 0, {}));
   for (uint32_t u = 0; u < units; ++u) {
     FileSpec& f = files[u % 4];
-    f.extents.push_back({layout.data_start + 16 * u, 16, (u / 4) % 2 == 0});
-    f.size += 16 * 2048;
+    f.extents.push_back({layout.data_start + 32 * u, 32, (u / 4) % 2 == 0});
+    f.size += 32 * 2048;
   }
   for (LongFileForm form : {LongFileForm::kParts, LongFileForm::kChained}) {
     for (LostExtentEncoding lost : {LostExtentEncoding::kAllocatedNotRecorded, LostExtentEncoding::kZeroFilled}) {
