@@ -20,6 +20,7 @@
 #include "daemon/reload.h"
 #include "daemon/server.h"
 #include "daemon/service_host.h"
+#include "recorder/ingest/ffmpeg_sources.h"
 #include "recorder/session/recorder.h"
 
 namespace discrec::daemon {
@@ -165,7 +166,7 @@ int run_serve(int argc, char** argv) {
   // Before any thread starts: stop/reload requests are taken synchronously
   // by the loop below, never in a signal handler.
   auto host = make_service_host();
-  recorder::Recorder recorder(recorder_options(config));
+  recorder::Recorder recorder(recorder_options(config), std::make_shared<recorder::ingest::FfmpegSources>());
   if (const recorder::RingPool* pool = recorder.ring_budget().pool()) {
     const std::string size = std::to_string(pool->capacity() >> 20) + " MiB";
     if (pool->locked()) {

@@ -1,31 +1,32 @@
-// DriveSession's record of one recording: its request, the writer-side
-// Recording (the ring), and the ingest thread feeding it; and the scope that
-// marks the session busy. Private to the session's .cc files.
+// DriveSession's record of one recording and the helpers its .cc files
+// share. Private to the session.
 #pragma once
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "recorder/core/recording.h"
 #include "recorder/core/streaming_writer.h"
-#include "recorder/ingest/ingest.h"
+#include "recorder/ingest/source_policy.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/paced_sink.h"
 
 namespace discrec::recorder {
 
+// One recording: its request, the writer-side Recording (the ring), and
+// the source thread feeding it. Owned by the command thread; what readers
+// see of it is a RecordingView made from it (view_of()).
 struct DriveSession::Entry {
   ~Entry() {
     if (paced) paced->stop();
-    if (ingest) ingest->stop();
+    if (source) source->stop();
     if (thread.joinable()) thread.join();
   }
-  // Ingest has returned and the writer has written or lost every byte.
-  bool ended() const { return ingest_done.load(std::memory_order_acquire) && recording->finished(); }
+  // The source has returned and the writer has written or lost every byte.
+  bool ended() const { return end->source_done.load(std::memory_order_acquire) && recording->finished(); }
 
   StartRecordingParams params;
   std::string id;
@@ -35,49 +36,95 @@ struct DriveSession::Entry {
   std::unique_ptr<PacedSink> paced;   // files and pipes: wait for the drive instead of shedding
   bool paced_source = false;          // `paced` was made (it is freed once the recording ends)
   bool ring_locked = true;            // as allocated (the ring is freed once the recording ends)
-  StreamingWriter* writer = nullptr;  // outlives the entry's thread
-  std::unique_ptr<ingest::Ingest> ingest;
+  std::shared_ptr<DiscWriting> writing;  // outlives the source thread
+  std::shared_ptr<TsSource> source;
   std::thread thread;
-  std::atomic<bool> ingest_done{false};
-  std::atomic<bool> stop_requested{false};
-  std::string disc_path;                // set at finalize; GUARDED_BY(session mutex)
+  std::shared_ptr<RecordingEnd> end = std::make_shared<RecordingEnd>();
+  std::string disc_path;                // set at finalize
   std::vector<std::string> disc_parts;  // likewise; see RecordingInfo
 
-  mutable std::mutex mutex;
-  std::string error;                 // GUARDED_BY(mutex)
-  // Why the source ended when it did (a later finalize stops nothing):
-  // "stopped on request" or "the source ended"; empty after an error.
-  std::string end_reason;            // GUARDED_BY(mutex)
-  std::optional<WallTime> end_time;  // GUARDED_BY(mutex)
-
-  // What poll_events() has already announced.
+  // What the events have already said.
   uint64_t announced_lost = 0;
   uint64_t announced_shed = 0;
   bool announced_end = false;
-  bool journaled_end = false;  // GUARDED_BY(session mutex)
+  bool journaled_end = false;
 };
 
-// A recording's shed ranges as the API lists them, in stream order: the
-// writer's sheds (a GOP each) and what its full ring turned away. Start
-// times count from `origin` (0 for all when it is not known).
-std::vector<ShedRangeInfo> shed_range_infos(const std::vector<ShedRange>& shed,
-                                            const std::vector<OverflowRange>& overflows, TimePoint origin);
+// A recording as it goes into the file system.
+struct DriveSession::DiscFile {
+  std::string id;
+  std::string title;
+  WallTime start;
+  WallTime end;
+  RecordingExtents extents;  // recording_id: the writer id the journal knows it by
+};
 
-// Marks the session busy for its lifetime; constructed with mutex_ held,
-// after the operation's preconditions were checked.
-class DriveSession::BusyScope {
+// What start_recording() checked on the caller's thread, before the
+// request reaches the drive: the source policy needs neither.
+struct DriveSession::CheckedStart {
+  ingest::CheckedSource source;
+};
+
+// Marks the drive busy with `what` in reads while a command works (the
+// first recording's OPC, a ring's allocation, a stop).
+class DriveSession::Activity {
  public:
-  BusyScope(DriveSession& session, const Busy& busy) : session_(session), previous_(session.busy_.load()) {
-    session_.refresh_cache_locked();
-    session_.busy_.store(&busy, std::memory_order_release);
+  Activity(DriveSession& session, std::string what) : session_(session), previous_(session.activity_) {
+    session_.activity_ = std::move(what);
+    session_.publish_snapshot();
   }
-  ~BusyScope() { session_.busy_.store(previous_, std::memory_order_release); }
-  BusyScope(const BusyScope&) = delete;
-  BusyScope& operator=(const BusyScope&) = delete;
+  ~Activity() {
+    session_.activity_ = previous_;
+    session_.publish_snapshot();
+  }
+  Activity(const Activity&) = delete;
+  Activity& operator=(const Activity&) = delete;
 
  private:
   DriveSession& session_;
-  const Busy* previous_;
+  std::string previous_;
 };
+
+// Lost extents that take blocks on the disc. One with none (input the drive
+// never took: a timed-out write, what was buffered when the writer gave up)
+// is counted in the recording's statistics, but it is neither in the file
+// nor on the disc, so finalize and verify do not report it.
+size_t lost_on_disc(const RecordingExtents& extents);
+
+// A command's outcome without its value.
+template <typename T>
+Status status_of(Result<T>&& result) {
+  if (!result.ok()) return std::move(result).error();
+  return {};
+}
+
+// What reads say a drive busy with a long request is doing.
+const char* busy_text(DiscState busy);
+
+template <typename T>
+Result<T> DriveSession::run(DiscRequest request, const std::string& what,
+                            std::function<Result<T>(const ProgressCallback&)> body, const ProgressCallback& progress) {
+  // A long operation refuses at once: the caller should not wait minutes.
+  if (auto s = snapshot(); is_busy(s->state) && refuses_controls(s->state))
+    return Error(ErrorCode::kUnavailable, "drive " + spec_id_ + " is busy " + s->activity +
+                                              "; try again when that is done");
+  std::function<Result<T>(const ProgressCallback&)> command = [this, request, body](const ProgressCallback& report) {
+    if (Status begun = machine_.begin(request, hint_for(request)); !begun.ok()) return Result<T>(begun.error());
+    const std::string previous = activity_;
+    if (refuses_controls(machine_.state())) activity_ = busy_text(machine_.state());
+    publish_snapshot();
+    Result<T> result = body(report);
+    if (is_busy(machine_.state())) machine_.abandon();  // it did not settle: back where it began
+    activity_ = previous;
+    publish_snapshot();
+    return result;
+  };
+  return commands_.call<T>(what, command, options_.command_wait, progress);
+}
+
+// Unix nanoseconds of a wall-clock time, as the journal keeps them.
+inline int64_t unix_ns(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 
 }  // namespace discrec::recorder

@@ -4,8 +4,9 @@
 
 namespace discrec::recorder {
 
-Recorder::Recorder(RecorderOptions options, Clock& clock)
+Recorder::Recorder(RecorderOptions options, std::shared_ptr<const TsSourceFactory> sources, Clock& clock)
     : options_(std::move(options)),
+      sources_(std::move(sources)),
       clock_(clock),
       events_(options_.event_history),
       ring_budget_(options_.ring_memory_bytes) {
@@ -19,32 +20,18 @@ Recorder::~Recorder() {
   }
   monitor_cv_.notify_all();
   if (monitor_.joinable()) monitor_.join();
-  {
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lock(mutex_);
-      threads.swap(recovery_threads_);
-    }
-    for (auto& t : threads) t.join();
-  }
   stop_all();
   events_.close_all();
 }
 
-// Turns what changed in each session into events, twice a second. Runs on its
-// own thread so neither gRPC handlers nor writer threads do this work.
+// Retries drives that could not be opened. (Each drive's events come from
+// its own command thread.)
 void Recorder::monitor_main() {
   std::unique_lock lock(monitor_mutex_);
   while (!quit_) {
     monitor_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return quit_; });
     if (quit_) break;
     lock.unlock();
-    std::vector<DriveSession*> sessions;
-    {
-      std::lock_guard s(mutex_);
-      for (auto& [id, session] : sessions_) sessions.push_back(session.get());
-    }
-    for (auto* s : sessions) s->poll_events();
     retry_drives(/*now=*/false);
     monitor_round_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
     lock.lock();
@@ -57,7 +44,7 @@ Nanos Recorder::since_monitor_round() const {
 }
 
 Status Recorder::add_drive(const DriveSpec& spec) {
-  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_);
+  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_, *sources_);
   Status opened = session->open();
   DriveSession* added = session.get();
   bool recover = false;
@@ -71,9 +58,7 @@ Status Recorder::add_drive(const DriveSpec& spec) {
     std::lock_guard lock(retry_mutex_);
     note_open_failure_locked(spec.id, opened);
   } else if (recover) {
-    // Added by a reload after start_recovery(): its journal is read now.
-    std::lock_guard lock(mutex_);
-    recovery_threads_.emplace_back([added] { added->recover(); });
+    added->recover();  // added by a reload after start_recovery(): its journal is read now
   }
   return opened;
 }
@@ -111,10 +96,7 @@ Status Recorder::retry_open_locked(DriveSession& session) {
     std::lock_guard lock(mutex_);
     // Its journal could not be read at start: a disc a crash left open in
     // it is finished now, as the others were.
-    if (recovery_started_) {
-      DriveSession* s = &session;
-      recovery_threads_.emplace_back([s] { s->recover(); });
-    }
+    if (recovery_started_) session.recover();
     return opened;
   }
   note_open_failure_locked(session.id(), opened);
@@ -181,10 +163,7 @@ Status Recorder::reconfigure_drive(const DriveSpec& spec) {
 void Recorder::start_recovery() {
   std::lock_guard lock(mutex_);
   recovery_started_ = true;
-  for (auto& [id, session] : sessions_) {
-    DriveSession* s = session.get();
-    recovery_threads_.emplace_back([s] { s->recover(); });
-  }
+  for (auto& [id, session] : sessions_) session->recover();  // on each drive's command thread
 }
 
 std::vector<std::string> Recorder::drive_ids() const {

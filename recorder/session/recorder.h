@@ -29,6 +29,7 @@
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
+#include "recorder/ts_source.h"
 
 namespace discrec::recorder {
 
@@ -80,6 +81,17 @@ struct RecorderOptions {
   // retry_failed_drives() and load_medium()).
   Nanos drive_retry_initial = std::chrono::seconds(5);
   Nanos drive_retry_max = std::chrono::minutes(5);
+  // Each drive's command thread looks for events this often between
+  // commands, and probes an idle drive for a medium coming or going at
+  // medium_poll_interval.
+  Nanos tick_interval = std::chrono::milliseconds(500);
+  Nanos medium_poll_interval = std::chrono::seconds(2);
+  // A control call waits at most this long for its drive to take it up (a
+  // drive whose previous command hangs must not hold the caller).
+  Nanos command_wait = std::chrono::seconds(60);
+  // How a drive URI is opened; empty: device::Drive::open. Tests give
+  // emulated drives their own clocks here.
+  std::function<Result<std::unique_ptr<device::Drive>>(const std::string& uri)> open_drive;
 };
 
 struct DriveSpec {
@@ -90,7 +102,9 @@ struct DriveSpec {
 
 class Recorder {
  public:
-  explicit Recorder(RecorderOptions options, Clock& clock = SteadyClock::instance());
+  // `sources` makes each recording's TsSource (the daemon's: FFmpeg ingest).
+  Recorder(RecorderOptions options, std::shared_ptr<const TsSourceFactory> sources,
+           Clock& clock = SteadyClock::instance());
   ~Recorder();  // stops every recording cleanly
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -158,6 +172,7 @@ class Recorder {
   void note_open_failure_locked(const std::string& drive_id, const Status& failure);
 
   RecorderOptions options_;
+  std::shared_ptr<const TsSourceFactory> sources_;
   Clock& clock_;
   EventBus events_;
   RingBudget ring_budget_;  // every drive's; outlives the sessions
@@ -169,8 +184,7 @@ class Recorder {
   bool quit_ = false;  // GUARDED_BY(monitor_mutex_)
   std::atomic<int64_t> monitor_round_ns_{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::thread monitor_;
-  std::vector<std::thread> recovery_threads_;  // GUARDED_BY(mutex_)
-  bool recovery_started_ = false;              // GUARDED_BY(mutex_)
+  bool recovery_started_ = false;  // GUARDED_BY(mutex_)
 
   // Drives that could not be opened, and when to try again. Held across an
   // attempt, so the monitor and a Load never open one drive twice at once.

@@ -17,8 +17,8 @@
 // (`discrecd forget-disc`), then `load`.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
-#include "device/mmc/types.h"
 #include "recorder/journal/journal_format.h"
 #include "recorder/session/crc32c.h"
 #include "recorder/session/drive_session.h"
@@ -53,15 +53,15 @@ std::vector<std::pair<uint32_t, uint32_t>> sorted_unit_crcs(const journal::UnitC
 }  // namespace
 
 Result<std::optional<uint32_t>> DriveSession::crc_for_verify(uint32_t lba) const {
-  if (checksums_) {
-    if (auto crc = checksums_->crc_of(lba)) return std::optional<uint32_t>(*crc);
+  if (writing_ && writing_->checksums) {
+    if (auto crc = writing_->checksums->crc_of(lba)) return std::optional<uint32_t>(*crc);
   }
   auto it = std::lower_bound(recovered_crcs_.begin(), recovered_crcs_.end(), std::make_pair(lba, uint32_t{0}));
   if (it != recovered_crcs_.end() && it->first == lba) return std::optional<uint32_t>(it->second);
   return std::optional<uint32_t>();
 }
 
-uint64_t DriveSession::take_up_recordings_locked(const journal::JournalState& state, uint32_t* data_end) {
+uint64_t DriveSession::take_up_recordings(const journal::JournalState& state, uint32_t* data_end) {
   const uint32_t block_size = state.disc->block_size;
   recovered_files_.clear();
   recovered_.clear();
@@ -95,7 +95,10 @@ uint64_t DriveSession::take_up_recordings_locked(const journal::JournalState& st
     info.state = RecordingState::kRecovered;
     info.start_time = f.start;
     info.end_time = f.end;
-    for (const auto& e : rec.recorded) info.stats.bytes_written += e.length - e.padding_bytes;
+    // An extent's length counts its padding's whole null packets, not the
+    // part of a packet that rounds it to the unit (see complete_command()).
+    for (const auto& e : rec.recorded)
+      info.stats.bytes_written += e.length + e.padding_bytes % kTsPacketSize - e.padding_bytes;
     info.stats.bytes_in = info.stats.bytes_written;
     for (const auto& l : rec.lost) {
       info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
@@ -120,45 +123,72 @@ uint64_t DriveSession::take_up_recordings_locked(const journal::JournalState& st
   return recovered_bytes;
 }
 
-void DriveSession::take_up_finalized_disc_locked() {
+void DriveSession::take_up_finalized_disc() {
   auto state = journal::load_journal(journal_path() + ".done");
   if (!state.ok() || !state->finalized || !state->disc || state->unit_crcs.size() == 0) return;
   const auto& disc = *state->disc;
   if (!caps_ || !caps_->medium_present || caps_->current_profile != disc.profile) return;
   auto crcs = sorted_unit_crcs(state->unit_crcs);
-  if (!check_same_disc_locked(crcs.front().first, crcs.front().second, disc.unit_blocks, disc.block_size).ok()) return;
+  if (!check_same_disc(crcs.front().first, crcs.front().second, disc.unit_blocks, disc.block_size).ok()) return;
   uint32_t data_end = disc.data_start;
-  (void)take_up_recordings_locked(*state, &data_end);
+  (void)take_up_recordings(*state, &data_end);
   recovered_crcs_ = std::move(crcs);
   disc_journal_path_ = journal_path() + ".done";
   disc_started_ = wall(disc.started_unix_ns);
 }
 
-void DriveSession::recover_locked() {
+std::string DriveSession::journal_path() const { return options_.state_directory + "/journal-" + spec_.id + ".bin"; }
+
+void DriveSession::recover() {
+  (void)commands_.post([this] {
+    // Without a journal (open, or retired by a finalize) there is nothing to
+    // take up: the drive is never "busy recovering", so a record that comes
+    // in as the daemon starts is not refused for nothing.
+    std::error_code ec, ec_done;
+    if (!drive_ || (!std::filesystem::exists(journal_path(), ec) && !ec &&
+                    !std::filesystem::exists(journal_path() + ".done", ec_done) && !ec_done))
+      return;
+    if (!machine_.begin(DiscRequest::kRecover).ok()) return;
+    activity_ = "taking up the disc left open before the restart (crash journal)";
+    publish_snapshot();
+    const DiscState recovered = recover_now(machine_.settled());
+    activity_.clear();
+    settle(recovered);
+    publish_snapshot();
+  });
+}
+
+// Returns the state the disc is in now; `otherwise` if there was nothing
+// to take up.
+DiscState DriveSession::recover_now(DiscState otherwise) {
   auto state = journal::load_journal(journal_path());
   if (!state.ok()) {
-    if (state.error().code() == ErrorCode::kNotFound) return take_up_finalized_disc_locked();
-    recovery_blocked_ = "the crash journal cannot be read (" + state.error().to_string() +
-                        "); it is kept for inspection; run `discrecd forget-disc` to discard it";
-    publish(EventKind::kRecovery, "", recovery_blocked_);
-    return;
+    if (state.error().code() == ErrorCode::kNotFound) {
+      take_up_finalized_disc();
+      return otherwise;
+    }
+    blocked_reason_ = "the crash journal cannot be read (" + state.error().to_string() +
+                      "); it is kept for inspection; run `discrecd forget-disc` to discard it";
+    publish(EventKind::kRecovery, "", blocked_reason_);
+    return DiscState::kBlocked;
   }
   if (state->finalized || !state->disc) {
     (void)journal::retire_journal(journal_path());
-    return;
+    return otherwise;
   }
   auto recovered = recover_from(*state);
   if (!recovered.ok()) {
-    recovery_blocked_ = "an unfinished disc from before a restart could not be recovered: " +
-                        recovered.error().to_string() +
-                        ". The journal is kept: insert that disc and restart, or run `discrecd forget-disc`";
-    publish(EventKind::kRecovery, "", recovery_blocked_);
-    return;
+    blocked_reason_ = "an unfinished disc from before a restart could not be recovered: " +
+                      recovered.error().to_string() +
+                      ". The journal is kept: insert that disc and restart, or run `discrecd forget-disc`";
+    publish(EventKind::kRecovery, "", blocked_reason_);
+    return DiscState::kBlocked;
   }
   publish(EventKind::kRecovery, "", *recovered);
+  return continue_lba_ ? DiscState::kOpen : DiscState::kFinalized;
 }
 
-Status DriveSession::check_same_disc_locked(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size) {
+Status DriveSession::check_same_disc(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size) {
   std::vector<uint8_t> unit(size_t{unit_blocks} * block_size);
   // A blank or shorter disc refuses the read (5/21/00, LBA out of range):
   // that too means another disc, and is said so.
@@ -174,7 +204,7 @@ Status DriveSession::check_same_disc_locked(uint32_t lba, uint32_t crc, uint32_t
   return {};
 }
 
-uint32_t DriveSession::next_data_lba_locked(bool sequential, uint32_t data_end) {
+uint32_t DriveSession::next_data_lba(bool sequential, uint32_t data_end) {
   if (sequential) {
     // Data the drive accepted after the last journal sync lies before its
     // next writable address; a write-once disc takes nothing anywhere else.
@@ -202,7 +232,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   auto crcs = sorted_unit_crcs(state.unit_crcs);
   if (!crcs.empty()) {
     auto [lba, crc] = crcs.front();
-    RETURN_IF_ERROR(check_same_disc_locked(lba, crc, disc.unit_blocks, block_size));
+    RETURN_IF_ERROR(check_same_disc(lba, crc, disc.unit_blocks, block_size));
   }
   udf::LayoutRequest request;
   request.kind = disc.sequential ? udf::MediaKind::kSequentialWriteOnce : udf::MediaKind::kRandomAccess;
@@ -221,25 +251,22 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   layout.data_start = disc.data_start;
   layout.data_limit = disc.data_limit;
 
-  ASSIGN_OR_RETURN(auto journal_file, journal::JournalFile::reopen(journal_path(), state.valid_bytes));
-  {
-    std::lock_guard lock(journal_mutex_);
-    journal_ = std::move(journal_file);
-  }
+  ASSIGN_OR_RETURN(journal_, DiscJournal::reopen(journal_path(), state.valid_bytes, options_.journal_interval));
   disc_journal_path_ = journal_path();
   layout_ = layout;
   disc_started_ = wall(disc.started_unix_ns);
-  drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
+  writing_ = std::make_shared<DiscWriting>();  // finalize writes through its target
+  writing_->target = std::make_unique<DriveBlockTarget>(*drive_);
 
   // What the journal confirmed becomes the files (their extents stay in
   // the journal); recording ids continue.
   uint32_t data_end = layout.data_start;
-  const uint64_t recovered_bytes = take_up_recordings_locked(state, &data_end);
+  const uint64_t recovered_bytes = take_up_recordings(state, &data_end);
   recovered_crcs_ = std::move(crcs);
   // An interrupted finalize is completed whatever the policy: the disc is
   // part-closed already.
   if (!state.finalize && !options_.finalize_after_restart)
-    return continue_disc_locked(state, data_end, recovered_bytes);
+    return continue_disc(state, data_end, recovered_bytes);
 
   // An interrupted finalize is replayed with its own parameters, so the
   // sectors it already wrote are the same ones.
@@ -255,22 +282,18 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
     finalize.zero_fill_lost_extents = options_.zero_fill_lost_extents;
     // Sequential media: the closing unit goes where the drive will write
     // next (data it accepted after the last journal sync lies before it).
-    finalize.data_end = disc.sequential ? next_data_lba_locked(true, data_end) : data_end;
-    RETURN_IF_ERROR(journal_append({journal::encode(finalize)}));
+    finalize.data_end = disc.sequential ? next_data_lba(true, data_end) : data_end;
+    RETURN_IF_ERROR(journal_->append({journal::encode(finalize)}));
   }
   // Resuming also guards a fresh recovery on sequential media: the drive
   // may already hold part of the metadata from an earlier attempt.
-  ASSIGN_OR_RETURN(auto result, write_file_system_locked(disc_files_from(state), finalize, /*resume=*/true,
+  ASSIGN_OR_RETURN(auto result, write_file_system(disc_files_from(state), finalize, /*resume=*/true,
                                                          [](const DiscProgress&) {}));
-  (void)journal_append({journal::encode_finalized(finalize.finalized_unix_ns)});
-  {
-    std::lock_guard lock(journal_mutex_);
-    journal_.reset();
-  }
+  (void)journal_->append({journal::encode_finalized(finalize.finalized_unix_ns)});
+  journal_.reset();
   RETURN_IF_ERROR(journal::retire_journal(journal_path()));
   disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
-  disc_state_ = DiscState::kFinalized;
-  if (auto caps = probe_locked(); caps.ok()) caps_ = *caps;
+  if (auto caps = probe(); caps.ok()) caps_ = *caps;
   std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +
                         std::to_string(recovered_bytes) + " bytes confirmed before the crash, and finalized the disc (" +
                         result.summary + ")";
@@ -278,7 +301,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   return summary;
 }
 
-Result<std::string> DriveSession::continue_disc_locked(const journal::JournalState& state, uint32_t data_end,
+Result<std::string> DriveSession::continue_disc(const journal::JournalState& state, uint32_t data_end,
                                                        uint64_t recovered_bytes) {
   const auto& disc = *state.disc;
   // A recording the crash cut off gets the end it is listed with now, so a
@@ -298,10 +321,9 @@ Result<std::string> DriveSession::continue_disc_locked(const journal::JournalSta
     end.error = info.error;
     ends.push_back(journal::encode(end));
   }
-  if (!ends.empty()) RETURN_IF_ERROR(journal_append(ends));
+  if (!ends.empty()) RETURN_IF_ERROR(journal_->append(ends));
   continue_writer_id_ = last_writer_id + 1;
-  continue_lba_ = next_data_lba_locked(disc.sequential, data_end);
-  disc_state_ = DiscState::kRecording;
+  continue_lba_ = next_data_lba(disc.sequential, data_end);
   std::string summary = "kept the disc open after the restart: " + std::to_string(recovered_.size()) +
                         " recording(s), " + std::to_string(recovered_bytes) +
                         " bytes confirmed; new recordings go onto it from LBA " + std::to_string(*continue_lba_) +
@@ -310,8 +332,8 @@ Result<std::string> DriveSession::continue_disc_locked(const journal::JournalSta
   return summary;
 }
 
-Status DriveSession::continue_writing_locked() {
-  ASSIGN_OR_RETURN(auto prepared, prepare_to_write_locked(/*format_if_needed=*/false));
+Status DriveSession::continue_writing() {
+  ASSIGN_OR_RETURN(auto prepared, prepare_to_write(/*format_if_needed=*/false));
   const auto& caps = prepared.capabilities;
   if (caps.ecc_unit_blocks != layout_->write_unit_sectors)
     return Error(ErrorCode::kFailedPrecondition,
@@ -322,34 +344,32 @@ Status DriveSession::continue_writing_locked() {
   // again before anything is written onto it.
   if (!recovered_crcs_.empty()) {
     const auto& [lba, crc] = recovered_crcs_.front();
-    RETURN_IF_ERROR(check_same_disc_locked(lba, crc, caps.ecc_unit_blocks, caps.block_size));
+    RETURN_IF_ERROR(check_same_disc(lba, crc, caps.ecc_unit_blocks, caps.block_size));
   }
   // Read again: on sequential media the drive, not the journal, knows where
   // it can write.
   const bool sequential = layout_->kind == udf::MediaKind::kSequentialWriteOnce;
-  const uint32_t start = sequential ? next_data_lba_locked(true, *continue_lba_) : *continue_lba_;
+  const uint32_t start = sequential ? next_data_lba(true, *continue_lba_) : *continue_lba_;
 
   WriterOptions wopts = session_writer_options(prepared, start, layout_->data_limit);
   wopts.first_recording_id = continue_writer_id_;
-  if (!drive_target_) drive_target_ = std::make_unique<DriveBlockTarget>(*drive_);
+  if (!journal_)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the crash journal of the disc in drive " + spec_.id + " is no longer open");
+  auto writing = std::make_shared<DiscWriting>();
+  writing->target = writing_ && writing_->target ? std::move(writing_->target)
+                                                 : std::make_unique<DriveBlockTarget>(*drive_);
   // Units before `start` were checksummed by the writer before the restart
   // (recovered_crcs_); this table covers the new writer's.
-  auto checksums = std::make_unique<ChecksumTarget>(*drive_target_, start, layout_->data_limit,
-                                                    caps.ecc_unit_blocks, caps.block_size);
-  auto writer = std::make_unique<StreamingWriter>(*checksums, clock_, wopts);
-  {
-    std::lock_guard lock(journal_mutex_);
-    if (!journal_)
-      return Error(ErrorCode::kFailedPrecondition,
-                   "the crash journal of the disc in drive " + spec_.id + " is no longer open");
-    journal_health_ = {};
-  }
-  RETURN_IF_ERROR(writer->start());
-  extent_journal_ = std::make_unique<ExtentJournal>(*checksums);
-  checksums_ = std::move(checksums);
-  writer_ = std::move(writer);
-  writer_started_locked();
-  start_journal_thread_locked();
+  writing->checksums = std::make_unique<ChecksumTarget>(*writing->target, start, layout_->data_limit,
+                                                        caps.ecc_unit_blocks, caps.block_size);
+  writing->writer = std::make_unique<StreamingWriter>(*writing->checksums, clock_, wopts);
+  writing->extents = std::make_unique<ExtentJournal>(*writing->checksums);
+  (void)journal_->take_failure();
+  RETURN_IF_ERROR(writing->writer->start());
+  writing_ = std::move(writing);
+  writer_started();
+  journal_->start(writing_);
   continue_lba_.reset();
   return {};
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "recorder/ingest/ffmpeg_sources.h"
 #include "recorder/session/recorder.h"
 #include "tests/support/process.h"
 
@@ -54,7 +55,7 @@ class DriveSessionRestartTest : public ::testing::Test {
   // Starts a Recorder on the state directory and waits until it has taken
   // up the journal (recovery runs on a thread of its own).
   std::unique_ptr<Recorder> restart(size_t recordings) {
-    auto recorder = std::make_unique<Recorder>(options_);
+    auto recorder = std::make_unique<Recorder>(options_, std::make_shared<ingest::FfmpegSources>());
     EXPECT_TRUE(recorder->add_drive(spec_).ok());
     recorder->start_recovery();
     auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -77,7 +78,7 @@ class DriveSessionRestartTest : public ::testing::Test {
 TEST_F(DriveSessionRestartTest, ContinueKeepsTheDiscOpenForTheNextRecording) {
   RecordingInfo first;
   {
-    Recorder recorder(options_);
+    Recorder recorder(options_, std::make_shared<ingest::FfmpegSources>());
     ASSERT_TRUE(recorder.add_drive(spec_).ok());
     first = record(recorder, "one");
     ASSERT_GT(first.stats.bytes_written, 0u);
@@ -122,7 +123,7 @@ TEST_F(DriveSessionRestartTest, ContinueKeepsTheDiscOpenForTheNextRecording) {
 TEST_F(DriveSessionRestartTest, FinalizeAfterRestartClosesTheDisc) {
   options_.finalize_after_restart = true;
   {
-    Recorder recorder(options_);
+    Recorder recorder(options_, std::make_shared<ingest::FfmpegSources>());
     ASSERT_TRUE(recorder.add_drive(spec_).ok());
     record(recorder, "one");
   }

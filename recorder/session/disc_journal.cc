@@ -1,0 +1,86 @@
+#include "recorder/session/disc_journal.h"
+
+namespace discrec::recorder {
+
+DiscJournal::DiscJournal(std::string path, std::unique_ptr<journal::JournalFile> file, Nanos interval)
+    : path_(std::move(path)), interval_(interval), file_(std::move(file)) {}
+
+DiscJournal::~DiscJournal() { stop(); }
+
+Result<std::unique_ptr<DiscJournal>> DiscJournal::create(const std::string& path,
+                                                         const std::vector<uint8_t>& disc_begin, Nanos interval) {
+  ASSIGN_OR_RETURN(auto file, journal::JournalFile::create(path));
+  RETURN_IF_ERROR(file->append(disc_begin));
+  return std::unique_ptr<DiscJournal>(new DiscJournal(path, std::move(file), interval));
+}
+
+Result<std::unique_ptr<DiscJournal>> DiscJournal::reopen(const std::string& path, uint64_t valid_bytes,
+                                                         Nanos interval) {
+  ASSIGN_OR_RETURN(auto file, journal::JournalFile::reopen(path, valid_bytes));
+  return std::unique_ptr<DiscJournal>(new DiscJournal(path, std::move(file), interval));
+}
+
+Status DiscJournal::append(const std::vector<std::vector<uint8_t>>& records) {
+  std::lock_guard lock(file_mutex_);
+  Status s = file_->append(records);
+  if (!s.ok()) failure_ = s.error();
+  return s;
+}
+
+std::optional<Error> DiscJournal::take_failure() {
+  std::lock_guard lock(file_mutex_);
+  return std::exchange(failure_, std::nullopt);
+}
+
+void DiscJournal::start(std::shared_ptr<DiscWriting> writing) {
+  stop();
+  {
+    std::lock_guard sync(sync_mutex_);
+    writing_ = std::move(writing);
+  }
+  {
+    std::lock_guard lock(wake_mutex_);
+    quit_ = false;
+  }
+  thread_ = std::thread([this] { main(); });
+}
+
+void DiscJournal::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DiscJournal::main() {
+  std::unique_lock lock(wake_mutex_);
+  while (!quit_) {
+    wake_.wait_for(lock, interval_, [&] { return quit_; });
+    if (quit_) break;
+    lock.unlock();
+    (void)sync();  // a failure is kept for take_failure()
+    lock.lock();
+  }
+}
+
+// Extents are collected before the flush, so everything logged was written
+// before the flush began.
+Status DiscJournal::sync() {
+  std::lock_guard sync(sync_mutex_);
+  if (!writing_ || !writing_->writer || !writing_->target || !writing_->extents) return {};
+  writing_->extents->collect(*writing_->writer);
+  Status flushed = writing_->target->flush();
+  std::lock_guard lock(file_mutex_);
+  if (!flushed.ok()) {
+    // What was collected stays there, and is logged after the next flush.
+    failure_ = flushed.error();
+    return flushed;
+  }
+  Status s = writing_->extents->append_to(*file_);
+  if (!s.ok()) failure_ = s.error();
+  return s;
+}
+
+}  // namespace discrec::recorder

@@ -1,0 +1,257 @@
+// The session layer on its own: the Recorder and its DriveSessions on
+// emulated drives, fed by synthetic sources (no FFmpeg), driven through
+// the disc state machine's requests, its refusals, a restart, drive
+// failures and drives busy with long commands.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "recorder/session/recorder.h"
+#include "tests/recorder/session/session_test_support.h"
+#include "tests/support/process.h"
+
+namespace discrec::recorder {
+namespace {
+
+using namespace std::chrono_literals;
+using test::SyntheticSources;
+
+class DriveSessionTest : public ::testing::Test {
+ protected:
+  DriveSessionTest() { sources_ = std::make_shared<SyntheticSources>(); }
+
+  RecorderOptions options() const {
+    RecorderOptions o;
+    o.state_directory = dir_.path();
+    o.ring_memory_bytes = 256ull << 20;
+    o.default_ring_bytes = 16ull << 20;
+    o.tick_interval = 100ms;
+    o.disc_space_warnings = {};
+    return o;
+  }
+  std::string sim(const std::string& name, const std::string& params) const {
+    return "sim://" + dir_.path() + "/" + name + ".img?" + params;
+  }
+  std::string faults(const std::string& name, const std::string& script) const {
+    const std::string path = dir_.path() + "/" + name + ".faults";
+    std::ofstream(path) << script << "\n";
+    return path;
+  }
+  StartRecordingParams params(const std::string& drive, const std::string& url, uint64_t bitrate = 2'000'000) {
+    StartRecordingParams p;
+    p.drive_id = drive;
+    p.source_url = url;
+    p.expected_bitrate_bps = bitrate;
+    return p;
+  }
+  // Waits (wall time) until `done` or `timeout`.
+  template <typename F>
+  static bool eventually(F done, Nanos timeout = 20s) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  test::TempDir dir_;
+  std::shared_ptr<SyntheticSources> sources_;
+};
+
+TEST_F(DriveSessionTest, ABlankDiscIsRecordedFinalizedAndVerifiedAndEachStateRefusesWhatItCannotDo) {
+  Recorder recorder(options(), sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", sim("bd0", "profile=bd-r&speed=4&timing=off")}).ok());
+  EXPECT_EQ(recorder.get_drive("bd0")->not_ready_reason, "");
+
+  // Blank: nothing to finalize or verify.
+  auto early = recorder.finalize_disc("bd0", {}, [](const DiscProgress&) {});
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(early.error().message().find("cannot finalize while the disc is blank"), std::string::npos)
+      << early.error().message();
+
+  sources_->add("udp://239.0.0.1:5004", {4'000'000, 1'500'000});
+  auto rec = recorder.start_recording(params("bd0", "udp://239.0.0.1:5004", 4'000'000));
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  // Recording: the disc cannot leave or be formatted, the speed is fixed.
+  auto eject = recorder.eject_medium("bd0");
+  ASSERT_FALSE(eject.ok());
+  EXPECT_NE(eject.error().message().find("cannot eject while the disc is recording"), std::string::npos)
+      << eject.error().message();
+  auto format = recorder.format_medium("bd0", false, true);
+  ASSERT_FALSE(format.ok());
+  EXPECT_NE(format.error().message().find("cannot format while the disc is recording"), std::string::npos);
+  auto prepare = recorder.prepare_drive("bd0", 0);
+  ASSERT_FALSE(prepare.ok());
+  EXPECT_NE(prepare.error().message().find("the speed can change only between discs"), std::string::npos);
+
+  ASSERT_TRUE(eventually([&] { return recorder.get_recording("bd0", rec->id)->state == RecordingState::kStopped; }));
+  auto stopped = recorder.get_recording("bd0", rec->id);
+  EXPECT_EQ(stopped->stats.bytes_in, 1'500'000u - 1'500'000u % 188);
+  EXPECT_EQ(stopped->stats.lost_bytes, 0u);
+
+  std::vector<double> fractions;
+  auto finalized = recorder.finalize_disc("bd0", {}, [&](const DiscProgress& p) { fractions.push_back(p.fraction); });
+  ASSERT_TRUE(finalized.ok()) << finalized.error().to_string();
+  EXPECT_EQ(finalized->files, 1u);
+  EXPECT_FALSE(fractions.empty());  // relayed from the command thread to this one
+  EXPECT_NE(recorder.get_drive("bd0")->not_ready_reason.find("finalized"), std::string::npos);
+
+  auto verified = recorder.verify_disc("bd0", [](const DiscProgress&) {});
+  ASSERT_TRUE(verified.ok()) << verified.error().to_string();
+  EXPECT_TRUE(verified->mismatches.empty());
+  EXPECT_EQ(verified->files, 1u);
+
+  // Finalized: no second finalize, no recording; eject empties the drive.
+  auto again = recorder.finalize_disc("bd0", {}, [](const DiscProgress&) {});
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message().find("already finalized"), std::string::npos) << again.error().message();
+  auto refused = recorder.start_recording(params("bd0", "udp://239.0.0.1:5006"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("cannot record while the disc is finalized"), std::string::npos)
+      << refused.error().message();
+  ASSERT_TRUE(recorder.eject_medium("bd0").ok());
+  EXPECT_EQ(recorder.get_drive("bd0")->not_ready_reason, "no disc in the drive");
+  auto none = recorder.verify_disc("bd0", [](const DiscProgress&) {});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message().find("cannot verify while the disc is no medium"), std::string::npos);
+  // What was recorded stays listed after the disc left.
+  auto listed = recorder.get_recording("bd0", rec->id);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->state, RecordingState::kStopped);
+}
+
+TEST_F(DriveSessionTest, AStoppedRecorderLeavesTheDiscOpenAndTheNextTakesItUpAndFinalizesIt) {
+  const std::string uri = sim("bd0", "profile=bd-r&speed=4&timing=off");
+  std::string id;
+  uint64_t written = 0;
+  sources_->add("udp://239.0.0.1:5008", {4'000'000, 1'000'000});
+  {
+    Recorder recorder(options(), sources_);
+    ASSERT_TRUE(recorder.add_drive({"bd0", uri}).ok());
+    auto rec = recorder.start_recording(params("bd0", "udp://239.0.0.1:5008", 4'000'000));
+    ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+    id = rec->id;
+    ASSERT_TRUE(eventually([&] { return recorder.get_recording("bd0", id)->state == RecordingState::kStopped; }));
+    written = recorder.get_recording("bd0", id)->stats.bytes_written;
+  }
+  Recorder recorder(options(), sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", uri}).ok());
+  recorder.start_recovery();  // on the drive's command thread, in the background
+  ASSERT_TRUE(eventually([&] {
+    auto r = recorder.get_recording("bd0", id);
+    return r.ok() && r->state == RecordingState::kRecovered;
+  }));
+  EXPECT_EQ(recorder.get_drive("bd0")->not_ready_reason, "");
+  ASSERT_TRUE(recorder.get_drive("bd0")->space.has_value());  // open: space is known before a writer exists
+  auto finalized = recorder.finalize_disc("bd0", {}, [](const DiscProgress&) {});
+  ASSERT_TRUE(finalized.ok()) << finalized.error().to_string();
+  EXPECT_EQ(finalized->files, 1u);
+  auto recovered = recorder.get_recording("bd0", id);
+  EXPECT_EQ(recovered->stats.bytes_written, written);
+}
+
+// Each drive says once that its writer failed, however many drives fail
+// and however often the events are looked for.
+TEST_F(DriveSessionTest, TwoDrivesWhoseMediaFailAtOnceEachSayItExactlyOnce) {
+  Recorder recorder(options(), sources_);
+  auto subscription = recorder.events().subscribe("", 4096);
+  for (const std::string id : {"bd0", "bd1"})
+    ASSERT_TRUE(recorder
+                    .add_drive({id, sim(id, "profile=bd-r&speed=4&timing=off&faults=" +
+                                                faults(id, "write-error lba=0-99999999"))})
+                    .ok());
+  for (const std::string id : {"bd0", "bd1"}) {
+    auto rec = recorder.start_recording(params(id, "udp://239.0.0.1:5010"));
+    ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  }
+  // Every write fails: each writer gives up after a few in a row.
+  std::map<std::string, int> failure_events;
+  auto collect = [&](std::chrono::milliseconds wait) {
+    while (auto e = subscription->next(wait))
+      if (e->kind == EventKind::kDriveError && e->message.find("in a row") != std::string::npos)
+        ++failure_events[e->drive_id];
+  };
+  ASSERT_TRUE(eventually([&] {
+    collect(0ms);
+    return failure_events["bd0"] > 0 && failure_events["bd1"] > 0;
+  }, 60s));
+  std::this_thread::sleep_for(2s);  // twenty ticks of each drive
+  collect(0ms);
+  EXPECT_EQ(failure_events["bd0"], 1);
+  EXPECT_EQ(failure_events["bd1"], 1);
+}
+
+// Reads are served from snapshots: a drive formatting for 60 s (simulated)
+// and one whose load hangs hold neither the reads of any drive nor the
+// recording on a third.
+TEST_F(DriveSessionTest, ReadsAnswerAndRecordingGoesOnWhileOtherDrivesFormatAndHang) {
+  test::GatedClock format_clock(30s), load_clock(30s);
+  RecorderOptions o = options();
+  o.open_drive = [&](const std::string& uri) -> Result<std::unique_ptr<device::Drive>> {
+    Clock* clock = uri.find("/fmt.img") != std::string::npos    ? &format_clock
+                   : uri.find("/hang.img") != std::string::npos ? &load_clock
+                                                                : nullptr;
+    return device::Drive::open(uri, device::TransportOptions{clock});
+  };
+  Recorder recorder(o, sources_);
+  ASSERT_TRUE(recorder.add_drive({"fmt", sim("fmt", "profile=bd-re&faults=" +
+                                                        faults("fmt", "latency delay=60000 opcode=0x04"))})
+                  .ok());
+  ASSERT_TRUE(recorder.add_drive({"hang", sim("hang", "profile=dvd+r&faults=" + faults("hang", "hang opcode=0x1b"))})
+                  .ok());
+  ASSERT_TRUE(recorder.add_drive({"rec", sim("rec", "profile=bd-r&speed=4")}).ok());
+  auto rec = recorder.start_recording(params("rec", "udp://239.0.0.1:5012", 4'000'000));
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  ASSERT_TRUE(eventually([&] { return recorder.get_recording("rec", rec->id)->stats.bytes_written > 0; }));
+
+  std::thread formatting([&] { (void)recorder.format_medium("fmt", false, false); });
+  std::thread loading([&] { (void)recorder.load_medium("hang"); });
+  ASSERT_TRUE(eventually([&] {
+    return recorder.get_drive("fmt")->not_ready_reason == "busy formatting the disc" &&
+           recorder.get_drive("hang")->not_ready_reason == "busy loading the disc";
+  }));
+  // A control call on a busy drive is refused at once, naming what it does.
+  auto refused = recorder.start_recording(params("fmt", "udp://239.0.0.1:5014"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(refused.error().message().find("busy formatting the disc"), std::string::npos);
+
+  Nanos slowest{0};
+  int reads = 0;
+  auto timed = [&](auto read) {
+    const auto t0 = std::chrono::steady_clock::now();
+    read();
+    slowest = std::max<Nanos>(slowest, std::chrono::steady_clock::now() - t0);
+    ++reads;
+  };
+  const uint64_t written_before = recorder.get_recording("rec", rec->id)->stats.bytes_written;
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < until) {
+    timed([&] { EXPECT_EQ(recorder.list_drives().size(), 3u); });
+    for (const char* id : {"fmt", "hang", "rec"}) timed([&] { EXPECT_TRUE(recorder.get_drive(id).ok()); });
+    timed([&] { EXPECT_TRUE(recorder.get_recording("rec", rec->id).ok()); });
+    timed([&] { EXPECT_TRUE(recorder.list_recordings("").ok()); });
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_LT(slowest, 50ms) << "slowest of " << reads << " reads";
+  auto during = recorder.get_recording("rec", rec->id);
+  EXPECT_GT(during->stats.bytes_written, written_before);
+  EXPECT_EQ(during->stats.missed_deadlines, 0u);
+  EXPECT_EQ(during->stats.shed_bytes, 0u);
+  EXPECT_EQ(recorder.get_drive("fmt")->not_ready_reason, "busy formatting the disc");  // still
+
+  format_clock.open_gate();
+  load_clock.open_gate();
+  formatting.join();
+  loading.join();
+  EXPECT_EQ(recorder.get_drive("fmt")->not_ready_reason, "");  // formatted: blank
+  ASSERT_TRUE(recorder.stop_recording("rec", rec->id).ok());
+}
+
+}  // namespace
+}  // namespace discrec::recorder
