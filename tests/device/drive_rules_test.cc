@@ -241,6 +241,13 @@ TEST_F(DriveRules, FormattedOrWriteOnceMediaNeedNoFormatAndWriteOnceCannotBeForm
   ASSERT_TRUE(formatted.ok()) << formatted.error().to_string();
   EXPECT_FALSE(*formatted);
 
+  // An empty tray: READ FORMAT CAPACITIES' current descriptor is 11b (no
+  // medium), not "unformatted".
+  open("dvd-ram", "&medium=absent");
+  auto empty = drive_->needs_format(probe());
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  EXPECT_FALSE(*empty);
+
   open("dvd+r");
   auto caps = probe();
   auto write_once = drive_->needs_format(caps);
