@@ -301,6 +301,72 @@ Status Drive::mode_select_write_parameters(const ModePage05& page) {
   return ok_status();
 }
 
+// --- recording rules ---
+
+FormatDescriptor recording_format(uint16_t profile, const FormatCapacities& capacities, bool spare_areas) {
+  FormatDescriptor format;
+  format.format_type = profile == profile::kDvdPlusRw ? 0x26
+                       : profile_is_bd(profile)       ? (spare_areas ? 0x30 : 0x31)
+                                                      : 0x00;
+  format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
+  for (const auto& d : capacities.formattable)
+    if (d.type == format.format_type) {
+      format.blocks = d.blocks;
+      // 31h's parameter is not a spare-area size; the default stays.
+      if (format.format_type != 0x31) format.type_parameter = d.parameter;
+      break;
+    }
+  return format;
+}
+
+Result<bool> Drive::needs_format(const DriveCapabilities& caps) {
+  if (!caps.can_format()) return false;
+  ASSIGN_OR_RETURN(FormatCapacities capacities, read_format_capacities());
+  return capacities.current_descriptor_type == 1;  // 01b unformatted (10b formatted, 11b no medium)
+}
+
+Result<FormatDescriptor> Drive::format_for_recording(const DriveCapabilities& caps, bool spare_areas) {
+  if (!caps.can_format())
+    return Error(ErrorCode::kFailedPrecondition,
+                 caps.medium_name() + " cannot be formatted (only BD-RE, DVD-RAM, DVD+RW)");
+  ASSIGN_OR_RETURN(FormatCapacities capacities, read_format_capacities());
+  FormatDescriptor format = recording_format(caps.current_profile, capacities, spare_areas);
+  RETURN_IF_ERROR(format_unit(format));
+  return format;
+}
+
+Result<bool> Drive::reserve_track_if_supported(uint32_t blocks) {
+  Status reserved = reserve_track(blocks);
+  if (reserved.ok()) return true;
+  if (reserved.error().has_sense(5, 0x20)) return false;  // invalid command operation code
+  return std::move(reserved).error();
+}
+
+Result<std::optional<uint32_t>> Drive::next_writable_address_at(uint32_t lba) {
+  ASSIGN_OR_RETURN(TrackInformation track, read_track_information(lba, TrackAddressType::kLba));
+  if (!track.nwa_valid) return std::optional<uint32_t>();
+  return std::optional<uint32_t>(track.next_writable_address);
+}
+
+Status Drive::close_for_finalize(const DriveCapabilities& caps, bool close_disc) {
+  if (!caps.sequential()) return ok_status();
+  // ILLEGAL REQUEST: already closed (or tgt, which closes everything on the
+  // first CLOSE); what the disc ends up as is read back by the caller.
+  const auto tolerated = [](const Status& s) { return s.ok() || (s.error().sense() && s.error().sense()->key == 5); };
+  ASSIGN_OR_RETURN(DiscInformation disc, read_disc_information());
+  if (disc.status == DiscStatus::kComplete) return ok_status();
+  const uint16_t last_track = std::max<uint16_t>(disc.last_track_in_last_session, 1);
+  for (uint16_t track = 1; track <= last_track; ++track) {
+    Status closed = close_track_session(CloseFunction::kCloseTrack, track);
+    if (!tolerated(closed)) return closed;
+  }
+  CloseFunction close = CloseFunction::kCloseSession;
+  if (close_disc) close = caps.is_bd() ? CloseFunction::kFinalizeBdR : CloseFunction::kFinalizeDvdPlusR;
+  Status closed = close_track_session(close, 1);
+  if (!tolerated(closed)) return closed;
+  return ok_status();
+}
+
 CommandFailure classify_failure(const Error& error) {
   if (const auto& sense = error.sense()) {
     switch (sense->key) {

@@ -66,7 +66,39 @@ struct DriveCapabilities {
 
   // Streaming writes are possible: 0x0107 current and SW=1.
   bool can_stream_write() const { return rt_streaming.current && rt_streaming.stream_writing; }
+
+  // The medium questions a recorder asks, answered here so that it needs no
+  // MMC profile table of its own.
+  // A medium is loaded and the drive names its profile.
+  bool has_medium() const { return medium_present && current_profile != profile::kNone; }
+  // Write-once, written in order at the next writable address (DVD±R, BD-R
+  // SRM): tracks are reserved, and closed at finalize.
+  bool sequential() const { return profile_is_sequential(current_profile); }
+  bool is_bd() const { return profile_is_bd(current_profile); }
+  // "BD-RE", "DVD+R", ... ("none" without a medium).
+  std::string medium_name() const { return profile_name(current_profile); }
+  // How a file system is laid on this medium (see RecordingMode).
+  RecordingMode recording_mode() const { return profile_recording_mode(current_profile); }
+  // FORMAT UNIT can prepare this medium for recording: a rewritable disc in a
+  // drive with the Formattable feature (BD-RE, DVD-RAM, DVD+RW).
+  bool can_format() const { return formattable && !sequential(); }
+  // READ DISC INFORMATION's disc status, as the probe read it: finalized
+  // (no more writes), or appendable (written, not finalized). False when the
+  // probe could not read it.
+  bool disc_complete() const { return disc && disc->status == DiscStatus::kComplete; }
+  bool disc_appendable() const { return disc && disc->status == DiscStatus::kAppendable; }
 };
+
+// FORMAT UNIT's descriptor that prepares a rewritable medium of `profile`
+// for recording (MMC.md §10.1): DVD+RW 26h (full size, background format);
+// BD-RE 30h with spare areas or 31h without (quick, no defect management);
+// DVD-RAM 00h. The size, and for every type but 31h the type parameter, are
+// those of the first descriptor of that type READ FORMAT CAPACITIES lists;
+// if it lists none, DVD+RW asks for the whole disc (FFFFFFFFh) and the others
+// for the current capacity. DVD-RAM has one type for both sizes: its first
+// descriptor (the drive's default) is taken whatever `spare_areas` says.
+// Pure.
+FormatDescriptor recording_format(uint16_t profile, const FormatCapacities& capacities, bool spare_areas);
 
 // Close functions for CLOSE TRACK/SESSION (MMC.md §8.5).
 enum class CloseFunction : uint8_t {
@@ -156,6 +188,39 @@ class Drive {
   Status format_unit(const FormatDescriptor& descriptor, bool immed = false);
   Result<ModePage05> mode_sense_write_parameters();
   Status mode_select_write_parameters(const ModePage05& page);
+
+  // --- recording rules ---
+  // What a recorder does to a medium, as MMC wants it done for that medium.
+  // Each is a short sequence of the commands above (not atomic: the caller
+  // owns the drive while it runs). `caps` is the probe of the loaded medium.
+
+  // The rewritable medium must be formatted before it can be written: the
+  // drive can format it (caps.can_format()) and READ FORMAT CAPACITIES'
+  // current descriptor says unformatted (type 01b). False without asking the
+  // drive for write-once or unformattable media; READ FORMAT CAPACITIES'
+  // error otherwise.
+  Result<bool> needs_format(const DriveCapabilities& caps);
+  // Reads READ FORMAT CAPACITIES and formats with recording_format() (no
+  // Immed: returns when the format is done). Returns the descriptor used.
+  // kFailedPrecondition when !caps.can_format(), without a command.
+  Result<FormatDescriptor> format_for_recording(const DriveCapabilities& caps, bool spare_areas);
+  // RESERVE TRACK of `blocks` (the track ends before LBA `blocks` on a blank
+  // disc): true when reserved, false when the drive has no RESERVE TRACK
+  // (5/20/xx, e.g. tgt) — writing there then depends on the drive taking
+  // writes at that address. Other failures are errors.
+  Result<bool> reserve_track_if_supported(uint32_t blocks);
+  // The next writable address of the track holding `lba` (READ TRACK
+  // INFORMATION by LBA); nullopt when the drive says it is not valid (the
+  // track is complete, or the medium is not written in order).
+  Result<std::optional<uint32_t>> next_writable_address_at(uint32_t lba);
+  // Closes a sequential medium after its file system is written: unless READ
+  // DISC INFORMATION already says complete, CLOSE TRACK for tracks 1 to the
+  // last track of the last session, then CLOSE SESSION, or with `close_disc`
+  // finalize (BD 110b, any other medium DVD+R's 101b). ILLEGAL REQUEST (key 5) from any of
+  // them is tolerated: a track or session the drive already closed (tgt
+  // closes everything on the first CLOSE) answers so. Does nothing on
+  // random-access media (!caps.sequential()).
+  Status close_for_finalize(const DriveCapabilities& caps, bool close_disc);
 
   // Polls TEST UNIT READY until GOOD while the drive reports a transient
   // state: not ready with ASC 04h except 04/02 and 04/03 (becoming ready,

@@ -61,4 +61,25 @@ bool profile_is_sequential(uint16_t p) {
   }
 }
 
+RecordingMode profile_recording_mode(uint16_t p) {
+  switch (p) {
+    case profile::kDvdPlusR:
+    case profile::kDvdPlusRDl:
+    case profile::kDvdRSequential:
+    case profile::kDvdRwSequential:
+    case 0x0015:  // DVD-R DL sequential
+    case profile::kBdRSrm:
+    case profile::kBdRRrm:
+      return RecordingMode::kWriteOnce;
+    case profile::kDvdRam:
+    case profile::kDvdRwRestricted:
+    case profile::kDvdPlusRw:
+    case 0x002A:  // DVD+RW DL
+    case profile::kBdRe:
+      return RecordingMode::kRewritable;
+    default:
+      return RecordingMode::kNone;
+  }
+}
+
 }  // namespace discrec::device

@@ -38,6 +38,17 @@ bool profile_is_dvd(uint16_t profile);
 // Write-once media written sequentially at the next writable address.
 bool profile_is_sequential(uint16_t profile);
 
+// How a recorder can lay a file system on a medium of a profile. Wider than
+// profile_is_sequential(): BD-R RRM takes any block but each only once, so it
+// is written like the sequential write-once media; DVD-RW restricted
+// overwrite and DVD+RW DL are written anywhere, like the other rewritables.
+enum class RecordingMode : uint8_t {
+  kNone,       // CD, read-only, unknown or no medium: nothing to record onto
+  kWriteOnce,  // DVD-R(W) sequential, DVD-R DL, DVD+R (DL), BD-R SRM/RRM
+  kRewritable, // DVD-RAM, DVD-RW restricted overwrite, DVD+RW (DL), BD-RE
+};
+RecordingMode profile_recording_mode(uint16_t profile);
+
 // Decoded sense data (MMC.md §1.2), fixed or descriptor format.
 struct SenseData {
   uint8_t response_code = 0;  // 0x70/0x71 fixed, 0x72/0x73 descriptor

@@ -12,10 +12,9 @@ Status DriveBlockTarget::write_blocks(uint32_t lba, std::span<const uint8_t> dat
 Status DriveBlockTarget::flush() { return drive_.synchronize_cache(); }
 
 Result<uint32_t> DriveBlockTarget::next_writable_address(uint32_t lba) {
-  ASSIGN_OR_RETURN(device::TrackInformation track,
-                   drive_.read_track_information(lba, device::TrackAddressType::kLba));
-  if (!track.nwa_valid) return Error(ErrorCode::kUnsupported, "the track has no next writable address");
-  return track.next_writable_address;
+  ASSIGN_OR_RETURN(std::optional<uint32_t> nwa, drive_.next_writable_address_at(lba));
+  if (!nwa) return Error(ErrorCode::kUnsupported, "the track has no next writable address");
+  return *nwa;
 }
 
 Status DriveBlockTarget::read_blocks(uint32_t lba, std::span<uint8_t> out) { return drive_.read12(lba, out, false); }
@@ -26,9 +25,7 @@ Result<BlockTarget::Position> DriveBlockTarget::position(uint32_t lba) {
   ASSIGN_OR_RETURN(device::Configuration config, drive_.get_configuration());
   out.profile = config.current_profile;
   if (device::profile_is_sequential(out.profile)) {
-    ASSIGN_OR_RETURN(device::TrackInformation track,
-                     drive_.read_track_information(lba, device::TrackAddressType::kLba));
-    if (track.nwa_valid) out.next_writable_address = track.next_writable_address;
+    ASSIGN_OR_RETURN(out.next_writable_address, drive_.next_writable_address_at(lba));
   }
   return out;
 }

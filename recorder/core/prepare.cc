@@ -5,11 +5,11 @@
 namespace discrec::recorder {
 
 Status check_streaming_capable(const device::DriveCapabilities& caps) {
-  if (!caps.medium_present || caps.current_profile == device::profile::kNone) {
+  if (!caps.has_medium()) {
     return Error(ErrorCode::kFailedPrecondition, "no medium in " + caps.uri);
   }
   const auto& rt = caps.rt_streaming;
-  const std::string media = device::profile_name(caps.current_profile);
+  const std::string media = caps.medium_name();
   if (!rt.present) {
     return Error(ErrorCode::kFailedPrecondition,
                  "cannot stream to " + media + ": the drive does not report the Real-Time "

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "device/mmc/types.h"
+#include "device/drive.h"
 
 namespace discrec::recorder::udf {
 
@@ -60,30 +60,20 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
 }
 
 Result<LayoutRequest> layout_request_for_profile(uint16_t profile, uint32_t capacity_sectors) {
-  namespace p = device::profile;
   LayoutRequest r;
   r.capacity_sectors = capacity_sectors;
   r.write_unit_sectors = device::profile_is_bd(profile) ? 32 : 16;
-  switch (profile) {
-    case p::kDvdPlusR:
-    case p::kDvdPlusRDl:
-    case p::kDvdRSequential:
-    case p::kDvdRwSequential:
-    case 0x0015:  // DVD-R DL sequential
-    case p::kBdRSrm:
-    case p::kBdRRrm:
+  switch (device::profile_recording_mode(profile)) {
+    case device::RecordingMode::kWriteOnce:
       r.kind = MediaKind::kSequentialWriteOnce;
       return r;
-    case p::kDvdRam:
-    case p::kDvdRwRestricted:
-    case p::kDvdPlusRw:
-    case 0x002A:  // DVD+RW DL
-    case p::kBdRe:
+    case device::RecordingMode::kRewritable:
       r.kind = MediaKind::kRandomAccess;
       return r;
-    default:
-      return Error(ErrorCode::kUnsupported, "no UDF layout for " + device::profile_name(profile) + " media");
+    case device::RecordingMode::kNone:
+      break;
   }
+  return Error(ErrorCode::kUnsupported, "no UDF layout for " + device::profile_name(profile) + " media");
 }
 
 }  // namespace discrec::recorder::udf

@@ -81,7 +81,8 @@ struct VolumeLayout {
   uint32_t metadata_blocks() const { return data_start - kPartitionStart; }
 };
 
-// The request for a disc of MMC `profile` (device/mmc/types.h) with the drive's
+// The request for a disc of MMC `profile` (DriveCapabilities::current_profile;
+// device::profile_recording_mode() decides the kind) with the drive's
 // free blocks (sequential) or formatted capacity (random access); max_files keeps
 // its default. kUnsupported for CD and read-only media.
 // BD-R RRM gets the sequential layout: it is write-once, but needs no RESERVE

@@ -297,6 +297,34 @@ TEST_P(DriveConformance, ReserveTrack) {
   EXPECT_EQ(t2->next_writable_address, 4096u);
 }
 
+// The recorder's file-system track: reserved where the drive can, and
+// where it cannot that is an answer, not an error.
+TEST_P(DriveConformance, ReservesTheFileSystemTrackIfSupported) {
+  auto reserved = drive_->reserve_track_if_supported(4096);
+  ASSERT_TRUE(reserved.ok()) << reserved.error().to_string();
+  if (tgt()) {
+    TGT_QUIRK("no RESERVE TRACK (5/20/00): reserve_track_if_supported answers false");
+    EXPECT_FALSE(*reserved);
+  } else {
+    EXPECT_TRUE(*reserved);
+  }
+}
+
+// Finalize's closing sequence leaves the disc complete, whatever the drive
+// makes of the single CLOSEs.
+TEST_P(DriveConformance, CloseForFinalizeCompletesTheDisc) {
+  for (uint32_t lba = 0; lba < 256; lba += 16) ASSERT_TRUE(write(lba, 16).ok()) << "LBA " << lba;
+  ASSERT_TRUE(drive_->synchronize_cache().ok());
+  auto caps = drive_->probe();
+  ASSERT_TRUE(caps.ok()) << caps.error().to_string();
+  ASSERT_TRUE(caps->sequential());
+  Status closed = drive_->close_for_finalize(*caps, /*close_disc=*/true);
+  ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+  auto disc = drive_->read_disc_information();
+  ASSERT_TRUE(disc.ok()) << disc.error().to_string();
+  EXPECT_EQ(disc->status, DiscStatus::kComplete);
+}
+
 TEST_P(DriveConformance, BufferCapacity) {
   auto bytes = drive_->read_buffer_capacity(false);
   ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
