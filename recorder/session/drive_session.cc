@@ -201,17 +201,14 @@ Status DriveSession::open_now() {
 // The disc state the medium implies: a new medium (or none) is looked at
 // afresh; the same one keeps the state it has.
 DiscState DriveSession::medium_state(const device::DriveCapabilities& caps) {
-  if (!caps.medium_present || caps.current_profile == 0) return DiscState::kNoMedium;
+  if (!caps.has_medium()) return DiscState::kNoMedium;
   const DiscState settled = machine_.settled();
   const bool had_medium = caps_ && caps_->medium_present;
   if (had_medium && settled != DiscState::kNoMedium) return settled;
-  const bool complete = caps.disc && caps.disc->status == device::DiscStatus::kComplete;
-  const bool appendable = caps.disc && caps.disc->status == device::DiscStatus::kAppendable &&
-                          device::profile_is_sequential(caps.current_profile);
-  if (complete || appendable) return DiscState::kFinalized;
+  if (caps.disc_complete() || (caps.disc_appendable() && caps.sequential())) return DiscState::kFinalized;
   // A rewritable disc that already carries a file system is not blank:
   // recording over it would destroy it. Formatting makes it blank again.
-  if (!device::profile_is_sequential(caps.current_profile)) {
+  if (!caps.sequential()) {
     udf::DriveSectorSource source(*drive_, 0);
     if (source.sector_count() > udf::kAnchorLba && udf::read_volume(source).ok()) return DiscState::kFinalized;
   }
@@ -235,7 +232,7 @@ Result<device::DriveCapabilities> DriveSession::probe() {
     (void)machine_.apply(DiscRequest::kMediumChanged, medium);
   if (had_medium != caps->medium_present && caps_)
     publish(caps->medium_present ? EventKind::kMediumInserted : EventKind::kMediumRemoved, "",
-            caps->medium_present ? device::profile_name(caps->current_profile) : "medium removed");
+            caps->medium_present ? caps->medium_name() : "medium removed");
   caps_ = *caps;
   return caps;
 }
@@ -286,45 +283,18 @@ Result<PreparedDrive> DriveSession::prepare_for_streaming_now(const PrepareOptio
   return prepare_for_streaming(*drive_, options);
 }
 
-namespace {
-
-// FORMAT UNIT's descriptor for a rewritable disc: DVD+RW's 0x26; BD-RE with
-// (0x30) or without (0x31, quick) spare areas; DVD-RAM's full format 0x00.
-// The size is what READ FORMAT CAPACITIES offers for that type.
-device::FormatDescriptor format_descriptor(const device::DriveCapabilities& caps,
-                                           const device::FormatCapacities& capacities, bool spare_areas) {
-  device::FormatDescriptor format;
-  const bool bd = device::profile_is_bd(caps.current_profile);
-  format.format_type = caps.current_profile == device::profile::kDvdPlusRw ? 0x26
-                       : bd ? (spare_areas ? 0x30 : 0x31)
-                            : 0x00;
-  format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
-  for (const auto& d : capacities.formattable)
-    if (d.type == format.format_type) {
-      format.blocks = d.blocks;
-      if (format.format_type != 0x31) format.type_parameter = d.parameter;
-      break;
-    }
-  return format;
-}
-
-}  // namespace
-
 // Formats a rewritable disc that is not formatted yet (a new BD-RE or DVD-RAM
 // must be, before anything can be written).
 Status DriveSession::format_if_unformatted() {
   ASSIGN_OR_RETURN(auto caps, probe());
-  if (!caps.medium_present || caps.current_profile == 0)
-    return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
-  if (device::profile_is_sequential(caps.current_profile) || !caps.formattable) return {};
-  auto capacities = drive_->read_format_capacities();
-  if (!capacities.ok() || capacities->current_descriptor_type != 1) return {};  // formatted (or cannot tell)
+  if (!caps.has_medium()) return Error(ErrorCode::kFailedPrecondition, "no disc in drive " + spec_.id);
+  auto needs = drive_->needs_format(caps);
+  if (!needs.ok() || !*needs) return {};  // formatted (or cannot tell)
   // The same format `discrec format` makes by default: streaming writes use
   // no defect management, so spare areas would only take capacity.
-  device::FormatDescriptor format = format_descriptor(caps, *capacities, /*spare_areas=*/false);
   {
     Activity activity(*this, "formatting the disc");
-    RETURN_IF_ERROR(drive_->format_unit(format));
+    RETURN_IF_ERROR(status_of(drive_->format_for_recording(caps, /*spare_areas=*/false)));
   }
   if (auto probed = probe(); !probed.ok()) return std::move(probed).error();
   return {};
@@ -419,13 +389,9 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
     // A finalized rewritable disc holds recordings: formatting erases them.
     if (probed_medium_ == DiscState::kFinalized && !force)
       return Error(ErrorCode::kFailedPrecondition,
-                   "the " + device::profile_name(caps.current_profile) + " in drive " + spec_.id +
+                   "the " + caps.medium_name() + " in drive " + spec_.id +
                        " holds a file system with recordings; formatting erases them (ask with force to do so)");
-    if (!caps.formattable || device::profile_is_sequential(caps.current_profile))
-      return Error(ErrorCode::kFailedPrecondition,
-                   device::profile_name(caps.current_profile) + " cannot be formatted (only BD-RE, DVD-RAM, DVD+RW)");
-    ASSIGN_OR_RETURN(auto capacities, drive_->read_format_capacities());
-    RETURN_IF_ERROR(drive_->format_unit(format_descriptor(caps, capacities, spare_areas)));
+    RETURN_IF_ERROR(status_of(drive_->format_for_recording(caps, spare_areas)));
     forget_disc();
     caps_.reset();
     auto after = probe();

@@ -149,12 +149,12 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
 Status DriveSession::write_metadata(uint32_t lba, std::span<const uint8_t> bytes, bool resume) {
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   uint32_t blocks = static_cast<uint32_t>(bytes.size() / block_size);
-  if (resume && device::profile_is_sequential(caps_->current_profile)) {
-    auto track = drive_->read_track_information(lba, device::TrackAddressType::kLba);
-    if (track.ok()) {
-      if (!track->nwa_valid || track->next_writable_address >= lba + blocks) return {};  // already there
-      if (track->next_writable_address > lba) {
-        uint32_t skip = track->next_writable_address - lba;
+  if (resume && caps_->sequential()) {
+    auto nwa = drive_->next_writable_address_at(lba);
+    if (nwa.ok()) {
+      if (!*nwa || **nwa >= lba + blocks) return {};  // already there
+      if (**nwa > lba) {
+        const uint32_t skip = **nwa - lba;
         bytes = bytes.subspan(size_t{skip} * block_size);
         lba += skip;
       }
@@ -219,26 +219,9 @@ Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<Di
   }
   RETURN_IF_ERROR(drive_->synchronize_cache());
 
-  if (device::profile_is_sequential(caps_->current_profile)) {
+  if (caps_->sequential()) {
     progress({0.85, "closing the disc"});
-    ASSIGN_OR_RETURN(auto disc, drive_->read_disc_information());
-    if (disc.status != device::DiscStatus::kComplete) {
-      uint16_t last_track = std::max<uint16_t>(disc.last_track_in_last_session, 1);
-      for (uint16_t track = 1; track <= last_track; ++track) {
-        auto closed = drive_->close_track_session(device::CloseFunction::kCloseTrack, track);
-        // A track the drive already closed (or tgt, which closes everything on the
-        // first CLOSE) answers ILLEGAL REQUEST; the session close below decides.
-        if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5))
-          return std::move(closed).error();
-      }
-      device::CloseFunction close = device::CloseFunction::kCloseSession;
-      if (finalize.close_disc)
-        close = device::profile_is_bd(caps_->current_profile) ? device::CloseFunction::kFinalizeBdR
-                                                              : device::CloseFunction::kFinalizeDvdPlusR;
-      auto closed = drive_->close_track_session(close, 1);
-      if (!closed.ok() && !(closed.error().sense() && closed.error().sense()->key == 5))
-        return std::move(closed).error();
-    }
+    RETURN_IF_ERROR(drive_->close_for_finalize(*caps_, finalize.close_disc));
   }
   result.image_path = image_path();
   result.summary = std::to_string(result.files) + " recording(s), " + std::to_string(result.bytes) +

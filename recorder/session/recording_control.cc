@@ -31,10 +31,10 @@ Status DriveSession::begin_writing() {
   if (from == DiscState::kOpen) return continue_writing();
   ASSIGN_OR_RETURN(auto prepared, prepare_to_write(/*format_if_needed=*/true));
   const auto& caps = prepared.capabilities;
-  bool sequential = device::profile_is_sequential(caps.current_profile);
+  const bool sequential = caps.sequential();
   if (sequential && prepared.start_lba != 0)
     return Error(ErrorCode::kFailedPrecondition,
-                 "the " + device::profile_name(caps.current_profile) + " in drive " + spec_.id +
+                 "the " + caps.medium_name() + " in drive " + spec_.id +
                      " already holds data (next writable address " + std::to_string(prepared.start_lba) +
                      "); discrec records onto blank write-once discs");
 
@@ -47,10 +47,9 @@ Status DriveSession::begin_writing() {
   if (sequential) {
     // Track 1 holds the file system, written at finalize; recordings stream
     // into track 2. See recorder/udf/README.md.
-    auto reserved = drive_->reserve_track(layout.data_start);
-    if (!reserved.ok() && !reserved.error().has_sense(5, 0x20))
-      return std::move(reserved).error().with_context("reserving the file-system track");
-    // 5/20/00: the drive has no RESERVE TRACK (tgt). Writing at data_start
+    auto reserved = drive_->reserve_track_if_supported(layout.data_start);
+    if (!reserved.ok()) return std::move(reserved).error().with_context("reserving the file-system track");
+    // false: the drive has no RESERVE TRACK (tgt). Writing at data_start
     // then depends on the drive accepting it, which the first write shows.
   }
 

@@ -208,8 +208,8 @@ uint32_t DriveSession::next_data_lba(bool sequential, uint32_t data_end) {
   if (sequential) {
     // Data the drive accepted after the last journal sync lies before its
     // next writable address; a write-once disc takes nothing anywhere else.
-    auto track = drive_->read_track_information(layout_->data_start, device::TrackAddressType::kLba);
-    if (track.ok() && track->nwa_valid) return std::max(data_end, track->next_writable_address);
+    auto nwa = drive_->next_writable_address_at(layout_->data_start);
+    if (nwa.ok() && *nwa) return std::max(data_end, **nwa);
     return data_end;
   }
   // Random access: whole units from the data start, as the writer lays them.
@@ -225,7 +225,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
                                                      device::profile_name(disc.profile) + ")");
   if (caps_->current_profile != disc.profile)
     return Error(ErrorCode::kFailedPrecondition, "drive " + spec_.id + " holds a " +
-                                                     device::profile_name(caps_->current_profile) +
+                                                     caps_->medium_name() +
                                                      ", the journal's disc is a " + device::profile_name(disc.profile));
   // The same disc: the first confirmed unit reads back with its checksum.
   const uint32_t block_size = disc.block_size;
