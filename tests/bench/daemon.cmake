@@ -17,8 +17,10 @@ endif()
 # bench_start_storm (issue 17): 64 live UDP recordings on 16 emulated BD-R
 # drives started in one burst vs one by one: missed deadlines, time until
 # all are recording.
+# bench_list_drives_busy (issue 18): ListDrives latency while 16 emulated
+# drives are busy formatting or verifying vs GetDaemonInfo, same run.
 if(DISCREC_WITH_DAEMON AND TARGET discrecd AND TARGET discrec)
-  foreach(_b bench_daemon_e2e bench_daemon_idle bench_start_storm)
+  foreach(_b bench_daemon_e2e bench_daemon_idle bench_start_storm bench_list_drives_busy)
     discrec_add_bench(${_b}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/${_b}.cc
       LIBS discrec_proto discrec_test_support)
