@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/core/declared_rate.h"
 #include "recorder/core/extents.h"
 #include "recorder/core/ring_buffer.h"

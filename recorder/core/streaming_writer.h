@@ -53,8 +53,8 @@
 #include <thread>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/core/admission.h"
 #include "recorder/core/block_target.h"
 #include "recorder/core/extents.h"

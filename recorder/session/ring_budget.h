@@ -19,7 +19,7 @@
 #include <mutex>
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/core/ring_pool.h"
 
 namespace discrec::recorder {
