@@ -16,7 +16,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include "base/mutex.h"
 #include <string>
 
 #include "base/result.h"
@@ -75,8 +75,8 @@ class RingBudget {
   const uint64_t limit_;
   std::unique_ptr<RingPool> pool_;  // set once, in the constructor
   std::string pool_error_;
-  mutable std::mutex mutex_;
-  uint64_t used_ = 0;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  uint64_t used_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace discrec::recorder
