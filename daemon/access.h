@@ -27,7 +27,7 @@
 
 #include "daemon/config.h"
 #include "daemon/role.h"
-#include "device/result.h"
+#include "base/result.h"
 
 namespace grpc {
 class ServerContext;

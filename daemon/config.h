@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "daemon/role.h"
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/ingest/source_policy.h"
 
 namespace discrec::daemon {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::daemon {
 

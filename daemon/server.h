@@ -13,7 +13,7 @@
 #include "daemon/gated_services.h"
 #include "daemon/services.h"
 #include "daemon/unix_listener.h"
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::daemon {
 

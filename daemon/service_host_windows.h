@@ -18,7 +18,7 @@
 #include <string>
 
 #include "daemon/service_host.h"
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::daemon {
 

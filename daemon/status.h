@@ -3,7 +3,7 @@
 
 #include <grpcpp/support/status.h>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::daemon {
 

@@ -21,7 +21,7 @@
 
 #include "daemon/access.h"
 #include "daemon/config.h"
-#include "device/result.h"
+#include "base/result.h"
 
 namespace grpc {
 class Server;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/mmc/cdb.h"
 #include "device/mmc/parse.h"
 #include "device/mmc/sense.h"

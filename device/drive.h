@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "device/mmc/types.h"
-#include "device/result.h"
+#include "base/result.h"
 #include "device/transport.h"
 
 namespace discrec::device {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string_view>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "device/transport.h"
 
 namespace discrec::device {

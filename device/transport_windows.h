@@ -61,7 +61,7 @@
 #include <string>
 #include <string_view>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "device/transport.h"
 #include "device/windows/device_io.h"
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <span>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 
 namespace discrec::recorder {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/ts_sink.h"
 
 namespace discrec::recorder {

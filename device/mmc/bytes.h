@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::device::mmc {
 

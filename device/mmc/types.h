@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::device {
 

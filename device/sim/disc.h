@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "device/sim/image_file.h"
 #include "device/sim/media.h"
 #include "device/sim/sense.h"

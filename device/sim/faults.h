@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 
 namespace discrec::device::sim {
 

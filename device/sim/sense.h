@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::device::sim {
 

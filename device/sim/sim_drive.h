@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "device/sim/disc.h"
 #include "device/sim/faults.h"
 #include "device/sim/sim_options.h"

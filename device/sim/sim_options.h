@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "device/sim/media.h"
 
 namespace discrec::device::sim {

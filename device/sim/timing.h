@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "device/clock.h"
+#include "base/clock.h"
 
 namespace discrec::device::sim {
 

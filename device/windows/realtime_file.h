@@ -18,7 +18,7 @@
 #include <span>
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "device/windows/device_io.h"
 
 namespace discrec::device::windows {

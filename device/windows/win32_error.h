@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::device::windows {
 

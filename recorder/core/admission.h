@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::recorder {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <span>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::device {
 class Drive;

@@ -28,7 +28,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "device/clock.h"
+#include "base/clock.h"
 
 namespace discrec::recorder {
 

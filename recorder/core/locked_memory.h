@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::recorder {
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 
 #include "device/drive.h"
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/core/streaming_writer.h"
 
 namespace discrec::recorder {

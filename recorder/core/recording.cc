@@ -189,7 +189,7 @@ void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, b
   if (gop_start) overflow_gops_.fetch_add(1, std::memory_order_relaxed);
   // A lock and maybe an allocation, but only while the ring is full and
   // pushes are being dropped anyway.
-  std::lock_guard lock(overflows_mutex_);
+  MutexLock lock(overflows_mutex_);
   if (new_range || overflows_.empty()) overflows_.push_back({bytes_.write_position(), 0, 0, arrival, arrival});
   OverflowRange& o = overflows_.back();
   o.bytes += bytes;
@@ -198,13 +198,13 @@ void Recording::note_overflow(size_t bytes, bool gop_start, TimePoint arrival, b
 }
 
 std::vector<OverflowRange> Recording::overflows(uint64_t* first_index) const {
-  std::lock_guard lock(overflows_mutex_);
+  MutexLock lock(overflows_mutex_);
   if (first_index != nullptr) *first_index = overflows_taken_;
   return overflows_;
 }
 
 uint64_t Recording::take_overflows(std::vector<OverflowRange>& out) {
-  std::lock_guard lock(overflows_mutex_);
+  MutexLock lock(overflows_mutex_);
   const uint64_t first = overflows_taken_;
   out.insert(out.end(), overflows_.begin(), overflows_.end());
   if (overflows_.size() > 1) {
@@ -217,18 +217,18 @@ uint64_t Recording::take_overflows(std::vector<OverflowRange>& out) {
 }
 
 size_t Recording::bookkeeping_bytes() const {
-  std::lock_guard lock(overflows_mutex_);
+  MutexLock lock(overflows_mutex_);
   return overflows_.capacity() * sizeof(OverflowRange);
 }
 
 void Recording::source_gap(TimePoint start, Nanos duration) {
-  std::lock_guard lock(gaps_mutex_);
+  MutexLock lock(gaps_mutex_);
   gaps_.push_back({start, duration});
 }
 
 bool Recording::release_buffers() {
   if (!finished()) return false;
-  std::lock_guard lock(release_mutex_);
+  MutexLock lock(release_mutex_);
   if (!released_) {
     bytes_.release_memory();
     chunks_.release_memory();
@@ -239,7 +239,7 @@ bool Recording::release_buffers() {
 }
 
 std::vector<SourceGap> Recording::gaps() const {
-  std::lock_guard lock(gaps_mutex_);
+  MutexLock lock(gaps_mutex_);
   return gaps_;
 }
 

@@ -11,12 +11,12 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
+#include "base/mutex.h"
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/core/declared_rate.h"
 #include "recorder/core/extents.h"
 #include "recorder/core/ring_buffer.h"
@@ -176,16 +176,16 @@ class Recording final : public TsSink {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> writer_failed_{false};
   std::atomic<bool> finished_{false};
-  std::mutex release_mutex_;
-  bool released_ = false;  // GUARDED_BY(release_mutex_)
+  Mutex release_mutex_;
+  bool released_ GUARDED_BY(release_mutex_) = false;
 
   void note_overflow(size_t bytes, bool gop_start, TimePoint arrival, bool new_range);
   std::atomic<uint64_t> overflow_gops_{0};
-  mutable std::mutex overflows_mutex_;
-  std::vector<OverflowRange> overflows_;  // GUARDED_BY(overflows_mutex_): from index overflows_taken_ on
-  uint64_t overflows_taken_ = 0;          // GUARDED_BY(overflows_mutex_)
-  mutable std::mutex gaps_mutex_;
-  std::vector<SourceGap> gaps_;  // GUARDED_BY(gaps_mutex_)
+  mutable Mutex overflows_mutex_;
+  std::vector<OverflowRange> overflows_ GUARDED_BY(overflows_mutex_);  // from index overflows_taken_ on
+  uint64_t overflows_taken_ GUARDED_BY(overflows_mutex_) = 0;
+  mutable Mutex gaps_mutex_;
+  std::vector<SourceGap> gaps_ GUARDED_BY(gaps_mutex_);
 
   Seqlock<RecordingStats> published_;
 

@@ -29,8 +29,8 @@
 #include <span>
 #include <type_traits>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/core/ring_pool.h"
 
 namespace discrec::recorder {

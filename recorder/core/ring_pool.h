@@ -41,7 +41,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/core/locked_memory.h"
 
 namespace discrec::recorder {

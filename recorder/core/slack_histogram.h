@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "device/clock.h"
+#include "base/clock.h"
 
 namespace discrec::recorder {
 

@@ -258,6 +258,7 @@ void StreamingWriter::collect_truncated_gops(Recording& r) {
 }
 
 TimePoint StreamingWriter::service_once() {
+  writer_thread_.assert_on();  // by contract: one thread at a time calls it
   apply_commands();
   for (auto& r : active_) {
     // Sticky, and read until seen: one load of a flag the producer writes once.

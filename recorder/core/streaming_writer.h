@@ -48,13 +48,13 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/mutex.h"
+#include "base/result.h"
 #include "recorder/core/admission.h"
 #include "recorder/core/block_target.h"
 #include "recorder/core/extents.h"
@@ -147,7 +147,7 @@ class StreamingWriter {
   // --- writer side ---
   // Does at most one WRITE(12) (plus bookkeeping) and returns when it wants
   // to be called again: now (more to do) or now + idle_poll.
-  TimePoint service_once();
+  TimePoint service_once() EXCLUDES(control_mutex_, published_mutex_);
   // Runs service_once() on a thread, sleeping with the clock in between.
   Status start();
   // Stops and joins the thread (buffered data stays in the rings).
@@ -168,26 +168,26 @@ class StreamingWriter {
     std::shared_ptr<Recording> recording;
   };
 
-  void apply_commands();
+  void apply_commands() REQUIRES(writer_thread_);
   // No GOP of r is being or is to be shed (the fast paths' condition).
   static bool nothing_to_shed(const Recording& r);
   // Drops whole chunks of GOPs being shed from the head of r's ring.
-  void discard_head(Recording& r);
-  void discard_shed_head(Recording& r);
+  void discard_head(Recording& r) REQUIRES(writer_thread_);
+  void discard_shed_head(Recording& r) REQUIRES(writer_thread_);
   // Takes the GOPs r's producer cut short (ring overflow) into the shed state.
-  void collect_truncated_gops(Recording& r);
-  void update_shedding();
+  void collect_truncated_gops(Recording& r) REQUIRES(writer_thread_);
+  void update_shedding() REQUIRES(writer_thread_);
   // Sheds every GOP that has begun in the ring of r, over its declaration.
-  void shed_liar(Recording& r);
+  void shed_liar(Recording& r) REQUIRES(writer_thread_);
   // Payload bytes writable from `r` now, counting at most `limit`.
-  size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const;
-  bool flushable(const Recording& r) const;
+  size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const REQUIRES(writer_thread_);
+  bool flushable(const Recording& r) const REQUIRES(writer_thread_);
   // With striping: whether r's data may be written now (see WriterOptions),
   // and whether its deadline is near enough to interrupt another's stripe.
-  bool stripe_due(const Recording& r, size_t writable, TimePoint now) const;
-  bool deadline_near(const Recording& r, TimePoint now) const;
-  void publish_last_record(Recording& r);
-  void record_slack(Recording::WriterState& w, Nanos slack);
+  bool stripe_due(const Recording& r, size_t writable, TimePoint now) const REQUIRES(writer_thread_);
+  bool deadline_near(const Recording& r, TimePoint now) const REQUIRES(writer_thread_);
+  void publish_last_record(Recording& r) REQUIRES(writer_thread_);
+  void record_slack(Recording::WriterState& w, Nanos slack) REQUIRES(writer_thread_);
   // What one WRITE(12) carries, for its bookkeeping once the drive answered.
   struct IssuedCommand {
     uint32_t lba = 0;
@@ -200,32 +200,32 @@ class StreamingWriter {
     TimePoint time_begin{};
     TimePoint time_end{};
   };
-  void write_command(Recording& r, size_t payload);
+  void write_command(Recording& r, size_t payload) REQUIRES(writer_thread_);
   // Extents, stats and the next address once the drive answered `c`. The
   // records the command completed: `in_place` from `first_record` (still in
   // the ring) and completed_deadlines_.
   void complete_command(Recording& r, const IssuedCommand& c, const Status& status, TimePoint done,
-                        uint64_t first_record, size_t in_place);
+                        uint64_t first_record, size_t in_place) REQUIRES(writer_thread_);
   // Paused (held_ set): polls the drive when due and writes the held
   // command where it is once it is ready.
-  void resume_when_ready();
+  void resume_when_ready() REQUIRES(writer_thread_);
   // Holds `cmd` of `r` (its bytes already in staging_) and pauses the drive
   // for `cause`, a drive state that refused it or hid how much it took.
-  void pause_holding(Recording& r, const IssuedCommand& cmd, const Error& cause, TimePoint now);
+  void pause_holding(Recording& r, const IssuedCommand& cmd, const Error& cause, TimePoint now) REQUIRES(writer_thread_);
   // Reads the held command back from `lba` (the drive took it unanswered):
   // ok when it reads back as sent; kUnsupported when the target cannot read.
-  Status read_back_held(uint32_t lba);
+  Status read_back_held(uint32_t lba) REQUIRES(writer_thread_);
   // Whether `error` pauses the writer rather than losing the command.
-  bool pauses_for(const Error& error);
-  void back_off(TimePoint now, const Error& error);
+  bool pauses_for(const Error& error) REQUIRES(writer_thread_);
+  void back_off(TimePoint now, const Error& error) REQUIRES(writer_thread_);
   // The held command, never to be written: its input is lost (no blocks).
-  void drop_held(const Error& error);
+  void drop_held(const Error& error) REQUIRES(writer_thread_);
   void count_lost_input(Recording& r, uint64_t input_begin, uint64_t input_end, TimePoint time_begin,
-                        TimePoint time_end, size_t bytes, const Error& error);
-  void finish_if_done(Recording& r);
-  void close_open_extent(Recording& r);
-  void fail(Error error);
-  void publish();
+                        TimePoint time_end, size_t bytes, const Error& error) REQUIRES(writer_thread_);
+  void finish_if_done(Recording& r) REQUIRES(writer_thread_);
+  void close_open_extent(Recording& r) REQUIRES(writer_thread_);
+  void fail(Error error) REQUIRES(writer_thread_);
+  void publish() REQUIRES(writer_thread_);
   void run();
 
   BlockTarget& target_;
@@ -235,11 +235,11 @@ class StreamingWriter {
   const size_t max_command_bytes_;
 
   // Control side.
-  mutable std::mutex control_mutex_;
-  AdmissionControl admission_;               // GUARDED_BY(control_mutex_)
-  RecordingId next_id_;                      // GUARDED_BY(control_mutex_)
-  std::vector<Command> commands_;            // GUARDED_BY(control_mutex_)
-  std::map<RecordingId, std::shared_ptr<Recording>> all_;  // GUARDED_BY(control_mutex_)
+  mutable Mutex control_mutex_;
+  AdmissionControl admission_ GUARDED_BY(control_mutex_);
+  RecordingId next_id_ GUARDED_BY(control_mutex_);
+  std::vector<Command> commands_ GUARDED_BY(control_mutex_);
+  std::map<RecordingId, std::shared_ptr<Recording>> all_ GUARDED_BY(control_mutex_);
 
   // Published to readers; the writer only try_locks. Per recording: the
   // closed extents not drained yet (their lists keep their capacity across
@@ -249,41 +249,43 @@ class StreamingWriter {
     RecordingExtents closed;
     std::optional<RecordedExtent> open;
   };
-  mutable std::mutex published_mutex_;
-  std::map<RecordingId, PublishedExtents> published_;  // GUARDED_BY(published_mutex_)
-  std::optional<Error> published_failure_;             // GUARDED_BY(published_mutex_)
+  mutable Mutex published_mutex_;
+  std::map<RecordingId, PublishedExtents> published_ GUARDED_BY(published_mutex_);
+  std::optional<Error> published_failure_ GUARDED_BY(published_mutex_);
   Seqlock<DriveStats> drive_stats_;
 
-  // Writer thread only.
-  std::vector<Command> applying_;
-  std::vector<std::shared_ptr<Recording>> active_;
-  std::vector<TimePoint> completed_deadlines_;  // scratch: chunks finished by one command
-  std::vector<uint8_t> staging_;                // one command's data
-  uint32_t next_lba_;
-  double measured_rate_;  // bytes/s per command, EWMA; starts at the guaranteed speed
-  uint32_t consecutive_errors_ = 0;
+  // Writer thread only: service_once()'s caller (the thread start() runs,
+  // or a test loop), which it asserts.
+  ThreadRole writer_thread_;
+  std::vector<Command> applying_ GUARDED_BY(writer_thread_);
+  std::vector<std::shared_ptr<Recording>> active_ GUARDED_BY(writer_thread_);
+  std::vector<TimePoint> completed_deadlines_ GUARDED_BY(writer_thread_);  // scratch: chunks finished by one command
+  std::vector<uint8_t> staging_ GUARDED_BY(writer_thread_);                // one command's data
+  uint32_t next_lba_ GUARDED_BY(writer_thread_);
+  double measured_rate_ GUARDED_BY(writer_thread_);  // bytes/s per command, EWMA; starts at the guaranteed speed
+  uint32_t consecutive_errors_ GUARDED_BY(writer_thread_) = 0;
   // Paused: the command the drive's state refused, its bytes in staging_
   // and its completed records' deadlines in completed_deadlines_. Nothing
   // else is written before it, so neither is reused meanwhile.
-  Recording* held_recording_ = nullptr;
-  IssuedCommand held_;
+  Recording* held_recording_ GUARDED_BY(writer_thread_) = nullptr;
+  IssuedCommand held_ GUARDED_BY(writer_thread_);
   // Set when the held command failed (a write error, e.g. a timeout) and
   // the drive's state (a unit attention after the hang, not ready) hid how
   // much of it the drive took: it is not written again; once the drive
   // answers, complete_command() counts it lost with the blocks it took.
-  std::optional<Error> held_failure_;
-  std::vector<uint8_t> readback_;  // read_back_held()'s, allocated on first use
-  std::optional<Error> pause_cause_;  // the last refusal, for messages
-  TimePoint paused_since_{};
-  TimePoint next_poll_{};
-  Nanos poll_interval_{};
-  bool medium_was_absent_ = false;  // during this pause
-  bool failed_ = false;
-  std::optional<Error> failure_;
-  bool dirty_ = true;
-  uint64_t finished_bytes_in_ = 0;
-  SlackHistogram drive_slack_;
-  DriveStats drive_;
+  std::optional<Error> held_failure_ GUARDED_BY(writer_thread_);
+  std::vector<uint8_t> readback_ GUARDED_BY(writer_thread_);  // read_back_held()'s, allocated on first use
+  std::optional<Error> pause_cause_ GUARDED_BY(writer_thread_);  // the last refusal, for messages
+  TimePoint paused_since_ GUARDED_BY(writer_thread_){};
+  TimePoint next_poll_ GUARDED_BY(writer_thread_){};
+  Nanos poll_interval_ GUARDED_BY(writer_thread_){};
+  bool medium_was_absent_ GUARDED_BY(writer_thread_) = false;  // during this pause
+  bool failed_ GUARDED_BY(writer_thread_) = false;
+  std::optional<Error> failure_ GUARDED_BY(writer_thread_);
+  bool dirty_ GUARDED_BY(writer_thread_) = true;
+  uint64_t finished_bytes_in_ GUARDED_BY(writer_thread_) = 0;
+  SlackHistogram drive_slack_ GUARDED_BY(writer_thread_);
+  DriveStats drive_ GUARDED_BY(writer_thread_);
 
   std::atomic<bool> quit_{false};
   std::thread thread_;

@@ -36,7 +36,7 @@ StreamingWriter::StreamingWriter(BlockTarget& target, Clock& clock, WriterOption
 StreamingWriter::~StreamingWriter() { stop(); }
 
 Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfig config) {
-  std::lock_guard lock(control_mutex_);
+  MutexLock lock(control_mutex_);
   // Drop finished recordings so their rings are freed once ingest lets go;
   // their extents stay available through extents().
   std::erase_if(all_, [](const auto& entry) { return entry.second->finished(); });
@@ -72,7 +72,7 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
   std::shared_ptr<Recording> recording = std::move(created).value();
   all_[id] = recording;
   {
-    std::lock_guard published(published_mutex_);
+    MutexLock published(published_mutex_);
     published_[id].closed.recording_id = id;
   }
   commands_.push_back({Command::kAdd, recording});
@@ -80,7 +80,7 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
 }
 
 Status StreamingWriter::stop_recording(RecordingId id) {
-  std::lock_guard lock(control_mutex_);
+  MutexLock lock(control_mutex_);
   auto it = all_.find(id);
   if (it == all_.end()) {
     // Finished (and stopped) already; ids below first_recording_id were an
@@ -112,14 +112,14 @@ size_t heap_bytes(const std::vector<T>& v) {
 }  // namespace
 
 std::vector<RecordingExtents> StreamingWriter::extents() const {
-  std::lock_guard lock(published_mutex_);
+  MutexLock lock(published_mutex_);
   std::vector<RecordingExtents> out;
   for (const auto& [id, e] : published_) out.push_back(with_open(e.closed, e.open));
   return out;
 }
 
 Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
-  std::lock_guard lock(published_mutex_);
+  MutexLock lock(published_mutex_);
   auto it = published_.find(id);
   if (it == published_.end()) {
     return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
@@ -128,7 +128,7 @@ Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
 }
 
 void StreamingWriter::drain_extents(std::vector<RecordingExtents>& out) {
-  std::lock_guard lock(published_mutex_);
+  MutexLock lock(published_mutex_);
   for (auto& [id, e] : published_) {
     RecordingExtents& c = e.closed;
     if (c.recorded.empty() && c.lost.empty() && c.shed.empty() && !e.open) continue;
@@ -144,7 +144,7 @@ void StreamingWriter::drain_extents(std::vector<RecordingExtents>& out) {
 }
 
 size_t StreamingWriter::bookkeeping_bytes() const {
-  std::lock_guard lock(published_mutex_);
+  MutexLock lock(published_mutex_);
   // A std::map node: the value and about four pointers' worth of tree links.
   size_t bytes = published_.size() * (sizeof(PublishedExtents) + 4 * sizeof(void*));
   for (const auto& [id, e] : published_) {
@@ -155,14 +155,15 @@ size_t StreamingWriter::bookkeeping_bytes() const {
 }
 
 std::optional<Error> StreamingWriter::failure() const {
-  std::lock_guard lock(published_mutex_);
+  MutexLock lock(published_mutex_);
   return published_failure_;
 }
 
 void StreamingWriter::apply_commands() {
   {
-    std::unique_lock lock(control_mutex_, std::try_to_lock);
-    if (!lock.owns_lock() || commands_.empty()) return;
+    if (!control_mutex_.try_lock()) return;  // never waits for a control thread
+    MutexLock lock(control_mutex_, std::adopt_lock);
+    if (commands_.empty()) return;
     applying_.swap(commands_);
   }
   for (Command& c : applying_) {
@@ -207,8 +208,8 @@ void StreamingWriter::publish() {
   drive_.ring_high_water = std::max(drive_.ring_high_water, fill);
   drive_stats_.publish(drive_);
 
-  std::unique_lock lock(published_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;  // next time; the dirty flags stay set
+  if (!published_mutex_.try_lock()) return;  // next time; the dirty flags stay set
+  MutexLock lock(published_mutex_, std::adopt_lock);
   for (auto& rp : active_) {
     Recording& r = *rp;
     auto& w = r.writer_;

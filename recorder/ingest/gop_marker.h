@@ -17,7 +17,7 @@
 #include <optional>
 #include <span>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/ts_sink.h"
 
 namespace discrec::recorder::ingest {

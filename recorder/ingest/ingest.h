@@ -30,8 +30,8 @@
 #include <utility>
 #include <vector>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/ingest/source_policy.h"
 #include "recorder/ts_sink.h"
 

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/ingest/ingest.h"
 
 extern "C" {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/ingest/gop_marker.h"
 #include "recorder/ts_sink.h"
 

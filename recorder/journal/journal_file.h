@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/journal/journal_format.h"
 
 namespace discrec::recorder::journal {

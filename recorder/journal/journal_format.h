@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/core/extents.h"
 
 namespace discrec::recorder::journal {

@@ -24,8 +24,8 @@
 #include <string>
 #include <thread>
 
-#include "device/clock.h"
-#include "device/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "recorder/session/types.h"
 
 namespace discrec::recorder {

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "recorder/journal/journal_file.h"
 #include "recorder/session/drive_snapshot.h"
 

@@ -58,7 +58,7 @@
 #include <span>
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::recorder {
 

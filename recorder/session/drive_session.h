@@ -40,7 +40,7 @@
 #include <string>
 #include <thread>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/drive.h"
 #include "recorder/core/prepare.h"
 #include "recorder/core/streaming_writer.h"

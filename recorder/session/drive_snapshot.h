@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/drive.h"
 #include "recorder/core/block_target.h"
 #include "recorder/core/recording.h"

@@ -21,8 +21,11 @@ const char* event_kind_name(EventKind kind) {
 }
 
 std::optional<Event> EventSubscription::next(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  cv_.wait_for(lock, timeout, [&] { return closed_ || !queue_.empty(); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mutex_);
+  while (!closed_ && queue_.empty()) {
+    if (cv_.wait_until(mutex_, deadline) == std::cv_status::timeout) break;
+  }
   if (queue_.empty()) return std::nullopt;
   Event e = std::move(queue_.front());
   queue_.pop_front();
@@ -33,21 +36,21 @@ std::optional<Event> EventSubscription::next(std::chrono::milliseconds timeout) 
 
 void EventSubscription::close() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     closed_ = true;
   }
   cv_.notify_all();
 }
 
 bool EventSubscription::closed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return closed_;
 }
 
 void EventSubscription::push(const Event& event) {
   if (!drive_filter_.empty() && event.drive_id != drive_filter_) return;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (closed_) return;
     if (queue_.size() >= capacity_) {
       queue_.pop_front();
@@ -61,7 +64,7 @@ void EventSubscription::push(const Event& event) {
 std::shared_ptr<EventSubscription> EventBus::subscribe(const std::string& drive_filter, size_t capacity,
                                                        uint64_t* last_sequence) {
   auto sub = std::make_shared<EventSubscription>(std::max<size_t>(capacity, 1), drive_filter);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   subscribers_.push_back(sub);
   if (last_sequence != nullptr) *last_sequence = last_sequence_;
   return sub;
@@ -73,7 +76,7 @@ void EventBus::publish(Event event) {
   // Numbered, recorded and delivered under one lock: every subscriber sees
   // the numbers in order, and subscribe() can say where its queue begins.
   // Each push only takes a subscription's lock briefly; none waits.
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   event.sequence = ++last_sequence_;
   event.dropped = 0;
   if (limits_.max_events > 0) {
@@ -93,7 +96,7 @@ void EventBus::trim_history_locked(WallTime now) const {
 
 std::vector<Event> EventBus::history(const EventHistoryQuery& query, uint64_t up_to, size_t max) const {
   std::vector<Event> page;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   trim_history_locked(std::chrono::system_clock::now());
   // The history holds consecutive numbers: find the first wanted by index.
   const uint64_t first_kept = history_.empty() ? last_sequence_ + 1 : history_.front().sequence;
@@ -119,19 +122,19 @@ std::vector<Event> EventBus::history(const EventHistoryQuery& query, uint64_t up
 }
 
 void EventBus::set_history_limits(EventHistoryLimits limits) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   limits_ = limits;
   if (limits_.max_events == 0) history_.clear();
   trim_history_locked(std::chrono::system_clock::now());
 }
 
 uint64_t EventBus::last_sequence() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return last_sequence_;
 }
 
 size_t EventBus::subscriber_count() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   size_t n = 0;
   for (auto& w : subscribers_) n += !w.expired();
   return n;
@@ -140,7 +143,7 @@ size_t EventBus::subscriber_count() const {
 void EventBus::close_all() {
   std::vector<std::shared_ptr<EventSubscription>> live;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& w : subscribers_)
       if (auto s = w.lock()) live.push_back(std::move(s));
   }

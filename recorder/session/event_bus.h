@@ -21,11 +21,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
+#include "base/mutex.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,15 +82,15 @@ class EventSubscription {
 
  private:
   friend class EventBus;
-  void push(const Event& event);
+  void push(const Event& event) EXCLUDES(mutex_);
 
   const size_t capacity_;
   const std::string drive_filter_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Event> queue_;  // GUARDED_BY(mutex_)
-  uint64_t dropped_ = 0;     // GUARDED_BY(mutex_)
-  bool closed_ = false;      // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  CondVar cv_;
+  std::deque<Event> queue_ GUARDED_BY(mutex_);
+  uint64_t dropped_ GUARDED_BY(mutex_) = 0;
+  bool closed_ GUARDED_BY(mutex_) = false;
 };
 
 class EventBus {
@@ -119,14 +118,14 @@ class EventBus {
   uint64_t last_sequence() const;
 
  private:
-  void trim_history_locked(WallTime now) const;
+  void trim_history_locked(WallTime now) const REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
-  EventHistoryLimits limits_;                                  // GUARDED_BY(mutex_)
-  std::vector<std::weak_ptr<EventSubscription>> subscribers_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  EventHistoryLimits limits_ GUARDED_BY(mutex_);
+  std::vector<std::weak_ptr<EventSubscription>> subscribers_ GUARDED_BY(mutex_);
   // Trimmed by age when read as well, hence mutable.
-  mutable std::deque<Event> history_;                          // GUARDED_BY(mutex_), oldest first
-  uint64_t last_sequence_ = 0;                                 // GUARDED_BY(mutex_)
+  mutable std::deque<Event> history_ GUARDED_BY(mutex_);  // oldest first
+  uint64_t last_sequence_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace discrec::recorder

@@ -28,12 +28,12 @@ size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity(
 ExtentJournal::ExtentJournal(const ChecksumTarget& checksums) : checksums_(checksums) {}
 
 void ExtentJournal::begin_recording(std::shared_ptr<Recording> recording) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   tracked_[recording->id()].recording = std::move(recording);
 }
 
 void ExtentJournal::collect(StreamingWriter& writer) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   drained_.clear();
   writer.drain_extents(drained_);
   for (auto& e : drained_) take(tracked_[e.recording_id], std::move(e));
@@ -157,7 +157,7 @@ void ExtentJournal::encode(RecordingId id, Tracked& t) {
 Status ExtentJournal::append_to(journal::JournalFile& file) {
   std::vector<std::vector<uint8_t>> records;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& [id, t] : tracked_)
       if (t.recording) encode(id, t);
     records.swap(unwritten_);
@@ -166,7 +166,7 @@ Status ExtentJournal::append_to(journal::JournalFile& file) {
   // Written without the lock: a listing does not wait for fdatasync().
   Status appended = file.append(records);
   if (!appended.ok()) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     // Only append_to() adds records, and only one runs at a time.
     unwritten_ = std::move(records);
   }
@@ -174,7 +174,7 @@ Status ExtentJournal::append_to(journal::JournalFile& file) {
 }
 
 ExtentJournal::Listing ExtentJournal::listing(const StreamingWriter& writer, const Recording& recording) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Listing out;
   uint64_t lost_count = 0, shed_count = 0, closed_overflows = 0;
   auto it = tracked_.find(recording.id());
@@ -209,7 +209,7 @@ ExtentJournal::Listing ExtentJournal::listing(const StreamingWriter& writer, con
 }
 
 size_t ExtentJournal::bookkeeping_bytes() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // A std::map node: the value and about four pointers of tree links.
   size_t bytes = tracked_.size() * (sizeof(Tracked) + 4 * sizeof(void*)) + heap_bytes(drained_) +
                  heap_bytes(unwritten_);

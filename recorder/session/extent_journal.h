@@ -29,7 +29,7 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
+#include "base/mutex.h"
 #include <optional>
 #include <vector>
 
@@ -112,16 +112,17 @@ class ExtentJournal {
     std::optional<TimePoint> origin;
   };
 
-  void take(Tracked& t, RecordingExtents&& drained);
-  void take_overflows(Tracked& t);
-  void encode(RecordingId id, Tracked& t);
-  void encode_crcs(Tracked& t, uint64_t index, const RecordedExtent& x);
+  void take(Tracked& t, RecordingExtents&& drained) REQUIRES(mutex_);
+  void take_overflows(Tracked& t) REQUIRES(mutex_);
+  void encode(RecordingId id, Tracked& t) REQUIRES(mutex_);
+  void encode_crcs(Tracked& t, uint64_t index, const RecordedExtent& x) REQUIRES(mutex_);
 
   const ChecksumTarget& checksums_;
-  mutable std::mutex mutex_;
-  std::map<RecordingId, Tracked> tracked_;          // GUARDED_BY(mutex_)
-  std::vector<RecordingExtents> drained_;           // GUARDED_BY(mutex_): scratch, keeps its capacity
-  std::vector<std::vector<uint8_t>> unwritten_;     // GUARDED_BY(mutex_): encoded, not appended yet
+  // Never taken by the writer thread.
+  mutable Mutex mutex_;
+  std::map<RecordingId, Tracked> tracked_ GUARDED_BY(mutex_);
+  std::vector<RecordingExtents> drained_ GUARDED_BY(mutex_);  // scratch, keeps its capacity
+  std::vector<std::vector<uint8_t>> unwritten_ GUARDED_BY(mutex_);  // encoded, not appended yet
 };
 
 }  // namespace discrec::recorder

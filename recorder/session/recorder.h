@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/drive.h"
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/ingest/source_policy.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"

@@ -37,7 +37,7 @@ void RingBudget::Reservation::reset() {
 }
 
 Result<RingBudget::Reservation> RingBudget::reserve(uint64_t bytes, const std::string& who) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (limit_ != 0 && (bytes > limit_ || used_ > limit_ - bytes)) {
     return Error(ErrorCode::kResourceExhausted,
                  who + " needs " + format_mib(bytes) + " of ring memory; " + format_mib(limit_ - used_) + " of the " +
@@ -48,12 +48,12 @@ Result<RingBudget::Reservation> RingBudget::reserve(uint64_t bytes, const std::s
 }
 
 uint64_t RingBudget::used() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return used_;
 }
 
 void RingBudget::give_back(uint64_t bytes) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   used_ -= std::min(used_, bytes);
 }
 

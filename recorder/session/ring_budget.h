@@ -16,10 +16,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include "base/mutex.h"
 #include <string>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/core/ring_pool.h"
 
 namespace discrec::recorder {
@@ -75,8 +75,8 @@ class RingBudget {
   const uint64_t limit_;
   std::unique_ptr<RingPool> pool_;  // set once, in the constructor
   std::string pool_error_;
-  mutable std::mutex mutex_;
-  uint64_t used_ = 0;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  uint64_t used_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace discrec::recorder

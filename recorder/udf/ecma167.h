@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 
 namespace discrec::recorder::udf {
 

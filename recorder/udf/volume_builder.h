@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/udf/ecma167.h"
 #include "recorder/udf/layout.h"
 #include "recorder/udf/volume_reader.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/udf/ecma167.h"
 #include "recorder/udf/layout.h"
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "recorder/core/streaming_writer.h"
 #include "recorder/journal/journal_file.h"
 #include "recorder/session/checksum_target.h"

@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/drive.h"
 #include "device/mmc/cdb.h"
 

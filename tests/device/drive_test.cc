@@ -10,7 +10,7 @@
 #include <functional>
 #include <map>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/mmc/cdb.h"
 #include "tests/device/tgt_captures.h"
 

@@ -12,7 +12,7 @@
 #include <set>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "recorder/core/block_target.h"
 #include "recorder/core/streaming_writer.h"
 

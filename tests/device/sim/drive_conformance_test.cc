@@ -17,7 +17,7 @@
 #include <sstream>
 #include <string>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/drive.h"
 
 namespace discrec::device {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "device/sim/sim_drive.h"
 
 namespace discrec::device::sim::testing {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "recorder/ts_sink.h"
 
 namespace discrec::recorder::ingest::testing {

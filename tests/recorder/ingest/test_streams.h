@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "device/result.h"
+#include "base/result.h"
 #include "recorder/ingest/ingest.h"
 #include "tests/recorder/ingest/ingest_test_support.h"
 

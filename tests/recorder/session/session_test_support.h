@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "device/clock.h"
+#include "base/clock.h"
 #include "recorder/ts_source.h"
 
 namespace discrec::test {

@@ -1,4 +1,4 @@
-#include "device/result.h"
+#include "base/result.h"
 
 #include <cstdio>
 
