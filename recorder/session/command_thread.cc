@@ -8,7 +8,7 @@ CommandThread::CommandThread(std::string name, std::function<void()> tick, Nanos
 CommandThread::~CommandThread() { stop(); }
 
 void CommandThread::start() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { main(); });
   thread_id_ = thread_.get_id();
@@ -16,7 +16,7 @@ void CommandThread::start() {
 
 void CommandThread::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -25,7 +25,7 @@ void CommandThread::stop() {
 
 Status CommandThread::enqueue(std::shared_ptr<Pending> pending) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || !thread_.joinable()) return Error(ErrorCode::kUnavailable, name_ + " is shutting down");
     queue_.push_back(std::move(pending));
   }
@@ -40,49 +40,51 @@ Status CommandThread::post(std::function<void()> command) {
 }
 
 bool CommandThread::wait(Pending& pending, Nanos queue_wait, const ProgressCallback& progress) {
-  std::unique_lock lock(pending.mutex);
   const auto give_up = std::chrono::steady_clock::now() + queue_wait;
-  while (!pending.done) {
-    if (!pending.started && std::chrono::steady_clock::now() >= give_up) {
-      pending.cancelled = true;
-      return false;
+  for (;;) {
+    std::optional<DiscProgress> report;
+    {
+      MutexLock lock(pending.mutex);
+      if (!pending.done && !pending.started && std::chrono::steady_clock::now() >= give_up) {
+        pending.cancelled = true;
+        return false;
+      }
+      // Progress is relayed here, on the caller's thread, at most every 50 ms.
+      if (!pending.done && !pending.progress)
+        (void)pending.cv.wait_until(pending.mutex, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+      report = std::exchange(pending.progress, std::nullopt);
+      if (pending.done && !report) return true;
     }
-    // Progress is relayed here, on the caller's thread, at most every 50 ms.
-    pending.cv.wait_for(lock, std::chrono::milliseconds(50));
-    if (pending.progress && progress) {
-      DiscProgress p = *pending.progress;
-      pending.progress.reset();
-      lock.unlock();
-      progress(p);
-      lock.lock();
-    }
+    if (report && progress) progress(*report);
   }
-  if (pending.progress && progress) progress(*pending.progress);
-  return true;
 }
 
 void CommandThread::main() {
-  std::unique_lock lock(mutex_);
   auto next_tick = std::chrono::steady_clock::now();
   for (;;) {
-    if (queue_.empty()) {
-      if (stopping_) return;
-      if (std::chrono::steady_clock::now() >= next_tick) {
-        lock.unlock();
-        if (tick_) tick_();
-        lock.lock();
-        next_tick = std::chrono::steady_clock::now() + tick_interval_;
-        continue;
+    std::shared_ptr<Pending> pending;
+    bool tick = false;
+    {
+      MutexLock lock(mutex_);
+      while (queue_.empty() && !stopping_ && std::chrono::steady_clock::now() < next_tick)
+        (void)cv_.wait_until(mutex_, next_tick);
+      if (!queue_.empty()) {
+        pending = std::move(queue_.front());
+        queue_.pop_front();
+      } else if (stopping_) {
+        return;
+      } else {
+        tick = true;
       }
-      cv_.wait_until(lock, next_tick, [&] { return stopping_ || !queue_.empty(); });
+    }
+    if (tick) {
+      if (tick_) tick_();
+      next_tick = std::chrono::steady_clock::now() + tick_interval_;
       continue;
     }
-    std::shared_ptr<Pending> pending = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
     bool run = false;
     {
-      std::lock_guard p(pending->mutex);
+      MutexLock p(pending->mutex);
       run = !pending->cancelled;
       pending->started = run;
     }
@@ -90,18 +92,17 @@ void CommandThread::main() {
       Pending* raw = pending.get();
       pending->run([raw](const DiscProgress& progress) {
         {
-          std::lock_guard p(raw->mutex);
+          MutexLock p(raw->mutex);
           raw->progress = progress;
         }
         raw->cv.notify_all();
       });
     }
     {
-      std::lock_guard p(pending->mutex);
+      MutexLock p(pending->mutex);
       pending->done = true;
     }
     pending->cv.notify_all();
-    lock.lock();
   }
 }
 

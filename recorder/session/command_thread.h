@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/result.h"
 #include "recorder/session/types.h"
 
@@ -57,12 +58,12 @@ class CommandThread {
  private:
   struct Pending {
     std::function<void(const ProgressCallback&)> run;
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool started = false;   // GUARDED_BY(mutex)
-    bool cancelled = false; // GUARDED_BY(mutex)
-    bool done = false;      // GUARDED_BY(mutex)
-    std::optional<DiscProgress> progress;  // GUARDED_BY(mutex): the latest, not yet relayed
+    Mutex mutex;
+    CondVar cv;
+    bool started GUARDED_BY(mutex) = false;
+    bool cancelled GUARDED_BY(mutex) = false;
+    bool done GUARDED_BY(mutex) = false;
+    std::optional<DiscProgress> progress GUARDED_BY(mutex);  // the latest, not yet relayed
   };
   Status enqueue(std::shared_ptr<Pending> pending);
   // Waits for `pending` as call() describes; false if it never started.
@@ -72,11 +73,11 @@ class CommandThread {
   const std::string name_;
   const std::function<void()> tick_;
   const Nanos tick_interval_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<Pending>> queue_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;                       // GUARDED_BY(mutex_)
-  std::thread thread_;
+  Mutex mutex_;
+  CondVar cv_;
+  std::deque<std::shared_ptr<Pending>> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::thread thread_;  // started and joined by the owner
   std::thread::id thread_id_;
 };
 

@@ -21,25 +21,25 @@ Result<std::unique_ptr<DiscJournal>> DiscJournal::reopen(const std::string& path
 }
 
 Status DiscJournal::append(const std::vector<std::vector<uint8_t>>& records) {
-  std::lock_guard lock(file_mutex_);
+  MutexLock lock(file_mutex_);
   Status s = file_->append(records);
   if (!s.ok()) failure_ = s.error();
   return s;
 }
 
 std::optional<Error> DiscJournal::take_failure() {
-  std::lock_guard lock(file_mutex_);
+  MutexLock lock(file_mutex_);
   return std::exchange(failure_, std::nullopt);
 }
 
 void DiscJournal::start(std::shared_ptr<DiscWriting> writing) {
   stop();
   {
-    std::lock_guard sync(sync_mutex_);
+    MutexLock sync(sync_mutex_);
     writing_ = std::move(writing);
   }
   {
-    std::lock_guard lock(wake_mutex_);
+    MutexLock lock(wake_mutex_);
     quit_ = false;
   }
   thread_ = std::thread([this] { main(); });
@@ -47,7 +47,7 @@ void DiscJournal::start(std::shared_ptr<DiscWriting> writing) {
 
 void DiscJournal::stop() {
   {
-    std::lock_guard lock(wake_mutex_);
+    MutexLock lock(wake_mutex_);
     quit_ = true;
   }
   wake_.notify_all();
@@ -55,24 +55,26 @@ void DiscJournal::stop() {
 }
 
 void DiscJournal::main() {
-  std::unique_lock lock(wake_mutex_);
-  while (!quit_) {
-    wake_.wait_for(lock, interval_, [&] { return quit_; });
-    if (quit_) break;
-    lock.unlock();
+  for (;;) {
+    {
+      MutexLock lock(wake_mutex_);
+      const auto due = std::chrono::steady_clock::now() + interval_;
+      while (!quit_ && wake_.wait_until(wake_mutex_, due) != std::cv_status::timeout) {
+      }
+      if (quit_) return;
+    }
     (void)sync();  // a failure is kept for take_failure()
-    lock.lock();
   }
 }
 
 // Extents are collected before the flush, so everything logged was written
 // before the flush began.
 Status DiscJournal::sync() {
-  std::lock_guard sync(sync_mutex_);
+  MutexLock sync(sync_mutex_);
   if (!writing_ || !writing_->writer || !writing_->target || !writing_->extents) return {};
   writing_->extents->collect(*writing_->writer);
   Status flushed = writing_->target->flush();
-  std::lock_guard lock(file_mutex_);
+  MutexLock lock(file_mutex_);
   if (!flushed.ok()) {
     // What was collected stays there, and is logged after the next flush.
     failure_ = flushed.error();

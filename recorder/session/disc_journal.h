@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "recorder/journal/journal_file.h"
 #include "recorder/session/drive_snapshot.h"
 
@@ -57,14 +58,14 @@ class DiscJournal {
   const Nanos interval_;
   // One sync at a time (the thread, verify, finalize, stop): the open
   // extent must not be logged out of order.
-  std::mutex sync_mutex_;
-  std::shared_ptr<DiscWriting> writing_;  // GUARDED_BY(sync_mutex_)
-  std::mutex file_mutex_;
-  std::unique_ptr<journal::JournalFile> file_;  // GUARDED_BY(file_mutex_)
-  std::optional<Error> failure_;                // GUARDED_BY(file_mutex_)
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool quit_ = false;  // GUARDED_BY(wake_mutex_)
+  Mutex sync_mutex_ ACQUIRED_BEFORE(file_mutex_);
+  std::shared_ptr<DiscWriting> writing_ GUARDED_BY(sync_mutex_);
+  Mutex file_mutex_;
+  std::unique_ptr<journal::JournalFile> file_ GUARDED_BY(file_mutex_);
+  std::optional<Error> failure_ GUARDED_BY(file_mutex_);
+  Mutex wake_mutex_;
+  CondVar wake_;
+  bool quit_ GUARDED_BY(wake_mutex_) = false;
   std::thread thread_;
 };
 

@@ -52,7 +52,13 @@ DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock
       sources_(sources),
       spec_(std::move(spec)),
       machine_(spec_id_),
-      commands_("drive " + spec_id_, [this] { tick(); }, options.tick_interval) {
+      commands_("drive " + spec_id_,
+                [this] {
+                  on_commands_.assert_on();
+                  tick();
+                },
+                options.tick_interval) {
+  on_commands_.assert_on();  // the command thread starts below: until then this is the only one
   open_error_ = "not opened yet";
   publish_snapshot();
   commands_.start();
@@ -61,7 +67,7 @@ DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock
 DriveSession::~DriveSession() { stop_all(); }
 
 std::shared_ptr<const DriveSnapshot> DriveSession::snapshot() const {
-  std::lock_guard lock(snapshot_mutex_);
+  MutexLock lock(snapshot_mutex_);
   return snapshot_;
 }
 
@@ -89,7 +95,7 @@ void DriveSession::publish_snapshot() {
   s->recovered = std::make_shared<const std::vector<RecordingInfo>>(recovered_);
   if (!published_history_) published_history_ = std::make_shared<const std::vector<RecordingInfo>>(history_.begin(), history_.end());
   s->history = published_history_;
-  std::lock_guard lock(snapshot_mutex_);
+  MutexLock lock(snapshot_mutex_);
   snapshot_ = std::move(s);
 }
 
@@ -178,6 +184,7 @@ void DriveSession::publish(EventKind kind, const std::string& recording_id, cons
 
 Status DriveSession::open() {
   return status_of(commands_.call<bool>("open the drive", [this](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     RETURN_IF_ERROR(open_now());
     return true;
   }, kNoBound));
@@ -258,6 +265,7 @@ void DriveSession::tick() {
 Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
   return run<PrepareResult>(DiscRequest::kPrepare, "prepare the drive",
                             [this, write_kbps](const ProgressCallback&) -> Result<PrepareResult> {
+    on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     RETURN_IF_ERROR(format_if_unformatted());
     PrepareOptions options;
@@ -302,6 +310,7 @@ Status DriveSession::format_if_unformatted() {
 
 Result<DriveInfo> DriveSession::load() {
   RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kLoad, "load the disc", [this](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/true));
     const DiscState from = machine_.settled();
@@ -330,6 +339,7 @@ bool DriveSession::recording_id_taken(const std::string& id) const {
 
 Result<DriveInfo> DriveSession::eject() {
   RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kEject, "eject the disc", [this](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     const DiscState from = machine_.settled();
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/false));
@@ -384,6 +394,7 @@ void DriveSession::trim_history() {
 Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
   RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kFormat, "format the disc",
                             [this, spare_areas, force](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     ASSIGN_OR_RETURN(auto caps, probe());
     // A finalized rewritable disc holds recordings: formatting erases them.
@@ -404,6 +415,7 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
 void DriveSession::stop_all() {
   shutting_down_.store(true, std::memory_order_release);  // a verify gives up
   (void)commands_.call<bool>("stop", [this](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     stop_recordings(std::chrono::seconds(30));
     if (writing_ && writing_->writer) writing_->writer->stop();
     // The disc stays open; the journal holds everything written, and the
@@ -421,6 +433,7 @@ void DriveSession::stop_all() {
 
 Status DriveSession::reconfigure(const DriveSpec& spec) {
   return status_of(commands_.call<bool>("reconfigure the drive", [this, spec](const ProgressCallback&) -> Result<bool> {
+    on_commands_.assert_on();
     const DiscState s = machine_.state();
     if (is_busy(s)) return Error(ErrorCode::kUnavailable, "drive " + spec_.id + " is busy " + disc_state_name(s));
     // An open disc belongs to the drive it was started in (its journal

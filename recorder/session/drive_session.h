@@ -41,6 +41,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "device/drive.h"
 #include "recorder/core/prepare.h"
 #include "recorder/core/streaming_writer.h"
@@ -113,72 +114,72 @@ class DriveSession {
   Result<T> run(DiscRequest request, const std::string& what,
                 std::function<Result<T>(const ProgressCallback&)> body, const ProgressCallback& progress = {});
   // The machine's refusal hint for `request` in the current state.
-  std::string hint_for(DiscRequest request) const;
+  std::string hint_for(DiscRequest request) const REQUIRES(on_commands_);
   // Ends the request in progress in `to` and publishes.
-  void settle(DiscState to);
+  void settle(DiscState to) REQUIRES(on_commands_);
   // Publishes the state as it is now.
-  void publish_snapshot();
+  void publish_snapshot() REQUIRES(on_commands_);
   // Marks the drive busy with `what` in reads for the scope's lifetime.
   class Activity;
 
   // --- everything below runs on the command thread ---
-  Status open_now();
-  void tick();
-  Status require_drive() const;
-  void publish(EventKind kind, const std::string& recording_id, const std::string& message);
+  Status open_now() REQUIRES(on_commands_);
+  void tick() REQUIRES(on_commands_);
+  Status require_drive() const REQUIRES(on_commands_);
+  void publish(EventKind kind, const std::string& recording_id, const std::string& message) REQUIRES(on_commands_);
   // Re-reads the drive and medium; decides the disc state when nothing
   // holds it (a new medium, or one removed, shows up here).
-  Result<device::DriveCapabilities> probe();
+  Result<device::DriveCapabilities> probe() REQUIRES(on_commands_);
   // Before caps_ takes `caps`: a new medium (or none) is looked at afresh,
   // the same one keeps the state it has. probe() keeps it in probed_medium_.
-  DiscState medium_state(const device::DriveCapabilities& caps);
-  Status format_if_unformatted();
-  Result<PreparedDrive> prepare_for_streaming_now(const PrepareOptions& options);
-  Result<PreparedDrive> prepare_to_write(bool format_if_needed);
-  WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const;
-  void writer_started();
-  Status begin_writing();
-  Status writer_takes_recordings() const;
-  bool recording_id_taken(const std::string& id) const;
-  Result<RecordingInfo> start_recording_now(const StartRecordingParams& params, const CheckedStart& checked);
-  Result<RecordingInfo> stop_recording_now(const std::string& recording_id);
-  void source_main(Entry* entry);
-  void stop_recordings(Nanos timeout);
-  void forget_disc();
-  void trim_history();
-  RecordingInfo info_of(const Entry& entry) const;
-  std::shared_ptr<const RecordingView> view_of(const Entry& entry) const;
-  std::optional<DriveInfo::Space> space_now() const;
+  DiscState medium_state(const device::DriveCapabilities& caps) REQUIRES(on_commands_);
+  Status format_if_unformatted() REQUIRES(on_commands_);
+  Result<PreparedDrive> prepare_for_streaming_now(const PrepareOptions& options) REQUIRES(on_commands_);
+  Result<PreparedDrive> prepare_to_write(bool format_if_needed) REQUIRES(on_commands_);
+  WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const REQUIRES(on_commands_);
+  void writer_started() REQUIRES(on_commands_);
+  Status begin_writing() REQUIRES(on_commands_);
+  Status writer_takes_recordings() const REQUIRES(on_commands_);
+  bool recording_id_taken(const std::string& id) const REQUIRES(on_commands_);
+  Result<RecordingInfo> start_recording_now(const StartRecordingParams& params, const CheckedStart& checked) REQUIRES(on_commands_);
+  Result<RecordingInfo> stop_recording_now(const std::string& recording_id) REQUIRES(on_commands_);
+  void source_main(Entry* entry);  // the recording's own thread
+  void stop_recordings(Nanos timeout) REQUIRES(on_commands_);
+  void forget_disc() REQUIRES(on_commands_);
+  void trim_history() REQUIRES(on_commands_);
+  RecordingInfo info_of(const Entry& entry) const REQUIRES(on_commands_);
+  std::shared_ptr<const RecordingView> view_of(const Entry& entry) const REQUIRES(on_commands_);
+  std::optional<DriveInfo::Space> space_now() const REQUIRES(on_commands_);
 
   // session_events.cc
-  void poll_events();
-  void announce_space();
+  void poll_events() REQUIRES(on_commands_);
+  void announce_space() REQUIRES(on_commands_);
 
   // finalize.cc
-  Result<std::vector<DiscFile>> disc_files();
-  std::vector<DiscFile> disc_files_from(journal::JournalState state);
-  Result<DiscOperationResult> finalize_now(const FinalizeParams& params, const ProgressCallback& progress);
+  Result<std::vector<DiscFile>> disc_files() REQUIRES(on_commands_);
+  std::vector<DiscFile> disc_files_from(journal::JournalState state) REQUIRES(on_commands_);
+  Result<DiscOperationResult> finalize_now(const FinalizeParams& params, const ProgressCallback& progress) REQUIRES(on_commands_);
   Result<DiscOperationResult> write_file_system(const std::vector<DiscFile>& files,
                                                 const journal::FinalizeBegin& finalize, bool resume,
-                                                const ProgressCallback& progress);
-  Status write_metadata(uint32_t lba, std::span<const uint8_t> bytes, bool resume);
-  std::string image_path() const;
+                                                const ProgressCallback& progress) REQUIRES(on_commands_);
+  Status write_metadata(uint32_t lba, std::span<const uint8_t> bytes, bool resume) REQUIRES(on_commands_);
+  std::string image_path() const REQUIRES(on_commands_);
 
   // verify.cc
-  Result<DiscOperationResult> verify_now(const ProgressCallback& progress);
-  Result<std::optional<uint32_t>> crc_for_verify(uint32_t lba) const;
+  Result<DiscOperationResult> verify_now(const ProgressCallback& progress) REQUIRES(on_commands_);
+  Result<std::optional<uint32_t>> crc_for_verify(uint32_t lba) const REQUIRES(on_commands_);
 
   // recovery.cc
-  std::string journal_path() const;
-  DiscState recover_now(DiscState otherwise);
-  uint64_t take_up_recordings(const journal::JournalState& state, uint32_t* data_end);
-  void take_up_finalized_disc();
-  Result<std::string> recover_from(const journal::JournalState& state);
-  Result<std::string> continue_disc(const journal::JournalState& state, uint32_t data_end, uint64_t recovered_bytes);
-  Status check_same_disc(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size);
-  uint32_t next_data_lba(bool sequential, uint32_t data_end);
-  Status continue_writing();
-  void journal_recording_end(Entry& entry);
+  std::string journal_path() const REQUIRES(on_commands_);
+  DiscState recover_now(DiscState otherwise) REQUIRES(on_commands_);
+  uint64_t take_up_recordings(const journal::JournalState& state, uint32_t* data_end) REQUIRES(on_commands_);
+  void take_up_finalized_disc() REQUIRES(on_commands_);
+  Result<std::string> recover_from(const journal::JournalState& state) REQUIRES(on_commands_);
+  Result<std::string> continue_disc(const journal::JournalState& state, uint32_t data_end, uint64_t recovered_bytes) REQUIRES(on_commands_);
+  Status check_same_disc(uint32_t lba, uint32_t crc, uint32_t unit_blocks, uint32_t block_size) REQUIRES(on_commands_);
+  uint32_t next_data_lba(bool sequential, uint32_t data_end) REQUIRES(on_commands_);
+  Status continue_writing() REQUIRES(on_commands_);
+  void journal_recording_end(Entry& entry) REQUIRES(on_commands_);
 
   const std::string spec_id_;
   const RecorderOptions options_;
@@ -189,44 +190,46 @@ class DriveSession {
 
   // Published state: swapped under `snapshot_mutex_`, which is held for
   // nothing else.
-  mutable std::mutex snapshot_mutex_;
-  std::shared_ptr<const DriveSnapshot> snapshot_;  // GUARDED_BY(snapshot_mutex_)
+  mutable Mutex snapshot_mutex_;
+  std::shared_ptr<const DriveSnapshot> snapshot_ GUARDED_BY(snapshot_mutex_);
 
-  // --- owned by the command thread ---
-  DriveSpec spec_;
-  DiscStateMachine machine_;
-  std::string activity_;
-  std::shared_ptr<device::Drive> drive_;
-  std::string open_error_;
-  std::string probe_error_;
-  std::chrono::steady_clock::time_point next_probe_{};
-  DiscState probed_medium_ = DiscState::kNoMedium;  // what the last probe's medium implies
-  std::optional<device::DriveCapabilities> caps_;
-  std::optional<PreparedDrive> prepared_;
-  std::optional<udf::VolumeLayout> layout_;
-  std::shared_ptr<DiscWriting> writing_;   // the open disc's writer, targets, extent hand-over
-  std::unique_ptr<DiscJournal> journal_;   // the open disc's journal
-  std::map<std::string, std::unique_ptr<Entry>> recordings_;
-  uint32_t next_recording_number_ = 1;
-  WallTime disc_started_{};
-  std::optional<journal::FinalizeBegin> finalize_begun_;
-  std::string writer_scheduling_;
-  std::string blocked_reason_;
-  std::vector<RecordingInfo> recovered_;
-  std::deque<RecordingInfo> history_;  // newest first, bounded by history_count and history_age
-  std::shared_ptr<const std::vector<RecordingInfo>> published_history_;
-  std::vector<DiscFile> recovered_files_;  // without extents (the journal has them)
+  // --- owned by the command thread: only code that runs there (REQUIRES)
+  // touches it, so it needs no lock ---
+  ThreadRole on_commands_;
+  DriveSpec spec_ GUARDED_BY(on_commands_);
+  DiscStateMachine machine_ GUARDED_BY(on_commands_);
+  std::string activity_ GUARDED_BY(on_commands_);
+  std::shared_ptr<device::Drive> drive_ GUARDED_BY(on_commands_);
+  std::string open_error_ GUARDED_BY(on_commands_);
+  std::string probe_error_ GUARDED_BY(on_commands_);
+  std::chrono::steady_clock::time_point next_probe_ GUARDED_BY(on_commands_){};
+  DiscState probed_medium_ GUARDED_BY(on_commands_) = DiscState::kNoMedium;  // what the last probe's medium implies
+  std::optional<device::DriveCapabilities> caps_ GUARDED_BY(on_commands_);
+  std::optional<PreparedDrive> prepared_ GUARDED_BY(on_commands_);
+  std::optional<udf::VolumeLayout> layout_ GUARDED_BY(on_commands_);
+  std::shared_ptr<DiscWriting> writing_ GUARDED_BY(on_commands_);  // the open disc's writer, targets, extent hand-over
+  std::unique_ptr<DiscJournal> journal_ GUARDED_BY(on_commands_);  // the open disc's journal
+  std::map<std::string, std::unique_ptr<Entry>> recordings_ GUARDED_BY(on_commands_);
+  uint32_t next_recording_number_ GUARDED_BY(on_commands_) = 1;
+  WallTime disc_started_ GUARDED_BY(on_commands_){};
+  std::optional<journal::FinalizeBegin> finalize_begun_ GUARDED_BY(on_commands_);
+  std::string writer_scheduling_ GUARDED_BY(on_commands_);
+  std::string blocked_reason_ GUARDED_BY(on_commands_);
+  std::vector<RecordingInfo> recovered_ GUARDED_BY(on_commands_);
+  std::deque<RecordingInfo> history_ GUARDED_BY(on_commands_);  // newest first, bounded by history_count and history_age
+  std::shared_ptr<const std::vector<RecordingInfo>> published_history_ GUARDED_BY(on_commands_);
+  std::vector<DiscFile> recovered_files_ GUARDED_BY(on_commands_);  // without extents (the journal has them)
   // Unit checksums the journal had when the disc was taken up: (LBA, CRC) sorted by LBA.
-  std::vector<std::pair<uint32_t, uint32_t>> recovered_crcs_;
+  std::vector<std::pair<uint32_t, uint32_t>> recovered_crcs_ GUARDED_BY(on_commands_);
   // The journal of the disc: open while the disc is, the retired file once
   // it is finalized; empty without a disc.
-  std::string disc_journal_path_;
-  std::optional<uint32_t> continue_lba_;
-  RecordingId continue_writer_id_ = 1;
-  std::string announced_writer_failure_;
-  uint64_t announced_pauses_ = 0;
-  std::set<Nanos::rep> announced_space_warnings_;
-  bool announced_disc_full_ = false;
+  std::string disc_journal_path_ GUARDED_BY(on_commands_);
+  std::optional<uint32_t> continue_lba_ GUARDED_BY(on_commands_);
+  RecordingId continue_writer_id_ GUARDED_BY(on_commands_) = 1;
+  std::string announced_writer_failure_ GUARDED_BY(on_commands_);
+  uint64_t announced_pauses_ GUARDED_BY(on_commands_) = 0;
+  std::set<Nanos::rep> announced_space_warnings_ GUARDED_BY(on_commands_);
+  bool announced_disc_full_ GUARDED_BY(on_commands_) = false;
 
   std::atomic<bool> shutting_down_{false};  // a verify gives up
   CommandThread commands_;                  // last: stopped first

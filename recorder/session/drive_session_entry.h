@@ -69,11 +69,14 @@ struct DriveSession::CheckedStart {
 // first recording's OPC, a ring's allocation, a stop).
 class DriveSession::Activity {
  public:
-  Activity(DriveSession& session, std::string what) : session_(session), previous_(session.activity_) {
+  Activity(DriveSession& session, std::string what) : session_(session) {
+    session_.on_commands_.assert_on();  // made by commands only
+    previous_ = session_.activity_;
     session_.activity_ = std::move(what);
     session_.publish_snapshot();
   }
   ~Activity() {
+    session_.on_commands_.assert_on();
     session_.activity_ = previous_;
     session_.publish_snapshot();
   }
@@ -109,6 +112,7 @@ Result<T> DriveSession::run(DiscRequest request, const std::string& what,
     return Error(ErrorCode::kUnavailable, "drive " + spec_id_ + " is busy " + s->activity +
                                               "; try again when that is done");
   std::function<Result<T>(const ProgressCallback&)> command = [this, request, body](const ProgressCallback& report) {
+    on_commands_.assert_on();
     if (Status begun = machine_.begin(request, hint_for(request)); !begun.ok()) return Result<T>(begun.error());
     const std::string previous = activity_;
     if (refuses_controls(machine_.state())) activity_ = busy_text(machine_.state());

@@ -71,6 +71,7 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
   if (!params.volume_label.empty()) RETURN_IF_ERROR(udf::check_volume_label(params.volume_label));
   return run<DiscOperationResult>(DiscRequest::kFinalize, "finalize the disc",
                                   [this, params](const ProgressCallback& report) -> Result<DiscOperationResult> {
+    on_commands_.assert_on();
     auto result = finalize_now(params, report);
     // Once its begin is journaled, a finalize that failed is completed by
     // running it again (with the same parameters): the disc takes nothing else.

@@ -171,7 +171,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
       RETURN_IF_ERROR(sources_.validate_network_url(checked.source.open_url));
   }
   return run<RecordingInfo>(DiscRequest::kStartRecording, "start a recording",
-                            [&](const ProgressCallback&) { return start_recording_now(params, checked); });
+                            [&](const ProgressCallback&) { on_commands_.assert_on(); return start_recording_now(params, checked); });
 }
 
 Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingParams& params,
@@ -332,7 +332,7 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
       return find_recording(*s, recording_id, clock_);
   }
   return run<RecordingInfo>(DiscRequest::kStopRecording, "stop a recording",
-                            [this, recording_id](const ProgressCallback&) { return stop_recording_now(recording_id); });
+                            [this, recording_id](const ProgressCallback&) { on_commands_.assert_on(); return stop_recording_now(recording_id); });
 }
 
 Result<RecordingInfo> DriveSession::stop_recording_now(const std::string& recording_id) {

@@ -141,6 +141,7 @@ std::string DriveSession::journal_path() const { return options_.state_directory
 
 void DriveSession::recover() {
   (void)commands_.post([this] {
+    on_commands_.assert_on();
     // Without a journal (open, or retired by a finalize) there is nothing to
     // take up: the drive is never "busy recovering", so a record that comes
     // in as the daemon starts is not refused for nothing.

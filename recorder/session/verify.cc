@@ -18,6 +18,7 @@ constexpr uint32_t kVerifyReadUnits = 16;  // units per READ(12) when verifying
 Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progress) {
   return run<DiscOperationResult>(DiscRequest::kVerify, "verify the disc",
                                   [this](const ProgressCallback& report) -> Result<DiscOperationResult> {
+    on_commands_.assert_on();
     auto result = verify_now(report);
     settle(machine_.settled());
     return result;
