@@ -172,6 +172,16 @@ struct DriveStats {
   uint64_t pauses = 0;
   bool paused = false;
   bool failed = false;            // the writer stopped writing (see failure())
+  // The hand-over of closed extents to their consumer (the crash journal,
+  // through StreamingWriter::drain_extents()), whose lists the writer fills
+  // without allocating: how often a publish found them full or locked and
+  // kept extents back for the next one (nothing is lost: they wait in the
+  // writer's preallocated queues), how often a recording waited, unwritten,
+  // because those queues were full too, and how often the writer had to
+  // grow the lists itself (allocating) because no consumer made room.
+  uint64_t journal_queue_full = 0;
+  uint64_t journal_queue_waits = 0;
+  uint64_t journal_queue_grown = 0;
 };
 
 }  // namespace discrec::recorder

@@ -86,9 +86,6 @@ Recording::Recording(RecordingId id, RecordingConfig config, Clock& clock, ByteR
   writer_.stats.bitrate_bps = config_.bitrate_bps;
   writer_.stats.ring_capacity = bytes_.capacity();
   writer_.stats.ring_locked = bytes_.locked() && chunks_.locked();
-  writer_.pending_recorded.reserve(64);
-  writer_.pending_lost.reserve(16);
-  writer_.pending_shed.reserve(16);
   published_.publish(writer_.stats);
 }
 

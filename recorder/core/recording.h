@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "recorder/core/bounded_queue.h"
 #include "recorder/core/declared_rate.h"
 #include "recorder/core/extents.h"
 #include "recorder/core/ring_buffer.h"
@@ -210,9 +211,11 @@ class Recording final : public TsSink {
     RecordedExtent open_extent;
     bool finishing = false;         // closed; finished once published
     bool dirty = true;              // stats/extents changed since the last publish
-    std::vector<RecordedExtent> pending_recorded;  // closed, not yet published
-    std::vector<LostExtent> pending_lost;
-    std::vector<ShedRange> pending_shed;
+    // Closed, not handed over yet (StreamingWriter::publish()): fixed
+    // capacity (WriterOptions::extent_queue), allocated by add_recording().
+    BoundedQueue<RecordedExtent> pending_recorded;
+    BoundedQueue<LostExtent> pending_lost;
+    BoundedQueue<ShedRange> pending_shed;
     // Starts of GOPs the producer cut short, still whole in the ring, to be
     // shed when the writer reaches them; capacity reserved at creation.
     std::vector<uint64_t> truncated_gops;

@@ -57,7 +57,8 @@ inline bool StreamingWriter::nothing_to_shed(const Recording& r) {
   return !w.discarding && w.shed_requests == 0 && w.truncated_gops.empty();
 }
 
-size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit, bool* shed_behind) const {
+size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit, bool* shed_behind,
+                                       size_t* shed_closures) const {
   const size_t n = r.chunks_.available();
   if (n == 0) return 0;
   const auto& w = r.writer_;
@@ -71,7 +72,13 @@ size_t StreamingWriter::writable_bytes(const Recording& r, size_t limit, bool* s
   for (size_t i = 0; i < n && total < limit; ++i) {
     const Chunk& c = r.chunks_.at(i);
     const size_t partial = i == 0 ? w.head_partial : 0;
-    if (partial == 0 && shed_step(s, w.truncated_gops, c)) {
+    const bool was_discarding = s.discarding;
+    const bool discard = partial == 0 && shed_step(s, w.truncated_gops, c);
+    // As discard_shed_head() closes a shed range (one pending_shed entry).
+    if (partial == 0 && was_discarding && (!s.discarding || c.gop_start) && shed_closures != nullptr) {
+      ++*shed_closures;
+    }
+    if (discard) {
       if (shed_behind != nullptr) *shed_behind = true;
       continue;
     }
@@ -97,7 +104,10 @@ void StreamingWriter::discard_shed_head(Recording& r) {
     ShedState s{w.discarding, w.shed_requests, 0};
     const bool discard = shed_step(s, w.truncated_gops, c);
     if (was_discarding && (!s.discarding || c.gop_start)) {
-      w.pending_shed.push_back(w.open_shed);  // the previous GOP is shed whole
+      // The previous GOP is shed whole. No room to say so: it stays open
+      // (nothing consumed) until a publish made room; a command is never
+      // planned across more closures than there is room for (extent_room()).
+      if (!w.pending_shed.push(ShedRange(w.open_shed))) return;
       w.dirty = dirty_ = true;
     }
     w.discarding = s.discarding;
@@ -289,7 +299,7 @@ TimePoint StreamingWriter::service_once() {
   bool stripe_interrupted = false;    // another's deadline is near
   // Paused: nothing is written before the held command, which goes first.
   bool resumed = false;
-  if (held_recording_ != nullptr && !failed_) {
+  if (held_recording_ != nullptr && !failed_ && extent_room(*held_recording_, 0)) {
     resume_when_ready();
     resumed = held_recording_ == nullptr;
   }
@@ -297,7 +307,8 @@ TimePoint StreamingWriter::service_once() {
     for (auto& rp : active_) {
       Recording& r = *rp;
       bool shed_behind = false;
-      size_t writable = writable_bytes(r, max_command_bytes_, &shed_behind);
+      size_t shed_closures = 0;
+      size_t writable = writable_bytes(r, max_command_bytes_, &shed_behind, &shed_closures);
       size_t payload = std::min(writable, max_command_bytes_) / unit_bytes_ * unit_bytes_;
       if (payload == 0 && writable > 0 && flushable(r)) payload = writable;  // final, padded
       if (payload == 0 && shed_behind && !flushable(r) &&
@@ -318,6 +329,9 @@ TimePoint StreamingWriter::service_once() {
         r.writer_.stripe_left = 0;  // a stripe ends with the buffered data
         continue;
       }
+      // Nothing closed is ever dropped: a recording whose closed extents
+      // cannot be queued waits (its ring absorbs) until a publish made room.
+      if (!extent_room(r, shed_closures)) continue;
       bool owns_stripe = false;
       if (striping && !r.writer_.over_rate) {
         if (!stripe_due(r, writable, stripe_now)) continue;  // waits to fill a stripe
@@ -393,7 +407,7 @@ TimePoint StreamingWriter::service_once() {
     if (failed_) {
       // Nothing will be written any more: drain so producers do not spin.
       r.writer_failed_.store(true, std::memory_order_release);
-      if (r.chunks_.available() > 0) {
+      if (r.chunks_.available() > 0 && extent_room(r, 0)) {
         // Counted lost, so every byte taken in stays accounted for.
         const Chunk& first = r.chunks_.at(0);
         const uint64_t input_begin = first.input_begin + r.writer_.head_partial;
@@ -426,6 +440,17 @@ TimePoint StreamingWriter::service_once() {
   publish();
   const TimePoint now = clock_.now();
   return best != nullptr || resumed ? now : now + options_.idle_poll;
+}
+
+bool StreamingWriter::extent_room(Recording& r, size_t shed_closures) {
+  // One command closes at most one recorded extent and, failing, adds a
+  // lost extent, and one more if the failure fails the writer (drop_held()).
+  const auto& w = r.writer_;
+  if (w.pending_recorded.free() >= 1 && w.pending_lost.free() >= 2 && w.pending_shed.free() >= shed_closures + 1)
+    return true;
+  ++drive_.journal_queue_waits;
+  dirty_ = true;  // publish() tries again
+  return false;
 }
 
 void StreamingWriter::write_command(Recording& r, size_t payload) {
@@ -626,7 +651,7 @@ void StreamingWriter::complete_command(Recording& r, const IssuedCommand& c, con
     lost.code = e.code();
     lost.sense = e.sense().value_or(SenseCode{});
     lost.message = e.to_string();
-    w.pending_lost.push_back(std::move(lost));
+    (void)w.pending_lost.push(std::move(lost));  // room checked: extent_room()
     ++w.stats.lost_extents;
     w.stats.lost_bytes += c.copied;
     ++drive_.write_errors;
@@ -653,7 +678,7 @@ inline void StreamingWriter::record_slack(Recording::WriterState& w, Nanos slack
 void StreamingWriter::close_open_extent(Recording& r) {
   auto& w = r.writer_;
   if (!w.has_open_extent) return;
-  w.pending_recorded.push_back(w.open_extent);
+  (void)w.pending_recorded.push(RecordedExtent(w.open_extent));  // room checked: extent_room()
   w.has_open_extent = false;
   w.dirty = dirty_ = true;
 }
@@ -663,8 +688,12 @@ void StreamingWriter::finish_if_done(Recording& r) {
   if (r.finished() || !w.stop_applied) return;  // a failed writer still waits for stop_recording
   if (!w.finishing) {
     if (!failed_ && !(flushable(r) && r.chunks_.available() == 0 && held_recording_ != &r)) return;
+    if (w.pending_shed.free() < 1 || w.pending_recorded.free() < 1) {
+      publish();  // makes room if it can; finishing waits until it did
+      if (w.pending_shed.free() < 1 || w.pending_recorded.free() < 1) return;
+    }
     if (w.discarding) {
-      w.pending_shed.push_back(w.open_shed);
+      (void)w.pending_shed.push(ShedRange(w.open_shed));
       w.discarding = false;
     }
     close_open_extent(r);

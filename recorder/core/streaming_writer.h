@@ -41,6 +41,18 @@
 // snapshots the writer publishes (seqlock) or copies under a mutex the
 // writer only try_locks. The writer never waits for a control thread.
 //
+// Allocation: the writer thread allocates nothing (a write error's message
+// aside) while a consumer drains the extents (the session's journal sync).
+// Closed extents wait in per-recording queues allocated with the recording
+// (WriterOptions::extent_queue) and are handed over into lists whose room
+// the readers keep (drain_extents(), extents()). When the lists are full or
+// locked, they wait for the next publish (DriveStats::journal_queue_full);
+// when the queues cannot take what one more command may close, that
+// recording is not written until they can (journal_queue_waits: its ring
+// absorbs meanwhile); nothing closed is ever dropped. Without any consumer
+// (tests, tools) the writer grows the lists itself once its queues are half
+// full (journal_queue_grown), so it never stalls for want of a reader.
+//
 // Thread-safety: thread-safe as described; service_once() is called by one
 // thread at a time (the writer thread, or the test loop when not started).
 #pragma once
@@ -105,6 +117,12 @@ struct WriterOptions {
   // restart already has recordings numbered by an earlier writer, and its
   // journal tells them apart by id.
   RecordingId first_recording_id = 1;
+  // Closed extents (and lost extents, and shed ranges) per recording that
+  // the writer can hold between hand-overs to drain_extents()'s consumer,
+  // and the room that consumer's lists keep: both allocated when the
+  // recording is added, so the writer thread never allocates for them.
+  // See DriveStats::journal_queue_* for what happens when they are full.
+  size_t extent_queue = 256;
 };
 
 class StreamingWriter {
@@ -180,7 +198,12 @@ class StreamingWriter {
   // Sheds every GOP that has begun in the ring of r, over its declaration.
   void shed_liar(Recording& r) REQUIRES(writer_thread_);
   // Payload bytes writable from `r` now, counting at most `limit`.
-  size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr) const REQUIRES(writer_thread_);
+  // `shed_closures`: shed ranges the walk would close (pending_shed entries).
+  size_t writable_bytes(const Recording& r, size_t limit, bool* shed_behind = nullptr,
+                        size_t* shed_closures = nullptr) const REQUIRES(writer_thread_);
+  // Whether r's queues of closed extents have room for what one command
+  // (with its failure) may add; counts a wait when not.
+  bool extent_room(Recording& r, size_t shed_closures) REQUIRES(writer_thread_);
   bool flushable(const Recording& r) const REQUIRES(writer_thread_);
   // With striping: whether r's data may be written now (see WriterOptions),
   // and whether its deadline is near enough to interrupt another's stripe.
@@ -242,15 +265,18 @@ class StreamingWriter {
   std::map<RecordingId, std::shared_ptr<Recording>> all_ GUARDED_BY(control_mutex_);
 
   // Published to readers; the writer only try_locks. Per recording: the
-  // closed extents not drained yet (their lists keep their capacity across
-  // drains, so publishing stops allocating once they are large enough), and
-  // the open extent.
+  // closed extents not drained yet and the open extent. The writer appends
+  // to the lists only within their capacity; readers (drain_extents(),
+  // extents()) keep WriterOptions::extent_queue entries of room in them, so
+  // the allocating is theirs. Mutable: a const reader makes room too.
   struct PublishedExtents {
     RecordingExtents closed;
     std::optional<RecordedExtent> open;
   };
   mutable Mutex published_mutex_;
-  std::map<RecordingId, PublishedExtents> published_ GUARDED_BY(published_mutex_);
+  mutable std::map<RecordingId, PublishedExtents> published_ GUARDED_BY(published_mutex_);
+  // Room for extent_queue more entries in each of e's lists (readers).
+  void make_room(PublishedExtents& e) const REQUIRES(published_mutex_);
   std::optional<Error> published_failure_ GUARDED_BY(published_mutex_);
   Seqlock<DriveStats> drive_stats_;
 

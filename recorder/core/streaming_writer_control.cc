@@ -70,10 +70,18 @@ Result<std::shared_ptr<Recording>> StreamingWriter::add_recording(RecordingConfi
   }
   ++next_id_;
   std::shared_ptr<Recording> recording = std::move(created).value();
+  // The writer's queues of closed extents, allocated here, before the
+  // writer sees the recording (the command hands them over).
+  auto& w = recording->writer_;
+  w.pending_recorded.set_capacity(std::max<size_t>(options_.extent_queue, 4));
+  w.pending_lost.set_capacity(std::max<size_t>(options_.extent_queue, 4));
+  w.pending_shed.set_capacity(std::max<size_t>(options_.extent_queue, 4));
   all_[id] = recording;
   {
     MutexLock published(published_mutex_);
-    published_[id].closed.recording_id = id;
+    PublishedExtents& e = published_[id];
+    e.closed.recording_id = id;
+    make_room(e);
   }
   commands_.push_back({Command::kAdd, recording});
   return recording;
@@ -105,16 +113,38 @@ RecordingExtents with_open(const RecordingExtents& closed, const std::optional<R
   return out;
 }
 
+// Moves what `to` has room for from `from`; all of it if `grow`. Whether
+// `from` is empty now.
+template <typename T>
+bool hand_over(BoundedQueue<T>& from, std::vector<T>& to, bool grow = false) {
+  while (!from.empty() && (grow || to.size() < to.capacity())) {
+    to.push_back(std::move(from.front()));
+    from.pop();
+  }
+  return from.empty();
+}
+
 template <typename T>
 size_t heap_bytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 }  // namespace
 
+void StreamingWriter::make_room(PublishedExtents& e) const {
+  const size_t room = std::max<size_t>(options_.extent_queue, 4);
+  RecordingExtents& c = e.closed;
+  if (c.recorded.capacity() - c.recorded.size() < room) c.recorded.reserve(c.recorded.size() + 2 * room);
+  if (c.lost.capacity() - c.lost.size() < room) c.lost.reserve(c.lost.size() + 2 * room);
+  if (c.shed.capacity() - c.shed.size() < room) c.shed.reserve(c.shed.size() + 2 * room);
+}
+
 std::vector<RecordingExtents> StreamingWriter::extents() const {
   MutexLock lock(published_mutex_);
   std::vector<RecordingExtents> out;
-  for (const auto& [id, e] : published_) out.push_back(with_open(e.closed, e.open));
+  for (auto& [id, e] : published_) {
+    out.push_back(with_open(e.closed, e.open));
+    make_room(e);
+  }
   return out;
 }
 
@@ -124,6 +154,7 @@ Result<RecordingExtents> StreamingWriter::extents(RecordingId id) const {
   if (it == published_.end()) {
     return Error(ErrorCode::kNotFound, "no recording " + std::to_string(id) + " on this drive");
   }
+  make_room(it->second);
   return with_open(it->second.closed, it->second.open);
 }
 
@@ -131,6 +162,7 @@ void StreamingWriter::drain_extents(std::vector<RecordingExtents>& out) {
   MutexLock lock(published_mutex_);
   for (auto& [id, e] : published_) {
     RecordingExtents& c = e.closed;
+    make_room(e);
     if (c.recorded.empty() && c.lost.empty() && c.shed.empty() && !e.open) continue;
     // Copied, then cleared: the writer's lists keep their capacity.
     out.push_back(with_open(c, e.open));
@@ -210,26 +242,47 @@ void StreamingWriter::publish() {
 
   if (!published_mutex_.try_lock()) return;  // next time; the dirty flags stay set
   MutexLock lock(published_mutex_, std::adopt_lock);
+  bool still_dirty = false;
   for (auto& rp : active_) {
     Recording& r = *rp;
     auto& w = r.writer_;
     if (!w.dirty) continue;
-    PublishedExtents& out = published_[r.id()];
-    for (auto& e : w.pending_recorded) out.closed.recorded.push_back(e);
-    w.pending_recorded.clear();
-    for (auto& e : w.pending_lost) out.closed.lost.push_back(std::move(e));
-    w.pending_lost.clear();
-    for (auto& e : w.pending_shed) out.closed.shed.push_back(e);
-    w.pending_shed.clear();
+    auto found = published_.find(r.id());  // made by add_recording()
+    if (found == published_.end()) continue;
+    PublishedExtents& out = found->second;
+    // Within the lists' capacity: the readers make room (make_room()).
+    // What does not fit waits in the writer's queues for the next publish;
+    // only when those are half full (no reader made room for extent_queue
+    // extents) or the recording is finishing does the writer grow the lists
+    // itself, rather than wait.
+    const bool recorded_done = hand_over(w.pending_recorded, out.closed.recorded);
+    const bool lost_done = hand_over(w.pending_lost, out.closed.lost);
+    const bool shed_done = hand_over(w.pending_shed, out.closed.shed);
+    const bool kept = !recorded_done || !lost_done || !shed_done;
     if (w.has_open_extent) {
       out.open = w.open_extent;
     } else {
       out.open.reset();
     }
+    if (kept) {
+      ++drive_.journal_queue_full;
+      // A finishing recording is finished only once all is handed over.
+      if (w.finishing || 2 * w.pending_recorded.size() >= w.pending_recorded.capacity() ||
+          2 * w.pending_lost.size() >= w.pending_lost.capacity() ||
+          2 * w.pending_shed.size() >= w.pending_shed.capacity()) {
+        ++drive_.journal_queue_grown;
+        hand_over(w.pending_recorded, out.closed.recorded, true);
+        hand_over(w.pending_lost, out.closed.lost, true);
+        hand_over(w.pending_shed, out.closed.shed, true);
+      } else {
+        still_dirty = true;
+        continue;  // w.dirty stays set: the rest goes next time
+      }
+    }
     w.dirty = false;
   }
   if (failure_) published_failure_ = failure_;
-  dirty_ = false;
+  dirty_ = still_dirty;
 }
 
 Status StreamingWriter::start() {

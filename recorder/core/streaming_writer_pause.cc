@@ -167,7 +167,7 @@ void StreamingWriter::count_lost_input(Recording& r, uint64_t input_begin, uint6
   lost.code = error.code();
   lost.sense = error.sense().value_or(SenseCode{});
   lost.message = error.to_string();
-  w.pending_lost.push_back(std::move(lost));
+  (void)w.pending_lost.push(std::move(lost));  // room checked: extent_room()
   ++w.stats.lost_extents;
   w.stats.lost_bytes += bytes;
   ++drive_.lost_extents;
