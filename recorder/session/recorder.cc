@@ -15,7 +15,7 @@ Recorder::Recorder(RecorderOptions options, std::shared_ptr<const TsSourceFactor
 
 Recorder::~Recorder() {
   {
-    std::lock_guard lock(monitor_mutex_);
+    MutexLock lock(monitor_mutex_);
     quit_ = true;
   }
   monitor_cv_.notify_all();
@@ -27,14 +27,16 @@ Recorder::~Recorder() {
 // Retries drives that could not be opened. (Each drive's events come from
 // its own command thread.)
 void Recorder::monitor_main() {
-  std::unique_lock lock(monitor_mutex_);
-  while (!quit_) {
-    monitor_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return quit_; });
-    if (quit_) break;
-    lock.unlock();
+  for (;;) {
+    {
+      MutexLock lock(monitor_mutex_);
+      const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      while (!quit_ && monitor_cv_.wait_until(monitor_mutex_, due) != std::cv_status::timeout) {
+      }
+      if (quit_) return;
+    }
     retry_drives(/*now=*/false);
     monitor_round_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
-    lock.lock();
   }
 }
 
@@ -49,13 +51,13 @@ Status Recorder::add_drive(const DriveSpec& spec) {
   DriveSession* added = session.get();
   bool recover = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (sessions_.count(spec.id)) return Error(ErrorCode::kInvalidArgument, "drive " + spec.id + " is configured twice");
     sessions_[spec.id] = std::move(session);
     recover = recovery_started_ && opened.ok();
   }
   if (!opened.ok()) {
-    std::lock_guard lock(retry_mutex_);
+    MutexLock lock(retry_mutex_);
     note_open_failure_locked(spec.id, opened);
   } else if (recover) {
     added->recover();  // added by a reload after start_recovery(): its journal is read now
@@ -93,7 +95,7 @@ Status Recorder::retry_open_locked(DriveSession& session) {
     e.message = "drive " + session.id() + " opened (retry " + std::to_string(retry.attempts) + ")";
     events_.publish(std::move(e));
     retries_.erase(session.id());
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     // Its journal could not be read at start: a disc a crash left open in
     // it is finished now, as the others were.
     if (recovery_started_) session.recover();
@@ -116,17 +118,17 @@ Status Recorder::retry_open_locked(DriveSession& session) {
 void Recorder::retry_drives(bool now) {
   std::vector<DriveSession*> due;
   {
-    std::lock_guard retry_lock(retry_mutex_);
+    MutexLock retry_lock(retry_mutex_);
     if (retries_.empty()) return;
     const auto steady_now = std::chrono::steady_clock::now();
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& [id, retry] : retries_) {
       auto it = sessions_.find(id);
       if (it != sessions_.end() && (now || steady_now >= retry.next)) due.push_back(it->second.get());
     }
   }
   for (auto* s : due) {
-    std::lock_guard retry_lock(retry_mutex_);
+    MutexLock retry_lock(retry_mutex_);
     (void)retry_open_locked(*s);
   }
 }
@@ -134,20 +136,20 @@ void Recorder::retry_drives(bool now) {
 void Recorder::retry_failed_drives() {
   std::vector<DriveSession*> all;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& [id, s] : sessions_) all.push_back(s.get());
   }
   // Also drives whose failure the monitor has not noted yet.
   for (auto* s : all) {
     if (s->opened()) continue;
-    std::lock_guard retry_lock(retry_mutex_);
+    MutexLock retry_lock(retry_mutex_);
     (void)retry_open_locked(*s);
   }
 }
 
 Status Recorder::reconfigure_drive(const DriveSpec& spec) {
   ASSIGN_OR_RETURN(auto* s, session(spec.id));
-  std::lock_guard retry_lock(retry_mutex_);
+  MutexLock retry_lock(retry_mutex_);
   Status status = s->reconfigure(spec);
   if (status.ok()) {
     retries_.erase(spec.id);
@@ -161,20 +163,20 @@ Status Recorder::reconfigure_drive(const DriveSpec& spec) {
 }
 
 void Recorder::start_recovery() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   recovery_started_ = true;
   for (auto& [id, session] : sessions_) session->recover();  // on each drive's command thread
 }
 
 std::vector<std::string> Recorder::drive_ids() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::string> ids;
   for (auto& [id, s] : sessions_) ids.push_back(id);
   return ids;
 }
 
 Result<DriveSession*> Recorder::session(const std::string& drive_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = sessions_.find(drive_id);
   if (it != sessions_.end()) return it->second.get();
   std::string known;
@@ -203,7 +205,7 @@ Result<DriveInfo> Recorder::load_medium(const std::string& drive_id) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
   // "Load" is what an operator tries on a drive that is not there yet.
   if (!s->opened()) {
-    std::lock_guard retry_lock(retry_mutex_);
+    MutexLock retry_lock(retry_mutex_);
     RETURN_IF_ERROR(retry_open_locked(*s));
   }
   return s->load();
@@ -258,7 +260,7 @@ Result<DiscOperationResult> Recorder::verify_disc(const std::string& drive_id, c
 }
 
 uint32_t Recorder::active_recordings() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   uint32_t n = 0;
   for (auto& [id, s] : sessions_) n += s->active_recordings();
   return n;
@@ -267,7 +269,7 @@ uint32_t Recorder::active_recordings() const {
 void Recorder::stop_all() {
   std::vector<DriveSession*> sessions;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& [id, s] : sessions_) sessions.push_back(s.get());
   }
   for (auto* s : sessions) s->stop_all();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "device/drive.h"
 #include "base/result.h"
 #include "recorder/ingest/source_policy.h"
@@ -168,23 +169,23 @@ class Recorder {
   // Opens the drives that failed and are due (all of them with `now`).
   void retry_drives(bool now);
   // Under retry_mutex_: one open attempt of a drive that is not open.
-  Status retry_open_locked(DriveSession& session);
-  void note_open_failure_locked(const std::string& drive_id, const Status& failure);
+  Status retry_open_locked(DriveSession& session) REQUIRES(retry_mutex_);
+  void note_open_failure_locked(const std::string& drive_id, const Status& failure) REQUIRES(retry_mutex_);
 
   RecorderOptions options_;
   std::shared_ptr<const TsSourceFactory> sources_;
   Clock& clock_;
   EventBus events_;
   RingBudget ring_budget_;  // every drive's; outlives the sessions
-  mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<DriveSession>> sessions_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::map<std::string, std::unique_ptr<DriveSession>> sessions_ GUARDED_BY(mutex_);
 
-  std::mutex monitor_mutex_;
-  std::condition_variable monitor_cv_;
-  bool quit_ = false;  // GUARDED_BY(monitor_mutex_)
+  Mutex monitor_mutex_;
+  CondVar monitor_cv_;
+  bool quit_ GUARDED_BY(monitor_mutex_) = false;
   std::atomic<int64_t> monitor_round_ns_{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::thread monitor_;
-  bool recovery_started_ = false;  // GUARDED_BY(mutex_)
+  bool recovery_started_ GUARDED_BY(mutex_) = false;
 
   // Drives that could not be opened, and when to try again. Held across an
   // attempt, so the monitor and a Load never open one drive twice at once.
@@ -194,8 +195,8 @@ class Recorder {
     std::string last_error;  // as last announced
     uint32_t attempts = 0;
   };
-  std::mutex retry_mutex_;
-  std::map<std::string, OpenRetry> retries_;  // GUARDED_BY(retry_mutex_)
+  Mutex retry_mutex_ ACQUIRED_BEFORE(mutex_);
+  std::map<std::string, OpenRetry> retries_ GUARDED_BY(retry_mutex_);
 };
 
 }  // namespace discrec::recorder
