@@ -91,6 +91,15 @@ bool finished(recorder::RecordingState s) {
          s == recorder::RecordingState::kRecovered;
 }
 
+// The call's deadline as the recorder counts time: how long a control call
+// waits for its drive to take the request up (none: the daemon's bound).
+recorder::CallDeadline deadline_of(const grpc::ServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return std::nullopt;
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 // ---- drives ----
@@ -108,10 +117,10 @@ grpc::Status DriveServiceImpl::GetDrive(grpc::ServerContext*, const v1::GetDrive
   return grpc::Status::OK;
 }
 
-grpc::Status DriveServiceImpl::PrepareDrive(grpc::ServerContext*, const v1::PrepareDriveRequest* request,
+grpc::Status DriveServiceImpl::PrepareDrive(grpc::ServerContext* context, const v1::PrepareDriveRequest* request,
                                             v1::PrepareDriveResponse* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
-  ASSIGN_OR_RETURN_GRPC(auto result, ctx_.recorder.prepare_drive(id, request->write_kbps()));
+  ASSIGN_OR_RETURN_GRPC(auto result, ctx_.recorder.prepare_drive(id, request->write_kbps(), deadline_of(*context)));
   to_proto(result.drive, out->mutable_drive());
   out->set_opc_performed(result.opc_performed);
   out->set_opc_note(result.opc_note);
@@ -120,17 +129,18 @@ grpc::Status DriveServiceImpl::PrepareDrive(grpc::ServerContext*, const v1::Prep
   return grpc::Status::OK;
 }
 
-grpc::Status DriveServiceImpl::LoadMedium(grpc::ServerContext*, const v1::LoadMediumRequest* request, v1::Drive* out) {
+grpc::Status DriveServiceImpl::LoadMedium(grpc::ServerContext* context, const v1::LoadMediumRequest* request,
+                                          v1::Drive* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.load_medium(id));
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.load_medium(id, deadline_of(*context)));
   to_proto(info, out);
   return grpc::Status::OK;
 }
 
-grpc::Status DriveServiceImpl::EjectMedium(grpc::ServerContext*, const v1::EjectMediumRequest* request,
+grpc::Status DriveServiceImpl::EjectMedium(grpc::ServerContext* context, const v1::EjectMediumRequest* request,
                                            v1::Drive* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.eject_medium(id));
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.eject_medium(id, deadline_of(*context)));
   to_proto(info, out);
   return grpc::Status::OK;
 }
@@ -142,7 +152,8 @@ grpc::Status DriveServiceImpl::FormatMedium(grpc::ServerContext* context, const 
     ASSIGN_OR_RETURN_GRPC(Peer peer, ctx_.access->identify(*context));
     RETURN_GRPC_IF_ERROR(require(peer, Role::kAdmin, "formatting a disc that holds recordings"));
   }
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.format_medium(id, request->spare_areas(), request->force()));
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.format_medium(id, request->spare_areas(), request->force(),
+                                                               deadline_of(*context)));
   to_proto(info, out);
   return grpc::Status::OK;
 }
@@ -200,15 +211,16 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, g
 grpc::Status RecordingServiceImpl::StartRecording(grpc::ServerContext* context, const v1::StartRecordingRequest* request,
                                                   v1::Recording* out) {
   ASSIGN_OR_RETURN_GRPC(auto params, start_params(ctx_, *context, *request, /*upload=*/false));
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.start_recording(params));
+  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.start_recording(params, deadline_of(*context)));
   to_proto(info, out);
   return grpc::Status::OK;
 }
 
-grpc::Status RecordingServiceImpl::StopRecording(grpc::ServerContext*, const v1::StopRecordingRequest* request,
+grpc::Status RecordingServiceImpl::StopRecording(grpc::ServerContext* context, const v1::StopRecordingRequest* request,
                                                  v1::Recording* out) {
   ASSIGN_OR_RETURN_GRPC(auto name, parse_recording_name(request->name()));
-  ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.stop_recording(name.drive_id, name.recording_id));
+  ASSIGN_OR_RETURN_GRPC(auto info,
+                        ctx_.recorder.stop_recording(name.drive_id, name.recording_id, deadline_of(*context)));
   to_proto(info, out);
   return grpc::Status::OK;
 }
@@ -296,7 +308,7 @@ grpc::Status RecordingServiceImpl::UploadRecording(grpc::ServerContext* context,
   ASSIGN_OR_RETURN_GRPC(auto pipe, UploadPipe::open());
   params.source_url = upload_name(message.start().source_url());
   params.upload_fd = std::move(pipe.second);
-  ASSIGN_OR_RETURN_GRPC(auto started, ctx_.recorder.start_recording(params));
+  ASSIGN_OR_RETURN_GRPC(auto started, ctx_.recorder.start_recording(params, deadline_of(*context)));
   params.upload_fd.reset();  // the recording holds the read end now
   UploadPipe& sink = pipe.first;
 
@@ -444,7 +456,7 @@ grpc::Status DiscServiceImpl::FinalizeDisc(grpc::ServerContext* context, const v
                           "unknown lost_extents encoding " + std::to_string(request->lost_extents()));
   }
   return run_disc_operation(context, writer, [&](const recorder::ProgressCallback& progress) {
-    return ctx_.recorder.finalize_disc(id, params, progress);
+    return ctx_.recorder.finalize_disc(id, params, progress, deadline_of(*context));
   });
 }
 
@@ -452,7 +464,7 @@ grpc::Status DiscServiceImpl::VerifyDisc(grpc::ServerContext* context, const v1:
                                          grpc::ServerWriter<v1::DiscOperationProgress>* writer) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
   return run_disc_operation(context, writer, [&](const recorder::ProgressCallback& progress) {
-    auto result = ctx_.recorder.verify_disc(id, progress);
+    auto result = ctx_.recorder.verify_disc(id, progress, deadline_of(*context));
     // A failed verify is logged by the gate (daemon/gated_services.cc) with
     // the caller; a finished one here, since no event tells of it.
     if (result.ok()) {

@@ -83,8 +83,8 @@ Status DriveSession::format_if_unformatted() {
   return {};
 }
 
-Result<DriveInfo> DriveSession::load() {
-  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kLoad, "load the disc", [this](const ProgressCallback&) -> Result<bool> {
+Result<DriveInfo> DriveSession::load(CallDeadline deadline) {
+  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kLoad, "load the disc", deadline, [this](const ProgressCallback&) -> Result<bool> {
     on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     RETURN_IF_ERROR(drive_->start_stop_unit(/*load_eject=*/true, /*start=*/true));
@@ -112,8 +112,8 @@ bool DriveSession::recording_id_taken(const std::string& id) const {
   return std::any_of(recovered_.begin(), recovered_.end(), [&](const RecordingInfo& r) { return r.id == id; });
 }
 
-Result<DriveInfo> DriveSession::eject() {
-  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kEject, "eject the disc", [this](const ProgressCallback&) -> Result<bool> {
+Result<DriveInfo> DriveSession::eject(CallDeadline deadline) {
+  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kEject, "eject the disc", deadline, [this](const ProgressCallback&) -> Result<bool> {
     on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());
     const DiscState from = machine_.settled();
@@ -166,8 +166,8 @@ void DriveSession::trim_history() {
   if (trimmed) published_history_.reset();
 }
 
-Result<DriveInfo> DriveSession::format(bool spare_areas, bool force) {
-  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kFormat, "format the disc",
+Result<DriveInfo> DriveSession::format(bool spare_areas, bool force, CallDeadline deadline) {
+  RETURN_IF_ERROR(status_of(run<bool>(DiscRequest::kFormat, "format the disc", deadline,
                             [this, spare_areas, force](const ProgressCallback&) -> Result<bool> {
     on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());

@@ -2,6 +2,7 @@
 // requests (open, prepare, reconfigure, stop).
 #include "recorder/session/drive_session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "recorder/session/drive_session_entry.h"
@@ -164,6 +165,12 @@ std::string DriveSession::hint_for(DiscRequest request) const {
   return "";
 }
 
+Nanos DriveSession::queue_wait(CallDeadline deadline) const {
+  if (!deadline) return options_.command_wait;
+  const auto left = std::chrono::duration_cast<Nanos>(*deadline - std::chrono::steady_clock::now());
+  return std::clamp<Nanos>(left, Nanos(0), options_.command_wait);
+}
+
 Status DriveSession::require_drive() const {
   if (!drive_) return Error(ErrorCode::kUnavailable, "drive " + spec_.id + " could not be opened: " + open_error_);
   return {};
@@ -201,8 +208,8 @@ Status DriveSession::open_now() {
   return {};
 }
 
-Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps) {
-  return run<PrepareResult>(DiscRequest::kPrepare, "prepare the drive",
+Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps, CallDeadline deadline) {
+  return run<PrepareResult>(DiscRequest::kPrepare, "prepare the drive", deadline,
                             [this, write_kbps](const ProgressCallback&) -> Result<PrepareResult> {
     on_commands_.assert_on();
     RETURN_IF_ERROR(require_drive());

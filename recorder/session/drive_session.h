@@ -84,18 +84,20 @@ class DriveSession {
   void recover();
 
   DriveInfo info() const { return drive_info(*snapshot()); }
-  Result<PrepareResult> prepare(uint32_t write_kbps);
-  Result<DriveInfo> load();
-  Result<DriveInfo> eject();
-  Result<DriveInfo> format(bool spare_areas, bool force);
+  // Control requests (see CallDeadline).
+  Result<PrepareResult> prepare(uint32_t write_kbps, CallDeadline deadline = {});
+  Result<DriveInfo> load(CallDeadline deadline = {});
+  Result<DriveInfo> eject(CallDeadline deadline = {});
+  Result<DriveInfo> format(bool spare_areas, bool force, CallDeadline deadline = {});
 
-  Result<RecordingInfo> start_recording(const StartRecordingParams& params);
-  Result<RecordingInfo> stop_recording(const std::string& recording_id);
+  Result<RecordingInfo> start_recording(const StartRecordingParams& params, CallDeadline deadline = {});
+  Result<RecordingInfo> stop_recording(const std::string& recording_id, CallDeadline deadline = {});
   Result<RecordingInfo> get_recording(const std::string& recording_id) const;
   std::vector<RecordingInfo> list_recordings() const;
 
-  Result<DiscOperationResult> finalize(const FinalizeParams& params, const ProgressCallback& progress);
-  Result<DiscOperationResult> verify(const ProgressCallback& progress);
+  Result<DiscOperationResult> finalize(const FinalizeParams& params, const ProgressCallback& progress,
+                                       CallDeadline deadline = {});
+  Result<DiscOperationResult> verify(const ProgressCallback& progress, CallDeadline deadline = {});
 
   uint32_t active_recordings() const { return recorder::active_recordings(*snapshot()); }
   // Ends every recording (the disc stays open, its journal complete) and
@@ -111,8 +113,10 @@ class DriveSession {
   // machine enters the request's busy state, `body` works and settles it
   // (settle()); if it does not, the state returns to where it began.
   template <typename T>
-  Result<T> run(DiscRequest request, const std::string& what,
+  Result<T> run(DiscRequest request, const std::string& what, CallDeadline deadline,
                 std::function<Result<T>(const ProgressCallback&)> body, const ProgressCallback& progress = {});
+  // How long a caller waits for its request to be taken up.
+  Nanos queue_wait(CallDeadline deadline) const;
   // The machine's refusal hint for `request` in the current state.
   std::string hint_for(DiscRequest request) const REQUIRES(on_commands_);
   // Ends the request in progress in `to` and publishes.

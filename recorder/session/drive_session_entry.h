@@ -105,7 +105,7 @@ Status status_of(Result<T>&& result) {
 const char* busy_text(DiscState busy);
 
 template <typename T>
-Result<T> DriveSession::run(DiscRequest request, const std::string& what,
+Result<T> DriveSession::run(DiscRequest request, const std::string& what, CallDeadline deadline,
                             std::function<Result<T>(const ProgressCallback&)> body, const ProgressCallback& progress) {
   // A long operation refuses at once: the caller should not wait minutes.
   if (auto s = snapshot(); is_busy(s->state) && refuses_controls(s->state))
@@ -123,7 +123,7 @@ Result<T> DriveSession::run(DiscRequest request, const std::string& what,
     publish_snapshot();
     return result;
   };
-  return commands_.call<T>(what, command, options_.command_wait, progress);
+  return commands_.call<T>(what, command, queue_wait(deadline), progress);
 }
 
 // Unix nanoseconds of a wall-clock time, as the journal keeps them.

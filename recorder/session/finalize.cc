@@ -67,9 +67,10 @@ std::vector<DriveSession::DiscFile> DriveSession::disc_files_from(journal::Journ
   return files;
 }
 
-Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params, const ProgressCallback& progress) {
+Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params, const ProgressCallback& progress,
+                                                   CallDeadline deadline) {
   if (!params.volume_label.empty()) RETURN_IF_ERROR(udf::check_volume_label(params.volume_label));
-  return run<DiscOperationResult>(DiscRequest::kFinalize, "finalize the disc",
+  return run<DiscOperationResult>(DiscRequest::kFinalize, "finalize the disc", deadline,
                                   [this, params](const ProgressCallback& report) -> Result<DiscOperationResult> {
     on_commands_.assert_on();
     auto result = finalize_now(params, report);

@@ -196,39 +196,42 @@ std::vector<DriveInfo> Recorder::list_drives() {
   return out;
 }
 
-Result<PrepareResult> Recorder::prepare_drive(const std::string& drive_id, uint32_t write_kbps) {
+Result<PrepareResult> Recorder::prepare_drive(const std::string& drive_id, uint32_t write_kbps,
+                                              CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->prepare(write_kbps);
+  return s->prepare(write_kbps, deadline);
 }
 
-Result<DriveInfo> Recorder::load_medium(const std::string& drive_id) {
+Result<DriveInfo> Recorder::load_medium(const std::string& drive_id, CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
   // "Load" is what an operator tries on a drive that is not there yet.
   if (!s->opened()) {
     MutexLock retry_lock(retry_mutex_);
     RETURN_IF_ERROR(retry_open_locked(*s));
   }
-  return s->load();
+  return s->load(deadline);
 }
 
-Result<DriveInfo> Recorder::eject_medium(const std::string& drive_id) {
+Result<DriveInfo> Recorder::eject_medium(const std::string& drive_id, CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->eject();
+  return s->eject(deadline);
 }
 
-Result<DriveInfo> Recorder::format_medium(const std::string& drive_id, bool spare_areas, bool force) {
+Result<DriveInfo> Recorder::format_medium(const std::string& drive_id, bool spare_areas, bool force,
+                                          CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->format(spare_areas, force);
+  return s->format(spare_areas, force, deadline);
 }
 
-Result<RecordingInfo> Recorder::start_recording(const StartRecordingParams& params) {
+Result<RecordingInfo> Recorder::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(params.drive_id));
-  return s->start_recording(params);
+  return s->start_recording(params, deadline);
 }
 
-Result<RecordingInfo> Recorder::stop_recording(const std::string& drive_id, const std::string& recording_id) {
+Result<RecordingInfo> Recorder::stop_recording(const std::string& drive_id, const std::string& recording_id,
+                                               CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->stop_recording(recording_id);
+  return s->stop_recording(recording_id, deadline);
 }
 
 Result<RecordingInfo> Recorder::get_recording(const std::string& drive_id, const std::string& recording_id) {
@@ -249,14 +252,15 @@ Result<std::vector<RecordingInfo>> Recorder::list_recordings(const std::string& 
 }
 
 Result<DiscOperationResult> Recorder::finalize_disc(const std::string& drive_id, const FinalizeParams& params,
-                                                    const ProgressCallback& progress) {
+                                                    const ProgressCallback& progress, CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->finalize(params, progress);
+  return s->finalize(params, progress, deadline);
 }
 
-Result<DiscOperationResult> Recorder::verify_disc(const std::string& drive_id, const ProgressCallback& progress) {
+Result<DiscOperationResult> Recorder::verify_disc(const std::string& drive_id, const ProgressCallback& progress,
+                                                  CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
-  return s->verify(progress);
+  return s->verify(progress, deadline);
 }
 
 uint32_t Recorder::active_recordings() const {

@@ -130,13 +130,15 @@ class Recorder {
 
   Result<DriveInfo> get_drive(const std::string& drive_id);
   std::vector<DriveInfo> list_drives();
-  Result<PrepareResult> prepare_drive(const std::string& drive_id, uint32_t write_kbps);
-  Result<DriveInfo> load_medium(const std::string& drive_id);
-  Result<DriveInfo> eject_medium(const std::string& drive_id);
-  Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas, bool force);
+  Result<PrepareResult> prepare_drive(const std::string& drive_id, uint32_t write_kbps, CallDeadline deadline = {});
+  Result<DriveInfo> load_medium(const std::string& drive_id, CallDeadline deadline = {});
+  Result<DriveInfo> eject_medium(const std::string& drive_id, CallDeadline deadline = {});
+  Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas, bool force,
+                                  CallDeadline deadline = {});
 
-  Result<RecordingInfo> start_recording(const StartRecordingParams& params);
-  Result<RecordingInfo> stop_recording(const std::string& drive_id, const std::string& recording_id);
+  Result<RecordingInfo> start_recording(const StartRecordingParams& params, CallDeadline deadline = {});
+  Result<RecordingInfo> stop_recording(const std::string& drive_id, const std::string& recording_id,
+                                       CallDeadline deadline = {});
   Result<RecordingInfo> get_recording(const std::string& drive_id, const std::string& recording_id);
   // drive_id empty = all drives.
   Result<std::vector<RecordingInfo>> list_recordings(const std::string& drive_id);
@@ -145,8 +147,9 @@ class Recorder {
   // caller's thread); returning false from it does not cancel, it only stops
   // reporting.
   Result<DiscOperationResult> finalize_disc(const std::string& drive_id, const FinalizeParams& params,
-                                            const ProgressCallback& progress);
-  Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress);
+                                            const ProgressCallback& progress, CallDeadline deadline = {});
+  Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress,
+                                          CallDeadline deadline = {});
 
   EventBus& events() { return events_; }
   // The rings' memory: its pool (reserved at construction) and budget.

@@ -156,7 +156,7 @@ Status DriveSession::writer_takes_recordings() const {
   return {};
 }
 
-Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params) {
+Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
   // The policy first, on the caller's thread: a refusal is immediate and
   // needs neither the drive nor its command thread. Only what the check
   // returns is opened, and only its redacted form is shown, journaled or
@@ -170,7 +170,7 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
     if (checked.source.kind == ingest::SourceKind::kNetwork)
       RETURN_IF_ERROR(sources_.validate_network_url(checked.source.open_url));
   }
-  return run<RecordingInfo>(DiscRequest::kStartRecording, "start a recording",
+  return run<RecordingInfo>(DiscRequest::kStartRecording, "start a recording", deadline,
                             [&](const ProgressCallback&) { on_commands_.assert_on(); return start_recording_now(params, checked); });
 }
 
@@ -321,7 +321,7 @@ void DriveSession::source_main(Entry* entry) {
   (void)entry->writing->writer->stop_recording(entry->recording->id());
 }
 
-Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_id) {
+Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_id, CallDeadline deadline) {
   // A recording that already ended (or is not on this disc) is answered
   // from the snapshot, without a command.
   {
@@ -331,7 +331,7 @@ Result<RecordingInfo> DriveSession::stop_recording(const std::string& recording_
     if (it == s->recordings.end() || (*it)->end->source_done.load(std::memory_order_acquire))
       return find_recording(*s, recording_id, clock_);
   }
-  return run<RecordingInfo>(DiscRequest::kStopRecording, "stop a recording",
+  return run<RecordingInfo>(DiscRequest::kStopRecording, "stop a recording", deadline,
                             [this, recording_id](const ProgressCallback&) { on_commands_.assert_on(); return stop_recording_now(recording_id); });
 }
 

@@ -18,6 +18,11 @@ namespace discrec::recorder {
 
 using WallTime = std::chrono::system_clock::time_point;
 
+// When the caller of a control request stops waiting for its drive to take
+// it up (a gRPC call's deadline); nullopt: RecorderOptions::command_wait
+// alone bounds the wait. A request its drive has begun runs to the end.
+using CallDeadline = std::optional<std::chrono::steady_clock::time_point>;
+
 struct DriveInfo {
   std::string id;
   std::string uri;

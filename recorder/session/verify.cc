@@ -15,8 +15,8 @@ constexpr uint32_t kVerifyReadUnits = 16;  // units per READ(12) when verifying
 
 }  // namespace
 
-Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progress) {
-  return run<DiscOperationResult>(DiscRequest::kVerify, "verify the disc",
+Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progress, CallDeadline deadline) {
+  return run<DiscOperationResult>(DiscRequest::kVerify, "verify the disc", deadline,
                                   [this](const ProgressCallback& report) -> Result<DiscOperationResult> {
     on_commands_.assert_on();
     auto result = verify_now(report);

@@ -253,5 +253,34 @@ TEST_F(DriveSessionTest, ReadsAnswerAndRecordingGoesOnWhileOtherDrivesFormatAndH
   ASSERT_TRUE(recorder.stop_recording("rec", rec->id).ok());
 }
 
+// A request queued behind one that does not end waits no longer than its
+// caller's deadline, and is then dropped unrun: the caller's thread is free.
+TEST_F(DriveSessionTest, ARequestQueuedBehindAHungCommandGivesUpAtItsDeadline) {
+  test::GatedClock opc_clock(30s);
+  RecorderOptions o = options();
+  o.open_drive = [&](const std::string& uri) -> Result<std::unique_ptr<device::Drive>> {
+    return device::Drive::open(uri, device::TransportOptions{&opc_clock});
+  };
+  Recorder recorder(o, sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", sim("bd0", "profile=bd-r&faults=" + faults("bd0", "hang opcode=0x54"))}).ok());
+  std::thread preparing([&] { (void)recorder.prepare_drive("bd0", 0); });  // SEND OPC hangs
+  ASSERT_TRUE(eventually([&] { return recorder.get_drive("bd0")->not_ready_reason.find("busy preparing") == 0; }));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto queued = recorder.start_recording(params("bd0", "udp://239.0.0.1:5016"), t0 + 300ms);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(queued.ok());
+  EXPECT_EQ(queued.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(queued.error().message().find("did not take up the request to start a recording"), std::string::npos)
+      << queued.error().message();
+  EXPECT_GE(waited, 300ms);
+  EXPECT_LT(waited, 2s);
+  opc_clock.open_gate();
+  preparing.join();
+  // The dropped request never ran: nothing was recorded.
+  auto listed = recorder.list_recordings("bd0");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+}
+
 }  // namespace
 }  // namespace discrec::recorder
