@@ -117,6 +117,26 @@ RecordingInfo DriveSession::info_of(const Entry& entry) const {
   return recording_info(*s, *view_of(entry), clock_);
 }
 
+Result<std::string> DriveSession::begin_request(DiscRequest request) {
+  RETURN_IF_ERROR(machine_.begin(request, hint_for(request)));
+  std::string previous = activity_;
+  if (refuses_controls(machine_.state())) activity_ = busy_text(machine_.state());
+  publish_snapshot();
+  return previous;
+}
+
+void DriveSession::end_request(std::string previous_activity) {
+  if (is_busy(machine_.state())) machine_.abandon();  // it did not settle: back where it began
+  activity_ = std::move(previous_activity);
+  publish_snapshot();
+}
+
+uint32_t DriveSession::active_now() const {
+  uint32_t n = 0;
+  for (const auto& [id, entry] : recordings_) n += !entry->ended();
+  return n;
+}
+
 void DriveSession::settle(DiscState to) {
   if (Status settled = machine_.settle(to); !settled.ok()) {
     // A transition the table does not have is a bug here, not the user's:
@@ -137,7 +157,7 @@ std::string DriveSession::hint_for(DiscRequest request) const {
       break;
     case DiscRequest::kPrepare:
       if (s == DiscState::kRecording) {
-        const uint32_t active = recorder::active_recordings(*snapshot());
+        const uint32_t active = active_now();
         return active ? "drive " + id + " is recording (" + std::to_string(active) +
                             " active); the speed can change only between discs"
                       : "the disc in drive " + id + " is open with " + std::to_string(recordings_.size()) +

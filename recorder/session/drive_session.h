@@ -117,6 +117,14 @@ class DriveSession {
                 std::function<Result<T>(const ProgressCallback&)> body, const ProgressCallback& progress = {});
   // How long a caller waits for its request to be taken up.
   Nanos queue_wait(CallDeadline deadline) const;
+  // Begins `request` in the state machine and, for a long one, says in
+  // reads what the drive does; returns the activity it replaced, which
+  // end_request() puts back (and the state where it began if the request
+  // did not settle). run() and recover() are its two users.
+  Result<std::string> begin_request(DiscRequest request) REQUIRES(on_commands_);
+  void end_request(std::string previous_activity) REQUIRES(on_commands_);
+  // Recordings on this disc whose source or writer has not finished.
+  uint32_t active_now() const REQUIRES(on_commands_);
   // The machine's refusal hint for `request` in the current state.
   std::string hint_for(DiscRequest request) const REQUIRES(on_commands_);
   // Ends the request in progress in `to` and publishes.

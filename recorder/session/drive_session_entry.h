@@ -113,14 +113,10 @@ Result<T> DriveSession::run(DiscRequest request, const std::string& what, CallDe
                                               "; try again when that is done");
   std::function<Result<T>(const ProgressCallback&)> command = [this, request, body](const ProgressCallback& report) {
     on_commands_.assert_on();
-    if (Status begun = machine_.begin(request, hint_for(request)); !begun.ok()) return Result<T>(begun.error());
-    const std::string previous = activity_;
-    if (refuses_controls(machine_.state())) activity_ = busy_text(machine_.state());
-    publish_snapshot();
+    auto previous = begin_request(request);
+    if (!previous.ok()) return Result<T>(std::move(previous).error());
     Result<T> result = body(report);
-    if (is_busy(machine_.state())) machine_.abandon();  // it did not settle: back where it began
-    activity_ = previous;
-    publish_snapshot();
+    end_request(std::move(*previous));
     return result;
   };
   return commands_.call<T>(what, command, queue_wait(deadline), progress);

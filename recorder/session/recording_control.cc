@@ -191,8 +191,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
   }
   if (recording_id_taken(id))
     return Error(ErrorCode::kFailedPrecondition, "recording " + id + " already exists on drive " + spec_.id);
-  uint32_t active = 0;
-  for (auto& [rid, entry] : recordings_) active += !entry->ended();
+  const uint32_t active = active_now();
   if (active >= options_.max_recordings_per_drive)
     return Error(ErrorCode::kResourceExhausted, "drive " + spec_.id + " already records " + std::to_string(active) +
                                                     " streams (limit " +

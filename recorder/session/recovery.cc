@@ -149,13 +149,10 @@ void DriveSession::recover() {
     if (!drive_ || (!std::filesystem::exists(journal_path(), ec) && !ec &&
                     !std::filesystem::exists(journal_path() + ".done", ec_done) && !ec_done))
       return;
-    if (!machine_.begin(DiscRequest::kRecover).ok()) return;
-    activity_ = "taking up the disc left open before the restart (crash journal)";
-    publish_snapshot();
-    const DiscState recovered = recover_now(machine_.settled());
-    activity_.clear();
-    settle(recovered);
-    publish_snapshot();
+    auto previous = begin_request(DiscRequest::kRecover);
+    if (!previous.ok()) return;
+    settle(recover_now(machine_.settled()));
+    end_request(std::move(*previous));
   });
 }
 
