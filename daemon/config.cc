@@ -476,8 +476,13 @@ class ConfigReader {
           ASSIGN_OR_RETURN(int64_t n, get<int64_t>(dvalue, dk, "an integer"));
           if (n < 0 || n > 1'000'000) return config_error(source_, dvalue.source(), dk, "must be 0..1000000");
           d.write_kbps = static_cast<uint32_t>(n);
+        } else if (dkey == "write_mode") {
+          ASSIGN_OR_RETURN(std::string name, get<std::string>(dvalue, dk, "a string"));
+          auto mode = recorder::parse_write_mode(name);
+          if (!mode.ok()) return config_error(source_, dvalue.source(), dk, mode.error().message());
+          d.write_mode = *mode;
         } else {
-          return config_error(source_, dvalue.source(), dk, "unknown key (expected uri, write_kbps)");
+          return config_error(source_, dvalue.source(), dk, "unknown key (expected uri, write_kbps, write_mode)");
         }
       }
       if (d.uri.empty()) return config_error(source_, value.source(), k, "needs a 'uri'");
@@ -621,6 +626,7 @@ Status apply_override(Config& config, const std::string& assignment) {
         if (old.id == d.id) {
           if (leaf == "uri") old.uri = d.uri;
           if (leaf == "write_kbps") old.write_kbps = d.write_kbps;
+          if (leaf == "write_mode") old.write_mode = d.write_mode;
           replaced = true;
         }
       if (!replaced) drives.push_back(d);

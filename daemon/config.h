@@ -16,7 +16,9 @@
 
 #include "daemon/role.h"
 #include "base/result.h"
+#include "recorder/core/write_mode.h"
 #include "recorder/ingest/source_policy.h"
+#include "recorder/session/recorder.h"
 
 namespace discrec::daemon {
 
@@ -25,6 +27,10 @@ struct DriveConfig {
   std::string uri;  // sg://, iscsi://, sim://, win://
   // Requested write speed in kB/s; 0 = fastest the medium allows.
   uint32_t write_kbps = 0;
+  // Whether the writer sets the Streaming bit (recorder/core/write_mode.h).
+  recorder::WriteMode write_mode = recorder::WriteMode::kStreamingPreferred;
+
+  recorder::DriveSpec spec() const { return {id, uri, write_kbps, write_mode}; }
 };
 
 struct TcpConfig {

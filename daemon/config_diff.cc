@@ -152,6 +152,10 @@ std::vector<ConfigChange> diff_config(const Config& a, const Config& b, const Co
     if (now->uri != old.uri) out.push_back({ConfigChange::Kind::kDrive, key + ".uri", text(old.uri), text(now->uri), ""});
     if (now->write_kbps != old.write_kbps)
       out.push_back({ConfigChange::Kind::kDrive, key + ".write_kbps", text(old.write_kbps), text(now->write_kbps), ""});
+    if (now->write_mode != old.write_mode)
+      out.push_back({ConfigChange::Kind::kDrive, key + ".write_mode",
+                     text(std::string(recorder::write_mode_name(old.write_mode))),
+                     text(std::string(recorder::write_mode_name(now->write_mode))), ""});
   }
   for (const auto& added : b.drives)
     if (!find(a, added.id)) out.push_back({ConfigChange::Kind::kDrive, "drives." + added.id, "", text(added.uri), ""});

@@ -59,6 +59,15 @@ v1::EventKind kind(recorder::EventKind k) {
 
 }  // namespace
 
+void to_proto(const recorder::WriteModeInfo& in, v1::WriteMode* out) {
+  out->set_policy(std::string(recorder::write_mode_name(in.policy)));
+  out->set_chosen(in.choice.has_value());
+  if (!in.choice) return;
+  out->set_streaming(in.choice->streaming);
+  out->set_half_speed(in.choice->half_speed);
+  out->set_reason(in.choice->reason);
+}
+
 void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
   out->set_name(drive_name(in.id));
   out->set_drive_id(in.id);
@@ -68,6 +77,7 @@ void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
   out->set_active_recordings(in.active_recordings);
   out->set_not_ready_reason(in.not_ready_reason);
   out->set_writer_scheduling(in.writer_scheduling);
+  to_proto(in.write_mode, out->mutable_write_mode());
   if (!in.capabilities) return;
   const auto& c = *in.capabilities;
   out->set_vendor(c.vendor);
@@ -170,6 +180,7 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
   }
   out->set_disc_path(in.disc_path);
   for (const auto& part : in.disc_parts) out->add_disc_parts(part);
+  if (in.write_mode) to_proto(*in.write_mode, out->mutable_write_mode());
   out->set_error(in.error);
 }
 

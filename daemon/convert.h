@@ -11,6 +11,7 @@
 
 namespace discrec::daemon {
 
+void to_proto(const recorder::WriteModeInfo& in, v1::WriteMode* out);
 void to_proto(const recorder::DriveInfo& in, v1::Drive* out);
 void to_proto(const recorder::RecordingInfo& in, v1::Recording* out);
 void to_proto(const recorder::Event& in, v1::Event* out);

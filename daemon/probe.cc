@@ -26,7 +26,7 @@ const char* disc_status_name(device::DiscStatus s) {
   return "?";
 }
 
-void print_human(const device::DriveCapabilities& c) {
+void print_human(const device::DriveCapabilities& c, recorder::WriteMode policy) {
   std::printf("drive:        %s %s %s  (%s)\n", c.vendor.c_str(), c.product.c_str(), c.revision.c_str(), c.uri.c_str());
   std::printf("profiles:    ");
   for (const auto& p : c.profiles)
@@ -46,6 +46,9 @@ void print_human(const device::DriveCapabilities& c) {
               yes(rt.write_speed_in_mp2a), yes(rt.set_cd_speed), yes(rt.read_buffer_capacity_block));
   auto capable = recorder::check_streaming_capable(c);
   std::printf("              %s\n", capable.ok() ? "streaming writes possible" : capable.error().message().c_str());
+  auto chosen = recorder::choose_write_mode(policy, c);
+  std::printf("write mode:   %s: %s\n", std::string(recorder::write_mode_name(policy)).c_str(),
+              chosen.ok() ? chosen->reason.c_str() : ("refused: " + chosen.error().message()).c_str());
   std::printf("write speeds:");
   for (const auto& s : c.write_speeds)
     std::printf(" %.1fx (%u kB/s, to LBA %u)", c.one_x_bytes_per_second ? s.write_kbps * 1000.0 / c.one_x_bytes_per_second : 0.0,
@@ -62,9 +65,18 @@ void print_human(const device::DriveCapabilities& c) {
 int run_probe(int argc, char** argv) {
   std::string uri;
   bool json = false;
+  recorder::WriteMode policy = recorder::WriteMode::kStreamingPreferred;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") json = true;
+    else if (a == "--write-mode" && i + 1 < argc) {
+      auto parsed = recorder::parse_write_mode(argv[++i]);
+      if (!parsed.ok()) {
+        std::fprintf(stderr, "discrecd probe: %s\n", parsed.error().message().c_str());
+        return 2;
+      }
+      policy = *parsed;
+    }
     else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
     else {
       std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
@@ -72,7 +84,7 @@ int run_probe(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
-    std::fprintf(stderr, "usage: discrecd probe <URI> [--json]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
+    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--write-mode streaming-preferred|streaming-required|plain]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
                          "sim:///path/disc.img?profile=bd-re\n");
     return 2;
   }
@@ -93,6 +105,10 @@ int run_probe(int argc, char** argv) {
     info.id = "probe";
     info.uri = uri;
     info.capabilities = *caps;
+    info.write_mode.policy = policy;
+    auto chosen = recorder::choose_write_mode(policy, *caps);
+    if (chosen.ok()) info.write_mode.choice = *chosen;
+    else info.not_ready_reason = chosen.error().message();
     v1::Drive message;
     to_proto(info, &message);
     std::string text;
@@ -102,7 +118,7 @@ int run_probe(int argc, char** argv) {
     (void)google::protobuf::util::MessageToJsonString(message, &text, options);
     std::cout << text;
   } else {
-    print_human(*caps);
+    print_human(*caps, policy);
   }
   return 0;
 }

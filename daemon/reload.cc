@@ -66,7 +66,7 @@ void apply_reload(const Config& loaded, Config& running, const Config& started, 
         const std::string id = change.key.substr(7, change.key.find('.', 7) - 7);
         if (change.before.empty()) {
           const DriveConfig* d = find_drive(loaded, id);
-          auto status = recorder.add_drive({d->id, d->uri, d->write_kbps});
+          auto status = recorder.add_drive(d->spec());
           running.drives.push_back(*d);
           if (status.ok())
             log_info("discrecd: reload: drive " + id + " added: " + d->uri + " (applied)");
@@ -91,9 +91,10 @@ void apply_reload(const Config& loaded, Config& running, const Config& started, 
     const DriveConfig* wanted = find_drive(loaded, id);
     DriveConfig* now = find_drive(running, id);
     const std::string what = "drive " + id + " (uri " + wanted->uri + ", write_kbps " +
-                             std::to_string(wanted->write_kbps) + ")";
+                             std::to_string(wanted->write_kbps) + ", write_mode " +
+                             std::string(recorder::write_mode_name(wanted->write_mode)) + ")";
     const std::string old_uri = now->uri;
-    auto status = recorder.reconfigure_drive({wanted->id, wanted->uri, wanted->write_kbps});
+    auto status = recorder.reconfigure_drive(wanted->spec());
     if (status.ok()) {
       *now = *wanted;
       log_info("discrecd: reload: " + what + " reopened with the new settings (applied; was uri " + old_uri + ")");

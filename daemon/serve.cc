@@ -102,7 +102,7 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
   auto known = recorder.drive_ids();
   for (const auto& d : config.drives) {
     if (std::find(known.begin(), known.end(), d.id) != known.end()) continue;
-    auto status = recorder.add_drive({d.id, d.uri, d.write_kbps});
+    auto status = recorder.add_drive(d.spec());
     if (!status.ok())
       log_warning("drive " + d.id + " (" + d.uri + "): " + status.error().to_string() +
                   "; tried again every 5 s to 5 min, at SIGHUP and at 'discrec load " + d.id + "'");

@@ -255,17 +255,23 @@ class Client {
     auto s = drives_->ListDrives(&ctx, {}, &response);
     if (!s.ok()) return fail(s);
     if (out_.json) return print_json(response), 0;
-    std::printf("%-12s %-10s %-12s %-8s %-10s %s\n", "DRIVE", "MEDIUM", "STATUS", "RT", "FREE", "URI");
+    std::printf("%-12s %-10s %-12s %-10s %-10s %s\n", "DRIVE", "MEDIUM", "STATUS", "WRITES", "FREE", "URI");
     for (const auto& d : response.drives()) {
       const auto& m = d.medium();
-      std::printf("%-12s %-10s %-12s %-8s %-10s %s\n", d.drive_id().c_str(), m.profile_name().c_str(),
-                  v1::DiscStatus_Name(m.status()).substr(12).c_str(),
-                  d.real_time_streaming().current() ? "current" : d.real_time_streaming().present() ? "present" : "no",
+      std::printf("%-12s %-10s %-12s %-10s %-10s %s\n", d.drive_id().c_str(), m.profile_name().c_str(),
+                  v1::DiscStatus_Name(m.status()).substr(12).c_str(), write_mode_word(d.write_mode()),
                   human_bytes(m.free_blocks() * uint64_t{m.block_size() ? m.block_size() : 2048}).c_str(),
                   d.uri().c_str());
       if (!d.not_ready_reason().empty()) std::printf("             not ready: %s\n", d.not_ready_reason().c_str());
     }
     return 0;
+  }
+
+  // How the disc is (or would be) written: "streaming", "plain", "plain/2"
+  // (half speed booked on spare areas), "-" (no choice: see not ready).
+  static const char* write_mode_word(const v1::WriteMode& m) {
+    if (!m.chosen()) return "-";
+    return m.streaming() ? "streaming" : m.half_speed() ? "plain/2" : "plain";
   }
 
   void print_drive(const v1::Drive& d) {
@@ -287,7 +293,9 @@ class Client {
     }
     std::cout << "  streaming:  0x0107 " << (d.real_time_streaming().present() ? "present" : "absent") << ", "
               << (d.real_time_streaming().current() ? "current" : "not current")
-              << (d.real_time_streaming().stream_writing() ? ", stream writing" : "") << "\n  speeds:    ";
+              << (d.real_time_streaming().stream_writing() ? ", stream writing" : "") << "\n"
+              << "  writes:     " << write_mode_word(d.write_mode()) << " (write_mode " << d.write_mode().policy()
+              << (d.write_mode().reason().empty() ? "" : "; " + d.write_mode().reason()) << ")\n  speeds:    ";
     for (const auto& w : d.write_speeds()) std::printf(" %.1fx(%u kB/s)", w.multiple(), w.write_kbps());
     std::cout << "\n  guaranteed: " << human_rate(8.0 * static_cast<double>(d.guaranteed_bytes_per_second()))
               << ", admitted " << human_rate(8.0 * static_cast<double>(d.admitted_bytes_per_second())) << ", "
@@ -364,6 +372,7 @@ class Client {
       line += "  source silent for " + std::to_string(r.source_silent_for().seconds()) + " s";
     if (s.over_declared_rate()) line += "  OVER DECLARED RATE";
     if (s.ring_not_locked()) line += "  ring not locked in RAM";
+    if (r.write_mode().chosen() && !r.write_mode().streaming()) line += "  plain writes";
     return line;
   }
 
@@ -410,6 +419,8 @@ class Client {
     if (r.source_gaps_size()) std::cout << ", " << r.source_gaps_size() << " source gap(s)";
     std::cout << "\n";
     if (!r.error().empty()) std::cout << "  error: " << r.error() << "\n";
+    if (r.write_mode().chosen() && !r.write_mode().streaming())
+      std::cout << "  written without the Streaming bit: " << r.write_mode().reason() << "\n";
   }
 
   int record(const Args& args) {

@@ -437,6 +437,8 @@ SimDrive::Snapshot SimDrive::snapshot() {
     if (t.writable()) s.next_writable_address = t.next;
   s.commands = commands_;
   s.bytes_written = bytes_written_;
+  s.streaming_writes = streaming_writes_;
+  s.plain_writes = plain_writes_;
   return s;
 }
 

@@ -61,6 +61,10 @@ class SimDrive final : public Transport {
     uint32_t next_writable_address = 0;  // of the last open track (sequential media)
     uint64_t commands = 0;
     uint64_t bytes_written = 0;
+    // WRITE(10)/(12) commands the drive took with and without the
+    // Streaming bit.
+    uint64_t streaming_writes = 0;
+    uint64_t plain_writes = 0;
   };
   Snapshot snapshot();
   TimePoint opened_at() const { return opened_at_; }
@@ -166,6 +170,8 @@ class SimDrive final : public Transport {
   bool abandoned_ = false;
   uint64_t commands_ = 0;
   uint64_t bytes_written_ = 0;
+  uint64_t streaming_writes_ = 0;
+  uint64_t plain_writes_ = 0;
 };
 
 }  // namespace discrec::device::sim

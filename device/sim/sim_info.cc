@@ -123,7 +123,10 @@ std::vector<std::vector<uint8_t>> SimDrive::features() const {
   out.push_back(feature(0x0041, 2, false, writable && m.bd, bd_write));
   out.push_back(feature(0x0100, 0, true, true, {}));
   // Real-Time Streaming: SW, WSPD, MP2A, SCS, RBCB.
-  out.push_back(feature(0x0107, 3, false, present, {0x1F}));
+  // streaming=off lists it but not as current (tgt's DVD+R); no-sw clears SW.
+  const bool rt_current = present && options_.streaming != StreamingSupport::kNotCurrent;
+  const uint8_t rt_flags = options_.streaming == StreamingSupport::kNoStreamWriting ? 0x1E : 0x1F;
+  out.push_back(feature(0x0107, 3, false, rt_current, {rt_flags}));
   std::string serial = "SIM" + std::to_string(std::hash<std::string>{}(disc_->image_path()) % 100000000);
   out.push_back(feature(0x0108, 0, true, true, std::vector<uint8_t>(serial.begin(), serial.end())));
   return out;

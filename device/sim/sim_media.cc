@@ -33,6 +33,10 @@ void SimDrive::set_write_speed(uint16_t x10) {
 void SimDrive::cmd_write(Command& c, uint32_t lba, uint32_t blocks, bool streaming) {
   uint64_t bytes = uint64_t{blocks} * kBlockSize;
   if (c.data_out().size() < bytes) return c.fail(sense::kInvalidFieldInCdb);
+  // A drive that does not stream for this medium refuses the bit, so a test
+  // sees any write that sets it where it must not.
+  if (streaming && options_.streaming != StreamingSupport::kCurrent) return c.fail(sense::kInvalidFieldInCdb);
+  ++(streaming ? streaming_writes_ : plain_writes_);
   if (Check bad = disc_->check_write(lba, blocks)) return c.fail(*bad, lba);
   if (blocks == 0) return;
   bool calibrate = !calibrated_;

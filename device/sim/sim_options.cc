@@ -77,6 +77,11 @@ Status apply(SimOptions& o, std::string_view key, std::string_view value) {
   } else if (key == "rate_divisor") {
     ASSIGN_OR_RETURN(uint64_t n, parse_uint(key, value, 1, 100000));
     o.rate_divisor = static_cast<uint32_t>(n);
+  } else if (key == "streaming") {
+    if (value == "on") o.streaming = StreamingSupport::kCurrent;
+    else if (value == "off") o.streaming = StreamingSupport::kNotCurrent;
+    else if (value == "no-sw") o.streaming = StreamingSupport::kNoStreamWriting;
+    else return bad(key, value, "expected on, off or no-sw");
   } else if (key == "medium") {
     if (value == "absent") o.start_empty = true;
     else if (value == "present") o.start_empty = false;

@@ -15,6 +15,14 @@ namespace discrec::device::sim {
 
 enum class Preformat { kNone, kWithSpares, kWithoutSpares };
 
+// What the drive offers of Real-Time Streaming (0x0107) for the medium.
+enum class StreamingSupport {
+  kCurrent,     // on: current with SW=1 (the default)
+  kNotCurrent,  // off: listed but not current, like tgt's DVD+R; a WRITE
+                // with the Streaming bit is refused (5/24/00)
+  kNoStreamWriting,  // no-sw: current, SW=0; the Streaming bit is refused
+};
+
 struct SimOptions {
   std::string image_path;
   const MediaProfile* media = nullptr;      // profile=; null = from the state file, else bd-re
@@ -30,6 +38,7 @@ struct SimOptions {
   Preformat preformat = Preformat::kNone;   // formatted=spares|nospares (new images only)
   bool start_empty = false;                 // medium=absent: tray empty until load
   uint32_t rate_divisor = 1;                // rate_divisor=<n>: every media rate / n
+  StreamingSupport streaming = StreamingSupport::kCurrent;  // streaming=on|off|no-sw
 };
 
 // Errors: kInvalidArgument naming the offending parameter.

@@ -4,8 +4,8 @@
 
 namespace discrec::recorder {
 
-Status DriveBlockTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
-  if (streaming) return drive_.write12(lba, data, true, streaming_timeout_);
+Status DriveBlockTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool live) {
+  if (live) return drive_.write12(lba, data, streaming_, streaming_timeout_);
   return drive_.write12(lba, data, false);
 }
 

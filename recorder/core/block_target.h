@@ -22,8 +22,13 @@ namespace discrec::recorder {
 class BlockTarget {
  public:
   virtual ~BlockTarget() = default;
-  // WRITE(12) of whole blocks at `lba`; `streaming` sets the Streaming bit.
-  virtual Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) = 0;
+  // WRITE(12) of whole blocks at `lba`. `live`: the streaming writer's own
+  // write, sent once with a short timeout and, where the drive streams,
+  // the Streaming bit; a failure costs those blocks, not the recording.
+  // Otherwise a write that must not be lost (file system, journal): no
+  // Streaming bit, so the drive does its own defect management, and the
+  // drive's long timeout.
+  virtual Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool live) = 0;
   // SYNCHRONIZE CACHE.
   virtual Status flush() = 0;
   // Where sequential media will accept the next write (READ TRACK
@@ -59,18 +64,22 @@ class BlockTarget {
   }
 };
 
-// A device::Drive as a BlockTarget. Streaming writes get a short timeout:
-// a command that hangs longer than the rings can absorb is better lost (and
-// recorded as such) than waited for. Non-streaming writes keep the Drive's
-// default.
+// A device::Drive as a BlockTarget. Live writes get a short timeout: a
+// command that hangs longer than the rings can absorb is better lost (and
+// recorded as such) than waited for, with or without the Streaming bit.
+// Other writes keep the Drive's default.
 class DriveBlockTarget final : public BlockTarget {
  public:
   explicit DriveBlockTarget(device::Drive& drive,
                             std::chrono::milliseconds streaming_timeout = std::chrono::seconds(3))
       : drive_(drive), streaming_timeout_(streaming_timeout) {}
-  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
+  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool live) override;
   Status flush() override;
   Result<uint32_t> next_writable_address(uint32_t lba) override;
+  // Whether live writes carry the Streaming bit (write_mode.h); true until
+  // set. Set before the writer starts.
+  void set_streaming(bool streaming) { streaming_ = streaming; }
+  bool streaming() const { return streaming_; }
   // TEST UNIT READY, GET CONFIGURATION (the profile), READ TRACK INFORMATION.
   Result<Position> position(uint32_t lba) override;
   Status read_blocks(uint32_t lba, std::span<uint8_t> out) override;
@@ -78,6 +87,7 @@ class DriveBlockTarget final : public BlockTarget {
  private:
   device::Drive& drive_;
   std::chrono::milliseconds streaming_timeout_;
+  bool streaming_ = true;
 };
 
 }  // namespace discrec::recorder

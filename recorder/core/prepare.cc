@@ -4,38 +4,12 @@
 
 namespace discrec::recorder {
 
-Status check_streaming_capable(const device::DriveCapabilities& caps) {
-  if (!caps.has_medium()) {
-    return Error(ErrorCode::kFailedPrecondition, "no medium in " + caps.uri);
-  }
-  const auto& rt = caps.rt_streaming;
-  const std::string media = caps.medium_name();
-  if (!rt.present) {
-    return Error(ErrorCode::kFailedPrecondition,
-                 "cannot stream to " + media + ": the drive does not report the Real-Time "
-                 "Streaming feature (0x0107)");
-  }
-  if (!rt.current) {
-    return Error(ErrorCode::kFailedPrecondition,
-                 "cannot stream to " + media + ": Real-Time Streaming (0x0107) is not current "
-                 "for this medium");
-  }
-  if (!rt.stream_writing) {
-    return Error(ErrorCode::kFailedPrecondition,
-                 "cannot stream to " + media + ": Real-Time Streaming (0x0107) is current but "
-                 "Stream Writing (SW) is 0, so WRITE(12) Streaming is not supported");
-  }
-  if (caps.block_size == 0 || caps.ecc_unit_blocks == 0) {
-    return Error(ErrorCode::kFailedPrecondition, "drive reported a zero block or ECC unit size");
-  }
-  return ok_status();
-}
-
-Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareOptions& options) {
+Result<PreparedDrive> prepare_for_writing(device::Drive& drive, const PrepareOptions& options) {
   PreparedDrive out;
   ASSIGN_OR_RETURN(out.capabilities, drive.probe());
   const auto& caps = out.capabilities;
-  RETURN_IF_ERROR(check_streaming_capable(caps));
+  out.write_mode = options.write_mode;
+  ASSIGN_OR_RETURN(out.mode, choose_write_mode(options.write_mode, caps));
 
   uint32_t wanted = options.write_kbps;
   if (wanted == 0) {
@@ -70,6 +44,7 @@ Result<PreparedDrive> prepare_for_streaming(device::Drive& drive, const PrepareO
   }
 
   out.guaranteed_bytes_per_second = uint64_t{out.effective_kbps} * 1000;
+  if (out.mode.half_speed) out.guaranteed_bytes_per_second /= 2;
   out.start_lba = caps.next_writable_address.value_or(0);
   out.end_lba = out.start_lba + caps.free_blocks;
   return out;
@@ -84,6 +59,12 @@ WriterOptions writer_options_for(const PreparedDrive& prepared) {
   o.guaranteed_bytes_per_second = prepared.guaranteed_bytes_per_second;
   o.profile = prepared.capabilities.current_profile;
   return o;
+}
+
+std::unique_ptr<DriveBlockTarget> block_target_for(device::Drive& drive, const PreparedDrive& prepared) {
+  auto target = std::make_unique<DriveBlockTarget>(drive);
+  target->set_streaming(prepared.mode.streaming);
+  return target;
 }
 
 Status write_reliable(BlockTarget& target, Clock& clock, uint32_t lba, std::span<const uint8_t> data,

@@ -128,7 +128,7 @@ struct WriterOptions {
 class StreamingWriter {
  public:
   // `target` and `clock` must outlive the writer. Use DriveBlockTarget for a
-  // device::Drive; prepare_for_streaming() (prepare.h) fills the options.
+  // device::Drive; prepare_for_writing() (prepare.h) fills the options.
   StreamingWriter(BlockTarget& target, Clock& clock, WriterOptions options);
   ~StreamingWriter();  // stops the thread if running
   StreamingWriter(const StreamingWriter&) = delete;

@@ -18,8 +18,8 @@ ChecksumTarget::ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t 
   for (size_t i = 0; i < (units_ + 63) / 64; ++i) written_[i].store(0, std::memory_order_relaxed);
 }
 
-Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) {
-  Status status = inner_.write_blocks(lba, data, streaming);
+Status ChecksumTarget::write_blocks(uint32_t lba, std::span<const uint8_t> data, bool live) {
+  Status status = inner_.write_blocks(lba, data, live);
   // Only what the drive acknowledged gets a checksum; a failed unit stays
   // unknown and verify reports it as a lost extent, not a mismatch.
   if (status.ok()) remember(lba, data);

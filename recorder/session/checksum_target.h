@@ -29,7 +29,7 @@ class ChecksumTarget final : public BlockTarget {
   ChecksumTarget(BlockTarget& inner, uint32_t first_lba, uint32_t end_lba, uint32_t unit_blocks,
                  uint32_t block_size = 2048);
 
-  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool streaming) override;
+  Status write_blocks(uint32_t lba, std::span<const uint8_t> data, bool live) override;
   Status flush() override { return inner_.flush(); }
   Result<uint32_t> next_writable_address(uint32_t lba) override { return inner_.next_writable_address(lba); }
   Result<Position> position(uint32_t lba) override { return inner_.position(lba); }

@@ -79,7 +79,11 @@ void DriveSession::publish_snapshot() {
   s->state = machine_.state();
   s->activity = activity_;
   s->blocked_reason = blocked_reason_;
-  if (prepared_) s->prepared_bytes_per_second = prepared_->guaranteed_bytes_per_second;
+  if (prepared_) {
+    s->prepared_bytes_per_second = prepared_->guaranteed_bytes_per_second;
+    s->prepared_mode = prepared_->mode;
+  }
+  s->write_policy = spec_.write_mode;
   s->writer_scheduling = writer_scheduling_;
   s->writer_running = writing_ && writing_->writer && writing_->writer->running();
   if (layout_) {
@@ -236,7 +240,8 @@ Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps, CallDeadline de
     RETURN_IF_ERROR(format_if_unformatted());
     PrepareOptions options;
     options.write_kbps = write_kbps ? write_kbps : spec_.write_kbps;
-    ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_now(options));
+    options.write_mode = spec_.write_mode;
+    ASSIGN_OR_RETURN(auto prepared, prepare_for_writing_now(options));
     prepared_ = prepared;
     caps_ = prepared.capabilities;
     PrepareResult result;
@@ -252,9 +257,9 @@ Result<PrepareResult> DriveSession::prepare(uint32_t write_kbps, CallDeadline de
 }
 
 // OPC, speed and read-back take seconds on a real drive: said in reads.
-Result<PreparedDrive> DriveSession::prepare_for_streaming_now(const PrepareOptions& options) {
+Result<PreparedDrive> DriveSession::prepare_for_writing_now(const PrepareOptions& options) {
   Activity activity(*this, "preparing the drive for streaming (OPC, write speed)");
-  return prepare_for_streaming(*drive_, options);
+  return prepare_for_writing(*drive_, options);
 }
 
 void DriveSession::stop_all() {
@@ -295,6 +300,7 @@ Status DriveSession::reconfigure(const DriveSpec& spec) {
     caps_.reset();
     spec_.uri = spec.uri;
     spec_.write_kbps = spec.write_kbps;
+    spec_.write_mode = spec.write_mode;
     open_error_ = "not opened yet with " + spec.uri;
     publish_snapshot();
     RETURN_IF_ERROR(open_now());

@@ -146,10 +146,13 @@ class DriveSession {
   // the same one keeps the state it has. probe() keeps it in probed_medium_.
   DiscState medium_state(const device::DriveCapabilities& caps) REQUIRES(on_commands_);
   Status format_if_unformatted() REQUIRES(on_commands_);
-  Result<PreparedDrive> prepare_for_streaming_now(const PrepareOptions& options) REQUIRES(on_commands_);
+  Result<PreparedDrive> prepare_for_writing_now(const PrepareOptions& options) REQUIRES(on_commands_);
   Result<PreparedDrive> prepare_to_write(bool format_if_needed) REQUIRES(on_commands_);
   WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const REQUIRES(on_commands_);
   void writer_started() REQUIRES(on_commands_);
+  // For the event that a recording started: "" when the writer streams,
+  // else why it writes without the Streaming bit.
+  std::string write_mode_note() const REQUIRES(on_commands_);
   Status begin_writing() REQUIRES(on_commands_);
   Status writer_takes_recordings() const REQUIRES(on_commands_);
   bool recording_id_taken(const std::string& id) const REQUIRES(on_commands_);

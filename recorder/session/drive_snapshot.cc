@@ -114,6 +114,17 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
   info.active_recordings = active_recordings(snapshot);
   if (snapshot.writer_running) info.writer_scheduling = snapshot.writer_scheduling;
   info.space = disc_space(snapshot);
+  info.write_mode.policy = snapshot.write_policy;
+  std::string refused;
+  if (snapshot.writing) {
+    info.write_mode = snapshot.writing->write_mode;
+  } else if (snapshot.prepared_mode) {
+    info.write_mode.choice = snapshot.prepared_mode;
+  } else if (snapshot.caps && snapshot.caps->has_medium()) {
+    auto chosen = choose_write_mode(snapshot.write_policy, *snapshot.caps);
+    if (chosen.ok()) info.write_mode.choice = std::move(chosen).value();
+    else refused = chosen.error().message();
+  }
   if (!snapshot.activity.empty()) {
     info.not_ready_reason = "busy " + snapshot.activity;
   } else if (!snapshot.probe_error.empty()) {
@@ -124,9 +135,8 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
     info.not_ready_reason = "no disc in the drive";
   } else if (snapshot.state == DiscState::kFinalized) {
     info.not_ready_reason = "the disc is finalized (or holds a file system); insert a blank disc or format it";
-  } else if (snapshot.caps) {
-    auto capable = check_streaming_capable(*snapshot.caps);
-    if (!capable.ok()) info.not_ready_reason = capable.error().message();
+  } else if (!refused.empty()) {
+    info.not_ready_reason = refused;
   }
   return info;
 }
@@ -143,6 +153,7 @@ RecordingInfo recording_info(const DriveSnapshot& snapshot, const RecordingView&
   info.start_time = view.start_time;
   info.disc_path = view.disc_path;
   info.disc_parts = view.disc_parts;
+  if (snapshot.writing) info.write_mode = snapshot.writing->write_mode;
   bool stop_requested = view.end->stop_requested.load(std::memory_order_acquire);
   {
     std::lock_guard lock(view.end->mutex);

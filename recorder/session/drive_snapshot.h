@@ -51,6 +51,7 @@ struct DiscWriting {
   std::unique_ptr<ChecksumTarget> checksums;
   std::unique_ptr<StreamingWriter> writer;
   std::unique_ptr<ExtentJournal> extents;
+  WriteModeInfo write_mode;  // the target's: streaming or plain, and why
 };
 
 struct RecordingView {
@@ -77,6 +78,8 @@ struct DriveSnapshot {
   std::string activity;             // what a busy drive is doing, for "busy ..."
   std::string blocked_reason;       // kBlocked: why, and what to do
   uint64_t prepared_bytes_per_second = 0;
+  WriteMode write_policy = WriteMode::kStreamingPreferred;
+  std::optional<WriteModeChoice> prepared_mode;
   std::string writer_scheduling;
   bool writer_running = false;
   std::optional<uint32_t> data_start, data_limit;  // the open disc's layout

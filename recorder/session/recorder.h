@@ -99,6 +99,7 @@ struct DriveSpec {
   std::string id;   // config name, e.g. "bd0"
   std::string uri;  // device URI
   uint32_t write_kbps = 0;
+  WriteMode write_mode = WriteMode::kStreamingPreferred;
 };
 
 class Recorder {

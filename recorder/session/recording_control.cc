@@ -54,7 +54,8 @@ Status DriveSession::begin_writing() {
   }
 
   auto writing = std::make_shared<DiscWriting>();
-  writing->target = std::make_unique<DriveBlockTarget>(*drive_);
+  writing->target = block_target_for(*drive_, prepared);
+  writing->write_mode = WriteModeInfo{prepared.write_mode, prepared.mode};
   writing->checksums = std::make_unique<ChecksumTarget>(*writing->target, layout.data_start, layout.data_limit,
                                                         caps.ecc_unit_blocks, caps.block_size);
   writing->writer = std::make_unique<StreamingWriter>(
@@ -94,7 +95,8 @@ Result<PreparedDrive> DriveSession::prepare_to_write(bool format_if_needed) {
   if (format_if_needed) RETURN_IF_ERROR(format_if_unformatted());
   PrepareOptions options;
   options.write_kbps = spec_.write_kbps;
-  ASSIGN_OR_RETURN(auto prepared, prepare_for_streaming_now(options));
+  options.write_mode = spec_.write_mode;
+  ASSIGN_OR_RETURN(auto prepared, prepare_for_writing_now(options));
   prepared_ = prepared;
   caps_ = prepared.capabilities;
   return prepared;
@@ -113,6 +115,11 @@ WriterOptions DriveSession::session_writer_options(const PreparedDrive& prepared
   wopts.stripe_bytes = options_.stripe_bytes;
   wopts.stripe_wait_fraction = options_.stripe_wait_fraction;
   return wopts;
+}
+
+std::string DriveSession::write_mode_note() const {
+  if (!writing_ || writing_->write_mode.choice.value_or(WriteModeChoice{}).streaming) return "";
+  return "; writing in plain mode (" + writing_->write_mode.choice->reason + ")";
 }
 
 // Names the writer thread that just started and asks for SCHED_FIFO; says
@@ -292,7 +299,8 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
           "recording from " + source.display_url + " (priority " + std::to_string(params.priority) +
               ", declared " + (params.expected_bitrate_bps ? std::to_string(params.expected_bitrate_bps) + " bit/s"
                                                            : std::string("no bitrate")) +
-              (params.title.empty() ? "" : ", title '" + params.title + "'") + ")");
+              (params.title.empty() ? "" : ", title '" + params.title + "'") + ")" +
+              write_mode_note());
   if (!raw->ring_locked)
     publish(EventKind::kDriveError, id,
             "warning: the ring of " + id + " could not be locked in RAM (the daemon lacks CAP_IPC_LOCK, or "

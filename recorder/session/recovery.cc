@@ -357,6 +357,8 @@ Status DriveSession::continue_writing() {
   auto writing = std::make_shared<DiscWriting>();
   writing->target = writing_ && writing_->target ? std::move(writing_->target)
                                                  : std::make_unique<DriveBlockTarget>(*drive_);
+  writing->target->set_streaming(prepared.mode.streaming);
+  writing->write_mode = WriteModeInfo{prepared.write_mode, prepared.mode};
   // Units before `start` were checksummed by the writer before the restart
   // (recovered_crcs_); this table covers the new writer's.
   writing->checksums = std::make_unique<ChecksumTarget>(*writing->target, start, layout_->data_limit,

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "device/drive.h"
+#include "recorder/core/write_mode.h"
 
 namespace discrec::recorder {
 
@@ -22,6 +23,14 @@ using WallTime = std::chrono::system_clock::time_point;
 // it up (a gRPC call's deadline); nullopt: RecorderOptions::command_wait
 // alone bounds the wait. A request its drive has begun runs to the end.
 using CallDeadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// A drive's write policy and what it chose for the disc (write_mode.h).
+struct WriteModeInfo {
+  WriteMode policy = WriteMode::kStreamingPreferred;
+  // Empty without a medium, or when the policy refuses the medium (the
+  // drive's not_ready_reason says why).
+  std::optional<WriteModeChoice> choice;
+};
 
 struct DriveInfo {
   std::string id;
@@ -34,6 +43,7 @@ struct DriveInfo {
   // How the writer thread is scheduled while a disc is being recorded:
   // "SCHED_FIFO 10", or the normal policy and why real-time was refused.
   std::string writer_scheduling;
+  WriteModeInfo write_mode;
   // Set while a disc is being recorded: the probe's figures (taken before
   // the first write) are stale from then on, so these follow the writer.
   struct Space {
@@ -156,6 +166,9 @@ struct RecordingInfo {
   // is the first); empty when it is one file. See udf::LongFileForm.
   std::vector<std::string> disc_parts;
   std::string error;
+  // How the disc was written while the recording ran in this daemon (unset
+  // for recordings taken up from a journal, and once the disc is finalized).
+  std::optional<WriteModeInfo> write_mode;
   Nanos source_silent_for{0};  // a live source quiet for >= 1 s, while it lasts
 };
 

@@ -39,6 +39,7 @@ after_restart = "finalize"
 [drives.burner]
 uri = "sg:///dev/sr0"
 write_kbps = 8991
+write_mode = "plain"
 [drives.net]
 uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
 )",
@@ -61,7 +62,9 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   ASSERT_EQ(c->drives.size(), 2u);
   EXPECT_EQ(c->drives[0].id, "burner");
   EXPECT_EQ(c->drives[0].write_kbps, 8991u);
+  EXPECT_EQ(c->drives[0].write_mode, recorder::WriteMode::kPlain);
   EXPECT_EQ(c->drives[1].uri, "iscsi://127.0.0.1:3260/iqn.x:dvd/1");
+  EXPECT_EQ(c->drives[1].write_mode, recorder::WriteMode::kStreamingPreferred);  // the default
 }
 
 // The config file the package installs says what the defaults are; it must
@@ -145,6 +148,7 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[drives.x]\nuri = \"/dev/sda\"\n", "drives.x.uri");
   expect_error("[drives.\"../etc\"]\nuri = \"sg:///dev/sr0\"\n", "drive names");
   expect_error("[drives.x]\nwrite_kbps = 3\n", "needs a 'uri'");
+  expect_error("[drives.x]\nuri = \"sg:///dev/sr0\"\nwrite_mode = \"fast\"\n", "drives.x.write_mode");
   expect_error("[daemon\n", "bad.toml:1");
   // Found by config_fuzzer: toml++ 3.3 reaches __builtin_unreachable() on some
   // raw non-ASCII characters, so the file must be ASCII.
@@ -178,6 +182,9 @@ TEST(ConfigTest, CommandLineOverridesFollowTheFileRules) {
   ASSERT_EQ(c.drives.size(), 1u);
   EXPECT_EQ(c.drives[0].write_kbps, 8991u);
   EXPECT_EQ(c.drives[0].uri, "sim:///var/lib/discrecd/bd0.img?profile=bd-re&speed=4");
+  ASSERT_TRUE(apply_override(c, "drives.bd0.write_mode=streaming-required").ok());
+  EXPECT_EQ(c.drives[0].write_mode, recorder::WriteMode::kStreamingRequired);
+  EXPECT_EQ(c.drives[0].write_kbps, 8991u);  // the other keys stay
   ASSERT_TRUE(apply_override(c, "drives.dvd.uri=sg:///dev/sr1").ok());
   EXPECT_EQ(c.drives.size(), 2u);
 

@@ -40,7 +40,7 @@ class WriterDriveStatesTest : public ::testing::Test {
     auto drive = device::Drive::open(uri, device::TransportOptions{&clock_});
     ASSERT_TRUE(drive.ok()) << drive.error().to_string();
     drive_ = std::move(drive).value();
-    auto prepared = prepare_for_streaming(*drive_);
+    auto prepared = prepare_for_writing(*drive_);
     ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
     options_ = writer_options_for(*prepared);
     options_.max_pause = max_pause;

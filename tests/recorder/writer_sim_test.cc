@@ -80,7 +80,7 @@ TEST_F(WriterSimTest, PrepareRunsOpcSetsSpeedAndReadsItBack) {
   open("profile=dvd+r&speed=8");
   PrepareOptions po;
   po.write_kbps = 4 * 1385;
-  auto prepared = prepare_for_streaming(*drive_, po);
+  auto prepared = prepare_for_writing(*drive_, po);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   EXPECT_TRUE(prepared->opc_done);
   EXPECT_EQ(prepared->requested_kbps, 5540u);
@@ -103,7 +103,7 @@ TEST_F(WriterSimTest, PrepareRunsOpcSetsSpeedAndReadsItBack) {
 
 TEST_F(WriterSimTest, PowerCalibrationFailureIsFatal) {
   open("profile=dvd+r", "opc-fail\n");
-  auto prepared = prepare_for_streaming(*drive_);
+  auto prepared = prepare_for_writing(*drive_);
   ASSERT_FALSE(prepared.ok());
   ASSERT_TRUE(prepared.error().sense().has_value());
   EXPECT_EQ(prepared.error().sense()->asc, 0x73);
@@ -113,7 +113,7 @@ TEST_F(WriterSimTest, PowerCalibrationFailureIsFatal) {
 
 TEST_F(WriterSimTest, NoMediumIsRefusedWithAReason) {
   open("profile=dvd+r&medium=absent");
-  auto prepared = prepare_for_streaming(*drive_);
+  auto prepared = prepare_for_writing(*drive_);
   ASSERT_FALSE(prepared.ok());
   EXPECT_EQ(prepared.error().code(), ErrorCode::kFailedPrecondition);
 }
@@ -147,7 +147,7 @@ uint64_t WriterSimTest::ninety_percent_with_spikes_and_a_stall(size_t stripe_byt
        "latency delay=500 at=14000\n");
   PrepareOptions po;
   po.write_kbps = 4 * 1385;
-  auto prepared = prepare_for_streaming(*drive_, po);
+  auto prepared = prepare_for_writing(*drive_, po);
   EXPECT_TRUE(prepared.ok()) << prepared.error().to_string();
   if (!prepared.ok()) return 0;
   WriterOptions o = writer_options_for(*prepared);
@@ -211,7 +211,7 @@ TEST_F(WriterSimTest, StripingWritesEachRecordingInLargeExtents) {
     open("profile=dvd+r&speed=4");
     PrepareOptions po;
     po.write_kbps = 4 * 1385;
-    auto prepared = prepare_for_streaming(*drive_, po);
+    auto prepared = prepare_for_writing(*drive_, po);
     ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
     WriterOptions o = writer_options_for(*prepared);
     o.stripe_bytes = stripe_bytes;
@@ -254,7 +254,7 @@ TEST_F(WriterSimTest, OverloadShedsOnlyWholeGopsOfTheLowestPriority) {
   open("profile=dvd+r&speed=4");
   PrepareOptions po;
   po.write_kbps = 3 * 1385;  // the disc writes at 3x ...
-  auto prepared = prepare_for_streaming(*drive_, po);
+  auto prepared = prepare_for_writing(*drive_, po);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   WriterOptions o = writer_options_for(*prepared);
   // ... but admission was told 4x, so the admitted 90% is 120% of what it does.
@@ -302,7 +302,7 @@ TEST_F(WriterSimTest, MediumErrorsAreExactLostExtents) {
        "write-error lba=200\n"
        "write-error lba=1001-1002\n"
        "write-error lba=4000\n");
-  auto prepared = prepare_for_streaming(*drive_);
+  auto prepared = prepare_for_writing(*drive_);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   ASSERT_EQ(prepared->start_lba, 0u);
   WriterOptions o = writer_options_for(*prepared);
@@ -344,7 +344,7 @@ TEST_F(WriterSimTest, MediumErrorsAreExactLostExtents) {
 
 TEST_F(WriterSimTest, HungWriteTimesOutAsALostExtentAndWritingGoesOn) {
   open("profile=dvd+r&speed=4", "hang lba=3000 count=1\n");
-  auto prepared = prepare_for_streaming(*drive_);
+  auto prepared = prepare_for_writing(*drive_);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   WriterOptions o = writer_options_for(*prepared);
   target_ = std::make_unique<DriveBlockTarget>(*drive_, 1000ms);
@@ -392,7 +392,7 @@ TEST_F(WriterSimTest, HungWriteFollowedByAUnitAttentionLosesOnlyThatCommand) {
   open("profile=dvd+r&speed=4",
        "hang lba=3000 count=1\n"
        "unit-attention opcode=0x52 at=1500\n");
-  auto prepared = prepare_for_streaming(*drive_);
+  auto prepared = prepare_for_writing(*drive_);
   ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
   WriterOptions o = writer_options_for(*prepared);
   target_ = std::make_unique<DriveBlockTarget>(*drive_, 1000ms);

@@ -235,7 +235,7 @@ class DriveSoak {
     drive_ = std::make_unique<device::Drive>(std::move(sim).value());
     PrepareOptions po;
     po.write_kbps = medium_.write_kbps;
-    auto prepared = prepare_for_streaming(*drive_, po);
+    auto prepared = prepare_for_writing(*drive_, po);
     ASSERT_TRUE(prepared.ok()) << prepared.error().to_string();
     ASSERT_EQ(prepared->guaranteed_bytes_per_second, medium_.write_kbps * 1000u);
     udf::LayoutRequest request;

@@ -332,5 +332,87 @@ TEST_F(DriveSessionTest, ARequestQueuedBehindAHungCommandGivesUpAtItsDeadline) {
   EXPECT_TRUE(listed->empty());
 }
 
+// Issue 19: a drive that does not stream for its medium (tgt's DVD+R) is
+// written without the Streaming bit under the default policy, and says so
+// everywhere; media with spare areas are not, unless the policy is plain,
+// which admits against half the speed. The emulated drive refuses every
+// write with the Streaming bit here (streaming=off), so a recording that
+// loses nothing was written plain throughout.
+TEST_F(DriveSessionTest, WithoutStreamingTheDefaultPolicyWritesPlainWhereTheMediumAllowsAndSaysSo) {
+  Recorder recorder(options(), sources_);
+  auto events = recorder.events().subscribe("", 4096);
+  ASSERT_TRUE(recorder.add_drive({"dvd", sim("dvd", "profile=dvd+r&timing=off&streaming=off")}).ok());
+  DriveSpec required{"req", sim("req", "profile=dvd+r&timing=off&streaming=off")};
+  required.write_mode = WriteMode::kStreamingRequired;
+  ASSERT_TRUE(recorder.add_drive(required).ok());
+  ASSERT_TRUE(recorder.add_drive({"spares", sim("spares", "profile=bd-re&formatted=spares&streaming=off&speed=2")}).ok());
+  DriveSpec plain{"plain", sim("plain", "profile=bd-re&formatted=spares&streaming=off&speed=2")};
+  plain.write_mode = WriteMode::kPlain;
+  ASSERT_TRUE(recorder.add_drive(plain).ok());
+  ASSERT_TRUE(recorder.add_drive({"streams", sim("streams", "profile=bd-re&formatted=spares&speed=2")}).ok());
+
+  // Before any recording, the drive says what it will do and why.
+  auto dvd = recorder.get_drive("dvd");
+  ASSERT_TRUE(dvd.ok());
+  EXPECT_EQ(dvd->not_ready_reason, "");
+  EXPECT_EQ(dvd->write_mode.policy, WriteMode::kStreamingPreferred);
+  ASSERT_TRUE(dvd->write_mode.choice);
+  EXPECT_FALSE(dvd->write_mode.choice->streaming);
+  EXPECT_NE(dvd->write_mode.choice->reason.find("(0x0107) is not current"), std::string::npos)
+      << dvd->write_mode.choice->reason;
+  EXPECT_NE(recorder.get_drive("req")->not_ready_reason.find("is not current"), std::string::npos);
+  const std::string spares_reason = recorder.get_drive("spares")->not_ready_reason;
+  EXPECT_NE(spares_reason.find("format the disc without spare areas"), std::string::npos) << spares_reason;
+
+  sources_->add("udp://239.0.0.1:5020", {4'000'000, 3'000'000});
+  auto rec = recorder.start_recording(params("dvd", "udp://239.0.0.1:5020", 4'000'000));
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  auto refused = recorder.start_recording(params("req", "udp://239.0.0.1:5021"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("write_mode streaming-required"), std::string::npos)
+      << refused.error().message();
+  auto refused_spares = recorder.start_recording(params("spares", "udp://239.0.0.1:5022"));
+  ASSERT_FALSE(refused_spares.ok());
+  EXPECT_NE(refused_spares.error().message().find("write_mode = \"plain\""), std::string::npos);
+
+  // Plain on spare areas: admitted against half of what the same drive
+  // guarantees when it streams.
+  auto on_plain = recorder.start_recording(params("plain", "udp://239.0.0.1:5023"));
+  ASSERT_TRUE(on_plain.ok()) << on_plain.error().to_string();
+  auto on_streams = recorder.start_recording(params("streams", "udp://239.0.0.1:5024"));
+  ASSERT_TRUE(on_streams.ok()) << on_streams.error().to_string();
+  const auto plain_drive = recorder.get_drive("plain");
+  const auto stream_drive = recorder.get_drive("streams");
+  ASSERT_GT(stream_drive->guaranteed_bytes_per_second, 0u);
+  EXPECT_EQ(plain_drive->guaranteed_bytes_per_second * 2, stream_drive->guaranteed_bytes_per_second);
+  EXPECT_TRUE(plain_drive->write_mode.choice->half_speed);
+  EXPECT_TRUE(stream_drive->write_mode.choice->streaming);
+  ASSERT_TRUE(recorder.stop_recording("plain", on_plain->id).ok());
+  ASSERT_TRUE(recorder.stop_recording("streams", on_streams->id).ok());
+
+  // The recording shows its mode, and the event that it started says so.
+  auto running = recorder.get_recording("dvd", rec->id);
+  ASSERT_TRUE(running.ok());
+  ASSERT_TRUE(running->write_mode && running->write_mode->choice);
+  EXPECT_FALSE(running->write_mode->choice->streaming);
+  bool announced = false;
+  while (auto e = events->next(200ms)) {
+    if (e->recording_id == rec->id && e->message.find("writing in plain mode") != std::string::npos) announced = true;
+    if (announced) break;
+  }
+  EXPECT_TRUE(announced);
+
+  ASSERT_TRUE(eventually([&] { return recorder.get_recording("dvd", rec->id)->state == RecordingState::kStopped; }));
+  auto stopped = recorder.get_recording("dvd", rec->id);
+  EXPECT_EQ(stopped->stats.bytes_written, 3'000'000u - 3'000'000u % 188);
+  EXPECT_EQ(stopped->stats.lost_bytes, 0u);
+  auto finalized = recorder.finalize_disc("dvd", {}, [](const DiscProgress&) {});
+  ASSERT_TRUE(finalized.ok()) << finalized.error().to_string();
+  auto verified = recorder.verify_disc("dvd", [](const DiscProgress&) {});
+  ASSERT_TRUE(verified.ok()) << verified.error().to_string();
+  EXPECT_TRUE(verified->mismatches.empty());
+  EXPECT_EQ(verified->files, 1u);
+}
+
 }  // namespace
 }  // namespace discrec::recorder
