@@ -308,6 +308,14 @@ FormatDescriptor recording_format(uint16_t profile, const FormatCapacities& capa
   format.format_type = profile == profile::kDvdPlusRw ? 0x26
                        : profile_is_bd(profile)       ? (spare_areas ? 0x30 : 0x31)
                                                       : 0x00;
+  // No spares is preferred where the drive offers it; a drive that lists
+  // formats with spares but none without cannot format so, and gets the
+  // one it offers (write_mode.h then decides how such a disc is written).
+  const auto lists = [&](uint8_t type) {
+    return std::any_of(capacities.formattable.begin(), capacities.formattable.end(),
+                       [type](const FormatCapacityDescriptor& d) { return d.type == type; });
+  };
+  if (format.format_type == 0x31 && !lists(0x31) && lists(0x30)) format.format_type = 0x30;
   format.blocks = format.format_type == 0x26 ? 0xFFFFFFFF : capacities.current_blocks;
   for (const auto& d : capacities.formattable)
     if (d.type == format.format_type) {

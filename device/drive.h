@@ -91,7 +91,8 @@ struct DriveCapabilities {
 
 // FORMAT UNIT's descriptor that prepares a rewritable medium of `profile`
 // for recording (MMC.md §10.1): DVD+RW 26h (full size, background format);
-// BD-RE 30h with spare areas or 31h without (quick, no defect management);
+// BD-RE 30h with spare areas or 31h without (quick, no defect management),
+// 30h all the same when READ FORMAT CAPACITIES lists 30h but no 31h;
 // DVD-RAM 00h. The size, and for every type but 31h the type parameter, are
 // those of the first descriptor of that type READ FORMAT CAPACITIES lists;
 // if it lists none, DVD+RW asks for the whole disc (FFFFFFFFh) and the others

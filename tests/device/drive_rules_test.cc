@@ -146,6 +146,16 @@ TEST(RecordingFormat, PicksTheTypeAndTakesSizeAndParameterFromTheCapacities) {
   EXPECT_EQ(recording_format(profile::kDvdRam, caps, true).blocks, 4000u);  // one type for both sizes
 }
 
+TEST(RecordingFormat, ADriveThatOffersNoFormatWithoutSparesGetsTheOneWithSpares) {
+  FormatCapacities caps;
+  caps.current_blocks = 5000;
+  caps.formattable = {{3000, 0x30, 0x222}};
+  auto bd = recording_format(profile::kBdRe, caps, /*spare_areas=*/false);
+  EXPECT_EQ(bd.format_type, 0x30);
+  EXPECT_EQ(bd.blocks, 3000u);
+  EXPECT_EQ(bd.type_parameter, 0x222u);
+}
+
 TEST(RecordingFormat, WithoutAMatchingDescriptorTheWholeDiscOrTheCurrentCapacity) {
   FormatCapacities caps;
   caps.current_blocks = 5000;
