@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/convert.h"
+#include "daemon/drive_quirks_file.h"
 #include "device/drive.h"
 #include "device/mmc/types.h"
 #include "recorder/core/prepare.h"
@@ -54,6 +55,8 @@ void print_human(const device::DriveCapabilities& c) {
               yes(c.formattable), yes(c.defect_management));
   std::printf("ECC unit:     %u blocks of %u bytes; drive buffer %u bytes\n", c.ecc_unit_blocks, c.block_size,
               c.buffer_size_bytes);
+  for (const auto& q : c.quirks)
+    std::printf("quirk:        %s: %s (%s)\n", q.to_string().c_str(), q.reason.c_str(), q.source.c_str());
   for (const auto& n : c.notes) std::printf("note:         %s\n", n.c_str());
 }
 
@@ -61,10 +64,12 @@ void print_human(const device::DriveCapabilities& c) {
 
 int run_probe(int argc, char** argv) {
   std::string uri;
+  std::string quirks_file;
   bool json = false;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") json = true;
+    else if (a == "--quirks" && i + 1 < argc) quirks_file = argv[++i];
     else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
     else {
       std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
@@ -72,15 +77,24 @@ int run_probe(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
-    std::fprintf(stderr, "usage: discrecd probe <URI> [--json]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
-                         "sim:///path/disc.img?profile=bd-re\n");
+    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--quirks FILE]\n  URI: sg:///dev/sr0, "
+                         "iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
+                         "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n");
     return 2;
   }
+  // The table the daemon would use, so that probe shows what serve applies.
+  auto quirks = load_drive_quirks(quirks_file);
+  if (!quirks.ok()) {
+    std::fprintf(stderr, "discrecd probe: bad drive quirks: %s\n", quirks.error().to_string().c_str());
+    return 2;
+  }
+  if (!quirks->warning.empty()) std::fprintf(stderr, "discrecd probe: %s\n", quirks->warning.c_str());
   auto drive = device::Drive::open(uri);
   if (!drive.ok()) {
     std::fprintf(stderr, "discrecd probe: cannot open %s: %s\n", uri.c_str(), drive.error().to_string().c_str());
     return 1;
   }
+  (*drive)->set_quirk_table(quirks->table);
   auto caps = (*drive)->probe();
   if (!caps.ok()) {
     std::fprintf(stderr, "discrecd probe: %s: %s\n", uri.c_str(), caps.error().to_string().c_str());
