@@ -176,8 +176,8 @@ int run_serve(int argc, char** argv) {
   }
   if (!quirks->warning.empty()) log_warning("discrecd: " + quirks->warning);
   if (!quirks->path.empty())
-    log_info("discrecd: drive quirks from " + quirks->path + " (" + std::to_string(quirks->table->entries().size()) +
-             " entries)");
+    log_info("discrecd: drive quirks from " + quirks->path + ": " + std::to_string(quirks->table->entries().size()) +
+             " entries");
   if (!lock_state_directory(config.state_directory)) return 1;
 
   // Before any thread starts: stop/reload requests are taken synchronously

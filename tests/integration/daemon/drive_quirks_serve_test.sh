@@ -27,7 +27,7 @@ while [ ! -S "$sock" ]; do
   [ $i -lt 300 ] || fail "no socket after 30 s"
   sleep 0.1
 done
-grep -q "drive quirks from $tmp/quirks.txt (1 entries)" "$tmp/daemon.log" || fail "the log does not name the table"
+grep -q "drive quirks from $tmp/quirks.txt: 1 entries" "$tmp/daemon.log" || fail "the log does not name the table"
 "$discrec" --socket "$sock" drive bd0 >"$tmp/drive.out" 2>&1 || { cat "$tmp/drive.out"; fail "discrec drive"; }
 grep -q "quirk:      no-opc: quirk test entry" "$tmp/drive.out" || { cat "$tmp/drive.out"; fail "no-opc not listed"; }
 grep -q "quirk:      streaming-min-write=64: quirk test entry" "$tmp/drive.out" ||
