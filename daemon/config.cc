@@ -136,6 +136,10 @@ class ConfigReader {
         config_.socket_mode = static_cast<uint32_t>(m);
       } else if (key == "state_directory") {
         ASSIGN_OR_RETURN(config_.state_directory, get<std::string>(value, k, "a string (path)"));
+      } else if (key == "drive_quirks") {
+        ASSIGN_OR_RETURN(config_.drive_quirks_file, get<std::string>(value, k, "a string (path)"));
+        if (config_.drive_quirks_file.empty())
+          return config_error(source_, value.source(), k, "must name a file (leave the key out for the shipped table)");
       } else if (key == "socket_mode_force") {
         ASSIGN_OR_RETURN(config_.socket_mode_force, get<bool>(value, k, "true or false"));
       } else if (key == "socket_group") {
@@ -654,6 +658,9 @@ Status validate_config(const Config& config) {
       if (!status.ok()) return bad(status.error().message());
     }
   }
+  if (!config.drive_quirks_file.empty() && !is_plain_absolute_path(config.drive_quirks_file))
+    return bad("key 'daemon.drive_quirks': '" + config.drive_quirks_file +
+               "' must be an absolute path without '.' or '..'");
   for (const auto& dir : config.sim_directories)
     if (!is_plain_absolute_path(dir))
       return bad("key 'daemon.sim_directories': '" + dir + "' must be an absolute path without '.' or '..'");

@@ -79,6 +79,9 @@ struct Config {
   // policy). The unit's LimitRTPRIO must allow it; see README.
   int writer_realtime_priority = 10;
   std::string state_directory = "/var/lib/discrecd";
+  // [daemon] drive_quirks: a drive quirks table (device/drive_quirks.h) that
+  // replaces the one shipped with discrecd; empty: the shipped one.
+  std::string drive_quirks_file;
 
   // Limits.
   uint32_t max_recordings_per_drive = 8;

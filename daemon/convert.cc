@@ -127,6 +127,13 @@ void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
     if (sp.time_left) set_duration(*sp.time_left, m->mutable_recording_time_left());
   }
   out->set_buffer_size_bytes(c.buffer_size_bytes);
+  for (const auto& q : c.quirks) {
+    auto* quirk = out->add_quirks();
+    quirk->set_name(q.name());
+    quirk->set_value(q.value.value_or(0));
+    quirk->set_reason(q.reason);
+    quirk->set_source(q.source);
+  }
 }
 
 void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/convert.h"
+#include "daemon/drive_quirks_file.h"
 #include "device/drive.h"
 #include "device/mmc/types.h"
 #include "recorder/core/prepare.h"
@@ -57,6 +58,8 @@ void print_human(const device::DriveCapabilities& c, recorder::WriteMode policy)
               yes(c.formattable), yes(c.defect_management));
   std::printf("ECC unit:     %u blocks of %u bytes; drive buffer %u bytes\n", c.ecc_unit_blocks, c.block_size,
               c.buffer_size_bytes);
+  for (const auto& q : c.quirks)
+    std::printf("quirk:        %s: %s (%s)\n", q.to_string().c_str(), q.reason.c_str(), q.source.c_str());
   for (const auto& n : c.notes) std::printf("note:         %s\n", n.c_str());
 }
 
@@ -64,11 +67,13 @@ void print_human(const device::DriveCapabilities& c, recorder::WriteMode policy)
 
 int run_probe(int argc, char** argv) {
   std::string uri;
+  std::string quirks_file;
   bool json = false;
   recorder::WriteMode policy = recorder::WriteMode::kStreamingPreferred;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") json = true;
+<<<<<<< HEAD
     else if (a == "--write-mode" && i + 1 < argc) {
       auto parsed = recorder::parse_write_mode(argv[++i]);
       if (!parsed.ok()) {
@@ -77,6 +82,9 @@ int run_probe(int argc, char** argv) {
       }
       policy = *parsed;
     }
+=======
+    else if (a == "--quirks" && i + 1 < argc) quirks_file = argv[++i];
+>>>>>>> wt-quirks
     else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
     else {
       std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
@@ -84,15 +92,29 @@ int run_probe(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
+<<<<<<< HEAD
     std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--write-mode streaming-preferred|streaming-required|plain]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
                          "sim:///path/disc.img?profile=bd-re\n");
+=======
+    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--quirks FILE]\n  URI: sg:///dev/sr0, "
+                         "iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
+                         "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n");
+>>>>>>> wt-quirks
     return 2;
   }
+  // The table the daemon would use, so that probe shows what serve applies.
+  auto quirks = load_drive_quirks(quirks_file);
+  if (!quirks.ok()) {
+    std::fprintf(stderr, "discrecd probe: bad drive quirks: %s\n", quirks.error().to_string().c_str());
+    return 2;
+  }
+  if (!quirks->warning.empty()) std::fprintf(stderr, "discrecd probe: %s\n", quirks->warning.c_str());
   auto drive = device::Drive::open(uri);
   if (!drive.ok()) {
     std::fprintf(stderr, "discrecd probe: cannot open %s: %s\n", uri.c_str(), drive.error().to_string().c_str());
     return 1;
   }
+  (*drive)->set_quirk_table(quirks->table);
   auto caps = (*drive)->probe();
   if (!caps.ok()) {
     std::fprintf(stderr, "discrecd probe: %s: %s\n", uri.c_str(), caps.error().to_string().c_str());

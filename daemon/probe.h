@@ -2,9 +2,11 @@
 
 namespace discrec::daemon {
 
-// `discrecd probe <URI> [--json]`: a local admin command (not over RPC) that
-// opens a drive URI directly and prints its capabilities. Exit 0 on success,
-// 1 when the drive cannot be probed, 2 on bad usage.
+// `discrecd probe <URI> [--json] [--quirks FILE]`: a local admin command (not
+// over RPC) that opens a drive URI directly and prints its capabilities and
+// the drive quirks that apply to it (from the shipped table, or FILE).
+// Exit 0 on success, 1 when the drive cannot be probed, 2 on bad usage or a
+// bad quirks file.
 int run_probe(int argc, char** argv);
 
 }  // namespace discrec::daemon

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "daemon/drive_quirks_file.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
 #include "daemon/server.h"
@@ -75,8 +76,15 @@ Result<Config> build_config(const ServeArgs& args) {
   return config;
 }
 
-recorder::RecorderOptions recorder_options(const Config& c) {
+recorder::RecorderOptions recorder_options(const Config& c, std::shared_ptr<const device::QuirkTable> quirks) {
   recorder::RecorderOptions o;
+  // Every drive the sessions open gets the table; its probe applies what
+  // matches the drive.
+  o.open_drive = [quirks = std::move(quirks)](const std::string& uri) -> Result<std::unique_ptr<device::Drive>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<device::Drive> drive, device::Drive::open(uri));
+    drive->set_quirk_table(quirks);
+    return drive;
+  };
   o.state_directory = c.state_directory;
   o.admission_margin = c.admission_margin;
   o.max_recordings_per_drive = c.max_recordings_per_drive;
@@ -161,12 +169,21 @@ int run_serve(int argc, char** argv) {
     return 2;
   }
   Config config = std::move(config_result).value();
+  auto quirks = load_drive_quirks(config.drive_quirks_file);
+  if (!quirks.ok()) {
+    log_error("discrecd: bad drive quirks: " + quirks.error().to_string());
+    return 2;
+  }
+  if (!quirks->warning.empty()) log_warning("discrecd: " + quirks->warning);
+  if (!quirks->path.empty())
+    log_info("discrecd: drive quirks from " + quirks->path + ": " + std::to_string(quirks->table->entries().size()) +
+             " entries");
   if (!lock_state_directory(config.state_directory)) return 1;
 
   // Before any thread starts: stop/reload requests are taken synchronously
   // by the loop below, never in a signal handler.
   auto host = make_service_host();
-  recorder::Recorder recorder(recorder_options(config), std::make_shared<recorder::ingest::FfmpegSources>());
+  recorder::Recorder recorder(recorder_options(config, quirks->table), std::make_shared<recorder::ingest::FfmpegSources>());
   if (const recorder::RingPool* pool = recorder.ring_budget().pool()) {
     const std::string size = std::to_string(pool->capacity() >> 20) + " MiB";
     if (pool->locked()) {

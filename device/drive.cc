@@ -64,6 +64,24 @@ std::string Drive::describe() const {
   return transport_->describe();
 }
 
+void Drive::set_quirk_table(std::shared_ptr<const QuirkTable> table) {
+  std::lock_guard lock(mutex_);
+  quirk_table_ = std::move(table);
+}
+
+DriveQuirks Drive::quirks() const {
+  std::lock_guard lock(mutex_);
+  return quirks_;
+}
+
+std::optional<Error> Drive::skipped_by_quirk(QuirkKind kind, const char* command_name) const {
+  std::lock_guard lock(mutex_);
+  const DriveQuirk* quirk = quirks_.find(kind);
+  if (!quirk) return std::nullopt;
+  return Error(ErrorCode::kUnsupported, command_name,
+               "not sent: drive quirk " + quirk->to_string() + " (" + quirk->reason + ")");
+}
+
 Result<size_t> Drive::execute(const char* command_name, const CommandRequest& request) {
   return run(command_name, request);
 }
@@ -232,6 +250,7 @@ Result<uint32_t> Drive::set_write_speed(uint32_t write_kbps, uint32_t end_lba) {
 }
 
 Status Drive::send_opc() {
+  if (auto skipped = skipped_by_quirk(QuirkKind::kNoOpc, "SEND OPC INFORMATION")) return *skipped;
   RETURN_IF_ERROR(run("SEND OPC INFORMATION",
                       request_for(mmc::send_opc_information(true), DataDirection::kNone, {}, kOpcTimeout)));
   return ok_status();
@@ -243,10 +262,17 @@ Status Drive::write12(uint32_t lba, std::span<const uint8_t> data, bool streamin
   if (data.empty() || data.size() % kBlockSize != 0)
     return Error(ErrorCode::kInvalidArgument, "WRITE(12)",
                  "length " + std::to_string(data.size()) + " is not a whole number of 2048-byte blocks");
+  std::lock_guard lock(mutex_);
+  // A drive that writes junk from short streaming commands writes the same
+  // data right without the Streaming bit; the caller's pacing is unchanged.
+  if (streaming && data.size() < streaming_min_write_bytes_) {
+    streaming = false;
+    streaming_writes_demoted_.fetch_add(1, std::memory_order_relaxed);
+  }
   auto cdb = mmc::write12(lba, static_cast<uint32_t>(data.size() / kBlockSize), streaming);
   // The transport only reads from an OUT buffer.
   std::span<uint8_t> out(const_cast<uint8_t*>(data.data()), data.size());
-  RETURN_IF_ERROR(run("WRITE(12)", request_for(cdb, DataDirection::kOut, out, timeout)));
+  RETURN_IF_ERROR(run_locked("WRITE(12)", request_for(cdb, DataDirection::kOut, out, timeout)));
   return ok_status();
 }
 
@@ -351,6 +377,7 @@ Result<bool> Drive::reserve_track_if_supported(uint32_t blocks) {
 }
 
 Result<std::optional<uint32_t>> Drive::next_writable_address_at(uint32_t lba) {
+  if (auto skipped = skipped_by_quirk(QuirkKind::kNwaNotReported, "READ TRACK INFORMATION")) return *skipped;
   ASSIGN_OR_RETURN(TrackInformation track, read_track_information(lba, TrackAddressType::kLba));
   if (!track.nwa_valid) return std::optional<uint32_t>();
   return std::optional<uint32_t>(track.next_writable_address);

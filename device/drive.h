@@ -10,6 +10,7 @@
 // polling) take the same lock briefly between writes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "device/drive_quirks.h"
 #include "device/mmc/types.h"
 #include "base/result.h"
 #include "device/transport.h"
@@ -48,7 +50,11 @@ struct DriveCapabilities {
   std::vector<PerformanceDescriptor> write_performance;  // GET PERFORMANCE type 0x00, write
   // What the probe could not learn, truthfully: "READ BUFFER CAPACITY:
   // unsupported: ILLEGAL REQUEST 5/20/00 ...". Empty when everything answered.
+  // A quirk that changed what the drive reported says so here too.
   std::vector<std::string> notes;
+  // The drive quirks (drive_quirks.h) the Drive applies to this drive, with
+  // their reasons, so that every layer above can show them.
+  std::vector<DriveQuirk> quirks;
   std::optional<DiscInformation> disc;         // READ DISC INFORMATION
   std::optional<TrackInformation> track;       // the track writing continues in
   std::optional<uint32_t> next_writable_address;
@@ -143,6 +149,18 @@ class Drive {
 
   std::string describe() const;
 
+  // The quirk table probe() looks this drive up in (by its INQUIRY strings);
+  // what it finds applies from then on, invisibly to callers, and is listed
+  // in DriveCapabilities::quirks. Without a table (or before the first
+  // probe) no quirk applies. Set it before probe(), from whoever opens the
+  // drive.
+  void set_quirk_table(std::shared_ptr<const QuirkTable> table);
+  // The quirks the last probe() found.
+  DriveQuirks quirks() const;
+  // How many streaming WRITE(12)s streaming-min-write sent without the
+  // Streaming bit.
+  uint64_t streaming_writes_demoted() const { return streaming_writes_demoted_.load(std::memory_order_relaxed); }
+
   // --- identification and state ---
   Status test_unit_ready();
   Result<SenseData> request_sense();
@@ -174,11 +192,14 @@ class Drive {
   Result<uint32_t> set_write_speed(uint32_t write_kbps, uint32_t end_lba);
   // SEND OPC INFORMATION DoOpc=1. 5/20/00 (unsupported) is kUnsupported;
   // ASC 0x73 is a kCheckCondition error the caller must treat as fatal.
+  // Quirk no-opc: kUnsupported without sending anything.
   Status send_opc();
 
   // --- writing ---
   // WRITE(12); `streaming` sets byte 10 bit 7. data.size() must be a whole
-  // number of blocks.
+  // number of blocks. Quirk streaming-min-write: a streaming write shorter
+  // than its value goes without the Streaming bit (counted in
+  // streaming_writes_demoted()).
   Status write12(uint32_t lba, std::span<const uint8_t> data, bool streaming,
                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
   Status read12(uint32_t lba, std::span<uint8_t> data, bool streaming,
@@ -212,7 +233,9 @@ class Drive {
   Result<bool> reserve_track_if_supported(uint32_t blocks);
   // The next writable address of the track holding `lba` (READ TRACK
   // INFORMATION by LBA); nullopt when the drive says it is not valid (the
-  // track is complete, or the medium is not written in order).
+  // track is complete, or the medium is not written in order). Quirk
+  // nwa-not-reported: kUnsupported without asking; not nullopt, which
+  // callers take for "the track is complete".
   Result<std::optional<uint32_t>> next_writable_address_at(uint32_t lba);
   // Closes a sequential medium after its file system is written: unless READ
   // DISC INFORMATION already says complete, CLOSE TRACK for tracks 1 to the
@@ -247,9 +270,18 @@ class Drive {
   Result<size_t> run(const char* command_name, const CommandRequest& request);
   // REQUIRES: mutex_ held.
   Result<size_t> run_locked(const char* command_name, const CommandRequest& request);
+  // Looks the drive up in quirk_table_ and keeps what applies.
+  DriveQuirks look_up_quirks(const InquiryData& id);
+  // The kUnsupported error for a command the quirk `kind` says not to send,
+  // if that quirk applies.
+  std::optional<Error> skipped_by_quirk(QuirkKind kind, const char* command_name) const;
 
   mutable std::mutex mutex_;
   std::unique_ptr<Transport> transport_;  // GUARDED_BY(mutex_)
+  std::shared_ptr<const QuirkTable> quirk_table_;  // GUARDED_BY(mutex_)
+  DriveQuirks quirks_;                             // GUARDED_BY(mutex_)
+  uint32_t streaming_min_write_bytes_ = 0;         // GUARDED_BY(mutex_); from quirks_
+  std::atomic<uint64_t> streaming_writes_demoted_{0};
 };
 
 }  // namespace discrec::device

@@ -17,6 +17,14 @@ bool overwritable(uint16_t p) {
 
 }  // namespace
 
+DriveQuirks Drive::look_up_quirks(const InquiryData& id) {
+  std::lock_guard lock(mutex_);
+  quirks_.applied = quirk_table_ ? quirk_table_->lookup(id.vendor, id.product, id.revision)
+                                 : std::vector<DriveQuirk>();
+  streaming_min_write_bytes_ = quirks_.streaming_min_write_bytes();
+  return quirks_;
+}
+
 Result<DriveCapabilities> Drive::probe() {
   DriveCapabilities caps;
   caps.uri = describe();
@@ -26,6 +34,8 @@ Result<DriveCapabilities> Drive::probe() {
   caps.product = id.product;
   caps.revision = id.revision;
   caps.peripheral_device_type = id.peripheral_device_type;
+  const DriveQuirks quirks = look_up_quirks(id);
+  caps.quirks = quirks.applied;
 
   // A unit attention after a media change or reset is reported once; the
   // second TUR tells the real state.
@@ -39,6 +49,13 @@ Result<DriveCapabilities> Drive::probe() {
   caps.current_profile = config.current_profile;
   caps.profiles = config.profiles;
   caps.rt_streaming = config.rt_streaming;
+  // What the drive announces, the quirk overrules; the note says so, so that
+  // "why no streaming?" has an answer.
+  if (const DriveQuirk* q = quirks.find(QuirkKind::kNoStreaming); q && caps.rt_streaming.current) {
+    caps.rt_streaming.current = false;
+    caps.notes.push_back("Real-Time Streaming (0x0107) is current but not used: drive quirk no-streaming (" +
+                         q->reason + ")");
+  }
   caps.random_writable = config.random_writable.present && config.random_writable.current;
   caps.formattable = config.formattable.present;
   caps.defect_management = config.defect_management.present && config.defect_management.current;

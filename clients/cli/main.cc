@@ -301,6 +301,9 @@ class Client {
               << ", admitted " << human_rate(8.0 * static_cast<double>(d.admitted_bytes_per_second())) << ", "
               << d.active_recordings() << " recording(s)\n";
     if (!d.writer_scheduling().empty()) std::cout << "  writer:     " << d.writer_scheduling() << "\n";
+    for (const auto& q : d.quirks())
+      std::cout << "  quirk:      " << q.name() << (q.value() ? "=" + std::to_string(q.value()) : "") << ": "
+                << q.reason() << "\n";
     if (!d.not_ready_reason().empty()) std::cout << "  not ready:  " << d.not_ready_reason() << "\n";
   }
 

@@ -31,6 +31,7 @@ TEST(ConfigDiffTest, ClassifiesEveryChange) {
   loaded.sources.directories = {"/srv"};
   loaded.drives[0].uri = "sim:///var/lib/discrecd/other.img";
   loaded.drives.push_back({"dvd0", "sg:///dev/sr1", 0});
+  loaded.drive_quirks_file = "/etc/discrecd/drive-quirks.txt";
   auto changes = diff_config(started, loaded, started);
 
   auto expect = [&](const std::string& key, ConfigChange::Kind kind) {
@@ -49,10 +50,11 @@ TEST(ConfigDiffTest, ClassifiesEveryChange) {
   expect("sources.directories", ConfigChange::Kind::kRestart);
   expect("drives.bd0.uri", ConfigChange::Kind::kDrive);
   expect("drives.dvd0", ConfigChange::Kind::kDrive);
+  expect("daemon.drive_quirks", ConfigChange::Kind::kRestart);
   EXPECT_EQ(find(changes, "limits.max_string_bytes")->before, "4096");
   EXPECT_EQ(find(changes, "limits.max_string_bytes")->after, "100");
   EXPECT_TRUE(find(changes, "drives.dvd0")->before.empty());
-  EXPECT_EQ(changes.size(), 10u);
+  EXPECT_EQ(changes.size(), 11u);
 
   // A drive removed is named too.
   Config fewer = started;

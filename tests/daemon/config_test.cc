@@ -94,6 +94,7 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->socket_mode_force, defaults.socket_mode_force);
   EXPECT_EQ(c->socket_group, defaults.socket_group);
   EXPECT_EQ(c->sim_directories, defaults.sim_directories);
+  EXPECT_EQ(c->drive_quirks_file, defaults.drive_quirks_file);
   EXPECT_EQ(c->max_watch_streams_per_peer, defaults.max_watch_streams_per_peer);
   EXPECT_EQ(c->max_connections, defaults.max_connections);
   EXPECT_EQ(c->max_connections_per_uid, defaults.max_connections_per_uid);
@@ -150,6 +151,9 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[drives.x]\nwrite_kbps = 3\n", "needs a 'uri'");
   expect_error("[drives.x]\nuri = \"sg:///dev/sr0\"\nwrite_mode = \"fast\"\n", "drives.x.write_mode");
   expect_error("[daemon\n", "bad.toml:1");
+  expect_error("[daemon]\ndrive_quirks = \"\"\n", "daemon.drive_quirks");
+  expect_error("[daemon]\ndrive_quirks = 1\n", "daemon.drive_quirks");
+  expect_error("[daemon]\ndrive_quirks = \"quirks.txt\"\n", "'daemon.drive_quirks': 'quirks.txt' must be an absolute path");
   // Found by config_fuzzer: toml++ 3.3 reaches __builtin_unreachable() on some
   // raw non-ASCII characters, so the file must be ASCII.
   expect_error("a = 1\xCE\x97\n", "must be ASCII");
@@ -259,6 +263,7 @@ socket_mode = "0666"
 socket_mode_force = true
 socket_group = "cdrom"
 sim_directories = ["/srv/images"]
+drive_quirks = "/etc/discrecd/drive-quirks.txt"
 [daemon.tcp]
 listen = "0.0.0.0:50051"
 tls_cert_file = "c"
@@ -291,6 +296,7 @@ uri = "sim:///srv/images/bd0.img"
   EXPECT_TRUE(c->socket_mode_force);
   EXPECT_EQ(c->socket_group, "cdrom");
   EXPECT_EQ(c->sim_directories, std::vector<std::string>{"/srv/images"});
+  EXPECT_EQ(c->drive_quirks_file, "/etc/discrecd/drive-quirks.txt");
   EXPECT_EQ(c->tcp->observe_token_file, "o");
   EXPECT_EQ(c->tcp->admin_token_file, "a");
   EXPECT_TRUE(c->tcp->allow_readable_secrets);

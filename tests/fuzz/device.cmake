@@ -13,3 +13,8 @@ foreach(_parser IN LISTS _device_fuzz_parsers)
   endif()
   math(EXPR _index "${_index} + 1")
 endforeach()
+
+# The drive quirks file (a config-like text the daemon reads at start).
+discrec_add_fuzzer(device_fuzz_drive_quirks
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/drive_quirks_fuzzer.cc ${PROJECT_SOURCE_DIR}/device/drive_quirks.cc
+  LIBS discrec_base)

@@ -33,6 +33,7 @@ cat >"$tmp/expected" <<LIST
 /usr/lib/sysusers.d/discrecd.conf
 /usr/lib/tmpfiles.d/discrecd.conf
 /usr/sbin/discrecd
+/usr/share/discrecd/drive-quirks.txt
 LIST
 sort -o "$tmp/expected" "$tmp/expected"
 if ! cmp -s "$tmp/files" "$tmp/expected"; then
@@ -106,6 +107,9 @@ while [ ! -S "$sock" ]; do
 done
 "$root/usr/bin/discrec" --socket "$sock" drives >"$tmp/drives.out" 2>&1 || { cat "$tmp/drives.out" "$tmp/daemon.log"; fail "discrec drives"; }
 grep -q bd0 "$tmp/drives.out" || { cat "$tmp/drives.out"; fail "discrec drives does not list bd0"; }
+# The shipped drive quirks table is found where the package put it.
+grep -q "drive quirks from .*/usr/share/discrecd/drive-quirks.txt" "$tmp/daemon.log" ||
+  { cat "$tmp/daemon.log"; fail "the extracted discrecd did not read its drive quirks table"; }
 
 kill -TERM "$daemon_pid"
 i=0
