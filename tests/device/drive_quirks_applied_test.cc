@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "device/drive.h"
+#include "tests/device/scratch_dir.h"
 #include "device/mmc/cdb.h"
 
 namespace discrec::device {
@@ -35,25 +36,14 @@ class SpyTransport final : public Transport {
 
 class DriveQuirksApplied : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::random_device random;
-    for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
-      auto candidate = std::filesystem::temp_directory_path() / ("discrec-quirks-" + std::to_string(random()));
-      if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
-    }
-    ASSERT_FALSE(dir_.empty());
-  }
-  void TearDown() override {
-    drive_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  void TearDown() override { drive_.reset(); }  // before the directory goes
   // A fresh formatted image of `profile` behind the spy, with `table` (a
   // quirks file's text; empty: no table at all), probed.
   DriveCapabilities open(const std::string& profile, const std::string& table) {
     drive_.reset();
-    const std::string image = dir_ + "/" + profile + ".img";
-    auto t = open_transport((image.starts_with("/") ? "sim://" : "sim:///") + image + "?profile=" + profile +
+    const std::string image = dir_.path() + "/" + profile + ".img";
+    auto t = open_transport(test::ScratchDir::sim_uri(image) + "?profile=" + profile +
                                 "&timing=off" + (profile == "bd-re" ? "&formatted=nospares" : ""),
                             TransportOptions{&clock_});
     EXPECT_TRUE(t.ok()) << t.error().to_string();
@@ -81,7 +71,7 @@ class DriveQuirksApplied : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  std::string dir_;
+  test::ScratchDir dir_{"discrec-quirks-"};
   std::vector<std::vector<uint8_t>> cdbs_;
   std::unique_ptr<Drive> drive_;
 };

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "device/drive.h"
+#include "tests/device/scratch_dir.h"
 #include "device/mmc/cdb.h"
 
 namespace discrec::device {
@@ -64,24 +65,13 @@ class SpyTransport final : public Transport {
 
 class DriveRules : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::random_device random;
-    for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
-      auto candidate = std::filesystem::temp_directory_path() / ("discrec-rules-" + std::to_string(random()));
-      if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
-    }
-    ASSERT_FALSE(dir_.empty());
-  }
-  void TearDown() override {
-    drive_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  void TearDown() override { drive_.reset(); }  // before the directory goes
   // A fresh image of `profile` (sim's names: bd-re, bd-r, dvd+r, ...).
   void open(const std::string& profile, const std::string& extra = "") {
     drive_.reset();
-    const std::string image = dir_ + "/" + profile + ".img";
-    auto t = open_transport((image.starts_with("/") ? "sim://" : "sim:///") + image + "?profile=" + profile +
+    const std::string image = dir_.path() + "/" + profile + ".img";
+    auto t = open_transport(test::ScratchDir::sim_uri(image) + "?profile=" + profile +
                                 "&timing=off" + extra,
                             TransportOptions{&clock_});
     ASSERT_TRUE(t.ok()) << t.error().to_string();
@@ -114,7 +104,7 @@ class DriveRules : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  std::string dir_;
+  test::ScratchDir dir_{"discrec-rules-"};
   std::vector<Sent> log_;
   SpyTransport* spy_ = nullptr;
   std::unique_ptr<Drive> drive_;

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/device/scratch_dir.h"
 #include "base/clock.h"
 #include "device/drive.h"
 
@@ -55,25 +56,14 @@ class DriveConformance : public ::testing::TestWithParam<Backend> {
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
       uri_ = read_text(std::string(dir) + "/uri");
     } else {
-      std::random_device random;
-      for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
-        auto candidate = std::filesystem::temp_directory_path() / ("discrec-conf-" + std::to_string(random()));
-        if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
-      }
-      ASSERT_FALSE(dir_.empty());
-      uri_ = (dir_.starts_with("/") ? "sim://" : "sim:///") + dir_ + "/disc.img?profile=dvd+r&timing=off";
+      ASSERT_FALSE(dir_.path().empty());
+      uri_ = test::ScratchDir::sim_uri(dir_.path() + "/disc.img") + "?profile=dvd+r&timing=off";
     }
     auto d = Drive::open(uri_, TransportOptions{&clock_});
     ASSERT_TRUE(d.ok()) << d.error().to_string();
     drive_ = std::move(d).value();
   }
-  void TearDown() override {
-    drive_.reset();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-  }
+  void TearDown() override { drive_.reset(); }  // before the directory goes
   bool tgt() const { return GetParam() == Backend::kTgt; }
 
   std::vector<uint8_t> pattern(uint32_t lba, uint32_t blocks) {
@@ -91,7 +81,7 @@ class DriveConformance : public ::testing::TestWithParam<Backend> {
   }
 
   SimulatedClock clock_;
-  std::string dir_;
+  test::ScratchDir dir_{"discrec-conf-"};
   std::string uri_;
   std::unique_ptr<Drive> drive_;
 };

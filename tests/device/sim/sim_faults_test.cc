@@ -239,7 +239,7 @@ TEST_F(FaultsTest, OpcFailure) {
 }
 
 TEST_F(FaultsTest, ScriptFromTheUri) {
-  std::string script = dir_ + "/faults.txt";
+  std::string script = dir_.path() + "/faults.txt";
   std::ofstream(script) << "# from the URI\nwrite-error lba=16-31\nnot-ready at=0 for=100 ascq=4\n";
   open("profile=dvd+r&timing=off&faults=" + script);
   EXPECT_SENSE(tur(), 2, 0x04, 0x04);

@@ -194,7 +194,7 @@ TEST_F(SimTest, FinalizeFunctionsPerMedium) {
   ASSERT_TRUE(write12(0, 32).good());
   EXPECT_SENSE(close(5), 5, 0x24, 0x00);  // DVD+R minimal-radius finalize
   drive_.reset();
-  auto other = sim_uri(dir_ + "/plus.img") + "?profile=dvd+r&timing=off&blocks=65536";
+  auto other = sim_uri(dir_.path() + "/plus.img") + "?profile=dvd+r&timing=off&blocks=65536";
   drive_ = std::move(SimDrive::open(other, TransportOptions{&clock_})).value();
   ASSERT_TRUE(write12(0, 32).good());
   EXPECT_GOOD(close(6));
@@ -342,7 +342,7 @@ TEST_F(SimTest, OneDrivePerImageButManyImages) {
   auto second = SimDrive::open(uri("timing=off"), TransportOptions{&clock_});
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code(), ErrorCode::kUnavailable);
-  auto other = SimDrive::open(sim_uri(dir_ + "/other.img") + "?profile=dvd+r&timing=off&blocks=4096",
+  auto other = SimDrive::open(sim_uri(dir_.path() + "/other.img") + "?profile=dvd+r&timing=off&blocks=4096",
                               TransportOptions{&clock_});
   ASSERT_TRUE(other.ok()) << other.error().to_string();
   std::vector<uint8_t> data(2048 * 16, 1);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/device/scratch_dir.h"
 #include "base/clock.h"
 #include "device/sim/sim_drive.h"
 
@@ -52,25 +53,12 @@ struct Answer {
 
 class SimTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // Portable (no mkdtemp): these tests also run as Windows executables.
-    std::random_device random;
-    for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
-      auto candidate = std::filesystem::temp_directory_path() / ("discrec-sim-" + std::to_string(random()));
-      if (std::filesystem::create_directory(candidate)) dir_ = candidate.generic_string();
-    }
-    ASSERT_FALSE(dir_.empty());
-  }
-  void TearDown() override {
-    drive_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  void TearDown() override { drive_.reset(); }  // before the directory goes
 
-  std::string image() const { return dir_ + "/" + image_name_; }
+  std::string image() const { return dir_.path() + "/" + image_name_; }
   std::string uri(const std::string& params) const { return sim_uri(image()) + "?" + params; }
-  // sim:///tmp/x.img, or sim:///C:/Users/.../x.img on Windows.
-  static std::string sim_uri(const std::string& path) { return path.starts_with("/") ? "sim://" + path : "sim:///" + path; }
+  static std::string sim_uri(const std::string& path) { return test::ScratchDir::sim_uri(path); }
 
   // Opens the drive on the test image (closing any previous one).
   void open(const std::string& params) {
@@ -181,7 +169,7 @@ class SimTest : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  std::string dir_;
+  test::ScratchDir dir_{"discrec-sim-"};
   std::string image_name_ = "disc.img";
   std::unique_ptr<SimDrive> drive_;
 };
