@@ -1,0 +1,42 @@
+#!/bin/sh
+# Runs in the QEMU guest as `guest_extra.sh /dev/sg0` (run_guest_chain.sh).
+# The kernel command line says what: discrec_mode=test|bench,
+# discrec_ts_bytes (the TS on /dev/vda), discrec_luns (blanks: sr0.., sg0..).
+arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+MODE=$(arg discrec_mode) BYTES=$(arg discrec_ts_bytes) LUNS=$(arg discrec_luns)
+insmod /usr/bin/virtio_blk.ko
+last=$((LUNS - 1)) i=0
+while [ ! -e /dev/vda -o ! -e /dev/sr$last -o ! -e /dev/sg$last ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ls /dev/vda /dev/sr* /dev/sg* | tr '\n' ' ' | sed 's/^/DISCREC_GUEST: devices /'; echo
+
+now() { cut -d' ' -f1 /proc/uptime; }
+# Runs a burner on its own blank: DISCREC_BENCH: NAME rc=RC seconds=S
+burn() {
+  name=$1; shift
+  t0=$(now)
+  "$@" > /tmp/$name.log 2>&1
+  rc=$?
+  t1=$(now)
+  tail -n 25 /tmp/$name.log | sed "s/^/DISCREC_BENCH: $name| /"
+  echo "DISCREC_BENCH: $name rc=$rc seconds=$(awk "BEGIN{print $t1 - $t0}")"
+}
+
+case $MODE in
+test)
+  guest_recorder /dev/vda "$BYTES" d0=sg:///dev/sr0 d1=sg:///dev/sg1
+  echo "DISCREC_GUEST: exit $?"
+  ;;
+bench)
+  # The same TS onto four blanks, one writer at a time.
+  guest_recorder /dev/vda "$BYTES" d0=sg:///dev/sr0
+  echo "DISCREC_GUEST: exit $?"
+  burn cdrskin cdrskin -v dev=/dev/sr1 -tao -eject=0 tsize="$BYTES" /dev/vda
+  burn growisofs growisofs -Z /dev/sr2=/dev/vda
+  mib=$(( (BYTES + 1048575) / 1048576 ))
+  echo "DISCREC_BENCH: probe MiB=$mib"
+  mmc_sgio_probe -q -r 0 -c 32 -m "$mib" bench /dev/sg3 2>&1 | sed 's/^/DISCREC_BENCH: probe| /'
+  ;;
+*)
+  echo "DISCREC_GUEST: FAIL unknown discrec_mode '$MODE'"
+  ;;
+esac
