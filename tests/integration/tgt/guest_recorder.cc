@@ -4,15 +4,23 @@
 // writer, UDF finalize, verify) records one MPEG-TS onto each drive given,
 // one drive after another, over real SG_IO.
 //
-//   guest_recorder SOURCE BYTES ID=URI [ID=URI...]
+//   guest_recorder SOURCE BYTES BPS ID=URI [ID=URI...]
 //     SOURCE  the TS: a file, or the guest's /dev/vda that carries it
 //     BYTES   how much of SOURCE is the TS (a block device is padded)
+//     BPS     the TS's bitrate (ffprobe's), declared for admission
 //     URI     sg:///dev/srN or sg:///dev/sgN
 //
 // The source is handed over as an open descriptor, as the daemon hands
-// over an upload (kPipe): it is paced by the drive (PacedSink waits while
-// the ring holds more than a fraction of a second of writing) and never at
-// the stream's bitrate, so the file goes down as fast as the drive takes it.
+// over an upload (kPipe), so it is paced only by the drive: PacedSink waits
+// while the ring holds more than a quarter of the latency budget at the
+// guaranteed speed, never at the stream's bitrate. What it pushes beyond the
+// declared bitrate is written in drive time no other recording needs
+// (StreamingWriter::update_shedding: a file's backlog is never shed), which
+// with one recording is all of it: the file goes down as fast as the drive
+// takes it. Every recording must declare a bitrate that admission grants,
+// so the declaration is the TS's, capped at what the drive guarantees
+// less the admission margin (a 256 MiB TS of a few seconds is far above
+// tgt's 2.4x).
 //
 // Prints "DISCREC_GUEST: ..." lines per drive: the record and finalize
 // figures ("DISCREC_GUEST: figure <id> bytes=N record_s=T finalize_s=T"),
@@ -118,9 +126,11 @@ int fail(const std::string& why) {
 }
 
 // Records SOURCE onto drive `id`, finalizes and verifies it; "" on success.
-std::string record_one(Recorder& recorder, const std::string& id, const std::string& source, uint64_t bytes) {
-  auto drive = recorder.get_drive(id);
-  if (!drive.ok()) return drive.error().to_string();
+std::string record_one(Recorder& recorder, const RecorderOptions& options, const std::string& id,
+                       const std::string& source, uint64_t bytes, uint64_t bps) {
+  auto prepared = recorder.prepare_drive(id, 0);
+  if (!prepared.ok()) return "prepare " + id + ": " + prepared.error().to_string();
+  auto drive = std::optional<DriveInfo>(prepared->drive);
   if (drive->capabilities) {
     const auto& c = *drive->capabilities;
     std::printf("DISCREC_GUEST: %s %s: %s %s profile %s, 0x0107 present=%d current=%d\n", id.c_str(),
@@ -134,8 +144,14 @@ std::string record_one(Recorder& recorder, const std::string& id, const std::str
   StartRecordingParams params;
   params.drive_id = id;
   params.source_url = "file://" + source;
-  params.title = "guest " + id;
+  params.title = "guest-" + id;
   params.upload_fd = std::make_shared<SourceFd>(fd);
+  const uint64_t grantable = static_cast<uint64_t>(static_cast<double>(drive->guaranteed_bytes_per_second) * 8 /
+                                                   (1 + options.admission_margin) * 0.99);
+  params.expected_bitrate_bps = std::min(bps, grantable);
+  std::printf("DISCREC_GUEST: %s: %u kB/s guaranteed, declaring %llu bit/s (the TS: %llu)\n", id.c_str(),
+              prepared->effective_write_kbps, (unsigned long long)params.expected_bitrate_bps,
+              (unsigned long long)bps);
   const auto t0 = std::chrono::steady_clock::now();
   auto rec = recorder.start_recording(params);
   if (!rec.ok()) return "start_recording on " + id + ": " + rec.error().to_string();
@@ -188,9 +204,10 @@ std::string record_one(Recorder& recorder, const std::string& id, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) return fail("usage: guest_recorder SOURCE BYTES ID=URI [ID=URI...]");
+  if (argc < 5) return fail("usage: guest_recorder SOURCE BYTES BPS ID=URI [ID=URI...]");
   const std::string source = argv[1];
   const uint64_t bytes = std::strtoull(argv[2], nullptr, 10);
+  const uint64_t bps = std::strtoull(argv[3], nullptr, 10);
 
   RecorderOptions options;
   options.state_directory = "/tmp/discrec-state";
@@ -201,7 +218,7 @@ int main(int argc, char** argv) {
   Recorder recorder(options, std::make_shared<DescriptorSources>(bytes));
 
   std::vector<std::string> ids;
-  for (int i = 3; i < argc; ++i) {
+  for (int i = 4; i < argc; ++i) {
     const std::string arg = argv[i];
     const size_t eq = arg.find('=');
     if (eq == std::string::npos) return fail("not ID=URI: " + arg);
@@ -213,7 +230,7 @@ int main(int argc, char** argv) {
     ids.push_back(spec.id);
   }
   for (const std::string& id : ids) {
-    if (std::string why = record_one(recorder, id, source, bytes); !why.empty()) return fail(why);
+    if (std::string why = record_one(recorder, options, id, source, bytes, bps); !why.empty()) return fail(why);
   }
   std::printf("DISCREC_GUEST: PASS\n");
   return 0;

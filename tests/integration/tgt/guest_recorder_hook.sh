@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs in the QEMU guest as `guest_extra.sh /dev/sg0` (run_guest_chain.sh).
 # The kernel command line says what: discrec_mode=test|bench,
-# discrec_ts_bytes (the TS on /dev/vda), discrec_luns (blanks: sr0.., sg0..).
+# discrec_ts_bytes and discrec_ts_bps (the TS on /dev/vda), discrec_luns
+# (blanks: sr0.., sg0..).
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-MODE=$(arg discrec_mode) BYTES=$(arg discrec_ts_bytes) LUNS=$(arg discrec_luns)
+MODE=$(arg discrec_mode) BYTES=$(arg discrec_ts_bytes) BPS=$(arg discrec_ts_bps) LUNS=$(arg discrec_luns)
 insmod /usr/bin/virtio_blk.ko
 last=$((LUNS - 1)) i=0
 while [ ! -e /dev/vda -o ! -e /dev/sr$last -o ! -e /dev/sg$last ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -23,12 +24,12 @@ burn() {
 
 case $MODE in
 test)
-  guest_recorder /dev/vda "$BYTES" d0=sg:///dev/sr0 d1=sg:///dev/sg1
+  guest_recorder /dev/vda "$BYTES" "$BPS" d0=sg:///dev/sr0 d1=sg:///dev/sg1
   echo "DISCREC_GUEST: exit $?"
   ;;
 bench)
   # The same TS onto four blanks, one writer at a time.
-  guest_recorder /dev/vda "$BYTES" d0=sg:///dev/sr0
+  guest_recorder /dev/vda "$BYTES" "$BPS" d0=sg:///dev/sr0
   echo "DISCREC_GUEST: exit $?"
   burn cdrskin cdrskin -v dev=/dev/sr1 -tao -eject=0 tsize="$BYTES" /dev/vda
   burn growisofs growisofs -Z /dev/sr2=/dev/vda

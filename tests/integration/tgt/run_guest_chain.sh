@@ -22,6 +22,7 @@ case "$URL" in iscsi://127.*) ;; *) echo "refusing non-loopback URL $URL" >&2; e
 
 # The guest reads the TS from a disk of whole sectors: the hook is told its size.
 bytes=$(stat -c %s "$ts")
+bps=$(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$ts")
 cp "$ts" "$OUT/ts.img"
 truncate --size=%512 "$OUT/ts.img"
 
@@ -49,7 +50,7 @@ rc=0
 timeout --kill-after=10 "${GUEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
   -nographic -nic none -no-reboot \
   -kernel "/boot/vmlinuz-$KV" -initrd "$OUT/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 quiet guest_tests=extra guest_dev=sg0 discrec_mode=$mode discrec_ts_bytes=$bytes discrec_luns=$luns" \
+  -append "console=ttyS0 panic=-1 quiet guest_tests=extra guest_dev=sg0 discrec_mode=$mode discrec_ts_bytes=$bytes discrec_ts_bps=$bps discrec_luns=$luns" \
   -iscsi initiator-name=iqn.2024-01.test.feas:qemu \
   -device virtio-scsi-pci,id=scsi0 "${drives[@]}" \
   -drive "file=$OUT/ts.img,if=none,id=ts,format=raw,readonly=on" -device virtio-blk-pci,drive=ts \
