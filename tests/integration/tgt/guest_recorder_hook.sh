@@ -11,15 +11,19 @@ while [ ! -e /dev/vda -o ! -e /dev/sr$last -o ! -e /dev/sg$last ] && [ $i -lt 10
 ls /dev/vda /dev/sr* /dev/sg* | tr '\n' ' ' | sed 's/^/DISCREC_GUEST: devices /'; echo
 
 now() { cut -d' ' -f1 /proc/uptime; }
-# Runs a burner on its own blank: DISCREC_BENCH: NAME rc=RC seconds=S
+# "busy idle" jiffies of the (one) vCPU: a tool that keeps it busy is bound
+# by the emulated CPU, not by the drive.
+cpu() { head -1 /proc/stat | awk '{print $2 + $3 + $4 + $7 + $8, $5 + $6}'; }
+busy() { echo "$1 $2" | awk '{b = $3 - $1; i = $4 - $2; printf "%.0f", (b + i > 0 ? 100 * b / (b + i) : 0)}'; }
+# Runs a burner on its own blank: DISCREC_BENCH: NAME rc=RC seconds=S cpu=%
 burn() {
   name=$1; shift
-  t0=$(now)
+  t0=$(now) c0=$(cpu)
   "$@" > /tmp/$name.log 2>&1
   rc=$?
-  t1=$(now)
+  t1=$(now) c1=$(cpu)
   tail -n 25 /tmp/$name.log | sed "s/^/DISCREC_BENCH: $name| /"
-  echo "DISCREC_BENCH: $name rc=$rc seconds=$(awk "BEGIN{print $t1 - $t0}")"
+  echo "DISCREC_BENCH: $name rc=$rc seconds=$(awk "BEGIN{print $t1 - $t0}") cpu=$(busy "$c0" "$c1")%"
 }
 
 case $MODE in
@@ -29,13 +33,16 @@ test)
   ;;
 bench)
   # The same TS onto four blanks, one writer at a time.
+  c0=$(cpu)
   guest_recorder /dev/vda "$BYTES" "$BPS" d0=sg:///dev/sr0
-  echo "DISCREC_GUEST: exit $?"
+  echo "DISCREC_GUEST: exit $? cpu=$(busy "$c0" "$(cpu)")%"
   burn cdrskin cdrskin -v dev=/dev/sr1 -tao -eject=0 tsize="$BYTES" /dev/vda
   burn growisofs growisofs -Z /dev/sr2=/dev/vda
   mib=$(( (BYTES + 1048575) / 1048576 ))
   echo "DISCREC_BENCH: probe MiB=$mib"
+  c0=$(cpu)
   mmc_sgio_probe -q -r 0 -c 32 -m "$mib" bench /dev/sg3 2>&1 | sed 's/^/DISCREC_BENCH: probe| /'
+  echo "DISCREC_BENCH: probe cpu=$(busy "$c0" "$(cpu)")% (write and read back)"
   ;;
 *)
   echo "DISCREC_GUEST: FAIL unknown discrec_mode '$MODE'"
