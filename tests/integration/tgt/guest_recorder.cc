@@ -138,6 +138,15 @@ std::string record_one(Recorder& recorder, const RecorderOptions& options, const
                 device::profile_name(c.current_profile).c_str(), c.rt_streaming.present, c.rt_streaming.current);
   }
   if (!drive->not_ready_reason.empty()) return id + " not ready: " + drive->not_ready_reason;
+  // tgt's blank DVD+R has no current Real-Time Streaming: the default
+  // policy (streaming-preferred) writes it with plain WRITE(12).
+  const auto& mode = drive->write_mode;
+  std::printf("DISCREC_GUEST: %s: write mode %s: %s\n", id.c_str(), std::string(write_mode_name(mode.policy)).c_str(),
+              mode.choice ? ((mode.choice->streaming ? "streaming, " : "plain, ") + mode.choice->reason).c_str()
+                          : "no choice");
+  if (!mode.choice) return id + ": no write mode chosen";
+  if (drive->capabilities && mode.choice->streaming && !drive->capabilities->rt_streaming.current)
+    return id + ": streaming chosen although Real-Time Streaming is not current";
 
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "cannot open " + source;
