@@ -6,7 +6,8 @@
 # cdrskin (-tao) and by growisofs -Z, each onto its own blank, and the raw
 # 64 KiB WRITE(12) figure of shared/mmc-target's mmc_sgio_probe (bench mode).
 # Each figure is the TS's bytes over the tool's wall time in the guest
-# (discrec: record + finalize; verify is not counted).
+# (discrec: record + finalize; verify is not counted), the median of
+# BENCH_ROUNDS (default 3) rounds in the boot, each onto four fresh blanks.
 #   bench_guest_record.sh WORK_DIR GUEST_RECORDER      (MMC_TARGET in env)
 set -uo pipefail
 work=$1 bin=$2
@@ -25,38 +26,43 @@ if [ ! -s "$ts" ]; then
 fi
 bytes=$(stat -c %s "$ts")
 
+rounds=${BENCH_ROUNDS:-3}
 "$tgt/tgt_fixture.sh" start "$dir" > "$work/fixture.log" 2>&1 || { cat "$work/fixture.log"; exit 1; }
 trap '"$tgt/tgt_fixture.sh" stop "$dir" >> "$work/fixture.log" 2>&1' EXIT
-"$tgt/run_guest_chain.sh" "$dir" bench "$ts" 4 "$bin" "$(command -v cdrskin)" "$(command -v growisofs)" > "$work/chain.log" 2>&1
+"$tgt/run_guest_chain.sh" "$dir" bench "$ts" $((4 * rounds)) "$bin" "$(command -v cdrskin)" "$(command -v growisofs)" \
+  > "$work/chain.log" 2>&1
 log=$dir/guest-bench/qemu.log.txt
 grep -E "^DISCREC_(GUEST|BENCH):" "$log" > "$work/bench.log"
 
-mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f", b / s / 1e6; else print 0 }'; }
-fig=$(sed -n 's/^DISCREC_GUEST: figure d0 bytes=[0-9]* record_s=\([0-9.]*\) finalize_s=\([0-9.]*\)/\1 \2/p' "$log")
-discrec=0
-if [ -n "$fig" ] && grep -q "^DISCREC_GUEST: PASS" "$log"; then
-  discrec=$(mbps "$(echo "$fig" | awk '{print $1 + $2}')")
-fi
-burner() {  # MB/s of a burner that succeeded, else 0
-  local line rc s
-  line=$(grep "^DISCREC_BENCH: $1 rc=" "$log")
-  rc=$(echo "$line" | sed -n 's/.* rc=\([0-9]*\).*/\1/p') s=$(echo "$line" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
-  if [ "$rc" = 0 ]; then mbps "$s"; else echo 0; fi
+# Each tool's MB/s per round (0: it failed), then their medians.
+mbps() { awk -v b="$bytes" '{ printf "%.1f\n", ($1 > 0 ? b / $1 / 1e6 : 0) }'; }
+discrec_all=$(sed -n 's/^DISCREC_GUEST: figure r[0-9]* bytes=[0-9]* record_s=\([0-9.]*\) finalize_s=\([0-9.]*\)/\1 \2/p' "$log" |
+  awk '{print $1 + $2}' | mbps)
+[ "$(grep -c "^DISCREC_GUEST: PASS" "$log")" = "$rounds" ] || discrec_all="0"
+burner() { sed -n "s/^DISCREC_BENCH: $1 rc=\([0-9]*\) seconds=\([0-9.]*\).*/\1 \2/p" "$log" |
+  awk '{print ($1 == 0 ? $2 : 0)}' | mbps; }
+cdrskin_all=$(burner cdrskin) growisofs_all=$(burner growisofs)
+probe_all=$(sed -n 's/^DISCREC_BENCH: probe| .*WRITE:.* = *\([0-9.]*\) MB.*/\1/p' "$log")
+median() {  # of the rounds; 0 if any round is missing or failed
+  echo "$1" | awk -v n="$rounds" 'NF { v[++c] = $1; if ($1 == 0) bad = 1 }
+    END { if (c != n || bad) { print 0; exit } asort_n(v, c); print v[int((c + 1) / 2)] }
+    function asort_n(a, k,   i, j, t) { for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }'
 }
-cdrskin=$(burner cdrskin) growisofs=$(burner growisofs)
-probe=$(sed -n 's/^DISCREC_BENCH: probe| .*WRITE:.* = *\([0-9.]*\).*/\1/p' "$log" | head -1)
-probe=${probe:-0}
+discrec=$(median "$discrec_all") cdrskin=$(median "$cdrskin_all") growisofs=$(median "$growisofs_all")
+probe=$(median "$probe_all")
 
 status=0
 for what in discrec cdrskin growisofs probe; do
   if [ "${!what}" = 0 ]; then
-    echo "bench_guest_record: $what failed; its guest lines:"
-    grep -E "^DISCREC_(GUEST|BENCH): ($what|d0)" "$log" | tail -30
-    [ "$what" = discrec ] && { tail -30 "$log"; }
+    echo "bench_guest_record: $what failed in some round; its guest lines:"
+    grep -E "^DISCREC_(GUEST|BENCH): ($what|r[0-9])" "$log" | tail -30
+    [ "$what" = discrec ] && tail -30 "$log"
     status=1
   fi
 done
-echo "guest: TS $bytes bytes; discrec $discrec MB/s (record ${fig% *} s + finalize ${fig#* } s), cdrskin $cdrskin MB/s, growisofs $growisofs MB/s, probe $probe MB/s"
+each() { echo $1 | tr '\n' ' ' | sed 's/ *$//'; }
+echo "guest: TS $bytes bytes, $rounds rounds (MB/s per round): discrec $(each "$discrec_all") (record + finalize);" \
+  "probe $(each "$probe_all"); cdrskin $(each "$cdrskin_all"); growisofs $(each "$growisofs_all")"
 line() {  # name value reference goal
   awk -v n="$1" -v v="$2" -v r="$3" -v g="$4" \
     'BEGIN { printf "%s: %.1f MB/s, reference %.1f MB/s, ratio %.2f (goal >= %s)\n", n, v, r, (r > 0 ? v / r : 0), g }'

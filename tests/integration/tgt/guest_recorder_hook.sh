@@ -22,7 +22,7 @@ burn() {
   "$@" > /tmp/$name.log 2>&1
   rc=$?
   t1=$(now) c1=$(cpu)
-  tail -n 25 /tmp/$name.log | sed "s/^/DISCREC_BENCH: $name| /"
+  tail -n $([ $rc = 0 ] && echo 3 || echo 25) /tmp/$name.log | sed "s/^/DISCREC_BENCH: $name| /"
   echo "DISCREC_BENCH: $name rc=$rc seconds=$(awk "BEGIN{print $t1 - $t0}") cpu=$(busy "$c0" "$c1")%"
 }
 
@@ -32,17 +32,23 @@ test)
   echo "DISCREC_GUEST: exit $?"
   ;;
 bench)
-  # The same TS onto four blanks, one writer at a time.
-  c0=$(cpu)
-  guest_recorder /dev/vda "$BYTES" "$BPS" d0=sg:///dev/sr0
-  echo "DISCREC_GUEST: exit $? cpu=$(busy "$c0" "$(cpu)")%"
-  burn cdrskin cdrskin -v dev=/dev/sr1 -tao -eject=0 tsize="$BYTES" /dev/vda
-  burn growisofs growisofs -Z /dev/sr2=/dev/vda
+  # The same TS onto a blank each, one writer at a time, in rounds of four
+  # LUNs (discrec, the probe, cdrskin, growisofs), so that drift in the
+  # (shared, fdatasync-bound) host hits every tool alike.
   mib=$(( (BYTES + 1048575) / 1048576 ))
-  echo "DISCREC_BENCH: probe MiB=$mib"
-  c0=$(cpu)
-  mmc_sgio_probe -q -r 0 -c 32 -m "$mib" bench /dev/sg3 2>&1 | sed 's/^/DISCREC_BENCH: probe| /'
-  echo "DISCREC_BENCH: probe cpu=$(busy "$c0" "$(cpu)")% (write and read back)"
+  r=0
+  while [ $((4 * r + 3)) -lt "$LUNS" ]; do
+    a=$((4 * r)) b=$((4 * r + 1)) c=$((4 * r + 2)) d=$((4 * r + 3))
+    c0=$(cpu)
+    guest_recorder /dev/vda "$BYTES" "$BPS" r$r=sg:///dev/sr$a
+    echo "DISCREC_GUEST: exit $? cpu=$(busy "$c0" "$(cpu)")%"
+    c0=$(cpu)
+    mmc_sgio_probe -q -r 0 -c 32 -m "$mib" bench /dev/sg$b 2>&1 | sed 's/^/DISCREC_BENCH: probe| /'
+    echo "DISCREC_BENCH: probe cpu=$(busy "$c0" "$(cpu)")% (write and read back)"
+    burn cdrskin cdrskin -v dev=/dev/sr$c -tao tsize="$BYTES" /dev/vda
+    burn growisofs growisofs -Z /dev/sr$d=/dev/vda
+    r=$((r + 1))
+  done
   ;;
 *)
   echo "DISCREC_GUEST: FAIL unknown discrec_mode '$MODE'"

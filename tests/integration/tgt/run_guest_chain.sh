@@ -9,6 +9,8 @@
 # run_qemu_chain.sh QEMU line), with more than one LU and a data disk, which
 # run_qemu_chain.sh has no place for. Guest log: $OUT/qemu.log.txt, OUT =
 # FIXTURE_DIR/guest-MODE; the blanks are $STATE/guest-MODE-lunK.iso.
+# Env: GUEST_TIMEOUT (s, default 600), GUEST_CPU (QEMU -cpu, default qemu64 as
+# run_qemu_chain.sh's: no SSE4.2, so CRC-32C is computed in software).
 set -euo pipefail
 dir=$1 mode=$2 ts=$3 luns=$4
 shift 4
@@ -47,7 +49,7 @@ done
 log=$OUT/qemu.log
 t0=$(date +%s.%N)
 rc=0
-timeout --kill-after=10 "${GUEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+timeout --kill-after=10 "${GUEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu "${GUEST_CPU:-qemu64}" -m 1024 -smp 1 \
   -nographic -nic none -no-reboot \
   -kernel "/boot/vmlinuz-$KV" -initrd "$OUT/initramfs.cpio.gz" \
   -append "console=ttyS0 panic=-1 quiet guest_tests=extra guest_dev=sg0 discrec_mode=$mode discrec_ts_bytes=$bytes discrec_ts_bps=$bps discrec_luns=$luns" \
