@@ -57,6 +57,7 @@ timeout --kill-after=10 "${GUEST_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -c
   -device virtio-scsi-pci,id=scsi0 "${drives[@]}" \
   -drive "file=$OUT/ts.img,if=none,id=ts,format=raw,readonly=on" -device virtio-blk-pci,drive=ts \
   > "$log" 2>&1 || rc=$?
+rm -f "$OUT/ts.img"
 tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' > "$log.txt"
 echo "qemu rc=$rc wall=$(echo "$(date +%s.%N) - $t0" | bc) s log=$log.txt"
 grep -q "^GUEST: done" "$log.txt"
