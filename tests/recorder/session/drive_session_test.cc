@@ -14,6 +14,16 @@
 #include "tests/recorder/session/session_test_support.h"
 #include "tests/support/process.h"
 
+// clang reports its sanitizers through __has_feature only.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DISCREC_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef DISCREC_TEST_SANITIZED
+#define DISCREC_TEST_SANITIZED 0
+#endif
+
 namespace discrec::recorder {
 namespace {
 
@@ -163,8 +173,13 @@ TEST_F(DriveSessionTest, AFileGoesAsFastAsTheDriveTakesItNotAtTheGuaranteedSpeed
   auto done = recorder.get_recording("dvd0", rec->id);
   EXPECT_EQ(done->stats.bytes_in, total / 188 * 188);
   EXPECT_EQ(done->stats.shed_bytes, 0u);
-  // Held to the guaranteed speed it takes six seconds; unpaced, well under one.
+  // Held to the guaranteed speed it takes six seconds; unpaced, well under
+  // one (the sanitizer builds run it for its other checks: too slow to time).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !DISCREC_TEST_SANITIZED
   EXPECT_LT(seconds, 3.0) << "the file went at " << static_cast<double>(total) / seconds / 1e6 << " MB/s";
+#else
+  (void)seconds;
+#endif
 }
 
 TEST_F(DriveSessionTest, AStoppedRecorderLeavesTheDiscOpenAndTheNextTakesItUpAndFinalizesIt) {
