@@ -3,9 +3,10 @@
 // A live source arrives at its own rate, and when the drive falls behind the
 // writer sheds whole GOPs on purpose. A file can be read far faster than any
 // drive writes; shedding it would throw away data that could simply wait. So
-// for files and pipes, ingest waits while the recording's ring holds more
-// than `max_backlog` bytes: the reader goes at the drive's pace and nothing
-// is shed (and other recordings never see this one's backlog).
+// for files and pipes, ingest waits while the recording's ring holds
+// `max_backlog` bytes or more (so it holds up to one push beyond): the reader
+// goes at the drive's pace and nothing is shed (and other recordings never
+// see this one's backlog).
 //
 // Thread-safety: as TsSink, called from the one ingest thread; stop() from any.
 #pragma once

@@ -280,6 +280,13 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
                                               std::chrono::duration<double>(config.latency_budget).count() / 4);
     uint64_t one_command = uint64_t{w.max_units_per_command} * w.ecc_unit_blocks * w.block_size;
     uint64_t backlog = std::max<uint64_t>(std::min<uint64_t>(by_speed, config.ring_bytes / 4), 2 * one_command);
+    // And a whole stripe (or half the ring, which makes one due), while
+    // that is within half the budget at the guaranteed speed: below a
+    // stripe the writer waits out the stripe wait for every one, and the
+    // file would go at backlog / wait, the guaranteed speed, however fast
+    // the drive takes it.
+    if (w.stripe_bytes > 0)
+      backlog = std::max<uint64_t>(backlog, std::min<uint64_t>({w.stripe_bytes, config.ring_bytes / 2, 2 * by_speed}));
     entry->paced = std::make_unique<PacedSink>(recording, backlog);
     entry->paced_source = true;
     sink = entry->paced.get();

@@ -3,6 +3,8 @@
 # and control socket, state under the build dir), swaps blank discs, stops it.
 #   tgt_fixture.sh start DIR     -> DIR/uri holds the iscsi:// URI
 #   tgt_fixture.sh swap DIR NAME -> a fresh blank DVD+R named NAME
+#   tgt_fixture.sh blanks DIR NAME N -> fresh blanks in LUNs 1..N (LUNs 2..N
+#                                   made as LUN 1 is; images NAME-lunK.iso)
 #   tgt_fixture.sh stop DIR
 # MMC_TARGET (env) = the shared/mmc-target folder.
 set -euo pipefail
@@ -35,6 +37,21 @@ swap)
   . "$dir/env"
   "$H/swap_blank.sh" "$3"
   ;;
+blanks)
+  . "$dir/env"
+  . "$H/tgt_env.sh"
+  name=$3 n=$4
+  LUN=1 "$H/swap_blank.sh" "$name-lun1"
+  for k in $(seq 2 "$n"); do
+    # A LUN that exists is replaced: a new one holds a new blank, as LUN 1's.
+    $TGTADM --mode logicalunit --op delete --tid "$TID" --lun "$k" >/dev/null 2>&1 || true
+    f="$STATE/$name-lun$k.iso"
+    rm -f "$f"; tgtimg --op new --device-type cd --type dvd+r --file "$f" >/dev/null
+    $TGTADM --mode logicalunit --op new --tid "$TID" --lun "$k" -b "$f" --device-type=cd
+    $TGTADM --mode logicalunit --op update --tid "$TID" --lun "$k" \
+      --params vendor_id=STGT_DVD,product_id=DVD101,product_rev=0010,scsi_sn=DISCREC$k,removable=1
+  done
+  ;;
 stop)
   if [ -f "$dir/env" ]; then
     . "$dir/env"
@@ -43,5 +60,5 @@ stop)
   rm -f "$dir/env" "$dir/uri"
   ;;
 *)
-  echo "usage: $0 start|swap|stop DIR [NAME]" >&2; exit 2 ;;
+  echo "usage: $0 start|swap|blanks|stop DIR [NAME [N]]" >&2; exit 2 ;;
 esac

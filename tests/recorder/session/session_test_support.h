@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 #include "base/clock.h"
 #include "recorder/ts_source.h"
 
@@ -19,7 +21,8 @@ namespace discrec::test {
 
 // A live source: `bitrate_bps` of 188-byte packets (sync byte, a PID, a
 // counter) in real time, a GOP start every half second, until stopped or
-// `total_bytes` are sent (0: until stopped).
+// `total_bytes` are sent (0: until stopped). With bitrate_bps 0, a file:
+// `total_bytes` as fast as the sink takes them, a GOP every 2048 packets.
 class SyntheticSource final : public recorder::TsSource {
  public:
   SyntheticSource(recorder::TsSink& sink, uint64_t bitrate_bps, uint64_t total_bytes)
@@ -29,16 +32,18 @@ class SyntheticSource final : public recorder::TsSource {
     using namespace std::chrono;
     const auto start = steady_clock::now();
     uint64_t sent = 0, packets = 0;
-    const uint64_t per_gop = std::max<uint64_t>(1, bitrate_bps_ / 8 / 2 / 188);
+    const bool file = bitrate_bps_ == 0;
+    const uint64_t per_gop = file ? 2048 : std::max<uint64_t>(1, bitrate_bps_ / 8 / 2 / 188);
     std::vector<uint8_t> buffer;
     while (!stopped_.load(std::memory_order_acquire)) {
       const double seconds = duration<double>(steady_clock::now() - start).count();
       uint64_t due = static_cast<uint64_t>(seconds * static_cast<double>(bitrate_bps_) / 8.0) / 188 * 188;
       if (total_bytes_) due = std::min(due, total_bytes_);
-      while (sent < due) {
+      if (file) due = total_bytes_;
+      while (sent < due && !stopped_.load(std::memory_order_acquire)) {
         // Up to a GOP boundary, so each write can carry its flag.
         const uint64_t until_gop = per_gop - packets % per_gop;
-        const uint64_t n = std::min<uint64_t>((due - sent) / 188, until_gop);
+        const uint64_t n = std::min<uint64_t>({(due - sent) / 188, until_gop, file ? 256 : UINT64_MAX});
         buffer.assign(n * 188, 0);
         for (uint64_t i = 0; i < n; ++i) {
           uint8_t* p = &buffer[i * 188];
@@ -96,6 +101,9 @@ class SyntheticSources final : public recorder::TsSourceFactory {
       std::lock_guard lock(mutex_);
       if (auto it = specs_.find(request.url); it != specs_.end()) spec = it->second;
     }
+    // An upload's pipe is the source's to close; the synthetic stream
+    // stands in for what it would carry (paced like a file: PacedSink).
+    if (request.input_fd >= 0) ::close(request.input_fd);
     return std::unique_ptr<recorder::TsSource>(
         std::make_unique<SyntheticSource>(sink, spec.bitrate_bps, spec.total_bytes));
   }
