@@ -13,8 +13,9 @@ bool split_number(std::string_view text, uint64_t* whole, std::string_view* frac
   size_t i = 0;
   *whole = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    if (*whole > (std::numeric_limits<uint64_t>::max() - 9) / 10) return false;
-    *whole = *whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
+    if (*whole > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    *whole = *whole * 10 + digit;
     ++i;
   }
   if (i == 0) return false;
