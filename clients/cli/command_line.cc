@@ -131,7 +131,7 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
 
   auto* format = command("format", "format a rewritable disc");
   drive_operand(format);
-  format->add_flag("--spare-areas", c.spare_areas, "keep spare areas (defect management; halves the speed)");
+  format->add_flag("--spare-areas", c.spare_areas, "with spare areas (defect management; slower unless streaming)");
   format->add_flag("--force", c.force, "even a disc that holds recordings (the admin role)");
 
   auto* record = command("record", "start a recording and follow it until it ends (Ctrl-C stops it)");
@@ -140,7 +140,7 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
       ->required();
   record->add_option("--drive", c.drive, "the drive to record on")->type_name("DRIVE")->required();
   record->add_option("--title", c.title, "the recording's title")->type_name("T");
-  record->add_option("--priority", c.priority, "who sheds first when the drive is short (higher keeps)")
+  record->add_option("--priority", c.priority, "0..100, higher is more important (above 50: the admin role)")
       ->type_name("N")
       ->check(whole_number("a priority", INT32_MIN, INT32_MAX));
   const CLI::Validator rate(
@@ -163,7 +163,7 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
       ->check(rate);
   record
       ->add_option_function<int64_t>(
-          "--latency-ms", [&c](int64_t ms) { c.latency_ms = ms; }, "the latency budget in milliseconds")
+          "--latency-ms", [&c](int64_t ms) { c.latency_ms = ms; }, "how long a chunk may wait before its write deadline (default 2000)")
       ->type_name("MS")
       ->check(whole_number("a latency in milliseconds", 0, INT64_MAX / 1000000));
   const CLI::Validator size(
@@ -198,7 +198,7 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
   finalize->add_flag("--eject", c.eject, "open the tray when done");
   finalize->add_flag("--zero-fill-lost", c.zero_fill_lost,
                      "ranges write errors lost read as zeros in every reader, 7-Zip too");
-  finalize->add_flag("--force", c.force, "even with recordings still running (the admin role)");
+  finalize->add_flag("--force", c.force, "even with recordings running: they are stopped first");
 
   drive_operand(command("verify", "read everything back and compare checksums"));
 

@@ -56,7 +56,9 @@ TEST(CommandLine, HelpIsTheOverviewWithExitCodes) {
 TEST(CommandLine, TheOverviewNamesEveryCommandAndFlag) {
   const std::string overview = parse({"--help"}).out;
   for (const auto& spec : command_specs()) {
-    if (!spec.name.empty()) EXPECT_THAT(overview, HasSubstr(" " + spec.name + " ")) << spec.name;
+    if (!spec.name.empty()) {
+      EXPECT_THAT(overview, HasSubstr(" " + spec.name + " ")) << spec.name;
+    }
     for (const auto& flag : spec.flags) EXPECT_THAT(overview, HasSubstr(flag)) << spec.name << " " << flag;
     for (const auto& operand : spec.operands) EXPECT_THAT(overview, HasSubstr(operand)) << spec.name;
   }
