@@ -27,9 +27,11 @@ bool is_help(const char* arg) { return std::strcmp(arg, "--help") == 0 || std::s
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help anywhere, before or after a command: the usage, on standard output.
+  // probe and forget-disc answer their own --help; serve and service take
+  // theirs from here: the usage, on standard output.
   for (int i = 1; i < argc; ++i) {
-    if (is_help(argv[i])) {
+    const bool own_help = i > 1 && (std::strcmp(argv[1], "probe") == 0 || std::strcmp(argv[1], "forget-disc") == 0);
+    if (is_help(argv[i]) && !own_help) {
       std::fputs(kUsage, stdout);
       return 0;
     }
