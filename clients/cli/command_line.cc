@@ -218,8 +218,12 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
 ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   ParsedCommandLine result;
   auto app = build_app(result.command, result.err);
+  // The message, then where to look: the command's own --help once one was named.
   auto usage_error = [&](const std::string& message) {
-    result.err = "discrec: " + message + "\n(discrec --help lists the commands; discrec COMMAND --help one's flags)\n";
+    const auto chosen = app->get_subcommands();
+    const std::string hint = chosen.empty() ? "discrec --help lists the commands"
+                                            : "discrec " + chosen.front()->get_name() + " --help lists its flags";
+    result.err = "discrec: " + message + "\n(" + hint + ")\n";
     result.exit_code = kBadUsage;
     return result;
   };
@@ -242,13 +246,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     return result;
   } catch (const CLI::ExtrasError& e) {
     const auto extra = app->remaining();
-    const auto chosen = app->get_subcommands();
     if (extra.empty()) return usage_error(e.what());
     const std::string& word = extra.front();
-    const std::string where = chosen.empty() ? "" : " for " + chosen.front()->get_name();
-    if (word.size() > 1 && word[0] == '-') return usage_error("unknown option '" + word + "'" + where);
-    if (chosen.empty()) return usage_error("unknown command '" + word + "'");
-    return usage_error("unexpected argument '" + word + "'" + where);
+    if (word.size() > 1 && word[0] == '-') return usage_error("unknown option '" + word + "'");
+    if (app->get_subcommands().empty()) return usage_error("unknown command '" + word + "'");
+    return usage_error("unexpected argument '" + word + "'");
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }

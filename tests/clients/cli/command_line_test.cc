@@ -101,8 +101,8 @@ TEST(CommandLine, GlobalOptionsGoBeforeOrAfterTheCommand) {
 TEST(CommandLine, CommandsWithoutArguments) {
   EXPECT_EQ(ok({"info"}).command, "info");
   EXPECT_EQ(ok({"drives"}).command, "drives");
-  usage_error({"info", "bd0"}, "unexpected argument 'bd0' for info");
-  usage_error({"drives", "--bogus"}, "unknown option '--bogus' for drives");
+  usage_error({"info", "bd0"}, "unexpected argument 'bd0'\n(discrec info --help lists its flags)");
+  usage_error({"drives", "--bogus"}, "unknown option '--bogus'\n(discrec drives --help lists its flags)");
 }
 
 TEST(CommandLine, CommandsOnADrive) {
@@ -194,7 +194,7 @@ TEST(CommandLine, RecordErrorsNameTheFlag) {
   usage_error({"record", "f.ts", "--drive", "bd0", "--priority", "high"}, "--priority: 'high' is not a priority");
   usage_error({"record", "f.ts", "--drive", "bd0", "--latency-ms", "-1"}, "--latency-ms");
   usage_error({"record", "f.ts", "--drive", "bd0", "--latency-ms", "0.5"}, "--latency-ms");
-  usage_error({"record", "f.ts", "--drive", "bd0", "--bitrat", "8M"}, "unknown option '--bitrat' for record");
+  usage_error({"record", "f.ts", "--drive", "bd0", "--bitrat", "8M"}, "unknown option '--bitrat'");
   usage_error({"record", "f.ts", "g.ts", "--drive", "bd0"}, "unexpected argument 'g.ts'");
 }
 
@@ -245,7 +245,7 @@ TEST(CommandLine, Events) {
 }
 
 TEST(CommandLine, UnknownCommandsAndGlobalFlags) {
-  usage_error({"bogus"}, "unknown command 'bogus'");
+  usage_error({"bogus"}, "unknown command 'bogus'\n(discrec --help lists the commands)");
   usage_error({"--bogus", "drives"}, "unknown option '--bogus'");
   usage_error({"--json"}, "no command given");
 }
