@@ -81,7 +81,8 @@ int run_probe(int argc, char** argv) {
   app.add_flag("--json", json, "the API's Drive message as JSON, every field (false and zero too)");
   app.add_option_function<std::string>(
          "--write-mode", [&policy](const std::string& text) { policy = *recorder::parse_write_mode(text); },
-         "the policy to judge the drive by: streaming-preferred (default), streaming-required, plain")
+         "the policy to judge the drive by (as a drive's write_mode): streaming-preferred (default), "
+         "streaming-required or plain")
       ->type_name("MODE")
       ->check(CLI::Validator(
           [](std::string& text) {
