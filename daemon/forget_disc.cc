@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "daemon/admin_command_line.h"
 #include "daemon/names.h"
 #include "recorder/journal/journal_file.h"
 
@@ -11,15 +12,14 @@ namespace discrec::daemon {
 int run_forget_disc(int argc, char** argv) {
   std::string state_dir = "/var/lib/discrecd";
   std::string drive;
-  for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--state-dir" && i + 1 < argc) state_dir = argv[++i];
-    else if (drive.empty() && a.rfind("--", 0) != 0) drive = a;
-    else {
-      std::fprintf(stderr, "usage: discrecd forget-disc [--state-dir DIR] DRIVE\n");
-      return 2;
-    }
-  }
+  CLI::App app("Discards the crash journal of a drive whose disc is gone (journal-DRIVE.bin becomes .done).",
+               "discrecd forget-disc");
+  app.set_help_flag("-h,--help", "print this help");
+  app.footer(kAdminExitCodes);
+  app.add_option("DRIVE", drive, "the drive's name in the configuration (bd0)")->required();
+  app.add_option("--state-dir", state_dir, "the daemon's state directory (default /var/lib/discrecd)")
+      ->type_name("DIR");
+  if (auto exit_code = parse_admin_command_line(app, argc, argv)) return *exit_code;
   if (!valid_id(drive)) {
     std::fprintf(stderr, "discrecd forget-disc: '%s' is not a drive name\n", drive.c_str());
     return 2;

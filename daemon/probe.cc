@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "daemon/admin_command_line.h"
 #include "daemon/convert.h"
 #include "daemon/drive_quirks_file.h"
 #include "device/drive.h"
@@ -70,32 +71,28 @@ int run_probe(int argc, char** argv) {
   std::string quirks_file;
   bool json = false;
   recorder::WriteMode policy = recorder::WriteMode::kStreamingPreferred;
-  for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--json") json = true;
-    else if (a == "--write-mode" && i + 1 < argc) {
-      auto parsed = recorder::parse_write_mode(argv[++i]);
-      if (!parsed.ok()) {
-        std::fprintf(stderr, "discrecd probe: %s\n", parsed.error().message().c_str());
-        return 2;
-      }
-      policy = *parsed;
-    }
-    else if (a == "--quirks" && i + 1 < argc) quirks_file = argv[++i];
-    else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
-    else {
-      std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
-      return 2;
-    }
-  }
-  if (uri.empty()) {
-    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--quirks FILE] [--write-mode MODE]\n  URI: sg:///dev/sr0, "
-                         "iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
-                         "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n"
-                         "  --write-mode: streaming-preferred (default), streaming-required or plain (as a drive's "
-                         "write_mode)\n");
-    return 2;
-  }
+  CLI::App app("Opens one drive and prints what it can do: profiles, medium, 0x0107, write speeds, the write "
+               "mode the daemon would choose, the quirks that apply.",
+               "discrecd probe");
+  app.set_help_flag("-h,--help", "print this help");
+  app.footer(kAdminExitCodes);
+  app.add_option("URI", uri, "sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re")
+      ->required();
+  app.add_flag("--json", json, "the API's Drive message as JSON, every field (false and zero too)");
+  app.add_option_function<std::string>(
+         "--write-mode", [&policy](const std::string& text) { policy = *recorder::parse_write_mode(text); },
+         "the policy to judge the drive by (as a drive's write_mode): streaming-preferred (default), "
+         "streaming-required or plain")
+      ->type_name("MODE")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            auto parsed = recorder::parse_write_mode(text);
+            return parsed.ok() ? std::string() : parsed.error().message();
+          },
+          ""));
+  app.add_option("--quirks", quirks_file, "a drive quirks table instead of the shipped one (as [daemon] drive_quirks)")
+      ->type_name("FILE");
+  if (auto exit_code = parse_admin_command_line(app, argc, argv)) return *exit_code;
   // The table the daemon would use, so that probe shows what serve applies.
   auto quirks = load_drive_quirks(quirks_file);
   if (!quirks.ok()) {
@@ -130,6 +127,9 @@ int run_probe(int argc, char** argv) {
     std::string text;
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
+    // Every field, false and zero too (as `discrec --json`): tgt's
+    // "current": false says more than a missing key.
+    options.always_print_primitive_fields = true;
     options.preserve_proto_field_names = true;
     (void)google::protobuf::util::MessageToJsonString(message, &text, options);
     std::cout << text;

@@ -1,10 +1,7 @@
 // discrec: the command-line client of discrecd (gRPC over the Unix socket by
 // default). Every subcommand mirrors one API call; --json prints the API's
-// messages for scripts. Exit codes (kUsage lists them too):
-//   0 ok                          1 the daemon refused the request, or it failed
-//   2 bad usage                   3 cannot reach the daemon, or it went away
-//   4 the drive is busy (retry)   5 permission denied (the caller's role)
-//   130 interrupted (Ctrl-C) while the daemon goes on with the operation
+// messages for scripts. The command line is parsed in command_line.cc;
+// the exit codes are ExitCode there.
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -20,12 +17,12 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <thread>
 #include <string>
 #include <vector>
 
+#include "clients/cli/command_line.h"
 #include "clients/cli/output.h"
 #include "discrec/v1/daemon.grpc.pb.h"
 #include "discrec/v1/discs.grpc.pb.h"
@@ -39,84 +36,11 @@ namespace {
 namespace v1 = discrec::v1;
 using google::protobuf::util::TimeUtil;
 
-constexpr const char* kUsage = R"(usage: discrec [--socket PATH | --target HOST:PORT] [--json] COMMAND [ARGS]
-
-Commands:
-  info                              daemon version, uptime, drives
-  drives                            list the configured drives
-  drive DRIVE                       capabilities of one drive (probe)
-  prepare DRIVE [--speed KBPS]      pre-run OPC and set the write speed
-  load DRIVE | eject DRIVE          close / open the tray
-  format DRIVE [--spare-areas] [--force]
-                                    format a rewritable disc (--force: even one
-                                    that holds recordings; needs the admin role)
-  record SOURCE --drive DRIVE [--title T] [--priority N] [--bitrate BPS]
-         [--latency-ms MS] [--ring-mib MIB] [--id ID] [--detach]
-                                    start a recording and follow it until it ends
-                                    (Ctrl-C stops the recording cleanly). SOURCE
-                                    is a network URL the daemon connects to, or a
-                                    file or - (standard input) that this client
-                                    reads and sends to the daemon
-  recordings [DRIVE]                list recordings
-  watch RECORDING                   follow a recording's progress
-  stop RECORDING                    stop a recording
-  finalize DRIVE [--label L] [--no-close] [--eject] [--zero-fill-lost] [--force]
-                                    write the UDF file system and close the disc
-                                    (--zero-fill-lost: ranges write errors lost
-                                    read as zeros in every reader, 7-Zip too)
-  verify DRIVE                      read everything back and compare checksums
-  events [DRIVE] [--since WHEN]     follow drive and recording events; --since
-                                    first shows past ones the daemon kept: WHEN
-                                    is an age (90s, 10m, 2h, 1d), a UTC time
-                                    (2026-12-04T17:00:00Z) or #SEQ (events after
-                                    number SEQ, the first column: to resume)
-
-DRIVE is a configured drive name (bd0) or drives/bd0; RECORDING is
-drives/bd0/recordings/ID or bd0/ID. The socket defaults to $DISCREC_SOCKET
-or /run/discrecd/discrecd.sock. Ctrl-C ends watch, events, finalize and
-verify at once (finalize and verify go on in the daemon).
-
-Exit codes: 0 ok, 1 refused or failed, 2 bad usage, 3 daemon unreachable (or
-gone), 4 drive busy (try again), 5 permission denied, 130 interrupted.
-)";
-
 bool finished(v1::RecordingState s) {
   return s == v1::RECORDING_STATE_STOPPED || s == v1::RECORDING_STATE_FAILED || s == v1::RECORDING_STATE_RECOVERED;
 }
 
 std::atomic<bool> g_interrupted{false};
-
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;  // "--x" -> value ("" for switches)
-  bool has(const std::string& f) const { return flags.count(f) > 0; }
-  std::string get(const std::string& f, const std::string& fallback = "") const {
-    auto it = flags.find(f);
-    return it == flags.end() ? fallback : it->second;
-  }
-};
-
-const std::vector<std::string> kSwitches = {"--json",  "--detach",         "--spare-areas", "--no-close",
-                                            "--eject", "--zero-fill-lost", "--help",        "--force"};
-
-bool parse(int argc, char** argv, Args& args) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--", 0) == 0) {
-      if (std::find(kSwitches.begin(), kSwitches.end(), a) != kSwitches.end()) {
-        args.flags[a] = "";
-      } else if (i + 1 < argc) {
-        args.flags[a] = argv[++i];
-      } else {
-        std::cerr << "discrec: " << a << " needs a value\n";
-        return false;
-      }
-    } else {
-      args.positional.push_back(a);
-    }
-  }
-  return true;
-}
 
 std::string drive_name(const std::string& s) { return s.rfind("drives/", 0) == 0 ? s : "drives/" + s; }
 
@@ -134,16 +58,6 @@ std::string short_recording_name(const std::string& name) {
   if (name.rfind("drives/", 0) != 0 || middle == std::string::npos) return name;
   return name.substr(7, middle - 7) + "/" + name.substr(middle + kMiddle.size());
 }
-
-enum ExitCode : int {
-  kOk = 0,
-  kFailed = 1,
-  kBadUsage = 2,
-  kUnreachable = 3,
-  kBusy = 4,
-  kDenied = 5,
-  kInterrupted = 130,
-};
 
 std::shared_ptr<grpc::Channel> g_channel;
 
@@ -426,30 +340,25 @@ class Client {
       std::cout << "  written without the Streaming bit: " << r.write_mode().reason() << "\n";
   }
 
-  int record(const Args& args) {
-    if (args.positional.size() < 2 || !args.has("--drive")) {
-      std::cerr << "discrec record: needs SOURCE and --drive DRIVE\n";
-      return 2;
-    }
-    const std::string& source = args.positional[1];
+  int record(const CommandLine& c) {
+    const std::string& source = c.source;
     v1::StartRecordingRequest req;
-    req.set_parent(drive_name(args.get("--drive")));
+    req.set_parent(drive_name(c.drive));
     req.set_source_url(source);
-    req.set_title(args.get("--title"));
-    req.set_priority(std::atoi(args.get("--priority", "0").c_str()));
-    req.set_expected_bitrate_bps(std::strtoull(args.get("--bitrate", "8000000").c_str(), nullptr, 10));
-    if (args.has("--latency-ms"))
-      *req.mutable_latency_budget() = TimeUtil::MillisecondsToDuration(std::atoll(args.get("--latency-ms").c_str()));
-    if (args.has("--ring-mib")) req.set_ring_size_bytes(std::strtoull(args.get("--ring-mib").c_str(), nullptr, 10) << 20);
-    req.set_recording_id(args.get("--id"));
+    req.set_title(c.title);
+    req.set_priority(c.priority);
+    req.set_expected_bitrate_bps(c.bitrate_bps);
+    if (c.latency_ms) *req.mutable_latency_budget() = TimeUtil::MillisecondsToDuration(*c.latency_ms);
+    if (c.ring_bytes) req.set_ring_size_bytes(*c.ring_bytes);
+    req.set_recording_id(c.id);
     v1::Recording r;
     if (is_local_source(source)) {
       // The daemon never opens a path for a client: this client reads the
       // file (with its own permissions) and sends the bytes.
-      if (args.has("--detach")) {
+      if (c.detach) {
         std::cerr << "discrec record: --detach needs a network source; a file or - is sent by this client, "
                      "which must stay until the last byte\n";
-        return 2;
+        return kBadUsage;
       }
       int rc = upload(source, req, &r);
       if (rc != 0) return rc;
@@ -460,7 +369,7 @@ class Client {
     }
     if (out_.json) print_json(r);
     else std::cerr << "recording " << r.name() << " from " << r.source_url() << "\n";
-    if (args.has("--detach")) {
+    if (c.detach) {
       if (!out_.json) std::cout << r.name() << "\n";
       return 0;
     }
@@ -584,15 +493,15 @@ class Client {
     return last.mismatches_size() > 0 ? 1 : 0;
   }
 
-  int finalize(const Args& args) {
+  int finalize(const CommandLine& c) {
     grpc::ClientContext ctx;
     v1::FinalizeDiscRequest req;
-    req.set_name(drive_name(args.positional[1]));
-    req.set_volume_label(args.get("--label"));
-    req.set_close_disc(!args.has("--no-close"));
-    req.set_eject(args.has("--eject"));
-    if (args.has("--zero-fill-lost")) req.set_lost_extents(v1::LOST_EXTENT_ENCODING_ZERO_FILLED);
-    req.set_force(args.has("--force"));
+    req.set_name(drive_name(c.drive));
+    req.set_volume_label(c.label);
+    req.set_close_disc(!c.no_close);
+    req.set_eject(c.eject);
+    if (c.zero_fill_lost) req.set_lost_extents(v1::LOST_EXTENT_ENCODING_ZERO_FILLED);
+    req.set_force(c.force);
     auto reader = discs_->FinalizeDisc(&ctx, req);
     return follow_operation(ctx, reader, "finalized");
   }
@@ -649,61 +558,51 @@ class Client {
 
 int main(int argc, char** argv) {
   using namespace discrec::cli;
-  Args args;
-  if (!parse(argc, argv, args)) return 2;
-  if (args.positional.empty() || args.has("--help")) {
-    std::cout << kUsage;
-    return args.positional.empty() && !args.has("--help") ? 2 : 0;
-  }
+  ParsedCommandLine parsed = parse_command_line(argc, argv);
+  std::cout << parsed.out;
+  std::cerr << parsed.err;  // errors, or what a unit was understood as
+  if (parsed.exit_code) return *parsed.exit_code;
+  const CommandLine& c = parsed.command;
   // Without SA_RESTART: a read of standard input being sent ends at Ctrl-C.
   struct sigaction on_interrupt = {};
   on_interrupt.sa_handler = [](int) { g_interrupted = true; };
   sigaction(SIGINT, &on_interrupt, nullptr);
 
   std::string target;
-  if (args.has("--target")) {
-    target = args.get("--target");
+  if (!c.target.empty()) {
+    target = c.target;
   } else {
     const char* env = std::getenv("DISCREC_SOCKET");
-    target = "unix:" + args.get("--socket", env ? env : "/run/discrecd/discrecd.sock");
+    target = "unix:" + (!c.socket.empty() ? c.socket : env ? env : "/run/discrecd/discrecd.sock");
   }
   // TCP targets are TLS-only, like the daemon; a token comes from $DISCREC_TOKEN.
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-  if (args.has("--target")) {
+  if (!c.target.empty()) {
     auto tls = grpc::SslCredentials(grpc::SslCredentialsOptions());
     if (const char* token = std::getenv("DISCREC_TOKEN"))
       creds = grpc::CompositeChannelCredentials(tls, grpc::AccessTokenCredentials(token));
     else
       creds = tls;
   }
-  OutputOptions out{args.has("--json"), static_cast<bool>(isatty(STDERR_FILENO))};
+  OutputOptions out{c.json, static_cast<bool>(isatty(STDERR_FILENO))};
   g_channel = grpc::CreateChannel(target, creds);
   Client client(g_channel, out);
 
-  const std::string& cmd = args.positional[0];
-  auto arg1 = [&]() -> std::string { return args.positional.size() > 1 ? args.positional[1] : ""; };
-  auto need1 = [&](const char* what) {
-    if (args.positional.size() < 2) {
-      std::cerr << "discrec " << cmd << ": needs " << what << "\n";
-      return false;
-    }
-    return true;
-  };
+  const std::string& cmd = c.command;
   if (cmd == "info") return client.info();
   if (cmd == "drives") return client.drives();
-  if (cmd == "drive") return need1("DRIVE") ? client.drive(arg1()) : 2;
-  if (cmd == "prepare")
-    return need1("DRIVE") ? client.prepare(arg1(), static_cast<uint32_t>(std::atoi(args.get("--speed", "0").c_str()))) : 2;
-  if (cmd == "load") return need1("DRIVE") ? client.load(arg1()) : 2;
-  if (cmd == "eject") return need1("DRIVE") ? client.eject(arg1()) : 2;
-  if (cmd == "format") return need1("DRIVE") ? client.format(arg1(), args.has("--spare-areas"), args.has("--force")) : 2;
-  if (cmd == "record") return client.record(args);
-  if (cmd == "recordings") return client.recordings(arg1());
-  if (cmd == "watch") return need1("RECORDING") ? client.watch(arg1(), false) : 2;
-  if (cmd == "stop") return need1("RECORDING") ? client.stop(arg1()) : 2;
-  if (cmd == "finalize") return need1("DRIVE") ? client.finalize(args) : 2;
-  if (cmd == "verify") return need1("DRIVE") ? client.verify(arg1()) : 2;
-  if (cmd == "events") return client.events(arg1(), args.get("--since"));
-  std::cerr << "discrec: unknown command '" << cmd << "'\n" << kUsage;
-  return 2;
+  if (cmd == "drive") return client.drive(c.drive);
+  if (cmd == "prepare") return client.prepare(c.drive, c.speed_kbps);
+  if (cmd == "load") return client.load(c.drive);
+  if (cmd == "eject") return client.eject(c.drive);
+  if (cmd == "format") return client.format(c.drive, c.spare_areas, c.force);
+  if (cmd == "record") return client.record(c);
+  if (cmd == "recordings") return client.recordings(c.drive);
+  if (cmd == "watch") return client.watch(c.recording, false);
+  if (cmd == "stop") return client.stop(c.recording);
+  if (cmd == "finalize") return client.finalize(c);
+  if (cmd == "verify") return client.verify(c.drive);
+  if (cmd == "events") return client.events(c.drive, c.since);
+  std::cerr << "discrec: no handler for '" << cmd << "'\n";  // command_line.cc knows more than this file
+  return kBadUsage;
 }

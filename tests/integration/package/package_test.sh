@@ -34,6 +34,9 @@ cat >"$tmp/expected" <<LIST
 /usr/lib/tmpfiles.d/discrecd.conf
 /usr/sbin/discrecd
 /usr/share/discrecd/drive-quirks.txt
+/usr/share/bash-completion/completions/discrec
+/usr/share/man/man1/discrec.1.gz
+/usr/share/man/man8/discrecd.8.gz
 LIST
 sort -o "$tmp/expected" "$tmp/expected"
 if ! cmp -s "$tmp/files" "$tmp/expected"; then
@@ -94,6 +97,16 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 fi
 
 # The extracted programs run from the installed paths.
+"$root/usr/bin/discrec" --version | grep -qx "discrec $version" || fail "discrec --version"
+"$root/usr/sbin/discrecd" --version | grep -qx "discrecd $version" || fail "discrecd --version"
+# The man pages and the bash completion, from where the package put them.
+for page in "$root/usr/share/man/man1/discrec.1.gz" "$root/usr/share/man/man8/discrecd.8.gz"; do
+  gzip -dc "$page" | grep -q '^\.TH ' || fail "$page is not a man page"
+done
+if command -v bash >/dev/null 2>&1; then
+  bash -c '. "$1" && COMP_WORDS=(discrec fin) && COMP_CWORD=1 && _discrec && [ "${COMPREPLY[*]}" = finalize ]' \
+    bash "$root/usr/share/bash-completion/completions/discrec" || fail "the installed bash completion"
+fi
 mkdir -m 0700 "$tmp/state"
 sock=$tmp/state/s.sock
 "$root/usr/sbin/discrecd" serve --state-dir "$tmp/state" --socket "$sock" >"$tmp/daemon.log" 2>&1 &
