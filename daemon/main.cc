@@ -1,10 +1,6 @@
 // discrecd: the discrec recording daemon.
 //   discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...
-<<<<<<< HEAD
-//   discrecd probe <URI> [--json] [--write-mode MODE]
-=======
-//   discrecd probe <URI> [--json] [--quirks FILE]
->>>>>>> wt-quirks
+//   discrecd probe <URI> [--json] [--write-mode MODE] [--quirks FILE]
 //   discrecd forget-disc --state-dir DIR DRIVE
 //   discrecd service install|uninstall|start|stop|run [serve options]   (Windows SCM)
 //   discrecd --version
@@ -29,11 +25,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...\n"
-<<<<<<< HEAD
-               "       discrecd probe <URI> [--json] [--write-mode MODE]\n"
-=======
-               "       discrecd probe <URI> [--json] [--quirks FILE]\n"
->>>>>>> wt-quirks
+               "       discrecd probe <URI> [--json] [--write-mode MODE] [--quirks FILE]\n"
                "       discrecd forget-disc [--state-dir DIR] DRIVE\n"
                "       discrecd service install|uninstall|start|stop|run [serve options]   (Windows)\n"
                "       discrecd --version\n");

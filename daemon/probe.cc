@@ -73,7 +73,6 @@ int run_probe(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") json = true;
-<<<<<<< HEAD
     else if (a == "--write-mode" && i + 1 < argc) {
       auto parsed = recorder::parse_write_mode(argv[++i]);
       if (!parsed.ok()) {
@@ -82,9 +81,7 @@ int run_probe(int argc, char** argv) {
       }
       policy = *parsed;
     }
-=======
     else if (a == "--quirks" && i + 1 < argc) quirks_file = argv[++i];
->>>>>>> wt-quirks
     else if (uri.empty() && a.rfind("--", 0) != 0) uri = a;
     else {
       std::fprintf(stderr, "discrecd probe: unexpected argument '%s'\n", a.c_str());
@@ -92,14 +89,10 @@ int run_probe(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
-<<<<<<< HEAD
-    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--write-mode streaming-preferred|streaming-required|plain]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, "
-                         "sim:///path/disc.img?profile=bd-re\n");
-=======
-    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--quirks FILE]\n  URI: sg:///dev/sr0, "
-                         "iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
-                         "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n");
->>>>>>> wt-quirks
+    std::fprintf(stderr,
+                 "usage: discrecd probe <URI> [--json] [--write-mode streaming-preferred|streaming-required|plain] "
+                 "[--quirks FILE]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
+                 "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n");
     return 2;
   }
   // The table the daemon would use, so that probe shows what serve applies.
