@@ -335,8 +335,8 @@ class ConfigReader {
       std::string k = "metrics." + std::string(key.str());
       if (key == "listen") {
         std::string text;
-        if (auto port = value.value<int64_t>()) {
-          text = std::to_string(*port);  // a --set of a bare port arrives as a number
+        if (const auto* port = value.as_integer()) {
+          text = std::to_string(port->get());  // a --set of a bare port arrives as a number
         } else {
           ASSIGN_OR_RETURN(text, get<std::string>(value, k, "a string (\"127.0.0.1:9464\")"));
         }

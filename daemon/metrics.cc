@@ -163,14 +163,14 @@ const std::vector<Family<D>>& drive_families() {
          if (!d.space || !d.capabilities) return std::nullopt;
          return number(d.space->used_blocks * d.capabilities->block_size);
        })},
-      {"discrec_drive_disc_bits_per_second", "gauge",
+      {"discrec_drive_disc_fill_bytes_per_second", "gauge",
        "The rate the disc fills at: what its recordings declared, or what they measure if more.",
        one<D>([](const D& d) -> O {
          if (!d.space) return std::nullopt;
-         return number(d.space->bitrate_bps);
+         return number(static_cast<double>(d.space->bitrate_bps) / 8);
        })},
       {"discrec_drive_disc_time_left_seconds", "gauge",
-       "How long the disc being recorded lasts at discrec_drive_disc_bits_per_second.",
+       "How long the disc being recorded lasts at discrec_drive_disc_fill_bytes_per_second.",
        one<D>([](const D& d) -> O {
          if (!d.space || !d.space->time_left) return std::nullopt;
          return seconds(*d.space->time_left);
@@ -247,10 +247,10 @@ const std::vector<Family<R>>& recording_families() {
        }},
       {"discrec_recording_start_time_seconds", "gauge", "When the recording started, in seconds since the epoch.",
        one<R>([](const R& r) -> O { return seconds(r.start_time.time_since_epoch()); })},
-      {"discrec_recording_expected_bits_per_second", "gauge", "The bitrate the recording declared (admission).",
-       one<R>([](const R& r) -> O { return number(r.expected_bitrate_bps); })},
-      {"discrec_recording_input_bits_per_second", "gauge", "The bitrate it has arrived at since it started.",
-       one<R>([](const R& r) -> O { return number(r.stats.input_bitrate_bps); })},
+      {"discrec_recording_expected_bytes_per_second", "gauge", "The rate the recording declared (admission).",
+       one<R>([](const R& r) -> O { return number(static_cast<double>(r.expected_bitrate_bps) / 8); })},
+      {"discrec_recording_input_bytes_per_second", "gauge", "The rate it has arrived at since it started.",
+       one<R>([](const R& r) -> O { return number(r.stats.input_bitrate_bps / 8); })},
       {"discrec_recording_bytes_in_total", "counter", "Bytes taken into the recording's ring.",
        one<R>([](const R& r) -> O { return number(r.stats.bytes_in); })},
       {"discrec_recording_bytes_written_total", "counter", "Payload bytes on disc.",

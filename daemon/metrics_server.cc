@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace discrec::daemon {
@@ -21,6 +22,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+class Connection;
+}  // namespace
+
 struct MetricsServer::Impl {
   Impl(const MetricsServerOptions& o, Render r) : options(o), render(std::move(r)) {}
   void accept();
@@ -28,8 +33,8 @@ struct MetricsServer::Impl {
   const MetricsServerOptions options;
   const Render render;
   // Declared before the io_context: connections still queued in it when it
-  // is destroyed count themselves out here.
-  uint32_t connections = 0;  // the server's thread only
+  // is destroyed take themselves out of here.
+  std::set<Connection*> connections;  // the server's thread only
   uint16_t port = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -48,9 +53,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(MetricsServer::Impl& server, tcp::socket socket)
       : server_(server), stream_(std::move(socket)), buffer_(server.options.max_request_bytes) {
-    ++server_.connections;
+    server_.connections.insert(this);
   }
-  ~Connection() { --server_.connections; }
+  ~Connection() { server_.connections.erase(this); }
 
   void read() {
     parser_.emplace();
@@ -59,6 +64,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_after(server_.options.timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
   }
 
  private:
@@ -100,12 +111,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-  }
-
   MetricsServer::Impl& server_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;  // at most max_request_bytes
@@ -119,7 +124,7 @@ void MetricsServer::Impl::accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (stopped || !acceptor.is_open()) return;
     if (!ec) {
-      if (connections >= options.max_connections) {
+      if (connections.size() >= options.max_connections) {
         beast::error_code ignored;
         socket.close(ignored);  // over the cap: turned away at once
       } else {
@@ -173,6 +178,8 @@ void MetricsServer::stop() {
     impl->stopped = true;
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    // Peers see the end now, not when the server is destroyed.
+    for (Connection* c : impl->connections) c->close();
     impl->io.stop();
   });
   impl_->thread.join();
