@@ -216,9 +216,7 @@ int run_serve(int argc, char** argv) {
     options.max_connections = config.metrics->max_connections;
     // Snapshots only: a scrape never waits for a drive (recorder/session/README.md).
     auto started = MetricsServer::start(options, [&recorder] {
-      std::vector<recorder::RecordingInfo> recordings;
-      if (auto listed = recorder.list_recordings(""); listed.ok()) recordings = std::move(listed).value();
-      return render_metrics(recorder.list_drives(), recordings, MetricsContext{DISCREC_VERSION});
+      return render_metrics(recorder.list_drives(), recorder.list_disc_recordings(), MetricsContext{DISCREC_VERSION});
     });
     if (!started.ok()) {
       log_error("discrecd: " + started.error().to_string() + " (key 'metrics.listen' in " + config.source + ")");

@@ -247,6 +247,13 @@ std::vector<RecordingInfo> recording_infos(const DriveSnapshot& snapshot, const 
   return out;
 }
 
+std::vector<RecordingInfo> disc_recording_infos(const DriveSnapshot& snapshot, const Clock& clock) {
+  std::vector<RecordingInfo> out;
+  out.reserve(snapshot.recordings.size());
+  for (const auto& view : snapshot.recordings) out.push_back(recording_info(snapshot, *view, clock));
+  return out;
+}
+
 Result<RecordingInfo> find_recording(const DriveSnapshot& snapshot, const std::string& id, const Clock& clock) {
   for (const auto& view : snapshot.recordings)
     if (view->id == id) return recording_info(snapshot, *view, clock);

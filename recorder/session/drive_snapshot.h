@@ -107,6 +107,8 @@ RecordingInfo recording_info(const DriveSnapshot& snapshot, const RecordingView&
 uint32_t active_recordings(const DriveSnapshot& snapshot);
 // This disc's, the recovered ones, then the history.
 std::vector<RecordingInfo> recording_infos(const DriveSnapshot& snapshot, const Clock& clock);
+// This disc's only (those this daemon started on it, running or ended).
+std::vector<RecordingInfo> disc_recording_infos(const DriveSnapshot& snapshot, const Clock& clock);
 Result<RecordingInfo> find_recording(const DriveSnapshot& snapshot, const std::string& id, const Clock& clock);
 
 // A recording's shed ranges as the API lists them, in stream order: the
