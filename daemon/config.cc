@@ -143,6 +143,12 @@ class ConfigReader {
         ASSIGN_OR_RETURN(config_.drive_quirks_file, get<std::string>(value, k, "a string (path)"));
         if (config_.drive_quirks_file.empty())
           return config_error(source_, value.source(), k, "must name a file (leave the key out for the shipped table)");
+      } else if (key == "log") {
+        ASSIGN_OR_RETURN(std::string target, get<std::string>(value, k, "\"auto\", \"journal\" or \"stderr\""));
+        if (target == "auto") config_.log_target = Config::LogTarget::kAuto;
+        else if (target == "journal") config_.log_target = Config::LogTarget::kJournal;
+        else if (target == "stderr") config_.log_target = Config::LogTarget::kStderr;
+        else return config_error(source_, value.source(), k, "must be \"auto\", \"journal\" or \"stderr\"");
       } else if (key == "socket_mode_force") {
         ASSIGN_OR_RETURN(config_.socket_mode_force, get<bool>(value, k, "true or false"));
       } else if (key == "socket_group") {

@@ -98,6 +98,10 @@ struct Config {
   // [daemon] drive_quirks: a drive quirks table (device/drive_quirks.h) that
   // replaces the one shipped with discrecd; empty: the shipped one.
   std::string drive_quirks_file;
+  // [daemon] log: where log lines go. kAuto: journald with fields when
+  // stderr is the service's journal stream, else stderr lines.
+  enum class LogTarget { kAuto, kJournal, kStderr };
+  LogTarget log_target = LogTarget::kAuto;
 
   // Limits.
   uint32_t max_recordings_per_drive = 8;

@@ -69,6 +69,8 @@ std::vector<ConfigChange> diff_config(const Config& a, const Config& b, const Co
   d.restart("daemon.socket_group", a.socket_group, b.socket_group, socket);
   d.restart("daemon.state_directory", a.state_directory, b.state_directory,
             "the daemon's lock and the discs' journals live there");
+  d.restart("daemon.log", static_cast<int>(a.log_target), static_cast<int>(b.log_target),
+            "the log's destination is chosen at start");
   d.restart("daemon.drive_quirks", a.drive_quirks_file, b.drive_quirks_file,
             "the drive quirks table is read at start and given to every drive opened");
   // Only consulted when a config is validated, which this reload just did.

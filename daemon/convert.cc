@@ -199,6 +199,7 @@ void to_proto(const recorder::Event& in, v1::Event* out) {
   out->set_message(in.message);
   out->set_dropped(in.dropped);
   out->set_sequence(in.sequence);
+  out->set_disc(in.disc);
 }
 
 void to_proto(const recorder::DiscOperationResult& in, v1::DiscOperationProgress* out) {

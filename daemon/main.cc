@@ -1,6 +1,6 @@
 // discrecd: the discrec recording daemon.
 //   discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...
-//   discrecd probe <URI> [--json] [--write-mode MODE] [--quirks FILE]
+//   discrecd probe <URI> [--json] [--quirks FILE] [--write-mode MODE]
 //   discrecd forget-disc --state-dir DIR DRIVE
 //   discrecd service install|uninstall|start|stop|run [serve options]   (Windows SCM)
 //   discrecd --version
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: discrecd serve [--config FILE] [--state-dir DIR] [--socket PATH] [--set key=value]...\n"
-               "       discrecd probe <URI> [--json] [--write-mode MODE] [--quirks FILE]\n"
+               "       discrecd probe <URI> [--json] [--quirks FILE] [--write-mode MODE]\n"
                "       discrecd forget-disc [--state-dir DIR] DRIVE\n"
                "       discrecd service install|uninstall|start|stop|run [serve options]   (Windows)\n"
                "       discrecd --version\n");

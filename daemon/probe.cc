@@ -89,10 +89,11 @@ int run_probe(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
-    std::fprintf(stderr,
-                 "usage: discrecd probe <URI> [--json] [--write-mode streaming-preferred|streaming-required|plain] "
-                 "[--quirks FILE]\n  URI: sg:///dev/sr0, iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
-                 "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n");
+    std::fprintf(stderr, "usage: discrecd probe <URI> [--json] [--quirks FILE] [--write-mode MODE]\n  URI: sg:///dev/sr0, "
+                         "iscsi://host:3260/<iqn>/<lun>, sim:///path/disc.img?profile=bd-re\n"
+                         "  --quirks: a drive quirks table instead of the shipped one (as [daemon] drive_quirks)\n"
+                         "  --write-mode: streaming-preferred (default), streaming-required or plain (as a drive's "
+                         "write_mode)\n");
     return 2;
   }
   // The table the daemon would use, so that probe shows what serve applies.

@@ -159,6 +159,18 @@ bool lock_state_directory(const std::string& dir) {
 
 }  // namespace
 
+// journald with fields where it is wanted and there; stderr lines otherwise.
+void choose_log_sink(Config::LogTarget target) {
+  const bool journal = target == Config::LogTarget::kJournal ||
+                       (target == Config::LogTarget::kAuto && stderr_is_journal());
+  if (!journal) return;
+  if (auto sink = journal_log_sink()) {
+    set_log_sink(std::move(sink));
+  } else {
+    log_warning("discrecd: [daemon] log = \"journal\", but this build has no journald support: logging to stderr");
+  }
+}
+
 int run_serve(int argc, char** argv) {
   auto args = parse_args(argc, argv);
   if (!args.ok()) {
@@ -171,6 +183,7 @@ int run_serve(int argc, char** argv) {
     return 2;
   }
   Config config = std::move(config_result).value();
+  choose_log_sink(config.log_target);
   auto quirks = load_drive_quirks(config.drive_quirks_file);
   if (!quirks.ok()) {
     log_error("discrecd: bad drive quirks: " + quirks.error().to_string());
@@ -252,7 +265,8 @@ int run_serve(int argc, char** argv) {
                        event->kind == recorder::EventKind::kLostExtent ||
                        event->kind == recorder::EventKind::kLoadShed ||
                        event->kind == recorder::EventKind::kDiscSpace;
-      bad ? log_warning(line) : log_info(line);
+      const LogFields fields{event->drive_id, event->recording_id, event->disc};
+      bad ? log_warning(line, fields) : log_info(line, fields);
     }
   });
   host->ready();

@@ -25,7 +25,11 @@ Result<BlockTarget::Position> DriveBlockTarget::position(uint32_t lba) {
   ASSIGN_OR_RETURN(device::Configuration config, drive_.get_configuration());
   out.profile = config.current_profile;
   if (device::profile_is_sequential(out.profile)) {
-    ASSIGN_OR_RETURN(out.next_writable_address, drive_.next_writable_address_at(lba));
+    // kUnsupported: the drive's address is known to be wrong (a quirk, e.g.
+    // tgt's that never moves): unknown, and the writer keeps its own.
+    auto nwa = drive_.next_writable_address_at(lba);
+    if (nwa.ok()) out.next_writable_address = *nwa;
+    else if (nwa.error().code() != ErrorCode::kUnsupported) return std::move(nwa).error();
   }
   return out;
 }

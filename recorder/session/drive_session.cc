@@ -206,6 +206,7 @@ void DriveSession::publish(EventKind kind, const std::string& recording_id, cons
   e.kind = kind;
   e.drive_id = spec_.id;
   e.recording_id = recording_id;
+  if (disc_started_ != WallTime{}) e.disc = disc_name(disc_started_);
   e.message = message;
   events_.publish(std::move(e));
 }

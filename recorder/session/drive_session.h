@@ -151,9 +151,9 @@ class DriveSession {
   Result<PreparedDrive> prepare_to_write(bool format_if_needed) REQUIRES(on_commands_);
   WriterOptions session_writer_options(const PreparedDrive& prepared, uint32_t start_lba, uint32_t end_lba) const REQUIRES(on_commands_);
   void writer_started() REQUIRES(on_commands_);
-  // For the event that a recording started: "" when the writer streams,
-  // else why it writes without the Streaming bit.
-  std::string write_mode_note() const REQUIRES(on_commands_);
+  // For the events that a recording started and ended: "; streaming
+  // writes", or "; plain writes" and, with `why`, the reason.
+  std::string write_mode_note(bool why) const REQUIRES(on_commands_);
   Status begin_writing() REQUIRES(on_commands_);
   Status writer_takes_recordings() const REQUIRES(on_commands_);
   bool recording_id_taken(const std::string& id) const REQUIRES(on_commands_);

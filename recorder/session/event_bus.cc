@@ -1,8 +1,23 @@
 #include "recorder/session/event_bus.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace discrec::recorder {
+
+std::string disc_name(WallTime began) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(began);
+  std::tm utc{};
+#ifdef _WIN32
+  gmtime_s(&utc, &t);
+#else
+  gmtime_r(&t, &utc);
+#endif
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
 
 const char* event_kind_name(EventKind kind) {
   switch (kind) {

@@ -47,11 +47,18 @@ enum class EventKind {
 };
 const char* event_kind_name(EventKind kind);
 
+// Event::disc for a disc whose recording began at `began`.
+std::string disc_name(WallTime began);
+
 struct Event {
   EventKind kind = EventKind::kDriveError;
   WallTime time;
   std::string drive_id;
   std::string recording_id;
+  // The disc being recorded in the drive, named by when its recording
+  // began ("20261205T031500Z", UTC; kept across restarts by its journal);
+  // empty when the event is about no open disc.
+  std::string disc;
   std::string message;
   uint64_t sequence = 0;  // set by EventBus::publish: 1, 2, ...
   uint64_t dropped = 0;   // events this subscriber missed before this one

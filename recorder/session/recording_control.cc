@@ -117,9 +117,11 @@ WriterOptions DriveSession::session_writer_options(const PreparedDrive& prepared
   return wopts;
 }
 
-std::string DriveSession::write_mode_note() const {
-  if (!writing_ || writing_->write_mode.choice.value_or(WriteModeChoice{}).streaming) return "";
-  return "; writing in plain mode (" + writing_->write_mode.choice->reason + ")";
+std::string DriveSession::write_mode_note(bool why) const {
+  if (!writing_ || !writing_->write_mode.choice) return "";
+  const WriteModeChoice& mode = *writing_->write_mode.choice;
+  if (mode.streaming) return "; streaming writes";
+  return why ? "; writing in plain mode (" + mode.reason + ")" : "; plain writes";
 }
 
 // Names the writer thread that just started and asks for SCHED_FIFO; says
@@ -300,7 +302,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
               ", declared " + (params.expected_bitrate_bps ? std::to_string(params.expected_bitrate_bps) + " bit/s"
                                                            : std::string("no bitrate")) +
               (params.title.empty() ? "" : ", title '" + params.title + "'") + ")" +
-              write_mode_note());
+              write_mode_note(true));
   if (!raw->ring_locked)
     publish(EventKind::kDriveError, id,
             "warning: the ring of " + id + " could not be locked in RAM (the daemon lacks CAP_IPC_LOCK, or "

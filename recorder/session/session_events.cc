@@ -45,7 +45,8 @@ void DriveSession::poll_events() {
       why = entry->end->reason.empty() ? "stopped on request" : entry->end->reason;
     }
     publish(EventKind::kRecordingState, id,
-            std::string(recording_state_name(info.state)) + ", " + std::to_string(info.stats.bytes_written) +
+            std::string(recording_state_name(info.state)) + " (from " + info.source_url + write_mode_note(false) +
+                "), " + std::to_string(info.stats.bytes_written) +
                 " bytes on disc, " + std::to_string(info.stats.lost_bytes) + " bytes lost in " +
                 std::to_string(s.lost_extents) + " extent(s), " + std::to_string(info.stats.shed_bytes) +
                 " bytes shed in " + std::to_string(info.stats.shed_gops) + " GOP(s): " + why);

@@ -22,6 +22,7 @@ TEST(ConfigTest, ReadsEveryKey) {
 [daemon]
 socket = "/tmp/d.sock"
 socket_mode = "0600"
+log = "journal"
 [limits]
 max_recordings_per_drive = 3
 ring_size = "16MiB"
@@ -47,6 +48,7 @@ uri = "iscsi://127.0.0.1:3260/iqn.x:dvd/1"
   ASSERT_TRUE(c.ok()) << c.error().to_string();
   EXPECT_EQ(c->socket_path, "/tmp/d.sock");
   EXPECT_EQ(c->socket_mode, 0600u);
+  EXPECT_EQ(c->log_target, Config::LogTarget::kJournal);
   EXPECT_EQ(c->max_recordings_per_drive, 3u);
   EXPECT_EQ(c->default_ring_bytes, 16u << 20);
   EXPECT_EQ(c->ring_memory_bytes, 256u << 20);
@@ -150,6 +152,7 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   expect_error("[drives.x]\nuri = \"/dev/sda\"\n", "drives.x.uri");
   expect_error("[drives.\"../etc\"]\nuri = \"sg:///dev/sr0\"\n", "drive names");
   expect_error("[drives.x]\nwrite_kbps = 3\n", "needs a 'uri'");
+  expect_error("[daemon]\nlog = \"syslog\"\n", "daemon.log");
   expect_error("[drives.x]\nuri = \"sg:///dev/sr0\"\nwrite_mode = \"fast\"\n", "drives.x.write_mode");
   expect_error("[daemon\n", "bad.toml:1");
   expect_error("[daemon]\ndrive_quirks = \"\"\n", "daemon.drive_quirks");

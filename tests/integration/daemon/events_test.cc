@@ -5,10 +5,17 @@
 // discrecd, the real CLI and a gRPC client.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -170,9 +177,9 @@ TEST_F(EventsTest, TheLogTellsARecordingAndEveryRefusal) {
                                                  << "\n" << log;
   };
   expect_line({"drive bd0", "recording rec001", "recording from upload:long.ts", "priority 3",
-               "declared 2000000 bit/s"});
-  expect_line({"drive bd0", "recording rec001", "stopped", "bytes on disc", "bytes lost in 1 extent(s)",
-               "bytes shed in", "the source ended"});
+               "declared 2000000 bit/s", "; streaming writes"});
+  expect_line({"drive bd0", "recording rec001", "stopped (from upload:long.ts; streaming writes)", "bytes on disc",
+               "bytes lost in 1 extent(s)", "bytes shed in", "the source ended"});
   expect_line({"lost extent", "drive bd0", "recording rec001"});
   expect_line({"disc finalized", "drive bd0"});
   expect_line({"verify of drive bd0", "0 mismatch(es)"});
@@ -181,6 +188,141 @@ TEST_F(EventsTest, TheLogTellsARecordingAndEveryRefusal) {
   expect_line({"refused StartRecording from uid 0 (role admin)", "bad argument", "nosuchscheme"});
   expect_line({"refused StartRecording from uid 65534 (role observe)", "permission denied", "needs control"});
   EXPECT_FALSE(contains(log, "hunter2")) << log;
+}
+
+// journald's native protocol, as a journal receives it: one datagram per
+// entry, "KEY=value\n" fields (or KEY\n, a 64-bit little-endian length,
+// the bytes and \n for a value with a newline).
+std::map<std::string, std::string> journal_fields(const std::string& datagram) {
+  std::map<std::string, std::string> out;
+  size_t at = 0;
+  while (at < datagram.size()) {
+    const size_t end = datagram.find('\n', at);
+    if (end == std::string::npos) break;
+    const std::string line = datagram.substr(at, end - at);
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) {
+      out[line.substr(0, eq)] = line.substr(eq + 1);
+      at = end + 1;
+      continue;
+    }
+    uint64_t size = 0;
+    if (end + 9 > datagram.size()) break;
+    for (int i = 7; i >= 0; --i) size = size << 8 | static_cast<uint8_t>(datagram[end + 1 + i]);
+    out[line] = datagram.substr(end + 9, size);
+    at = end + 9 + size + 1;
+  }
+  return out;
+}
+
+// Where libsystemd sends journal entries (fixed in sd_journal_sendv).
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
+// A stand-in for journald on a machine without one (containers, CI): it
+// binds the journal's socket and keeps what arrives. Not started when a
+// journal is there (the test then reads it back with journalctl).
+class FakeJournal {
+ public:
+  FakeJournal() {
+    std::error_code ec;
+    if (std::filesystem::exists(kJournalSocket, ec)) return;
+    std::filesystem::create_directories("/run/systemd/journal", ec);
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, kJournalSocket, sizeof addr.sun_path - 1);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    timeval tv{0, 200'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    reader_ = std::thread([this] {
+      std::vector<char> buffer(1 << 20);
+      while (!done_) {
+        const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+        if (n <= 0) continue;
+        std::lock_guard lock(mutex_);
+        entries_.push_back(journal_fields(std::string(buffer.data(), static_cast<size_t>(n))));
+      }
+    });
+  }
+  ~FakeJournal() {
+    if (fd_ < 0) return;
+    done_ = true;
+    reader_.join();
+    ::close(fd_);
+    ::unlink(kJournalSocket);
+  }
+  bool listening() const { return fd_ >= 0; }
+  std::vector<std::map<std::string, std::string>> entries() {
+    std::lock_guard lock(mutex_);
+    return entries_;
+  }
+
+ private:
+  int fd_ = -1;
+  std::atomic<bool> done_{false};
+  std::thread reader_;
+  std::mutex mutex_;
+  std::vector<std::map<std::string, std::string>> entries_;
+};
+
+// Under systemd the log goes to journald with fields to filter on: a
+// recording's start and end carry its drive, recording and disc.
+TEST_F(EventsTest, JournalEntriesCarryTheDriveRecordingAndDisc) {
+  FakeJournal fake;
+  const bool real_journal = !fake.listening() && have_program("journalctl");
+  if (!fake.listening() && !real_journal) GTEST_SKIP() << "neither a journal nor a way to stand in for one";
+  DaemonOptions options;
+  options.extra_toml = "log = \"journal\"\n";  // into the fixture's [daemon]
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto rec = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "100% news", "--bitrate",
+                    "2000000"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+  std::vector<std::map<std::string, std::string>> entries;
+  ASSERT_TRUE(eventually([&] {
+    if (real_journal) {
+      entries.clear();
+      auto out = run_command({"journalctl", "-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=discrecd",
+                              "DISCREC_DRIVE=bd0", "_PID=" + std::to_string(d.process().pid())});
+      std::istringstream in(out.output);
+      for (std::string line; std::getline(in, line);) {
+        std::map<std::string, std::string> e;
+        for (const char* key : {"MESSAGE", "PRIORITY", "DISCREC_DRIVE", "DISCREC_RECORDING", "DISCREC_DISC"}) {
+          std::smatch m;
+          if (std::regex_search(line, m, std::regex(std::string("\"") + key + "\":\"([^\"]*)\"")))
+            e[key] = m[1];
+        }
+        entries.push_back(e);
+      }
+    } else {
+      entries = fake.entries();
+    }
+    int ends = 0;
+    for (auto& e : entries) ends += contains(e["MESSAGE"], "bytes on disc");
+    return ends > 0;
+  })) << "no recording end in the journal; stderr log:\n" << d.log_text();
+  bool started = false, ended = false, daemon_line = false;
+  for (auto& e : entries) {
+    if (contains(e["MESSAGE"], "listening on")) daemon_line = e["PRIORITY"] == "6" && e["DISCREC_DRIVE"].empty();
+    if (e["DISCREC_RECORDING"] != "rec001") continue;
+    EXPECT_EQ(e["DISCREC_DRIVE"], "bd0");
+    EXPECT_TRUE(std::regex_match(e["DISCREC_DISC"], std::regex("20[0-9]{6}T[0-9]{6}Z"))) << e["DISCREC_DISC"];
+    if (contains(e["MESSAGE"], "recording from")) {
+      started = true;
+      EXPECT_TRUE(contains(e["MESSAGE"], "title '100% news'")) << e["MESSAGE"];  // a '%' is a '%'
+      EXPECT_EQ(e["PRIORITY"], "6");
+    }
+    if (contains(e["MESSAGE"], "bytes on disc")) ended = contains(e["MESSAGE"], "streaming writes");
+  }
+  EXPECT_TRUE(started);
+  EXPECT_TRUE(ended);
+  if (!real_journal) EXPECT_TRUE(daemon_line);  // every line goes there, not only events
+  // Nothing went to stderr as lines in the meantime.
+  EXPECT_FALSE(contains(d.log_text(), "recording from")) << d.log_text();
 }
 
 // A reload applies what it can and names what it cannot: a changed limit is
