@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #define TOML_EXCEPTIONS 1
@@ -101,9 +102,11 @@ class ConfigReader {
         RETURN_IF_ERROR(read_sources(node));
       } else if (k == "access") {
         RETURN_IF_ERROR(read_access(node));
+      } else if (k == "metrics") {
+        RETURN_IF_ERROR(read_metrics(node));
       } else {
         return config_error(source_, node.source(), k,
-                            "unknown section (expected daemon, limits, access, disc, sources, drives)");
+                            "unknown section (expected daemon, limits, access, disc, sources, metrics, drives)");
       }
     }
     return {};
@@ -330,6 +333,36 @@ class ConfigReader {
     return {};
   }
 
+  Status read_metrics(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "metrics"));
+    // A --set of one key keeps what the file set for the others.
+    MetricsConfig metrics = config_.metrics.value_or(MetricsConfig{});
+    for (auto&& [key, value] : *table) {
+      std::string k = "metrics." + std::string(key.str());
+      if (key == "listen") {
+        std::string text;
+        if (const auto* port = value.as_integer()) {
+          text = std::to_string(port->get());  // a --set of a bare port arrives as a number
+        } else {
+          ASSIGN_OR_RETURN(text, get<std::string>(value, k, "a string (\"127.0.0.1:9464\")"));
+        }
+        auto parsed = parse_metrics_listen(text);
+        if (!parsed.ok()) return config_error(source_, value.source(), k, parsed.error().message());
+        const uint32_t max_connections = metrics.max_connections;
+        metrics = std::move(parsed).value();
+        metrics.max_connections = max_connections;
+      } else if (key == "max_connections") {
+        ASSIGN_OR_RETURN(int64_t n, get<int64_t>(value, k, "an integer"));
+        if (n < 1 || n > 64) return config_error(source_, value.source(), k, "must be between 1 and 64");
+        metrics.max_connections = static_cast<uint32_t>(n);
+      } else {
+        return config_error(source_, value.source(), k, "unknown key (expected listen, max_connections)");
+      }
+    }
+    config_.metrics = metrics;
+    return {};
+  }
+
   Status read_disc(const toml::node& node) {
     ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "disc"));
     for (auto&& [key, value] : *table) {
@@ -551,6 +584,37 @@ Status check_sim_image_path(const Config& config, const DriveConfig& drive) {
 }
 
 }  // namespace
+
+Result<MetricsConfig> parse_metrics_listen(const std::string& text) {
+  MetricsConfig m;
+  m.listen = text;
+  std::string host, port;
+  const auto colon = text.rfind(':');
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 != colon)
+      return Error(ErrorCode::kInvalidArgument, "'" + text + "' is not \"[IPV6]:PORT\"");
+    host = text.substr(1, close - 1);
+  } else if (colon == std::string::npos) {
+    port = text;
+  } else {
+    host = text.substr(0, colon);
+    if (host.find(':') != std::string::npos)
+      return Error(ErrorCode::kInvalidArgument, "'" + text + "': write an IPv6 address in brackets, \"[::1]:9464\"");
+  }
+  if (colon != std::string::npos) port = text.substr(colon + 1);
+  if (host.empty()) host = "127.0.0.1";
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1)
+    return Error(ErrorCode::kInvalidArgument,
+                 "'" + text + "': '" + host + "' is not an IP address (e.g. \"127.0.0.1:9464\"; no host names)");
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) < 1 || std::stoul(port) > 65535)
+    return Error(ErrorCode::kInvalidArgument, "'" + text + "': the port must be 1..65535");
+  m.host = host;
+  m.port = static_cast<uint16_t>(std::stoul(port));
+  return m;
+}
 
 Config default_config(const std::string& state_directory) {
   Config c;

@@ -63,6 +63,21 @@ struct AccessConfig {
   Role others_role = Role::kNone;
 };
 
+// [metrics]: Prometheus text exposition on GET /metrics (daemon/metrics.h).
+// Off unless the table is present; then on 127.0.0.1:9464 unless `listen`
+// says otherwise.
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9464";  // as written (for messages)
+  std::string host = "127.0.0.1";         // an IPv4 or IPv6 literal
+  uint16_t port = 9464;
+  uint32_t max_connections = 4;           // concurrent scrapers
+};
+
+// Reads "HOST:PORT", "[IPV6]:PORT", ":PORT" or "PORT" (host 127.0.0.1);
+// HOST is an IP address literal, PORT 1..65535. The error says what is
+// wrong, without naming the key.
+Result<MetricsConfig> parse_metrics_listen(const std::string& text);
+
 struct Config {
   std::string source;  // file the config came from ("built-in defaults" if none)
 
@@ -75,6 +90,7 @@ struct Config {
   // Where sim:// images may live besides the state directory (absolute).
   std::vector<std::string> sim_directories;
   std::optional<TcpConfig> tcp;
+  std::optional<MetricsConfig> metrics;
   // SCHED_FIFO priority of each drive's writer thread (0: the normal
   // policy). The unit's LimitRTPRIO must allow it; see README.
   int writer_realtime_priority = 10;

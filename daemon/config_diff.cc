@@ -75,6 +75,12 @@ std::vector<ConfigChange> diff_config(const Config& a, const Config& b, const Co
             "the drive quirks table is read at start and given to every drive opened");
   // Only consulted when a config is validated, which this reload just did.
   d.live("daemon.sim_directories", a.sim_directories, b.sim_directories);
+  const std::string metrics = "the metrics listener is set up at start";
+  d.restart("metrics", text(a.metrics.has_value()), text(b.metrics.has_value()), metrics);
+  if (a.metrics && b.metrics) {
+    d.restart("metrics.listen", a.metrics->listen, b.metrics->listen, metrics);
+    d.restart("metrics.max_connections", a.metrics->max_connections, b.metrics->max_connections, metrics);
+  }
   const std::string tcp = "the TCP listener, its TLS credentials and tokens are set up at start";
   if (a.tcp.has_value() != b.tcp.has_value()) {
     d.restart("daemon.tcp", text(a.tcp.has_value()), text(b.tcp.has_value()), tcp);

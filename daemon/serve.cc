@@ -18,6 +18,8 @@
 #include "daemon/config.h"
 #include "daemon/drive_quirks_file.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_server.h"
 #include "daemon/reload.h"
 #include "daemon/server.h"
 #include "daemon/service_host.h"
@@ -219,6 +221,33 @@ int run_serve(int argc, char** argv) {
     log_error("discrecd: " + server.error().to_string());
     return 1;
   }
+  std::unique_ptr<MetricsServer> metrics;
+  if (config.metrics) {
+    MetricsServerOptions options;
+    options.host = config.metrics->host;
+    options.port = config.metrics->port;
+    options.max_connections = config.metrics->max_connections;
+    // Snapshots only: a scrape never waits for a drive (recorder/session/README.md).
+    auto started = MetricsServer::start(options, [&recorder] {
+      return render_metrics(recorder.list_drives(), recorder.list_disc_recordings(), MetricsContext{DISCREC_VERSION});
+    });
+    if (!started.ok()) {
+      log_error("discrecd: " + started.error().to_string() + " (key 'metrics.listen' in " + config.source + ")");
+      (*server)->shutdown();
+      (*server)->wait();
+      return 1;
+    }
+    metrics = std::move(started).value();
+    const bool loopback = options.host.rfind("127.", 0) == 0 || options.host == "::1";
+    const std::string where = options.host.find(':') != std::string::npos
+                                  ? "[" + options.host + "]:" + std::to_string(metrics->port())
+                                  : options.host + ":" + std::to_string(metrics->port());
+    if (loopback)
+      log_info("discrecd: Prometheus metrics on http://" + where + "/metrics");
+    else
+      log_warning("discrecd: Prometheus metrics on http://" + where +
+                  "/metrics, beyond this machine (recording titles and drive names are in them, unauthenticated)");
+  }
   log_info("discrecd " DISCREC_VERSION " listening on " +
            (config.socket_path.empty() ? std::string() : "unix:" + config.socket_path) +
            (config.tcp ? " and " + config.tcp->listen + " (TLS)" : ""));
@@ -310,6 +339,8 @@ int run_serve(int argc, char** argv) {
   }
   recorder.events().close_all();
   event_logger.join();
+  // Scraped until the recordings have ended, so their last figures are seen.
+  if (metrics) metrics->stop();
   (*server)->shutdown();
   (*server)->wait();
   log_info("discrecd: stopped");

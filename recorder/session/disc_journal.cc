@@ -37,6 +37,12 @@ void DiscJournal::start(std::shared_ptr<DiscWriting> writing) {
   {
     MutexLock sync(sync_mutex_);
     writing_ = std::move(writing);
+    // Nothing unconfirmed yet: the lag counts from here.
+    if (writing_ && writing_->writer) {
+      writing_->journal_confirmed_blocks.store(writing_->writer->stats().blocks_written, std::memory_order_relaxed);
+      writing_->journal_confirmed_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                           std::memory_order_release);
+    }
   }
   {
     MutexLock lock(wake_mutex_);
@@ -72,6 +78,9 @@ void DiscJournal::main() {
 Status DiscJournal::sync() {
   MutexLock sync(sync_mutex_);
   if (!writing_ || !writing_->writer || !writing_->target || !writing_->extents) return {};
+  // What the drive had acknowledged before the collect: all of it is logged
+  // once this sync succeeds.
+  const uint64_t blocks = writing_->writer->stats().blocks_written;
   writing_->extents->collect(*writing_->writer);
   Status flushed = writing_->target->flush();
   MutexLock lock(file_mutex_);
@@ -81,7 +90,13 @@ Status DiscJournal::sync() {
     return flushed;
   }
   Status s = writing_->extents->append_to(*file_);
-  if (!s.ok()) failure_ = s.error();
+  if (!s.ok()) {
+    failure_ = s.error();
+    return s;
+  }
+  writing_->journal_confirmed_blocks.store(blocks, std::memory_order_relaxed);
+  writing_->journal_confirmed_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                       std::memory_order_release);
   return s;
 }
 

@@ -82,6 +82,7 @@ void DriveSession::publish_snapshot() {
   if (prepared_) {
     s->prepared_bytes_per_second = prepared_->guaranteed_bytes_per_second;
     s->prepared_mode = prepared_->mode;
+    s->prepared = DriveInfo::Prepared{prepared_->opc_done, prepared_->requested_kbps, prepared_->effective_kbps};
   }
   s->write_policy = spec_.write_mode;
   s->writer_scheduling = writer_scheduling_;

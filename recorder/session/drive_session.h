@@ -94,6 +94,7 @@ class DriveSession {
   Result<RecordingInfo> stop_recording(const std::string& recording_id, CallDeadline deadline = {});
   Result<RecordingInfo> get_recording(const std::string& recording_id) const;
   std::vector<RecordingInfo> list_recordings() const;
+  std::vector<RecordingInfo> disc_recordings() const { return disc_recording_infos(*snapshot(), clock_); }
 
   Result<DiscOperationResult> finalize(const FinalizeParams& params, const ProgressCallback& progress,
                                        CallDeadline deadline = {});

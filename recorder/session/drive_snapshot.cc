@@ -98,16 +98,29 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
   DriveInfo info;
   info.id = snapshot.id;
   info.uri = snapshot.uri;
+  info.disc_state = disc_state_name(snapshot.state);
   if (!snapshot.drive_open) {
     info.not_ready_reason = "cannot open drive: " + snapshot.open_error;
     return info;
   }
   info.capabilities = snapshot.caps;
+  info.prepared = snapshot.prepared;
   const StreamingWriter* writer = snapshot.writing ? snapshot.writing->writer.get() : nullptr;
   if (writer) {
     auto stats = writer->stats();
     info.guaranteed_bytes_per_second = stats.guaranteed_bytes_per_second;
     info.admitted_bytes_per_second = stats.admitted_bitrate_bps / 8;
+    info.writer = stats;
+    const int64_t confirmed = snapshot.writing->journal_confirmed_ns.load(std::memory_order_acquire);
+    if (snapshot.writer_running && confirmed != 0) {
+      const uint64_t blocks = snapshot.writing->journal_confirmed_blocks.load(std::memory_order_relaxed);
+      const uint32_t block_size = snapshot.caps ? snapshot.caps->block_size : 2048;
+      DriveInfo::Journal journal;
+      journal.since_confirmed =
+          std::max(Nanos(0), Nanos(std::chrono::steady_clock::now().time_since_epoch().count() - confirmed));
+      journal.unconfirmed_bytes = stats.blocks_written > blocks ? (stats.blocks_written - blocks) * block_size : 0;
+      info.journal = journal;
+    }
   } else {
     info.guaranteed_bytes_per_second = snapshot.prepared_bytes_per_second;
   }
@@ -171,6 +184,8 @@ RecordingInfo recording_info(const DriveSnapshot& snapshot, const RecordingView&
   info.stats.missed_deadlines = s.missed_deadlines;
   info.stats.shed_gops = s.shed_gops;
   info.stats.shed_bytes = s.shed_bytes + s.overflow_bytes;
+  info.stats.overflow_bytes = s.overflow_bytes;
+  info.stats.lost_extents = s.lost_extents;
   info.stats.lost_bytes = s.lost_bytes;
   // A file or an upload is read as fast as the drive takes it (it waits, it
   // is never shed): running ahead of its declaration is not a fault there.
@@ -229,6 +244,13 @@ std::vector<RecordingInfo> recording_infos(const DriveSnapshot& snapshot, const 
   if (snapshot.recovered) out = *snapshot.recovered;
   for (const auto& view : snapshot.recordings) out.push_back(recording_info(snapshot, *view, clock));
   if (snapshot.history) out.insert(out.end(), snapshot.history->begin(), snapshot.history->end());
+  return out;
+}
+
+std::vector<RecordingInfo> disc_recording_infos(const DriveSnapshot& snapshot, const Clock& clock) {
+  std::vector<RecordingInfo> out;
+  out.reserve(snapshot.recordings.size());
+  for (const auto& view : snapshot.recordings) out.push_back(recording_info(snapshot, *view, clock));
   return out;
 }
 

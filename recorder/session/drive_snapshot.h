@@ -52,6 +52,11 @@ struct DiscWriting {
   std::unique_ptr<StreamingWriter> writer;
   std::unique_ptr<ExtentJournal> extents;
   WriteModeInfo write_mode;  // the target's: streaming or plain, and why
+  // The crash journal's last confirmation (DiscJournal): when (steady clock,
+  // ns since its epoch) and the writer's blocks_written then. Reads compute
+  // the journal's lag from them.
+  std::atomic<int64_t> journal_confirmed_ns{0};
+  std::atomic<uint64_t> journal_confirmed_blocks{0};
 };
 
 struct RecordingView {
@@ -80,6 +85,7 @@ struct DriveSnapshot {
   uint64_t prepared_bytes_per_second = 0;
   WriteMode write_policy = WriteMode::kStreamingPreferred;
   std::optional<WriteModeChoice> prepared_mode;
+  std::optional<DriveInfo::Prepared> prepared;
   std::string writer_scheduling;
   bool writer_running = false;
   std::optional<uint32_t> data_start, data_limit;  // the open disc's layout
@@ -101,6 +107,8 @@ RecordingInfo recording_info(const DriveSnapshot& snapshot, const RecordingView&
 uint32_t active_recordings(const DriveSnapshot& snapshot);
 // This disc's, the recovered ones, then the history.
 std::vector<RecordingInfo> recording_infos(const DriveSnapshot& snapshot, const Clock& clock);
+// This disc's only (those this daemon started on it, running or ended).
+std::vector<RecordingInfo> disc_recording_infos(const DriveSnapshot& snapshot, const Clock& clock);
 Result<RecordingInfo> find_recording(const DriveSnapshot& snapshot, const std::string& id, const Clock& clock);
 
 // A recording's shed ranges as the API lists them, in stream order: the

@@ -251,6 +251,14 @@ Result<std::vector<RecordingInfo>> Recorder::list_recordings(const std::string& 
   return out;
 }
 
+std::vector<RecordingInfo> Recorder::list_disc_recordings() {
+  std::vector<RecordingInfo> out;
+  for (const auto& id : drive_ids())
+    if (auto s = session(id); s.ok())
+      for (auto& r : (*s)->disc_recordings()) out.push_back(std::move(r));
+  return out;
+}
+
 Result<DiscOperationResult> Recorder::finalize_disc(const std::string& drive_id, const FinalizeParams& params,
                                                     const ProgressCallback& progress, CallDeadline deadline) {
   ASSIGN_OR_RETURN(auto* s, session(drive_id));

@@ -143,6 +143,10 @@ class Recorder {
   Result<RecordingInfo> get_recording(const std::string& drive_id, const std::string& recording_id);
   // drive_id empty = all drives.
   Result<std::vector<RecordingInfo>> list_recordings(const std::string& drive_id);
+  // Every drive's recordings of the disc in it (running or ended), without
+  // recovered ones and the history: the cheap read for frequent pollers
+  // (metrics), whose cost does not grow with the history.
+  std::vector<RecordingInfo> list_disc_recordings();
 
   // Long operations report progress through the callback (called on the
   // caller's thread); returning false from it does not cancel, it only stops

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "device/drive.h"
+#include "recorder/core/extents.h"
 #include "recorder/core/write_mode.h"
 
 namespace discrec::recorder {
@@ -59,6 +60,30 @@ struct DriveInfo {
     bool full = false;                   // the writer stopped at the end of the disc
   };
   std::optional<Space> space;
+  // The disc state machine's state (disc_state_name: "blank", "recording",
+  // "finalizing", ...).
+  std::string disc_state;
+  // What the last prepare of this disc did (power calibration, speed);
+  // unset until the disc was prepared.
+  struct Prepared {
+    bool opc_performed = false;
+    uint32_t requested_write_kbps = 0;  // 0 = fastest
+    uint32_t effective_write_kbps = 0;  // what the drive reports took effect
+  };
+  std::optional<Prepared> prepared;
+  // The open disc's writer, all its recordings together (counters start at
+  // 0 with each writer: a disc's first recording, or a restart); unset when
+  // the disc has none.
+  std::optional<DriveStats> writer;
+  // The open disc's crash journal: how long ago it last confirmed what the
+  // drive acknowledged (SYNCHRONIZE CACHE, then logged), and how much the
+  // drive has acknowledged since that a crash would still lose. Unset when
+  // no writer runs.
+  struct Journal {
+    Nanos since_confirmed{0};
+    uint64_t unconfirmed_bytes = 0;
+  };
+  std::optional<Journal> journal;
 };
 
 struct PrepareResult {
@@ -131,7 +156,9 @@ struct RecordingStatsInfo {
   Nanos p99_deadline_slack{0};
   uint64_t missed_deadlines = 0;
   uint64_t shed_gops = 0;
-  uint64_t shed_bytes = 0;
+  uint64_t shed_bytes = 0;      // shed GOPs and overflow together
+  uint64_t overflow_bytes = 0;  // of shed_bytes: what the full ring turned away
+  uint64_t lost_extents = 0;
   uint64_t lost_bytes = 0;
   double input_bitrate_bps = 0;
   // A live source pushing beyond its declared bitrate (plus margin) for

@@ -56,6 +56,22 @@ TEST(ConfigDiffTest, ClassifiesEveryChange) {
   EXPECT_TRUE(find(changes, "drives.dvd0")->before.empty());
   EXPECT_EQ(changes.size(), 11u);
 
+  // The metrics listener is set up at start: turning it on, or moving it,
+  // waits for a restart.
+  Config with_metrics = started;
+  with_metrics.metrics = MetricsConfig{};
+  auto metrics_on = diff_config(started, with_metrics, started);
+  ASSERT_EQ(metrics_on.size(), 1u);
+  EXPECT_EQ(metrics_on[0].key, "metrics");
+  EXPECT_EQ(metrics_on[0].kind, ConfigChange::Kind::kRestart);
+  Config moved = with_metrics;
+  moved.metrics->listen = "127.0.0.1:9100";
+  moved.metrics->port = 9100;
+  auto metrics_moved = diff_config(with_metrics, moved, started);
+  ASSERT_EQ(metrics_moved.size(), 1u);
+  EXPECT_EQ(metrics_moved[0].key, "metrics.listen");
+  EXPECT_EQ(metrics_moved[0].after, "\"127.0.0.1:9100\"");
+
   // A drive removed is named too.
   Config fewer = started;
   fewer.drives.clear();

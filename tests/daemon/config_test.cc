@@ -78,6 +78,7 @@ TEST(ConfigTest, TheShippedConfigIsTheDefaults) {
   EXPECT_EQ(c->socket_path, defaults.socket_path);
   EXPECT_EQ(c->socket_mode, defaults.socket_mode);
   EXPECT_FALSE(c->tcp.has_value());
+  EXPECT_FALSE(c->metrics.has_value()) << "metrics are off unless [metrics] is present";
   EXPECT_EQ(c->state_directory, defaults.state_directory);
   EXPECT_EQ(c->max_recordings_per_drive, defaults.max_recordings_per_drive);
   EXPECT_EQ(c->default_ring_bytes, defaults.default_ring_bytes);
@@ -166,6 +167,59 @@ TEST(ConfigTest, BadConfigNamesLineAndKey) {
   auto escaped = parse_config("[drives.bd0]\nuri = \"sim:///var/lib/discrecd/caf\\u00E9.img\"\n", "escaped.toml");
   ASSERT_TRUE(escaped.ok()) << escaped.error().to_string();
   EXPECT_EQ(escaped->drives[0].uri, "sim:///var/lib/discrecd/caf\xC3\xA9.img");
+}
+
+TEST(ConfigTest, MetricsAreOffUnlessConfiguredAndLocalByDefault) {
+  auto off = parse_config("", "test.toml");
+  ASSERT_TRUE(off.ok()) << off.error().to_string();
+  EXPECT_FALSE(off->metrics.has_value());
+
+  auto on = parse_config("[metrics]\n", "test.toml");
+  ASSERT_TRUE(on.ok()) << on.error().to_string();
+  ASSERT_TRUE(on->metrics.has_value());
+  EXPECT_EQ(on->metrics->host, "127.0.0.1");
+  EXPECT_EQ(on->metrics->port, 9464);
+  EXPECT_EQ(on->metrics->max_connections, 4u);
+
+  struct Case {
+    const char* listen;
+    const char* host;
+    uint16_t port;
+  };
+  for (const Case& c : {Case{"127.0.0.1:9464", "127.0.0.1", 9464}, Case{":9100", "127.0.0.1", 9100},
+                        Case{"9101", "127.0.0.1", 9101}, Case{"[::1]:9464", "::1", 9464},
+                        Case{"0.0.0.0:9464", "0.0.0.0", 9464}}) {
+    auto parsed = parse_config(std::string("[metrics]\nlisten = \"") + c.listen + "\"\nmax_connections = 2\n", "t.toml");
+    ASSERT_TRUE(parsed.ok()) << c.listen << ": " << parsed.error().to_string();
+    EXPECT_EQ(parsed->metrics->host, c.host) << c.listen;
+    EXPECT_EQ(parsed->metrics->port, c.port) << c.listen;
+    EXPECT_EQ(parsed->metrics->listen, c.listen);
+    EXPECT_EQ(parsed->metrics->max_connections, 2u);
+  }
+
+  // From the command line, a bare port arrives as a number.
+  Config config = default_config("/var/lib/discrecd");
+  ASSERT_TRUE(apply_override(config, "metrics.listen=9465").ok());
+  ASSERT_TRUE(config.metrics.has_value());
+  EXPECT_EQ(config.metrics->host, "127.0.0.1");
+  EXPECT_EQ(config.metrics->port, 9465);
+  ASSERT_TRUE(apply_override(config, "metrics.listen=127.0.0.2:9466").ok());
+  EXPECT_EQ(config.metrics->host, "127.0.0.2");
+  EXPECT_EQ(config.metrics->port, 9466);
+}
+
+TEST(ConfigTest, BadMetricsAddressNamesTheKey) {
+  for (const char* listen : {"localhost:9464", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "::1:9464",
+                             "[::1:9464", "1.2.3:9464", "127.0.0.1:94x"}) {
+    auto c = parse_config(std::string("[metrics]\nlisten = \"") + listen + "\"\n", "bad.toml");
+    ASSERT_FALSE(c.ok()) << listen;
+    EXPECT_NE(c.error().message().find("bad.toml:2:"), std::string::npos) << c.error().message();
+    EXPECT_NE(c.error().message().find("key 'metrics.listen'"), std::string::npos) << c.error().message();
+    EXPECT_NE(c.error().message().find(listen), std::string::npos) << c.error().message();
+  }
+  expect_error("[metrics]\nmax_connections = 0\n", "key 'metrics.max_connections'");
+  expect_error("[metrics]\nport = 9464\n", "key 'metrics.port': unknown key");
+  expect_error("[metrics]\nlisten = true\n", "key 'metrics.listen'");
 }
 
 TEST(ConfigTest, TcpNeedsTlsAndClientAuthentication) {

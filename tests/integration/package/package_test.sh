@@ -33,6 +33,7 @@ cat >"$tmp/expected" <<LIST
 /usr/lib/sysusers.d/discrecd.conf
 /usr/lib/tmpfiles.d/discrecd.conf
 /usr/sbin/discrecd
+/usr/share/discrecd/discrecd.rules.yml
 /usr/share/discrecd/drive-quirks.txt
 /usr/share/bash-completion/completions/discrec
 /usr/share/man/man1/discrec.1.gz

@@ -173,13 +173,62 @@ TEST_F(DriveSessionTest, AFileGoesAsFastAsTheDriveTakesItNotAtTheGuaranteedSpeed
   auto done = recorder.get_recording("dvd0", rec->id);
   EXPECT_EQ(done->stats.bytes_in, total / 188 * 188);
   EXPECT_EQ(done->stats.shed_bytes, 0u);
-  // Held to the guaranteed speed it takes six seconds; unpaced, well under
-  // one (the sanitizer builds run it for its other checks: too slow to time).
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !DISCREC_TEST_SANITIZED
-  EXPECT_LT(seconds, 3.0) << "the file went at " << static_cast<double>(total) / seconds / 1e6 << " MB/s";
-#else
-  (void)seconds;
-#endif
+  // Not timed (a shared machine's clock says nothing): what made it slow
+  // was a backlog below a stripe, so the ring never held the stripe the
+  // writer waits for and every stripe waited out the stripe wait (six
+  // seconds in all, against well under one). The ring now reaches a
+  // stripe; before, it stopped at a quarter of the ring.
+  EXPECT_GE(done->stats.ring_high_water_bytes, 4u << 20)
+      << "the file went at " << static_cast<double>(total) / seconds / 1e6 << " MB/s";
+}
+
+// What metrics read: the disc state, the last prepare, the writer's figures
+// and the journal's lag while a disc records; this disc's recordings
+// without the history; and none of it once the disc left.
+TEST_F(DriveSessionTest, ReadsCarryTheDiscStateTheWritersFiguresAndTheJournalsLag) {
+  Recorder recorder(options(), sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", sim("bd0", "profile=bd-r&speed=4&timing=off")}).ok());
+  auto idle = recorder.get_drive("bd0");
+  EXPECT_EQ(idle->disc_state, "blank");
+  EXPECT_FALSE(idle->writer.has_value());
+  EXPECT_FALSE(idle->journal.has_value());
+
+  auto rec = recorder.start_recording(params("bd0", "udp://239.0.0.1:5010"));
+  ASSERT_TRUE(rec.ok()) << rec.error().to_string();
+  ASSERT_TRUE(eventually([&] {
+    auto d = recorder.get_drive("bd0");
+    return d->writer && d->writer->bytes_written > 0;
+  }));
+  // Past a journal interval (1 s): the lag is what one sync leaves, not the
+  // time since the recording began.
+  std::this_thread::sleep_for(2500ms);
+  auto busy = recorder.get_drive("bd0");
+  EXPECT_EQ(busy->disc_state, "recording");
+  ASSERT_TRUE(busy->prepared.has_value());
+  EXPECT_TRUE(busy->prepared->opc_performed);
+  EXPECT_GT(busy->prepared->effective_write_kbps, 0u);
+  ASSERT_TRUE(busy->writer.has_value());
+  EXPECT_GT(busy->writer->bytes_written, 0u);
+  EXPECT_EQ(busy->writer->lost_extents, 0u);
+  ASSERT_TRUE(busy->journal.has_value());
+  EXPECT_LT(busy->journal->since_confirmed, 2s);
+  EXPECT_LT(busy->journal->unconfirmed_bytes, busy->writer->bytes_written + (1u << 20));
+  auto on_disc = recorder.list_disc_recordings();
+  ASSERT_EQ(on_disc.size(), 1u);
+  EXPECT_EQ(on_disc[0].id, rec->id);
+  EXPECT_EQ(on_disc[0].stats.lost_extents, 0u);
+  EXPECT_EQ(on_disc[0].stats.overflow_bytes, 0u);
+
+  ASSERT_TRUE(recorder.stop_recording("bd0", rec->id).ok());
+  ASSERT_TRUE(recorder.finalize_disc("bd0", {}, [](const DiscProgress&) {}).ok());
+  ASSERT_TRUE(recorder.eject_medium("bd0").ok());
+  auto gone = recorder.get_drive("bd0");
+  EXPECT_EQ(gone->disc_state, "no medium");
+  EXPECT_FALSE(gone->writer.has_value());
+  EXPECT_FALSE(gone->journal.has_value());
+  EXPECT_FALSE(gone->prepared.has_value());
+  EXPECT_TRUE(recorder.list_disc_recordings().empty());
+  EXPECT_EQ(recorder.list_recordings("")->size(), 1u) << "the history still lists it";
 }
 
 TEST_F(DriveSessionTest, AStoppedRecorderLeavesTheDiscOpenAndTheNextTakesItUpAndFinalizesIt) {
