@@ -79,11 +79,7 @@ void DriveSession::publish_snapshot() {
   s->state = machine_.state();
   s->activity = activity_;
   s->blocked_reason = blocked_reason_;
-  if (prepared_) {
-    s->prepared_bytes_per_second = prepared_->guaranteed_bytes_per_second;
-    s->prepared_mode = prepared_->mode;
-    s->prepared = DriveInfo::Prepared{prepared_->opc_done, prepared_->requested_kbps, prepared_->effective_kbps};
-  }
+  s->prepared = prepared_;
   s->write_policy = spec_.write_mode;
   s->writer_scheduling = writer_scheduling_;
   s->writer_running = writing_ && writing_->writer && writing_->writer->running();

@@ -104,7 +104,9 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
     return info;
   }
   info.capabilities = snapshot.caps;
-  info.prepared = snapshot.prepared;
+  if (snapshot.prepared)
+    info.prepared = DriveInfo::Prepared{snapshot.prepared->opc_done, snapshot.prepared->requested_kbps,
+                                        snapshot.prepared->effective_kbps};
   const StreamingWriter* writer = snapshot.writing ? snapshot.writing->writer.get() : nullptr;
   if (writer) {
     auto stats = writer->stats();
@@ -122,7 +124,7 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
       info.journal = journal;
     }
   } else {
-    info.guaranteed_bytes_per_second = snapshot.prepared_bytes_per_second;
+    info.guaranteed_bytes_per_second = snapshot.prepared ? snapshot.prepared->guaranteed_bytes_per_second : 0;
   }
   info.active_recordings = active_recordings(snapshot);
   if (snapshot.writer_running) info.writer_scheduling = snapshot.writer_scheduling;
@@ -131,8 +133,8 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
   std::string refused;
   if (snapshot.writing) {
     info.write_mode = snapshot.writing->write_mode;
-  } else if (snapshot.prepared_mode) {
-    info.write_mode.choice = snapshot.prepared_mode;
+  } else if (snapshot.prepared) {
+    info.write_mode.choice = snapshot.prepared->mode;
   } else if (snapshot.caps && snapshot.caps->has_medium()) {
     auto chosen = choose_write_mode(snapshot.write_policy, *snapshot.caps);
     if (chosen.ok()) info.write_mode.choice = std::move(chosen).value();

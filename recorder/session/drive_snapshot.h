@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "device/drive.h"
 #include "recorder/core/block_target.h"
+#include "recorder/core/prepare.h"
 #include "recorder/core/recording.h"
 #include "recorder/core/streaming_writer.h"
 #include "recorder/session/checksum_target.h"
@@ -82,10 +83,9 @@ struct DriveSnapshot {
   DiscState state = DiscState::kNoMedium;
   std::string activity;             // what a busy drive is doing, for "busy ..."
   std::string blocked_reason;       // kBlocked: why, and what to do
-  uint64_t prepared_bytes_per_second = 0;
   WriteMode write_policy = WriteMode::kStreamingPreferred;
-  std::optional<WriteModeChoice> prepared_mode;
-  std::optional<DriveInfo::Prepared> prepared;
+  // The last prepare (speed, OPC, write mode), until the disc leaves.
+  std::optional<PreparedDrive> prepared;
   std::string writer_scheduling;
   bool writer_running = false;
   std::optional<uint32_t> data_start, data_limit;  // the open disc's layout
