@@ -20,6 +20,12 @@ Recorder::~Recorder() {
   }
   monitor_cv_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  std::map<std::string, std::unique_ptr<DrivePool>> pools;
+  {
+    MutexLock lock(mutex_);
+    pools.swap(pools_);
+  }
+  pools.clear();  // their recordings end before the drives stop
   stop_all();
   events_.close_all();
 }
@@ -224,22 +230,26 @@ Result<DriveInfo> Recorder::format_medium(const std::string& drive_id, bool spar
 }
 
 Result<RecordingInfo> Recorder::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
+  if (DrivePool* p = pool(params.drive_id)) return p->start_recording(params, deadline);
   ASSIGN_OR_RETURN(auto* s, session(params.drive_id));
   return s->start_recording(params, deadline);
 }
 
 Result<RecordingInfo> Recorder::stop_recording(const std::string& drive_id, const std::string& recording_id,
                                                CallDeadline deadline) {
+  if (DrivePool* p = pool(drive_id)) return p->stop_recording(recording_id, deadline);
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
   return s->stop_recording(recording_id, deadline);
 }
 
 Result<RecordingInfo> Recorder::get_recording(const std::string& drive_id, const std::string& recording_id) {
+  if (DrivePool* p = pool(drive_id)) return p->get_recording(recording_id);
   ASSIGN_OR_RETURN(auto* s, session(drive_id));
   return s->get_recording(recording_id);
 }
 
 Result<std::vector<RecordingInfo>> Recorder::list_recordings(const std::string& drive_id) {
+  if (DrivePool* p = pool(drive_id)) return p->list_recordings();
   if (!drive_id.empty()) {
     ASSIGN_OR_RETURN(auto* s, session(drive_id));
     return s->list_recordings();
@@ -248,7 +258,34 @@ Result<std::vector<RecordingInfo>> Recorder::list_recordings(const std::string& 
   for (const auto& id : drive_ids())
     if (auto s = session(id); s.ok())
       for (auto& r : (*s)->list_recordings()) out.push_back(std::move(r));
+  for (const auto& id : pool_ids())
+    if (DrivePool* p = pool(id))
+      for (auto& r : p->list_recordings()) out.push_back(std::move(r));
   return out;
+}
+
+Status Recorder::add_pool(const PoolSpec& spec) {
+  if (spec.drives.empty()) return Error(ErrorCode::kInvalidArgument, "pool " + spec.id + " has no drives");
+  MutexLock lock(mutex_);
+  if (sessions_.count(spec.id) || pools_.count(spec.id))
+    return Error(ErrorCode::kInvalidArgument, "pool " + spec.id + ": the name is taken by a drive or another pool");
+  for (const auto& d : spec.drives)
+    if (!sessions_.count(d)) return Error(ErrorCode::kInvalidArgument, "pool " + spec.id + ": no drive named '" + d + "'");
+  pools_[spec.id] = std::make_unique<DrivePool>(spec, *this, options_, *sources_, events_, clock_);
+  return {};
+}
+
+std::vector<std::string> Recorder::pool_ids() const {
+  MutexLock lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, p] : pools_) ids.push_back(id);
+  return ids;
+}
+
+DrivePool* Recorder::pool(const std::string& pool_id) const {
+  MutexLock lock(mutex_);
+  auto it = pools_.find(pool_id);
+  return it == pools_.end() ? nullptr : it->second.get();
 }
 
 std::vector<RecordingInfo> Recorder::list_disc_recordings() {
@@ -280,10 +317,13 @@ uint32_t Recorder::active_recordings() const {
 
 void Recorder::stop_all() {
   std::vector<DriveSession*> sessions;
+  std::vector<DrivePool*> pools;
   {
     MutexLock lock(mutex_);
     for (auto& [id, s] : sessions_) sessions.push_back(s.get());
+    for (auto& [id, p] : pools_) pools.push_back(p.get());
   }
+  for (auto* p : pools) p->stop_all();  // their sources first: the parts then drain
   for (auto* s : sessions) s->stop_all();
 }
 

@@ -27,6 +27,7 @@
 #include "device/drive.h"
 #include "base/result.h"
 #include "recorder/ingest/source_policy.h"
+#include "recorder/session/drive_pool.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
@@ -116,6 +117,11 @@ class Recorder {
   // journal runs here for discs left open by a crash.
   Status add_drive(const DriveSpec& spec);
   std::vector<std::string> drive_ids() const;
+  // A pool of drives added before (DrivePool): recordings started on its
+  // id span its drives' discs. Its id may not name a drive. Errors:
+  // kInvalidArgument (no drives, an unknown drive, a taken id).
+  Status add_pool(const PoolSpec& spec);
+  std::vector<std::string> pool_ids() const;
   // Tries at once to open every drive that is not open (a SIGHUP). Each
   // result goes out as an event (kDriveOpened, or kDriveError when the
   // reason it fails changed), never once per attempt.
@@ -137,6 +143,8 @@ class Recorder {
   Result<DriveInfo> format_medium(const std::string& drive_id, bool spare_areas, bool force,
                                   CallDeadline deadline = {});
 
+  // Recordings: `drive_id` names a drive, or a pool (a recording that spans
+  // its drives' discs).
   Result<RecordingInfo> start_recording(const StartRecordingParams& params, CallDeadline deadline = {});
   Result<RecordingInfo> stop_recording(const std::string& drive_id, const std::string& recording_id,
                                        CallDeadline deadline = {});
@@ -173,6 +181,7 @@ class Recorder {
 
  private:
   Result<DriveSession*> session(const std::string& drive_id);
+  DrivePool* pool(const std::string& pool_id) const;
   void monitor_main();
   // Opens the drives that failed and are due (all of them with `now`).
   void retry_drives(bool now);
@@ -187,6 +196,9 @@ class Recorder {
   RingBudget ring_budget_;  // every drive's; outlives the sessions
   mutable Mutex mutex_;
   std::map<std::string, std::unique_ptr<DriveSession>> sessions_ GUARDED_BY(mutex_);
+  // Above the sessions; destroyed first (their recordings stop before the
+  // drives' do).
+  std::map<std::string, std::unique_ptr<DrivePool>> pools_ GUARDED_BY(mutex_);
 
   Mutex monitor_mutex_;
   CondVar monitor_cv_;

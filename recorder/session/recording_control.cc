@@ -11,6 +11,7 @@
 #include "recorder/journal/journal_format.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
+#include "recorder/session/segment_feed.h"
 
 namespace discrec::recorder {
 
@@ -171,7 +172,10 @@ Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& 
   // returns is opened, and only its redacted form is shown, journaled or
   // published. An upload names no path: the daemon made its pipe.
   CheckedStart checked;
-  if (params.upload_fd) {
+  if (params.feed) {
+    checked.source.kind = params.feed->paced() ? ingest::SourceKind::kPipe : ingest::SourceKind::kNetwork;
+    checked.source.display_url = ingest::redact_source_url(params.source_url);
+  } else if (params.upload_fd) {
     checked.source.kind = ingest::SourceKind::kPipe;
     checked.source.display_url = ingest::redact_source_url(params.source_url);
   } else {
@@ -250,6 +254,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
   entry->params.recording_id = id;
   entry->params.latency_budget = config.latency_budget;
   entry->params.upload_fd.reset();
+  entry->params.feed.reset();  // the part's source holds it
   entry->id = id;
   entry->start_time = std::chrono::system_clock::now();
   entry->recording = recording;
@@ -291,7 +296,8 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
     entry->paced_source = true;
     sink = entry->paced.get();
   }
-  auto made = sources_.make(request, *sink, clock_);
+  auto made = params.feed ? Result<std::unique_ptr<TsSource>>(params.feed->make_source(*sink))
+                          : sources_.make(request, *sink, clock_);
   if (!made.ok()) {
     if (request.input_fd >= 0) ::close(request.input_fd);
     (void)writer.stop_recording(recording->id());

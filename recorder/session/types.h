@@ -18,6 +18,8 @@
 
 namespace discrec::recorder {
 
+class SegmentFeed;
+
 using WallTime = std::chrono::system_clock::time_point;
 
 // When the caller of a control request stops waiting for its drive to take
@@ -123,6 +125,10 @@ struct StartRecordingParams {
   // Set: the source is this descriptor (source_url only names it for
   // listings); the source policy does not apply, as no client named a path.
   std::shared_ptr<SourceFd> upload_fd;
+  // Set: a part of a recording that spans discs (drive_pool.h); its packets
+  // come from the pool's source through this feed, which the pool checked
+  // against the source policy (source_url only names it for listings).
+  std::shared_ptr<SegmentFeed> feed;
 };
 
 struct LostExtentInfo {
@@ -170,7 +176,25 @@ struct RecordingStatsInfo {
   bool ring_not_locked = false;
 };
 
+// One part of a recording that spans discs (drive_pool.h): an ordinary
+// recording on one drive's disc.
+struct RecordingPartInfo {
+  uint32_t part = 0;  // 1, 2, ...
+  std::string drive_id;
+  std::string recording_id;  // the part's recording on that drive
+  // "ready" (started ahead, nothing written yet), "recording", "draining"
+  // (handed over; its ring goes to its disc), "ended" (its disc stays open),
+  // "finalizing", "finalized", "verified", "failed".
+  std::string state;
+  uint64_t bytes = 0;        // written to its disc
+  WallTime start;            // when the source moved to it
+  std::optional<WallTime> end;
+  std::string volume_label;  // once finalized
+  std::string note;          // why it failed, or what its verify found
+};
+
 struct RecordingInfo {
+  // The drive, or for a recording that spans discs the pool.
   std::string drive_id;
   std::string id;
   std::string title;
@@ -197,6 +221,9 @@ struct RecordingInfo {
   // for recordings taken up from a journal, and once the disc is finalized).
   std::optional<WriteModeInfo> write_mode;
   Nanos source_silent_for{0};  // a live source quiet for >= 1 s, while it lasts
+  // A recording that spans discs: its parts, in order (drive_id names the
+  // pool). Empty for a recording on one drive.
+  std::vector<RecordingPartInfo> parts;
 };
 
 struct FinalizeParams {

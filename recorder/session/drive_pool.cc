@@ -1,0 +1,647 @@
+#include "recorder/session/drive_pool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <thread>
+
+#include "recorder/ingest/source_policy.h"
+#include "recorder/session/recorder.h"
+#include "recorder/session/segment_feed.h"
+#include "recorder/udf/volume_builder.h"
+
+namespace discrec::recorder {
+namespace {
+
+using std::chrono::steady_clock;
+
+// How often the pool looks at the disc being recorded; closer to the switch
+// it looks more often, as a fast drive fills a disc's reserve in seconds.
+constexpr auto kPoll = std::chrono::milliseconds(200);
+constexpr auto kPollNearSwitch = std::chrono::milliseconds(20);
+
+std::string part_recording_id(const std::string& id, uint32_t part) { return id + "-part" + std::to_string(part); }
+
+bool ended_state(RecordingState s) {
+  return s == RecordingState::kStopped || s == RecordingState::kFailed || s == RecordingState::kRecovered;
+}
+
+// "<title or id> <part>", cut to what a volume identifier holds.
+std::string part_label(const std::string& title, const std::string& id, uint32_t part) {
+  const std::string suffix = " " + std::to_string(part);
+  std::string base = title.empty() ? id : title;
+  for (char& c : base)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '_';
+  constexpr size_t kMax = 30;  // 32-byte d-string: a compression id and a length byte
+  if (base.size() + suffix.size() > kMax) base.resize(kMax - suffix.size());
+  std::string label = base + suffix;
+  return udf::check_volume_label(label).ok() ? label : "DISCREC" + suffix;
+}
+
+void add_stats(RecordingStatsInfo& into, const RecordingStatsInfo& part) {
+  into.bytes_in += part.bytes_in;
+  into.bytes_written += part.bytes_written;
+  into.missed_deadlines += part.missed_deadlines;
+  into.shed_gops += part.shed_gops;
+  into.shed_bytes += part.shed_bytes;
+  into.overflow_bytes += part.overflow_bytes;
+  into.lost_extents += part.lost_extents;
+  into.lost_bytes += part.lost_bytes;
+  into.over_declared_rate_bytes += part.over_declared_rate_bytes;
+}
+
+}  // namespace
+
+// One recording across discs: the source, the switch, the parts, and the
+// thread that watches the disc being recorded and hands over.
+class DrivePool::Pooled {
+ public:
+  Pooled(DrivePool& pool, std::string id, StartRecordingParams params, ingest::CheckedSource source)
+      : pool_(pool), id_(std::move(id)), params_(std::move(params)), source_(std::move(source)) {
+    params_.drive_id = pool_.spec_.id;
+    params_.recording_id = id_;
+    params_.source_url = source_.display_url;
+  }
+
+  ~Pooled() {
+    stop();
+    if (coordinator_.joinable()) coordinator_.join();
+    for (auto& f : finishers_)
+      if (f.joinable()) f.join();
+  }
+
+  Status start(CallDeadline deadline) {
+    start_time_ = std::chrono::system_clock::now();
+    auto first = start_part(1, "", deadline);
+    if (!first.ok()) return std::move(first).error();
+    Part part1;
+    {
+      MutexLock lock(mutex_);
+      part1 = parts_.front().copy();
+      part1.feed = parts_.front().feed;
+    }
+    switch_ = std::make_unique<SegmentSwitch>(part1.feed);
+    TsSourceRequest request;
+    request.url = source_.open_url;
+    request.file_root = source_.file_root;
+    request.file_path = source_.file_path;
+    request.min_reconnect_interval = pool_.options_.source_policy.min_reconnect_interval;
+    if (params_.upload_fd) {
+      request.input_fd = ::fcntl(params_.upload_fd->get(), F_DUPFD_CLOEXEC, 0);
+      params_.upload_fd.reset();
+      if (request.input_fd < 0) {
+        abandon_part(part1);
+        return Error(ErrorCode::kResourceExhausted, std::string("no file descriptor for the upload: ") + std::strerror(errno));
+      }
+    }
+    auto made = pool_.sources_.make(request, *switch_, pool_.clock_);
+    if (!made.ok()) {
+      if (request.input_fd >= 0) ::close(request.input_fd);
+      abandon_part(part1);
+      return std::move(made).error();
+    }
+    source_ptr_ = std::shared_ptr<TsSource>(std::move(made).value());
+    {
+      MutexLock lock(mutex_);
+      parts_.front().state = "recording";
+      parts_.front().start = start_time_;
+    }
+    source_thread_ = std::thread([this] { source_main(); });
+    coordinator_ = std::thread([this] { coordinator_main(); });
+    announce(EventKind::kRecordingState, "recording from " + source_.display_url + " across the discs of pool " +
+                                             pool_.spec_.id + ", part 1 on drive " + part1.drive_id);
+    return {};
+  }
+
+  // Ends the recording: the source stops, the current part drains to its
+  // disc. Waits for the source; the coordinator finishes the rest.
+  void stop() {
+    {
+      MutexLock lock(mutex_);
+      stop_requested_ = true;
+    }
+    cv_.notify_all();
+    if (source_ptr_) source_ptr_->stop();
+    if (source_thread_.joinable()) source_thread_.join();
+  }
+
+  // Waits (bounded) until the current part has drained, for a stop's answer.
+  void wait_drained(std::chrono::steady_clock::duration limit) {
+    const auto until = steady_clock::now() + limit;
+    while (steady_clock::now() < until) {
+      {
+        MutexLock lock(mutex_);
+        if (finished_) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  bool active() const {
+    MutexLock lock(mutex_);
+    return !finished_;
+  }
+
+  RecordingInfo info() const {
+    std::vector<Part> parts;
+    RecordingInfo out;
+    {
+      MutexLock lock(mutex_);
+      for (const auto& p : parts_) parts.push_back(p.copy());
+      out.state = finished_ ? (error_.empty() ? RecordingState::kStopped : RecordingState::kFailed)
+                            : stop_requested_ ? RecordingState::kStopping : RecordingState::kRecording;
+      out.error = error_;
+      if (finished_) out.end_time = end_time_;
+    }
+    out.drive_id = pool_.spec_.id;
+    out.id = id_;
+    out.title = params_.title;
+    out.source_url = source_.display_url;
+    out.priority = params_.priority;
+    out.expected_bitrate_bps = params_.expected_bitrate_bps;
+    out.start_time = start_time_;
+    bool current_seen = false;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      auto part = pool_.recorder_.get_recording(it->drive_id, it->recording_id);
+      RecordingPartInfo pi;
+      pi.part = it->number;
+      pi.drive_id = it->drive_id;
+      pi.recording_id = it->recording_id;
+      pi.state = it->state;
+      pi.start = it->start;
+      pi.end = it->end;
+      pi.volume_label = it->label;
+      pi.note = it->note;
+      if (part.ok()) {
+        pi.bytes = part->stats.bytes_written;
+        add_stats(out.stats, part->stats);
+        if (!current_seen && it->state != "ready") {
+          // The part being written: its ring and deadlines are the live ones.
+          current_seen = true;
+          out.latency_budget = part->latency_budget;
+          out.stats.ring_capacity_bytes = part->stats.ring_capacity_bytes;
+          out.stats.ring_fill_bytes = part->stats.ring_fill_bytes;
+          out.stats.ring_high_water_bytes = part->stats.ring_high_water_bytes;
+          out.stats.min_deadline_slack = part->stats.min_deadline_slack;
+          out.stats.p99_deadline_slack = part->stats.p99_deadline_slack;
+          out.stats.input_bitrate_bps = part->stats.input_bitrate_bps;
+          out.stats.over_declared_rate = part->stats.over_declared_rate;
+          out.stats.ring_not_locked = part->stats.ring_not_locked;
+          out.write_mode = part->write_mode;
+          out.source_silent_for = part->source_silent_for;
+        }
+        for (const auto& l : part->lost_extents) out.lost_extents.push_back(l);
+        for (const auto& s : part->shed_ranges) out.shed_ranges.push_back(s);
+        for (const auto& g : part->source_gaps) out.source_gaps.push_back(g);
+        if (out.disc_path.empty() || it->number == 1) out.disc_path = part->disc_path;
+      }
+      out.parts.insert(out.parts.begin(), std::move(pi));
+    }
+    return out;
+  }
+
+ private:
+  struct Part {
+    uint32_t number = 0;
+    std::string drive_id;
+    std::string recording_id;
+    std::shared_ptr<SegmentFeed> feed;
+    std::string state = "ready";
+    WallTime start;
+    std::optional<WallTime> end;
+    std::string label;
+    std::string note;
+    Part copy() const {
+      Part p;
+      p.number = number;
+      p.drive_id = drive_id;
+      p.recording_id = recording_id;
+      p.state = state;
+      p.start = start;
+      p.end = end;
+      p.label = label;
+      p.note = note;
+      return p;
+    }
+  };
+
+  void announce(EventKind kind, const std::string& message, const std::string& drive = "") {
+    Event e;
+    e.kind = kind;
+    e.drive_id = drive.empty() ? pool_.spec_.id : drive;
+    e.recording_id = id_;
+    e.message = "pool " + pool_.spec_.id + ": " + message;
+    pool_.events_.publish(std::move(e));
+  }
+
+  // Starts part `number` on the first drive of the pool (after `after`,
+  // round the pool) that takes it. Appends it to parts_.
+  Result<std::string> start_part(uint32_t number, const std::string& after, CallDeadline deadline) {
+    const auto& drives = pool_.spec_.drives;
+    size_t first = 0;
+    if (!after.empty())
+      if (auto it = std::find(drives.begin(), drives.end(), after); it != drives.end())
+        first = static_cast<size_t>(it - drives.begin()) + 1;
+    std::string refusals;
+    for (size_t i = 0; i < drives.size(); ++i) {
+      const std::string& drive = drives[(first + i) % drives.size()];
+      if (busy_with_our_part(drive)) continue;
+      auto info = pool_.recorder_.get_drive(drive);
+      if (!info.ok()) continue;
+      // A disc that takes a new part: blank, or open with room (a part of
+      // another recording of the pool may be on it too).
+      const std::string& state = info->disc_state;
+      if (state != "blank" && state != "open" && state != "recording") {
+        refusals += (refusals.empty() ? "" : "; ") + drive + ": " +
+                    (info->not_ready_reason.empty() ? "its disc is " + state : info->not_ready_reason);
+        continue;
+      }
+      if (info->space && (info->space->full || info->space->free_blocks * 2048 < switch_reserve_bytes() * 2)) {
+        refusals += (refusals.empty() ? "" : "; ") + drive + ": its disc is nearly full";
+        continue;
+      }
+      auto feed = std::make_shared<SegmentFeed>(source_.kind != ingest::SourceKind::kNetwork,
+                                                [this] { return live_last_packet(); });
+      StartRecordingParams part = params_;
+      part.drive_id = drive;
+      part.recording_id = part_recording_id(id_, number);
+      part.feed = feed;
+      part.upload_fd.reset();
+      auto started = pool_.recorder_.start_recording(part, deadline);
+      if (!started.ok()) {
+        refusals += (refusals.empty() ? "" : "; ") + drive + ": " + started.error().message();
+        continue;
+      }
+      Part p;
+      p.number = number;
+      p.drive_id = drive;
+      p.recording_id = part.recording_id;
+      p.feed = std::move(feed);
+      MutexLock lock(mutex_);
+      parts_.push_back(std::move(p));
+      return drive;
+    }
+    return Error(ErrorCode::kUnavailable, "no drive of pool " + pool_.spec_.id + " can take part " +
+                                              std::to_string(number) + " of recording " + id_ +
+                                              (refusals.empty() ? "" : " (" + refusals + ")"));
+  }
+
+  // Whether `drive` holds one of this recording's parts that is not done
+  // with its disc yet (being written, draining or finalizing).
+  bool busy_with_our_part(const std::string& drive) const {
+    MutexLock lock(mutex_);
+    for (const auto& p : parts_)
+      if (p.drive_id == drive && p.state != "finalized" && p.state != "verified" && p.state != "failed")
+        return true;
+    return false;
+  }
+
+  void abandon_part(const Part& part) {
+    part.feed->finish(Error(ErrorCode::kAborted, "the recording did not start"));
+    (void)pool_.recorder_.stop_recording(part.drive_id, part.recording_id);
+  }
+
+  std::optional<TimePoint> live_last_packet() const {
+    auto src = source_ptr_;
+    return src ? src->live_last_packet() : std::nullopt;
+  }
+
+  // What the disc being recorded must still hold when the source moves on:
+  // the ring's data and the rest of the GOP in progress go to it.
+  uint64_t switch_reserve_bytes() const {
+    const uint64_t ring = params_.ring_bytes ? params_.ring_bytes : pool_.options_.default_ring_bytes;
+    const uint64_t gop = std::max<uint64_t>(params_.expected_bitrate_bps / 8 * 10, 16ull << 20);
+    return ring + 2 * pool_.options_.stripe_bytes + gop;
+  }
+
+  void source_main() {
+    Status status = source_ptr_->run();
+    const bool requested = [&] {
+      MutexLock lock(mutex_);
+      return stop_requested_;
+    }();
+    // The current part (and one made ready) end as the source did.
+    switch_->finish(status.ok() || status.error().code() == ErrorCode::kAborted ? Status{} : status);
+    {
+      MutexLock lock(mutex_);
+      source_done_ = true;
+      if (!status.ok() && status.error().code() != ErrorCode::kAborted && !requested)
+        error_ = status.error().to_string();
+    }
+    cv_.notify_all();
+  }
+
+  // Bytes per second into the recording, over the last few seconds.
+  double measured_rate(uint64_t bytes_in) {
+    const auto now = steady_clock::now();
+    rate_samples_.push_back({now, bytes_in});
+    while (rate_samples_.size() > 2 && now - rate_samples_.front().first > std::chrono::seconds(5))
+      rate_samples_.pop_front();
+    const auto& [t0, b0] = rate_samples_.front();
+    const double seconds = std::chrono::duration<double>(now - t0).count();
+    if (seconds < 0.2 || bytes_in < b0) return 0;
+    return static_cast<double>(bytes_in - b0) / seconds;
+  }
+
+  void coordinator_main() {
+    for (;;) {
+      bool near = false;
+      {
+        MutexLock lock(mutex_);
+        if (source_done_) break;
+      }
+      near = watch_current_part();
+      MutexLock lock(mutex_);
+      if (source_done_) break;
+      cv_.wait_until(mutex_, steady_clock::now() + (near ? kPollNearSwitch : kPoll));
+    }
+    // The source ended: wait for every part to drain, then say how it ended.
+    mark_handed_over();
+    for (;;) {
+      bool draining = false;
+      std::vector<Part> parts;
+      {
+        MutexLock lock(mutex_);
+        for (const auto& p : parts_) parts.push_back(p.copy());
+      }
+      for (const auto& p : parts) {
+        if (p.state == "ready") {
+          // Made ready for a hand-over that did not come: it holds nothing.
+          (void)pool_.recorder_.stop_recording(p.drive_id, p.recording_id);
+          set_part_state(p.number, "ended", "not needed: the recording ended before the hand-over");
+          continue;
+        }
+        if (p.state != "recording" && p.state != "draining") continue;
+        auto info = pool_.recorder_.get_recording(p.drive_id, p.recording_id);
+        if (info.ok() && !ended_state(info->state)) {
+          draining = true;
+          continue;
+        }
+        set_part_state(p.number, "ended", "");
+      }
+      if (!draining) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    {
+      MutexLock lock(mutex_);
+      finished_ = true;
+      end_time_ = std::chrono::system_clock::now();
+    }
+    announce(EventKind::kRecordingState, error_.empty() ? "recording ended" : "recording failed: " + error_);
+  }
+
+  void set_part_state(uint32_t number, const std::string& state, const std::string& note) {
+    MutexLock lock(mutex_);
+    for (auto& p : parts_) {
+      if (p.number != number) continue;
+      p.state = state;
+      if (!note.empty()) p.note = note;
+      if ((state == "ended" || state == "draining") && !p.end) p.end = std::chrono::system_clock::now();
+    }
+  }
+
+  // Parts the switch has moved past are draining; the one it moved to is
+  // recording.
+  void mark_handed_over() {
+    const uint32_t begun = switch_->parts_begun();
+    std::vector<uint32_t> drained;
+    {
+      MutexLock lock(mutex_);
+      for (auto& p : parts_) {
+        if (p.number < begun && p.state == "recording") {
+          p.state = "draining";
+          p.end = std::chrono::system_clock::now();
+          drained.push_back(p.number);
+        } else if (p.number == begun && p.state == "ready") {
+          p.state = "recording";
+          p.start = std::chrono::system_clock::now();
+          current_ = p.number;
+          announce_later_ = p.drive_id;
+        }
+      }
+    }
+    for (uint32_t n : drained) start_finisher(n);
+    if (!announce_later_.empty()) {
+      announce(EventKind::kRecordingState, "handed over to part " + std::to_string(begun) + " on drive " +
+                                               announce_later_ + " at a GOP start", announce_later_);
+      announce_later_.clear();
+    }
+  }
+
+  // One look at the disc being recorded. Returns whether the switch is near.
+  bool watch_current_part() {
+    mark_handed_over();
+    Part current, next;
+    bool have_next = false;
+    {
+      MutexLock lock(mutex_);
+      for (const auto& p : parts_) {
+        if (p.number == current_) current = p.copy();
+        if (p.number == current_ + 1) {
+          next = p.copy();
+          have_next = true;
+        }
+      }
+    }
+    auto drive = pool_.recorder_.get_drive(current.drive_id);
+    auto rec = pool_.recorder_.get_recording(current.drive_id, current.recording_id);
+    if (!drive.ok() || !rec.ok() || !drive->space) return false;
+    const double rate = std::max(measured_rate(rec->stats.bytes_in), params_.expected_bitrate_bps / 8.0);
+    const uint64_t free_bytes = drive->space->free_blocks * 2048;
+    const uint64_t reserve = switch_reserve_bytes();
+    const double seconds_left = rate > 0 ? static_cast<double>(free_bytes) / rate : 1e12;
+    const bool prepare = seconds_left < std::chrono::duration<double>(pool_.spec_.prepare_margin).count() ||
+                         free_bytes < 3 * reserve;
+    if (prepare && !have_next) {
+      const std::string after = current.drive_id;
+      auto started = start_part(current_ + 1, after, {});
+      if (!started.ok()) {
+        if (no_drive_announced_ != started.error().message()) {
+          no_drive_announced_ = started.error().message();
+          announce(EventKind::kDiscSpace, started.error().message() + "; insert a blank disc in one of its drives");
+        }
+        return free_bytes < 2 * reserve;
+      }
+      no_drive_announced_.clear();
+      announce(EventKind::kRecordingState, "part " + std::to_string(current_ + 1) + " made ready on drive " +
+                                               *started + " (" + std::to_string(free_bytes >> 20) + " MiB left on drive " +
+                                               current.drive_id + ")", *started);
+      return true;
+    }
+    if (have_next && !switch_->armed() && next.state == "ready") {
+      // The switch itself decides at each GOP start, from the disc's own
+      // figures: a fast drive fills a reserve between two of these looks.
+      std::shared_ptr<SegmentFeed> feed;
+      {
+        MutexLock lock(mutex_);
+        for (const auto& p : parts_)
+          if (p.number == next.number) feed = p.feed;
+      }
+      switch_->arm(feed, [this, drive_id = current.drive_id, reserve] {
+        auto d = pool_.recorder_.get_drive(drive_id);
+        return !d.ok() || !d->space || d->space->full || d->space->free_blocks * 2048 <= reserve;
+      });
+    }
+    return free_bytes < 2 * reserve;
+  }
+
+  // A part the source moved past: once its ring has drained, its disc is
+  // finalized and read back, in the background.
+  void start_finisher(uint32_t number) {
+    finishers_.emplace_back([this, number] { finish_part(number); });
+  }
+
+  void finish_part(uint32_t number) {
+    Part part;
+    {
+      MutexLock lock(mutex_);
+      for (const auto& p : parts_)
+        if (p.number == number) part = p.copy();
+    }
+    for (;;) {
+      auto info = pool_.recorder_.get_recording(part.drive_id, part.recording_id);
+      if (!info.ok() || ended_state(info->state)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string label = part_label(params_.title, id_, number);
+    {
+      MutexLock lock(mutex_);
+      for (auto& p : parts_)
+        if (p.number == number) {
+          p.state = "finalizing";
+          p.label = label;
+        }
+    }
+    FinalizeParams fp;
+    fp.volume_label = label;
+    auto finalized = pool_.recorder_.finalize_disc(part.drive_id, fp, {});
+    if (!finalized.ok()) {
+      set_part_state(number, "failed", "finalize: " + finalized.error().message());
+      announce(EventKind::kDriveError, "part " + std::to_string(number) + " on drive " + part.drive_id +
+                                           " could not be finalized: " + finalized.error().message(), part.drive_id);
+      return;
+    }
+    set_part_state(number, "finalized", finalized->summary);
+    if (!pool_.spec_.verify) return;
+    auto verified = pool_.recorder_.verify_disc(part.drive_id, {});
+    if (!verified.ok()) {
+      set_part_state(number, "failed", "verify: " + verified.error().message());
+      return;
+    }
+    set_part_state(number, verified->mismatches.empty() ? "verified" : "failed", verified->summary);
+  }
+
+  DrivePool& pool_;
+  const std::string id_;
+  StartRecordingParams params_;
+  const ingest::CheckedSource source_;
+  WallTime start_time_;
+  std::unique_ptr<SegmentSwitch> switch_;
+  std::shared_ptr<TsSource> source_ptr_;
+  std::thread source_thread_;
+  std::thread coordinator_;
+  std::vector<std::thread> finishers_;  // the coordinator's alone
+  std::deque<std::pair<steady_clock::time_point, uint64_t>> rate_samples_;  // the coordinator's alone
+  std::string no_drive_announced_;  // the coordinator's alone
+  std::string announce_later_;      // the coordinator's alone
+
+  mutable Mutex mutex_;
+  CondVar cv_;
+  std::vector<Part> parts_ GUARDED_BY(mutex_);
+  uint32_t current_ GUARDED_BY(mutex_) = 1;
+  bool stop_requested_ GUARDED_BY(mutex_) = false;
+  bool source_done_ GUARDED_BY(mutex_) = false;
+  bool finished_ GUARDED_BY(mutex_) = false;
+  std::string error_ GUARDED_BY(mutex_);
+  WallTime end_time_ GUARDED_BY(mutex_);
+};
+
+DrivePool::DrivePool(PoolSpec spec, Recorder& recorder, const RecorderOptions& options, const TsSourceFactory& sources,
+                     EventBus& events, Clock& clock)
+    : spec_(std::move(spec)), recorder_(recorder), options_(options), sources_(sources), events_(events), clock_(clock) {}
+
+DrivePool::~DrivePool() { stop_all(); }
+
+Result<RecordingInfo> DrivePool::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
+  // The policy first, before any drive is asked: a refusal costs nothing.
+  ingest::CheckedSource source;
+  if (params.upload_fd) {
+    source.kind = ingest::SourceKind::kPipe;
+    source.display_url = ingest::redact_source_url(params.source_url);
+  } else {
+    ASSIGN_OR_RETURN(source, ingest::check_source(options_.source_policy, params.source_url));
+    if (source.kind == ingest::SourceKind::kNetwork) RETURN_IF_ERROR(sources_.validate_network_url(source.open_url));
+  }
+  std::string id = params.recording_id;
+  {
+    MutexLock lock(mutex_);
+    while (id.empty()) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "rec%03u", next_number_++);
+      if (!recordings_.count(buf)) id = buf;
+    }
+    if (recordings_.count(id))
+      return Error(ErrorCode::kFailedPrecondition, "recording " + id + " already exists on pool " + spec_.id);
+  }
+  auto pooled = std::make_unique<Pooled>(*this, id, params, std::move(source));
+  RETURN_IF_ERROR(pooled->start(deadline));
+  RecordingInfo info = pooled->info();
+  MutexLock lock(mutex_);
+  recordings_[id] = std::move(pooled);
+  return info;
+}
+
+Result<DrivePool::Pooled*> DrivePool::find(const std::string& recording_id) const {
+  MutexLock lock(mutex_);
+  auto it = recordings_.find(recording_id);
+  if (it == recordings_.end())
+    return Error(ErrorCode::kNotFound, "no recording " + recording_id + " on pool " + spec_.id);
+  return it->second.get();
+}
+
+Result<RecordingInfo> DrivePool::stop_recording(const std::string& recording_id, CallDeadline) {
+  ASSIGN_OR_RETURN(Pooled * pooled, find(recording_id));
+  pooled->stop();
+  pooled->wait_drained(std::chrono::seconds(10));
+  return pooled->info();
+}
+
+Result<RecordingInfo> DrivePool::get_recording(const std::string& recording_id) const {
+  ASSIGN_OR_RETURN(Pooled * pooled, find(recording_id));
+  return pooled->info();
+}
+
+std::vector<RecordingInfo> DrivePool::list_recordings() const {
+  std::vector<Pooled*> all;
+  {
+    MutexLock lock(mutex_);
+    for (auto& [id, p] : recordings_) all.push_back(p.get());
+  }
+  std::vector<RecordingInfo> out;
+  for (auto* p : all) out.push_back(p->info());
+  return out;
+}
+
+uint32_t DrivePool::active_recordings() const {
+  MutexLock lock(mutex_);
+  uint32_t n = 0;
+  for (auto& [id, p] : recordings_) n += p->active() ? 1 : 0;
+  return n;
+}
+
+void DrivePool::stop_all() {
+  std::vector<Pooled*> all;
+  {
+    MutexLock lock(mutex_);
+    for (auto& [id, p] : recordings_) all.push_back(p.get());
+  }
+  for (auto* p : all) p->stop();
+  for (auto* p : all) p->wait_drained(std::chrono::seconds(30));
+}
+
+}  // namespace discrec::recorder
