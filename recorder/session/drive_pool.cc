@@ -371,9 +371,11 @@ class DrivePool::Pooled {
       }
       for (const auto& p : parts) {
         if (p.state == "ready") {
-          // Made ready for a hand-over that did not come: it holds nothing.
+          // Made ready for a hand-over that did not come: it holds nothing,
+          // and its disc stays open for the next recording.
           (void)pool_.recorder_.stop_recording(p.drive_id, p.recording_id);
-          set_part_state(p.number, "ended", "not needed: the recording ended before the hand-over");
+          MutexLock lock(mutex_);
+          std::erase_if(parts_, [&](const Part& q) { return q.number == p.number; });
           continue;
         }
         if (p.state != "recording" && p.state != "draining") continue;

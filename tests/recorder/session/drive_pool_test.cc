@@ -206,8 +206,13 @@ TEST_F(DrivePoolTest, AFileLongerThanADiscGoesOnInTheNextDriveAndTheFullDiscIsFi
   EXPECT_EQ(part1->stats.bytes_written, info.parts[0].bytes);
   EXPECT_EQ(recorder.get_drive("bd0")->disc_state, "finalized");
   EXPECT_EQ(recorder.get_drive("bd1")->disc_state, "recording");
-  // The third drive was not needed.
-  EXPECT_EQ(recorder.get_drive("bd2")->disc_state, "blank");
+  // The third drive was made ready as the second disc neared its end; the
+  // source ended first, so the pool let it go: its disc stays open (for the
+  // next recording) with an empty part that the listing leaves out.
+  EXPECT_EQ(recorder.get_drive("bd2")->disc_state, "recording");
+  auto unused = recorder.get_recording("bd2", started->id + "-part3");
+  ASSERT_TRUE(unused.ok());
+  EXPECT_EQ(unused->stats.bytes_in, 0u);
 }
 
 TEST_F(DrivePoolTest, ALiveStreamIsHandedOverWithoutShedding) {
@@ -273,8 +278,7 @@ TEST_F(DrivePoolTest, StoppingEndsTheRecordingInItsCurrentPartAndAPartMadeReadyI
   }));
   EXPECT_GT(info.stats.bytes_written, 0u);
   EXPECT_EQ(info.parts[0].state, "ended");
-  EXPECT_EQ(info.parts[1].state, "ended");
-  EXPECT_EQ(info.parts[1].bytes, 0u);
+  ASSERT_EQ(info.parts.size(), 1u);  // the part made ready held nothing: gone
   // Listing all recordings shows the pooled one and its parts on drives.
   auto all = recorder.list_recordings("");
   ASSERT_TRUE(all.ok());
