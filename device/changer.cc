@@ -234,6 +234,9 @@ Status Changer::initialize_element_status() {
 
 Status Changer::move_medium(uint16_t transport, uint16_t source, uint16_t destination) {
   std::lock_guard lock(mutex_);
+  // The element types name the elements in an error; without page 0x1D
+  // they are "element N".
+  if (!addresses_) (void)element_addresses_locked();
   const std::string what = "from " + element_name_locked(source) + " to " + element_name_locked(destination) +
                            " by " + element_name_locked(transport);
   RETURN_IF_ERROR(run_locked("MOVE MEDIUM", what,
