@@ -28,6 +28,8 @@ constexpr milliseconds kInitializeTimeout = seconds(3600);
 // First guess at a descriptor with a primary volume tag (tgt: 52 bytes);
 // a longer report is read again at its announced length.
 constexpr uint32_t kGuessDescriptorLength = 52;
+// "Every element" (count 0xFFFF) must not mean a 3 MiB buffer up front.
+constexpr uint32_t kFirstAllocationLimit = 64 * 1024;
 
 CommandRequest request_for(const mmc::Cdb& cdb, DataDirection dir, std::span<uint8_t> data,
                            milliseconds timeout = kShortTimeout) {
@@ -169,8 +171,7 @@ std::string Changer::element_name_locked(uint16_t address) const {
 
 Result<ElementStatusReport> Changer::read_pages_locked(ElementType type, uint16_t first, uint16_t count) {
   const std::string what = std::string(element_type_name(type)) + " elements from " + std::to_string(first);
-  uint32_t allocation = 16 + uint32_t{count} * kGuessDescriptorLength;
-  allocation = std::min<uint32_t>(allocation, 4096);  // tgt refuses more than a page
+  uint32_t allocation = std::min<uint32_t>(16 + uint32_t{count} * kGuessDescriptorLength, kFirstAllocationLimit);
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::vector<uint8_t> buf(allocation);
     auto cdb = smc::read_element_status(type, first, count, volume_tags_, allocation);

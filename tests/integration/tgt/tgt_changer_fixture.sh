@@ -21,7 +21,9 @@ start)
   for p in $(seq 3400 3499); do
     ss -ltn | grep -q ":$p\b" && continue
     c=$((p - 3400 + 200))
-    [ -e "/var/run/tgtd/socket.$c" ] && continue
+    # tgtd leaves its control socket file behind when it exits: a socket
+    # nobody listens on is free.
+    ss -lx | grep -q "/var/run/tgtd/socket\.$c\b" && continue
     port=$p ctrl=$c
     break
   done
