@@ -96,6 +96,8 @@ class ConfigReader {
         RETURN_IF_ERROR(read_limits(node));
       } else if (k == "drives") {
         RETURN_IF_ERROR(read_drives(node));
+      } else if (k == "pools") {
+        RETURN_IF_ERROR(read_pools(node));
       } else if (k == "disc") {
         RETURN_IF_ERROR(read_disc(node));
       } else if (k == "sources") {
@@ -106,7 +108,7 @@ class ConfigReader {
         RETURN_IF_ERROR(read_metrics(node));
       } else {
         return config_error(source_, node.source(), k,
-                            "unknown section (expected daemon, limits, access, disc, sources, metrics, drives)");
+                            "unknown section (expected daemon, limits, access, disc, sources, metrics, drives, pools)");
       }
     }
     return {};
@@ -534,6 +536,42 @@ class ConfigReader {
     return {};
   }
 
+  Status read_pools(const toml::node& node) {
+    ASSIGN_OR_RETURN(const toml::table* table, as_table(node, "pools"));
+    config_.pools.clear();
+    for (auto&& [key, value] : *table) {
+      std::string id(key.str());
+      std::string k = "pools." + id;
+      if (!valid_drive_id(id))
+        return config_error(source_, value.source(), k,
+                            "pool names start with a letter or digit and use letters, digits, '-' and '_' (at most 63)");
+      ASSIGN_OR_RETURN(const toml::table* pool, as_table(value, k));
+      PoolConfig p;
+      p.id = id;
+      for (auto&& [pkey, pvalue] : *pool) {
+        std::string pk = k + "." + std::string(pkey.str());
+        if (pkey == "drives") {
+          const toml::array* list = pvalue.as_array();
+          if (!list) return config_error(source_, pvalue.source(), pk, "must be an array of drive names");
+          for (auto&& item : *list) {
+            ASSIGN_OR_RETURN(std::string drive, get<std::string>(item, pk, "an array of drive names"));
+            p.drives.push_back(std::move(drive));
+          }
+        } else if (pkey == "prepare_minutes") {
+          ASSIGN_OR_RETURN(double minutes, get<double>(pvalue, pk, "a number"));
+          if (!(minutes >= 0 && minutes <= 24 * 60)) return config_error(source_, pvalue.source(), pk, "must be 0..1440");
+          p.prepare_minutes = minutes;
+        } else if (pkey == "verify") {
+          ASSIGN_OR_RETURN(p.verify, get<bool>(pvalue, pk, "true or false"));
+        } else {
+          return config_error(source_, pvalue.source(), pk, "unknown key (expected drives, prepare_minutes, verify)");
+        }
+      }
+      config_.pools.push_back(std::move(p));
+    }
+    return {};
+  }
+
   std::string source_;
   Config& config_;
 };
@@ -614,6 +652,15 @@ Result<MetricsConfig> parse_metrics_listen(const std::string& text) {
   m.host = host;
   m.port = static_cast<uint16_t>(std::stoul(port));
   return m;
+}
+
+recorder::PoolSpec PoolConfig::spec() const {
+  recorder::PoolSpec s;
+  s.id = id;
+  s.drives = drives;
+  s.prepare_margin = std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::ratio<60>>(prepare_minutes));
+  s.verify = verify;
+  return s;
 }
 
 Config default_config(const std::string& state_directory) {
@@ -726,6 +773,22 @@ Status validate_config(const Config& config) {
     if (d.uri.rfind("sim://", 0) == 0) {
       auto status = check_sim_image_path(config, d);
       if (!status.ok()) return bad(status.error().message());
+    }
+  }
+  for (size_t i = 0; i < config.pools.size(); ++i) {
+    const auto& p = config.pools[i];
+    const std::string k = "key 'pools." + p.id + "'";
+    if (p.drives.empty()) return bad(k + " needs 'drives', the drives its recordings span");
+    for (size_t j = 0; j < i; ++j)
+      if (config.pools[j].id == p.id) return bad("pool '" + p.id + "' is defined twice");
+    for (const auto& d : config.drives)
+      if (d.id == p.id) return bad(k + ": a drive has that name (pools are addressed like drives)");
+    for (size_t a = 0; a < p.drives.size(); ++a) {
+      bool found = false;
+      for (const auto& d : config.drives) found = found || d.id == p.drives[a];
+      if (!found) return bad(k + ": no drive named '" + p.drives[a] + "'");
+      for (size_t b = 0; b < a; ++b)
+        if (p.drives[b] == p.drives[a]) return bad(k + ": drive '" + p.drives[a] + "' is listed twice");
     }
   }
   if (!config.drive_quirks_file.empty() && !is_plain_absolute_path(config.drive_quirks_file))

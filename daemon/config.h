@@ -33,6 +33,19 @@ struct DriveConfig {
   recorder::DriveSpec spec() const { return {id, uri, write_kbps, write_mode}; }
 };
 
+// [pools.<id>]: drives that a recording spans disc after disc
+// (recorder/session/drive_pool.h). A pool is addressed like a drive.
+struct PoolConfig {
+  std::string id;
+  std::vector<std::string> drives;
+  // The next part is made ready when the disc being recorded holds less
+  // than this many minutes at the recording's rate.
+  double prepare_minutes = 10;
+  bool verify = true;  // read each full disc back after finalizing it
+
+  recorder::PoolSpec spec() const;
+};
+
 struct TcpConfig {
   std::string listen;          // "host:port"
   std::string tls_cert_file;   // PEM; required
@@ -149,6 +162,7 @@ struct Config {
   // A sim:// drive under the state directory when the file names none, so the
   // daemon works with no hardware.
   std::vector<DriveConfig> drives;
+  std::vector<PoolConfig> pools;
 };
 
 // Parses TOML text. `source_name` is used in error messages.

@@ -81,6 +81,16 @@ std::vector<ConfigChange> diff_config(const Config& a, const Config& b, const Co
     d.restart("metrics.listen", a.metrics->listen, b.metrics->listen, metrics);
     d.restart("metrics.max_connections", a.metrics->max_connections, b.metrics->max_connections, metrics);
   }
+  auto pools_text = [](const Config& c) {
+    std::string out;
+    for (const auto& p : c.pools) {
+      out += (out.empty() ? "" : "; ") + p.id + ": drives";
+      for (const auto& d : p.drives) out += " " + d;
+      out += ", prepare " + std::to_string(p.prepare_minutes) + " min" + (p.verify ? ", verify" : "");
+    }
+    return out;
+  };
+  d.restart("pools", pools_text(a), pools_text(b), "pools hold recordings across discs; they are set up at start");
   const std::string tcp = "the TCP listener, its TLS credentials and tokens are set up at start";
   if (a.tcp.has_value() != b.tcp.has_value()) {
     d.restart("daemon.tcp", text(a.tcp.has_value()), text(b.tcp.has_value()), tcp);

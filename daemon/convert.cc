@@ -189,6 +189,17 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
   for (const auto& part : in.disc_parts) out->add_disc_parts(part);
   if (in.write_mode) to_proto(*in.write_mode, out->mutable_write_mode());
   out->set_error(in.error);
+  for (const auto& p : in.parts) {
+    auto* e = out->add_parts();
+    e->set_part(p.part);
+    e->set_recording(recording_name(p.drive_id, p.recording_id));
+    e->set_state(p.state);
+    e->set_bytes(p.bytes);
+    set_time(p.start, e->mutable_start_time());
+    if (p.end) set_time(*p.end, e->mutable_end_time());
+    e->set_volume_label(p.volume_label);
+    e->set_note(p.note);
+  }
 }
 
 void to_proto(const recorder::Event& in, v1::Event* out) {

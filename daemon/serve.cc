@@ -119,6 +119,20 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
     else
       log_info("drive " + d.id + ": " + d.uri);
   }
+  auto pools = recorder.pool_ids();
+  for (const auto& p : config.pools) {
+    if (std::find(pools.begin(), pools.end(), p.id) != pools.end()) continue;
+    // The configuration was validated: this fails only on a name a drive
+    // already took at run time, which validation rules out.
+    if (auto status = recorder.add_pool(p.spec()); !status.ok())
+      log_warning("pool " + p.id + ": " + status.error().to_string());
+    else
+      log_info("pool " + p.id + ": drives " + [&] {
+        std::string list;
+        for (const auto& d : p.drives) list += (list.empty() ? "" : ", ") + d;
+        return list;
+      }());
+  }
 }
 
 // Two daemons on one state directory would write the same journals and disc

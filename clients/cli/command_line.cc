@@ -25,13 +25,14 @@ Commands:
   format DRIVE [--spare-areas] [--force]
                                     format a rewritable disc (--force: even one
                                     that holds recordings; needs the admin role)
-  record SOURCE --drive DRIVE [--title T] [--priority N] [--bitrate RATE]
-         [--latency-ms MS] [--ring SIZE] [--id ID] [--detach]
+  record SOURCE (--drive DRIVE | --pool POOL) [--title T] [--priority N]
+         [--bitrate RATE] [--latency-ms MS] [--ring SIZE] [--id ID] [--detach]
                                     start a recording and follow it until it ends
                                     (Ctrl-C stops the recording cleanly). SOURCE
                                     is a network URL the daemon connects to, or a
                                     file or - (standard input) that this client
-                                    reads and sends to the daemon
+                                    reads and sends to the daemon. On a pool it
+                                    goes on disc after disc (POOL/ID names it)
   recordings [DRIVE]                list recordings
   watch RECORDING                   follow a recording's progress
   stop RECORDING                    stop a recording
@@ -138,7 +139,11 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
   record->add_option("SOURCE", c.source, "a network URL the daemon connects to, or a file or - (standard input) "
                                          "this client sends")
       ->required();
-  record->add_option("--drive", c.drive, "the drive to record on")->type_name("DRIVE")->required();
+  auto* on_drive = record->add_option("--drive", c.drive, "the drive to record on")->type_name("DRIVE");
+  auto* on_pool = record->add_option("--pool", c.drive, "a pool of drives: the recording goes on disc after disc")
+                      ->type_name("POOL");
+  on_drive->excludes(on_pool);
+  on_pool->excludes(on_drive);
   record->add_option("--title", c.title, "the recording's title")->type_name("T");
   record->add_option("--priority", c.priority, "0..100, higher is more important (above 50: the admin role)")
       ->type_name("N")
@@ -260,6 +265,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     return result;
   }
   if (result.command.command.empty()) return usage_error("no command given");
+  if (result.command.command == "record" && result.command.drive.empty())
+    return usage_error("record needs --drive DRIVE or --pool POOL");
   return result;
 }
 

@@ -290,6 +290,14 @@ class Client {
     if (s.over_declared_rate()) line += "  OVER DECLARED RATE";
     if (s.ring_not_locked()) line += "  ring not locked in RAM";
     if (r.write_mode().chosen() && !r.write_mode().streaming()) line += "  plain writes";
+    if (r.parts_size() > 0) {
+      // Which disc it is on now: the newest part that is not only made ready.
+      const v1::RecordingPart* now = &r.parts(0);
+      for (const auto& p : r.parts())
+        if (p.state() != "ready") now = &p;
+      line += "  part " + std::to_string(now->part()) + "/" + std::to_string(r.parts_size()) + " on " +
+              short_recording_name(now->recording()).substr(0, short_recording_name(now->recording()).find('/'));
+    }
     return line;
   }
 
@@ -338,6 +346,13 @@ class Client {
     if (!r.error().empty()) std::cout << "  error: " << r.error() << "\n";
     if (r.write_mode().chosen() && !r.write_mode().streaming())
       std::cout << "  written without the Streaming bit: " << r.write_mode().reason() << "\n";
+    for (const auto& p : r.parts()) {
+      std::cout << "  part " << p.part() << ": " << short_recording_name(p.recording()) << ", " << p.state() << ", "
+                << human_bytes(p.bytes());
+      if (!p.volume_label().empty()) std::cout << ", label '" << p.volume_label() << "'";
+      if (!p.note().empty()) std::cout << " (" << p.note() << ")";
+      std::cout << "\n";
+    }
   }
 
   int record(const CommandLine& c) {
