@@ -1,6 +1,7 @@
 #include "device/sim/library.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -315,6 +316,12 @@ Status Library::save() {
       << "next_disc " << next_disc_ << "\n";
   for (const auto& d : discs_) out << "disc " << d.tag << ' ' << d.at << ' ' << d.source << ' ' << d.imported << "\n";
   std::string tmp = state_path_ + ".tmp";
+  // Like the disc's state file: written only as a regular file, never
+  // through a symlink or into a device someone put there.
+  std::error_code ec;
+  auto type = std::filesystem::symlink_status(tmp, ec).type();
+  if (!ec && type != std::filesystem::file_type::not_found && type != std::filesystem::file_type::regular)
+    return Error(ErrorCode::kFailedPrecondition, tmp + " is not a regular file; refusing to write it");
   {
     std::ofstream f(tmp, std::ios::trunc);
     f << out.str();
@@ -373,17 +380,32 @@ Status Library::load() {
   }
   if (!media || slots < 1 || slots > 1000 || drives < 1 || drives > 64 || import_export > 16)
     return bad("missing or impossible shape");
-  slots_ = static_cast<uint16_t>(slots);
-  drives_ = static_cast<uint16_t>(drives);
-  import_export_ = static_cast<uint16_t>(import_export);
-  media_ = media;
-  blocks_ = blocks;
-  preformat_ = preformat;
+  if (media_) {
+    // Read again (another process's changer may have moved discs): the
+    // shape is fixed once loaded, and read without the lock.
+    if (slots != slots_ || drives != drives_ || import_export != import_export_ || media != media_ ||
+        blocks != blocks_)
+      return bad("the library's shape changed under it");
+  } else {
+    slots_ = static_cast<uint16_t>(slots);
+    drives_ = static_cast<uint16_t>(drives);
+    import_export_ = static_cast<uint16_t>(import_export);
+    media_ = media;
+    blocks_ = blocks;
+    preformat_ = preformat;
+  }
   for (size_t i = 0; i < discs.size(); ++i) {
     auto type = type_of(discs[i].at);
     if (!type || *type == ElementType::kTransport) return bad("disc " + discs[i].tag + " at no element");
     for (size_t j = 0; j < i; ++j)
       if (discs[j].at == discs[i].at || discs[j].tag == discs[i].tag) return bad("disc " + discs[i].tag + " twice");
+  }
+  // Never a tag twice, even if next_disc was lost or edited.
+  for (const auto& d : discs) {
+    uint32_t n = 0;
+    if (d.tag.size() > 4 && d.tag.starts_with("DISC") &&
+        std::from_chars(d.tag.data() + 4, d.tag.data() + d.tag.size(), n).ec == std::errc())
+      next_disc = std::max(next_disc, n + 1);
   }
   discs_ = std::move(discs);
   next_disc_ = next_disc;
