@@ -145,17 +145,19 @@ Library::Placement* Library::disc_at(uint16_t address) {
 std::vector<ElementStatus> Library::elements() const {
   std::lock_guard lock(mutex_);
   std::vector<ElementStatus> out;
+  std::map<uint16_t, const Placement*> held;
+  for (const auto& d : discs_) held[d.at] = &d;
   auto add = [&](uint16_t address, ElementType type) {
     ElementStatus e;
     e.address = address;
     e.type = type;
-    for (const auto& d : discs_) {
-      if (d.at != address) continue;
+    if (auto it = held.find(address); it != held.end()) {
       e.full = true;
-      e.volume_tag = d.tag;
-      e.source = d.source;
-      e.imported = d.imported;
+      e.volume_tag = it->second->tag;
+      e.source = it->second->source;
+      e.imported = it->second->imported;
     }
+    if (auto it = exceptions_.find(address); it != exceptions_.end()) e.exception = it->second;
     out.push_back(std::move(e));
   };
   add(kTransportAddress, ElementType::kTransport);
@@ -191,6 +193,7 @@ Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint
   // The picker itself neither gives nor takes a disc in this library.
   if (!from_type || !to_type || *from_type == ElementType::kTransport || *to_type == ElementType::kTransport)
     return Check{sense::kInvalidElementAddress};
+  if (exceptions_.count(from) || exceptions_.count(to)) return Check{sense::kMechanicalPositioningError};
   Placement* disc = disc_at(from);
   if (!disc) return Check{sense::kMediumSourceEmpty};
   if (from == to) return Check{};
@@ -257,6 +260,15 @@ Result<std::string> Library::take_out(uint16_t address) {
   std::erase_if(discs_, [&](const Placement& d) { return d.at == address; });
   RETURN_IF_ERROR(save());
   return path;
+}
+
+Status Library::set_exception(uint16_t address, std::optional<SenseCode> why) {
+  std::lock_guard lock(mutex_);
+  if (!type_of(address))
+    return Error(ErrorCode::kInvalidArgument, "no element " + std::to_string(address) + " in library " + directory_);
+  if (why) exceptions_[address] = *why;
+  else exceptions_.erase(address);
+  return ok_status();
 }
 
 Result<std::unique_ptr<SimDrive>> Library::open_drive(uint16_t drive, const std::string& uri, const SimOptions& options,

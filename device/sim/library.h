@@ -53,6 +53,7 @@ struct ElementStatus {
   std::string volume_tag;   // the disc's barcode, empty when empty
   uint16_t source = 0;      // 0 = not known (SValid 0)
   bool imported = false;    // import/export: put there by the operator (ImpExp)
+  std::optional<SenseCode> exception;  // Except, with its ASC/ASCQ (a fault)
 };
 
 class Library : public std::enable_shared_from_this<Library> {
@@ -95,6 +96,10 @@ class Library : public std::enable_shared_from_this<Library> {
   // The operator takes the disc out of import/export element `address`;
   // returns its image path (the file stays). Errors: kFailedPrecondition.
   Result<std::string> take_out(uint16_t address);
+  // A fault: element `address` is in an abnormal state (Except, with `why`'s
+  // ASC/ASCQ; Access cleared), and the picker cannot reach it (4/15/01)
+  // until cleared with nullopt. Not persisted. Errors: kInvalidArgument.
+  Status set_exception(uint16_t address, std::optional<SenseCode> why);
 
   // Library drives (SimDrive::open for drive=N): opens drive N with the disc
   // the library says it holds and binds it for live moves. Errors:
@@ -142,6 +147,7 @@ class Library : public std::enable_shared_from_this<Library> {
   uint32_t next_disc_ = 1;
   std::unique_ptr<ImageFile> changer_lock_;
   std::map<uint16_t, OpenDrive> open_drives_;
+  std::map<uint16_t, SenseCode> exceptions_;
 };
 
 }  // namespace discrec::device::sim

@@ -316,6 +316,11 @@ void SimChanger::cmd_read_element_status(Command& c) {
       default:
         break;
     }
+    if (e.exception) {
+      flags = static_cast<uint8_t>((flags & ~0x08) | 0x04);  // Except; no Access
+      r.put8(at + 4, e.exception->asc);
+      r.put8(at + 5, e.exception->ascq);
+    }
     r.put8(at + 2, flags);
     if (e.full) r.put8(at + 9, 0x01);  // medium type: data medium
     if (e.full && e.source != 0) {
@@ -337,7 +342,7 @@ void SimChanger::cmd_read_element_status(Command& c) {
     uint32_t page_bytes = static_cast<uint32_t>(r.size() - page_at - 8);
     r.put24(page_at + 5, page_bytes);
   }
-  r.put16(0, matching.front().address);
+  r.put16(0, matching.empty() ? 0 : matching.front().address);  // none when 0 elements were asked for
   r.put16(2, static_cast<uint32_t>(matching.size()));
   // The whole report's size, whatever the allocation length lets through.
   r.put24(5, static_cast<uint32_t>(r.size() - 8));

@@ -26,6 +26,8 @@ struct Element {
   uint8_t type = 0;
   uint16_t address = 0;
   uint8_t flags = 0;   // byte 2: Full, ImpExp, Except, Access, ExEnab, InEnab
+  uint8_t asc = 0;     // bytes 4-5, when Except
+  uint8_t ascq = 0;
   bool svalid = false;
   uint16_t source = 0;
   std::string tag;     // the primary volume tag, trailing spaces cut
@@ -123,6 +125,8 @@ class ChangerTest : public ::testing::Test {
         e.type = type;
         e.address = be16_of(d, at);
         e.flags = d[at + 2];
+        e.asc = d[at + 4];
+        e.ascq = d[at + 5];
         e.svalid = d[at + 9] & 0x80;
         e.source = be16_of(d, at + 10);
         size_t next = at + 12;
