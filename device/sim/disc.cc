@@ -75,9 +75,14 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   return disc;
 }
 
-std::unique_ptr<Disc> Disc::empty_tray(const MediaProfile& media) {
+std::unique_ptr<Disc> Disc::empty_tray(const MediaProfile& media, uint32_t rate_divisor) {
   std::unique_ptr<Disc> disc(new Disc());
   disc->media_ = &media;
+  if (rate_divisor > 1) {
+    disc->slowed_media_ = media;
+    disc->slowed_media_.one_x_bytes_per_second /= rate_divisor;
+    disc->media_ = &disc->slowed_media_;
+  }
   return disc;
 }
 

@@ -53,8 +53,9 @@ class Disc {
   static Result<std::unique_ptr<Disc>> open(const SimOptions& options);
   // No disc: what a library drive holds while its tray is empty. It has
   // the identity of `media` (so the drive still names itself a BD or DVD
-  // writer) but no image; save() does nothing, data access fails.
-  static std::unique_ptr<Disc> empty_tray(const MediaProfile& media);
+  // writer, with its rates divided by the drive's rate_divisor) but no
+  // image; save() does nothing, data access fails.
+  static std::unique_ptr<Disc> empty_tray(const MediaProfile& media, uint32_t rate_divisor = 1);
   ~Disc();
 
   // False for empty_tray().

@@ -43,7 +43,11 @@ bool valid_tag(const std::string& tag) {
   });
 }
 
-std::string two_digits(uint32_t n) { return n < 10 ? "0" + std::to_string(n) : std::to_string(n); }
+std::string two_digits(uint32_t n) {
+  std::string s = std::to_string(n);
+  if (s.size() < 2) s.insert(s.begin(), '0');
+  return s;
+}
 
 }  // namespace
 
@@ -296,7 +300,7 @@ Result<std::unique_ptr<SimDrive>> Library::open_drive(uint16_t drive, const std:
     o.start_empty = false;
     ASSIGN_OR_RETURN(disc, sim::Disc::open(o));
   } else {
-    disc = sim::Disc::empty_tray(*media_);
+    disc = sim::Disc::empty_tray(*media_, options.rate_divisor);
   }
   SimOptions o = options;
   o.start_empty = !held;

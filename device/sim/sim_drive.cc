@@ -472,7 +472,7 @@ Result<TimePoint> SimDrive::unload_disc() {
   Status saved = disc_->save();
   // The empty drive keeps the identity of the kind of disc it last held.
   const MediaProfile* identity = find_media(disc_->media().name);
-  disc_ = Disc::empty_tray(identity ? *identity : all_media().front());
+  disc_ = Disc::empty_tray(identity ? *identity : all_media().front(), options_.rate_divisor);
   reinsert_at_.reset();
   unit_attention_.reset();
   if (!saved.ok()) return std::move(saved).error();

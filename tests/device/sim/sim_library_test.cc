@@ -150,7 +150,7 @@ TEST_F(LibraryTest, ADiscIsMarkedOnlyByWhatIsOnIt) {
   {
     // Someone finalized the disc in slot 2 in another drive (a plain sim://
     // drive on its image): the library does not know, the disc does.
-    auto other = SimDrive::open("sim://" + library_dir() + "/DISC02.img?timing=off", TransportOptions{&clock_});
+    auto other = SimDrive::open(test::ScratchDir::sim_uri(library_dir() + "/DISC02.img") + "?timing=off", TransportOptions{&clock_});
     ASSERT_TRUE(other.ok()) << other.error().to_string();
     EXPECT_GOOD(write(**other, 0, 32, 0x99));
     EXPECT_GOOD(run(**other, {0x5B, 0, 0x06, 0, 0, 0, 0, 0, 0, 0}, DataDirection::kNone, 0));  // finalize
@@ -168,7 +168,7 @@ TEST_F(LibraryTest, ADiscHeldByAnotherDriveCannotBeLoaded) {
   open_changer("slots=2&drives=1&timing=off");
   SimDrive* drive = open_drive(1);
   ASSERT_NE(drive, nullptr);
-  auto other = SimDrive::open("sim://" + library_dir() + "/DISC01.img?timing=off", TransportOptions{&clock_});
+  auto other = SimDrive::open(test::ScratchDir::sim_uri(library_dir() + "/DISC01.img") + "?timing=off", TransportOptions{&clock_});
   ASSERT_TRUE(other.ok());
   // The picker cannot put it in: a mechanical error, and it stays.
   EXPECT_SENSE(move(kSlot1, kDrive1), 4, 0x15, 0x01);
