@@ -189,9 +189,10 @@ void Library::detach_changer() {
   changer_lock_.reset();
 }
 
-Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint* released) {
+Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint picker_free, Nanos duration,
+                            TimePoint* done) {
   std::lock_guard lock(mutex_);
-  *released = now;
+  *done = now;
   auto from_type = type_of(from);
   auto to_type = type_of(to);
   // The picker itself neither gives nor takes a disc in this library.
@@ -200,7 +201,11 @@ Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint
   if (exceptions_.count(from) || exceptions_.count(to)) return Check{sense::kMechanicalPositioningError};
   Placement* disc = disc_at(from);
   if (!disc) return Check{sense::kMediumSourceEmpty};
-  if (from == to) return Check{};
+  TimePoint start = std::max(now, picker_free);
+  if (from == to) {
+    *done = start + duration;
+    return Check{};
+  }
   if (disc_at(to)) return Check{sense::kMediumDestinationFull};
   auto live = [&](uint16_t address, ElementType type) -> SimDrive* {
     if (type != ElementType::kDataTransfer) return nullptr;
@@ -218,10 +223,11 @@ Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint
       if (out.error().code() == ErrorCode::kFailedPrecondition) return Check{sense::kRemovalPrevented};
       return Check{sense::kMechanicalPositioningError};
     }
-    *released = *out;
+    start = std::max(start, *out);
   }
+  TimePoint arrival = start + duration;
   if (destination_drive) {
-    if (Status in = destination_drive->load_disc(path); !in.ok()) {
+    if (Status in = destination_drive->load_disc(path, arrival); !in.ok()) {
       // The disc cannot go in (its image is held elsewhere): the picker
       // puts it back.
       if (source_drive) (void)source_drive->load_disc(path);
@@ -234,6 +240,7 @@ Result<Check> Library::move(uint16_t from, uint16_t to, TimePoint now, TimePoint
   disc->at = to;
   disc->imported = false;
   RETURN_IF_ERROR(save());
+  *done = arrival;
   return Check{};
 }
 

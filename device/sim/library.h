@@ -85,10 +85,13 @@ class Library : public std::enable_shared_from_this<Library> {
   void detach_changer();
 
   // Moves the disc at `from` to `to`, through a live drive where one is
-  // open. Returns the sense code of a refusal, or nullopt; `released` is
-  // when the source drive let the disc go (its buffer written). Errors
-  // (emulator failures): kIo.
-  Result<Check> move(uint16_t from, uint16_t to, TimePoint now, TimePoint* released);
+  // open. The picker starts when it is free (`picker_free`) and the source
+  // drive has let go of the disc (its buffer written), and takes `duration`;
+  // `done` is when the disc is at `to` (a live destination drive sees it
+  // then). Returns the sense code of a refusal (`done` = `now`), or
+  // nullopt. Errors (emulator failures): kIo.
+  Result<Check> move(uint16_t from, uint16_t to, TimePoint now, TimePoint picker_free, Nanos duration,
+                     TimePoint* done);
   // The operator: a new blank disc into import/export element `address`
   // (0 = the first empty one); returns its volume tag. Errors:
   // kFailedPrecondition (no such or no empty element), kIo.

@@ -355,18 +355,18 @@ void SimChanger::cmd_move_medium(Command& c) {
   uint16_t to = be16(c.cdb, 6);
   if (c.cdb[10] & 0x01) return c.fail(sense::kInvalidFieldInCdb);  // Invert: discs are one-sided here
   if (transport != 0 && transport != kTransportAddress) return c.fail(sense::kInvalidElementAddress);
-  TimePoint released = c.now;
-  auto moved = library_->move(from, to, c.now, &released);
+  // The picker does one move at a time, and takes a disc from a drive once
+  // the drive has let go of it.
+  TimePoint done = c.now;
+  auto moved = library_->move(from, to, c.now, transport_free_at_,
+                              std::chrono::milliseconds(options_.move_time_ms()), &done);
   if (!moved.ok()) {
     c.error = std::move(moved).error();
     return;
   }
   if (*moved) return c.fail(**moved);
-  // The picker does one move at a time, and takes a disc from a drive once
-  // the drive has let go of it.
-  TimePoint start = std::max({c.now, transport_free_at_, released});
-  c.complete_at = start + std::chrono::milliseconds(options_.move_time_ms());
-  transport_free_at_ = c.complete_at;
+  c.complete_at = done;
+  transport_free_at_ = done;
   if (from != to) ++moves_;
 }
 

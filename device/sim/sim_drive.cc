@@ -442,7 +442,7 @@ void SimDrive::insert_medium() {
   do_insert();
 }
 
-Status SimDrive::load_disc(const std::string& image_path) {
+Status SimDrive::load_disc(const std::string& image_path, std::optional<TimePoint> arrives_at) {
   std::lock_guard lock(mutex_);
   if (disc_->has_image()) return Error(ErrorCode::kFailedPrecondition, "sim: drive " + uri_ + " holds a disc already");
   SimOptions o = options_;
@@ -454,9 +454,12 @@ Status SimDrive::load_disc(const std::string& image_path) {
   ASSIGN_OR_RETURN(auto disc, Disc::open(o));
   if (abandoned_) disc->abandon();
   adopt_disc(std::move(disc));
-  reinsert_at_.reset();
   medium_present_ = false;
-  do_insert();
+  reinsert_at_.reset();
+  // The disc is in the drive's hands from now (its image held), in its
+  // tray when the picker is done: run() inserts it at that time.
+  if (arrives_at && *arrives_at > clock_->now()) reinsert_at_ = *arrives_at;
+  else do_insert();
   return ok_status();
 }
 

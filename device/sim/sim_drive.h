@@ -57,11 +57,13 @@ class SimDrive final : public Transport {
 
   // --- the changer's side of a library drive (Library::move calls these) ---
   // Puts the disc `image_path` (an existing image and state) into the empty
-  // tray; the host then sees 6/28/00, as after a load on hardware. The drive
-  // keeps its own parameters (speed, timing, ...); the disc brings its own.
-  // Errors: kFailedPrecondition (the tray holds a disc), those of opening
-  // the image (kUnavailable when another drive holds it).
-  Status load_disc(const std::string& image_path);
+  // tray, arriving at `arrives_at` (now if unset or past): until then the
+  // drive has no medium, from then its host sees 6/28/00, as after a load on
+  // hardware. The drive keeps its own parameters (speed, timing, ...); the
+  // disc brings its own. Errors: kFailedPrecondition (the tray holds a
+  // disc), those of opening the image (kUnavailable when another drive
+  // holds it).
+  Status load_disc(const std::string& image_path, std::optional<TimePoint> arrives_at = std::nullopt);
   // Takes the disc out of the tray (its state saved, its image released).
   // Returns when the drive had written its buffer and let it go. An empty
   // tray is not an error. Errors: kFailedPrecondition while PREVENT ALLOW

@@ -191,6 +191,29 @@ TEST_F(LibraryTest, TheDriveWritesItsBufferBeforeThePickerTakesTheDisc) {
   EXPECT_EQ(clock_.now(), idle + std::chrono::seconds(5));
 }
 
+TEST_F(LibraryTest, TheDiscArrivesInTheDriveWhenTheMoveIsDone) {
+  open_changer("slots=2&drives=1&move_ms=6000");
+  SimDrive* drive = open_drive(1);
+  ASSERT_NE(drive, nullptr);
+  TimePoint t0 = clock_.now();
+  // The host gives up waiting after 2 s; the picker goes on.
+  std::vector<uint8_t> cdb{0xA5, 0, 0, 0, 0x10, 0x00, 0x01, 0x00, 0, 0, 0, 0};
+  CommandRequest r;
+  r.cdb = cdb;
+  r.timeout = std::chrono::seconds(2);
+  auto early = changer_->execute(r);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code(), ErrorCode::kTimeout);
+  EXPECT_EQ(clock_.now() - t0, std::chrono::seconds(2));
+  EXPECT_FALSE(drive->tray_empty());  // the drive holds the image already
+  EXPECT_SENSE(tur(*drive), 2, 0x3A, 0x00);
+  clock_.advance(std::chrono::milliseconds(3999));
+  EXPECT_SENSE(tur(*drive), 2, 0x3A, 0x00);
+  clock_.advance(std::chrono::milliseconds(1));
+  EXPECT_SENSE(tur(*drive), 6, 0x28, 0x00);
+  EXPECT_GOOD(tur(*drive));
+}
+
 TEST_F(LibraryTest, EachDriveOpensOnce) {
   open_changer("slots=2&drives=2&timing=off");
   ASSERT_NE(open_drive(1), nullptr);
