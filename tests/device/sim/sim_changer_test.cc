@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "device/drive.h"
 #include "device/sim/changer_options.h"
 #include "device/sim/sim_transport.h"
 #include "tests/device/sim/changer_test_util.h"
@@ -468,6 +469,27 @@ TEST_F(ChangerTest, OpenTransportKnowsTheScheme) {
   // A changer URI is not a drive, nor the other way round.
   EXPECT_FALSE(SimDrive::open(uri(""), TransportOptions{&clock_}).ok());
   EXPECT_FALSE(SimChanger::open(uri("drive=1"), TransportOptions{&clock_}).ok());
+}
+
+TEST_F(ChangerTest, TheDriveCodeSeesTheDiscTheChangerLoads) {
+  open_changer("slots=2&drives=1&profile=bd-r&blocks=40000&timing=off");
+  auto drive = Drive::open(uri("timing=off&drive=1"), TransportOptions{&clock_});
+  ASSERT_TRUE(drive.ok()) << drive.error().to_string();
+  auto empty = (*drive)->probe();
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  EXPECT_FALSE(empty->medium_present);
+  EXPECT_EQ(empty->current_profile, 0);
+  EXPECT_EQ(empty->product, "SIM BD WRITER");
+
+  EXPECT_GOOD(move(kSlot1, kDrive1));
+  (void)(*drive)->test_unit_ready();  // the unit attention of the new disc
+  auto loaded = (*drive)->probe();
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  EXPECT_TRUE(loaded->medium_present);
+  EXPECT_TRUE(loaded->ready);
+  EXPECT_EQ(loaded->current_profile, 0x0041);
+  EXPECT_EQ(loaded->free_blocks, 40000u);
+  EXPECT_EQ(loaded->next_writable_address, 0u);
 }
 
 }  // namespace
