@@ -91,7 +91,9 @@ TEST_F(ChangerTest, TheChangerSwapsDiscsWhileADriveRecords) {
   int good = 0;
   // Until the picker has swapped the disc a good many times under the
   // writer (threads start when they start), with a bound.
-  for (uint32_t n = 0; n < 1'000'000 && !(n >= 2000 && moves.load() >= 50 && good > 0); ++n) {
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (uint32_t n = 0; !(n >= 2000 && moves.load() >= 50 && good > 0) && std::chrono::steady_clock::now() < give_up;
+       ++n) {
     uint32_t lba = (n * 32) % 60000;
     std::vector<uint8_t> cdb{0xAA, 0, 0, 0, uint8_t(lba >> 8), uint8_t(lba), 0, 0, 0, 32, 0x80, 0};
     CommandRequest r;
