@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "device/sim/disc.h"
+#include "device/sim/faults.h"
 #include "device/sim/sim_drive.h"
 
 namespace discrec::device::sim {
@@ -291,6 +292,10 @@ Result<std::unique_ptr<SimDrive>> Library::open_drive(uint16_t drive, const std:
   std::lock_guard lock(mutex_);
   if (open_drives_.count(drive))
     return Error(ErrorCode::kUnavailable, "drive " + std::to_string(drive) + " of " + directory_ + " is open already");
+  std::vector<FaultSpec> script;
+  if (!options.faults_path.empty()) {
+    ASSIGN_OR_RETURN(script, load_fault_script(options.faults_path));
+  }
   ASSIGN_OR_RETURN(auto drive_lock, ImageFile::open(directory_ + "/drive-" + two_digits(drive) + ".lock"));
   // Without a changer in this process, one in another process may have
   // moved discs: the file says what is where.
@@ -311,7 +316,7 @@ Result<std::unique_ptr<SimDrive>> Library::open_drive(uint16_t drive, const std:
   }
   SimOptions o = options;
   o.start_empty = !held;
-  ASSIGN_OR_RETURN(auto sim, SimDrive::create(uri, o, std::move(disc), transport_options));
+  auto sim = SimDrive::create(uri, o, std::move(disc), std::move(script), transport_options);
   sim->library_ = shared_from_this();
   sim->library_drive_ = drive;
   sim->serial_ = drive_serial(drive);

@@ -68,16 +68,16 @@ Result<std::unique_ptr<SimDrive>> SimDrive::open(std::string_view uri, const Tra
     return library->open_drive(parsed.drive, std::string(uri), parsed.drive_options, options);
   }
   ASSIGN_OR_RETURN(SimOptions parsed, parse_sim_uri(uri));
-  ASSIGN_OR_RETURN(auto disc, Disc::open(parsed));
-  return create(uri, parsed, std::move(disc), options);
-}
-
-Result<std::unique_ptr<SimDrive>> SimDrive::create(std::string_view uri, const SimOptions& parsed,
-                                                   std::unique_ptr<Disc> disc, const TransportOptions& options) {
   std::vector<FaultSpec> script;
   if (!parsed.faults_path.empty()) {
     ASSIGN_OR_RETURN(script, load_fault_script(parsed.faults_path));
   }
+  ASSIGN_OR_RETURN(auto disc, Disc::open(parsed));
+  return create(uri, parsed, std::move(disc), std::move(script), options);
+}
+
+std::unique_ptr<SimDrive> SimDrive::create(std::string_view uri, const SimOptions& parsed, std::unique_ptr<Disc> disc,
+                                           std::vector<FaultSpec> script, const TransportOptions& options) {
   std::unique_ptr<SimDrive> d(new SimDrive());
   d->uri_ = std::string(uri);
   d->options_ = parsed;
@@ -472,7 +472,7 @@ Result<TimePoint> SimDrive::unload_disc() {
   // The drive writes out its buffer before it lets the disc go.
   TimePoint released = std::max(now, timing_->media_idle_at(now));
   do_remove(released);
-  Status saved = disc_->save();
+  Status saved = abandoned_ ? ok_status() : disc_->save();  // a crashed process keeps nothing
   // The empty drive keeps the identity of the kind of disc it last held.
   const MediaProfile* identity = find_media(disc_->media().name);
   disc_ = Disc::empty_tray(identity ? *identity : all_media().front(), options_.rate_divisor);

@@ -122,8 +122,8 @@ class SimDrive final : public Transport {
   SimDrive() = default;
   friend class Library;
   // Both open() paths end here: `disc` may be Disc::empty_tray().
-  static Result<std::unique_ptr<SimDrive>> create(std::string_view uri, const SimOptions& options,
-                                                  std::unique_ptr<Disc> disc, const TransportOptions& transport);
+  static std::unique_ptr<SimDrive> create(std::string_view uri, const SimOptions& options, std::unique_ptr<Disc> disc,
+                                          std::vector<FaultSpec> script, const TransportOptions& transport);
   // A new disc in the drive: speed, calibration, timing and page 05h start
   // over for it.
   void adopt_disc(std::unique_ptr<Disc> disc);

@@ -214,6 +214,21 @@ TEST_F(LibraryTest, TheDiscArrivesInTheDriveWhenTheMoveIsDone) {
   EXPECT_GOOD(tur(*drive));
 }
 
+TEST_F(LibraryTest, ADrivesFaultsStayWithTheDrive) {
+  open_changer("slots=2&drives=1&profile=bd-r&blocks=40000&timing=off");
+  std::string script = dir_.path() + "/faults.txt";
+  { std::ofstream(script) << "write-error lba=0-31\n"; }
+  EXPECT_FALSE(SimDrive::open(uri("timing=off&drive=1&faults=" + script + ".missing"), TransportOptions{&clock_}).ok());
+  SimDrive* drive = open_drive(1, "timing=off&faults=" + script);
+  ASSERT_NE(drive, nullptr);
+  for (uint16_t slot : {kSlot1, kSlot2}) {
+    EXPECT_GOOD(move(slot, kDrive1));
+    EXPECT_SENSE(tur(*drive), 6, 0x28, 0x00);
+    EXPECT_SENSE(write(*drive, 0, 32, 0x01), 3, 0x0C, 0x00);
+    EXPECT_GOOD(move(kDrive1, slot));
+  }
+}
+
 TEST_F(LibraryTest, EachDriveOpensOnce) {
   open_changer("slots=2&drives=2&timing=off");
   ASSERT_NE(open_drive(1), nullptr);
