@@ -75,7 +75,12 @@ Result<std::shared_ptr<Library>> Library::attach(const std::string& directory, c
     // the files: creation happens under the changer's lock.
     ASSIGN_OR_RETURN(auto creating, ImageFile::open(canonical + "/library.lock"));
     std::lock_guard l(lib->mutex_);
-    RETURN_IF_ERROR(lib->create(shape));
+    if (std::filesystem::exists(lib->state_path_, ec)) {  // made meanwhile, by the one that had the lock
+      RETURN_IF_ERROR(lib->load());
+      RETURN_IF_ERROR(lib->check_shape(shape));
+    } else {
+      RETURN_IF_ERROR(lib->create(shape));
+    }
   }
   registry()[canonical] = lib;
   return lib;
