@@ -4,6 +4,7 @@
 //   sg:///dev/sr0, sg:///dev/sg0          Linux SG_IO           (transport_sg_linux.cc)
 //   iscsi://host:port/<iqn>/<lun>         libiscsi              (transport_iscsi.cc)
 //   sim:///path/disc.img?profile=bd-re    the emulated drive    (sim/)
+//   sim-changer:///path/lib[?drive=N]     the emulated library: its changer, or drive N (sim/)
 //   win://CdRom0, win://E:                Windows Cdrom.sys     (transport_windows.cc)
 //
 // A transport never logs and never interprets sense data: a CHECK CONDITION

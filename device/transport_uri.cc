@@ -18,10 +18,11 @@ Result<std::unique_ptr<Transport>> open_transport(std::string_view uri,
   }
   if (uri.starts_with("iscsi://")) return open_iscsi_transport(uri);
   if (uri.starts_with("sim://")) return sim::open_sim_transport(uri, options);
+  if (uri.starts_with("sim-changer://")) return sim::open_sim_changer_transport(uri, options);
   if (uri.starts_with("win://")) return open_win_transport(uri);
   return Error(ErrorCode::kInvalidArgument,
                "drive URI '" + std::string(uri) +
-                   "': unknown scheme (expected sg://, iscsi://, sim:// or win://)");
+                   "': unknown scheme (expected sg://, iscsi://, sim://, sim-changer:// or win://)");
 }
 
 }  // namespace discrec::device

@@ -75,6 +75,17 @@ Result<std::unique_ptr<Disc>> Disc::open(const SimOptions& options) {
   return disc;
 }
 
+std::unique_ptr<Disc> Disc::empty_tray(const MediaProfile& media, uint32_t rate_divisor) {
+  std::unique_ptr<Disc> disc(new Disc());
+  disc->media_ = &media;
+  if (rate_divisor > 1) {
+    disc->slowed_media_ = media;
+    disc->slowed_media_.one_x_bytes_per_second /= rate_divisor;
+    disc->media_ = &disc->slowed_media_;
+  }
+  return disc;
+}
+
 Disc::~Disc() {
   // A disc that failed to open must not overwrite the state of the one
   // that holds the image.
@@ -299,7 +310,7 @@ Check Disc::format(uint8_t type, uint32_t blocks) {
   formatted_blocks_ = size;
   damaged_.clear();
   // Formatting leaves a disc that reads back zeros.
-  if (!image_->truncate(0).ok()) return SenseCode{0x3, 0x31, 0x01};  // format failed
+  if (!image_ || !image_->truncate(0).ok()) return SenseCode{0x3, 0x31, 0x01};  // format failed
   return std::nullopt;
 }
 
@@ -321,11 +332,13 @@ bool Disc::damaged(uint32_t lba, uint32_t blocks, uint32_t* first_bad) const {
 }
 
 Status Disc::write_data(uint32_t lba, std::span<const uint8_t> data) {
+  if (!image_) return Error(ErrorCode::kFailedPrecondition, "sim: no disc in the drive");
   if (powercut_ && !media_->sequential) RETURN_IF_ERROR(record_undo(lba, data.size()));
   return image_->write(uint64_t{lba} * kBlockSize, data);
 }
 
 Status Disc::read_data(uint32_t lba, std::span<uint8_t> data) {
+  if (!image_) return Error(ErrorCode::kFailedPrecondition, "sim: no disc in the drive");
   return image_->read(uint64_t{lba} * kBlockSize, data);
 }
 

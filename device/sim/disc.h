@@ -51,7 +51,15 @@ class Disc {
   // needed) and locks it against a second opener. Errors: kIo, kUnavailable
   // (image in use), kFailedPrecondition (URI contradicts the stored disc).
   static Result<std::unique_ptr<Disc>> open(const SimOptions& options);
+  // No disc: what a library drive holds while its tray is empty. It has
+  // the identity of `media` (so the drive still names itself a BD or DVD
+  // writer, with its rates divided by the drive's rate_divisor) but no
+  // image; save() does nothing, data access fails.
+  static std::unique_ptr<Disc> empty_tray(const MediaProfile& media, uint32_t rate_divisor = 1);
   ~Disc();
+
+  // False for empty_tray().
+  bool has_image() const { return image_ != nullptr; }
 
   const MediaProfile& media() const { return *media_; }
   const std::string& image_path() const { return image_path_; }

@@ -88,6 +88,7 @@ Status Disc::roll_back_unflushed() {
 }
 
 Status Disc::save() {
+  if (!image_) return ok_status();  // an empty tray has nothing to keep
   if (powercut_ && !media_->sequential) {
     ASSIGN_OR_RETURN(synced_size_, image_->size());
   }

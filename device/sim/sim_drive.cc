@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "device/sim/bytes.h"
+#include "device/sim/changer_options.h"
+#include "device/sim/library.h"
 #include "device/sim/sense.h"
 #include "device/sim/sim_transport.h"
 
@@ -56,36 +59,58 @@ Result<std::unique_ptr<Transport>> open_sim_transport(std::string_view uri, cons
 }
 
 Result<std::unique_ptr<SimDrive>> SimDrive::open(std::string_view uri, const TransportOptions& options) {
+  if (uri.starts_with("sim-changer://")) {
+    ASSIGN_OR_RETURN(SimChangerOptions parsed, parse_sim_changer_uri(uri));
+    if (parsed.drive == 0)
+      return Error(ErrorCode::kInvalidArgument, "sim-changer:// URI without drive=N names the changer, not a drive: " +
+                                                    std::string(uri));
+    ASSIGN_OR_RETURN(auto library, Library::attach(parsed.directory, parsed.shape));
+    return library->open_drive(parsed.drive, std::string(uri), parsed.drive_options, options);
+  }
   ASSIGN_OR_RETURN(SimOptions parsed, parse_sim_uri(uri));
   std::vector<FaultSpec> script;
   if (!parsed.faults_path.empty()) {
     ASSIGN_OR_RETURN(script, load_fault_script(parsed.faults_path));
   }
   ASSIGN_OR_RETURN(auto disc, Disc::open(parsed));
+  return create(uri, parsed, std::move(disc), std::move(script), options);
+}
+
+std::unique_ptr<SimDrive> SimDrive::create(std::string_view uri, const SimOptions& parsed, std::unique_ptr<Disc> disc,
+                                           std::vector<FaultSpec> script, const TransportOptions& options) {
   std::unique_ptr<SimDrive> d(new SimDrive());
   d->uri_ = std::string(uri);
   d->options_ = parsed;
+  d->serial_ = "SIM" + std::to_string(std::hash<std::string>{}(disc->image_path()) % 100000000);
   d->clock_ = options.clock ? options.clock : &SteadyClock::instance();
   d->opened_at_ = d->clock_->now();
-  d->disc_ = std::move(disc);
-  const MediaProfile& m = d->disc_->media();
-  TimingParams tp;
-  tp.enabled = parsed.timing;
-  tp.host_bytes_per_second = parsed.host_bytes_per_second;
-  tp.buffer_bytes = parsed.buffer_bytes;
-  tp.seek = std::chrono::milliseconds(parsed.seek_ms.value_or(m.seek_ms));
-  tp.opc = std::chrono::milliseconds(parsed.opc_ms.value_or(m.opc_ms));
-  d->timing_ = std::make_unique<TimingModel>(tp);
-  d->write_speed_x10_ = m.write_speeds_x10.back();
-  if (parsed.speed_x10)
-    d->write_speed_x10_ = nearest_write_speed(m, speed_bytes_per_second(m, *parsed.speed_x10) / 1000);
-  d->page05_ = d->page_05();
+  d->adopt_disc(std::move(disc));
   d->medium_present_ = !parsed.start_empty;
   for (const auto& f : script) d->faults_.push_back({f, 0});
   return d;
 }
 
+void SimDrive::adopt_disc(std::unique_ptr<Disc> disc) {
+  disc_ = std::move(disc);
+  const MediaProfile& m = disc_->media();
+  TimingParams tp;
+  tp.enabled = options_.timing;
+  tp.host_bytes_per_second = options_.host_bytes_per_second;
+  tp.buffer_bytes = options_.buffer_bytes;
+  tp.seek = std::chrono::milliseconds(options_.seek_ms.value_or(m.seek_ms));
+  tp.opc = std::chrono::milliseconds(options_.opc_ms.value_or(m.opc_ms));
+  timing_ = std::make_unique<TimingModel>(tp);
+  write_speed_x10_ = m.write_speeds_x10.back();
+  if (options_.speed_x10)
+    write_speed_x10_ = nearest_write_speed(m, speed_bytes_per_second(m, *options_.speed_x10) / 1000);
+  calibrated_ = false;
+  page05_ = page_05();
+}
+
 SimDrive::~SimDrive() {
+  // Unbound first (without this drive's lock: the library's comes first),
+  // so no move reaches a drive on its way out.
+  if (library_) library_->detach_drive(library_drive_, this);
   std::lock_guard lock(mutex_);
   if (abandoned_ && disc_) disc_->abandon();
 }
@@ -327,7 +352,7 @@ void SimDrive::do_remove(TimePoint at) {
 
 void SimDrive::do_insert() {
   reinsert_at_.reset();
-  if (medium_present_) return;
+  if (medium_present_ || !disc_->has_image()) return;  // an empty tray loads nothing
   medium_present_ = true;
   unit_attention_ = sense::kMediumMayHaveChanged;
   media_event_ = 2;  // new media

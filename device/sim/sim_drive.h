@@ -29,10 +29,15 @@
 
 namespace discrec::device::sim {
 
+class Library;
+
 class SimDrive final : public Transport {
  public:
+  // A sim:// URI, or a sim-changer:// URI with drive=N (a drive inside an
+  // emulated library, holding the disc the library put there).
   // Errors: kInvalidArgument (URI, fault script), kIo, kUnavailable (image
-  // in use), kFailedPrecondition (URI contradicts the stored disc).
+  // or library drive in use), kFailedPrecondition (URI contradicts the
+  // stored disc or library).
   static Result<std::unique_ptr<SimDrive>> open(std::string_view uri, const TransportOptions& options = {});
   ~SimDrive() override;
 
@@ -49,6 +54,23 @@ class SimDrive final : public Transport {
   // A simulated crash: from now on nothing is persisted (not even by the
   // destructor), as if the process died here.
   void abandon();
+
+  // --- the changer's side of a library drive (Library::move calls these) ---
+  // Puts the disc `image_path` (an existing image and state) into the empty
+  // tray, arriving at `arrives_at` (now if unset or past): until then the
+  // drive has no medium, from then its host sees 6/28/00, as after a load on
+  // hardware. The drive keeps its own parameters (speed, timing, ...); the
+  // disc brings its own. Errors: kFailedPrecondition (the tray holds a
+  // disc), those of opening the image (kUnavailable when another drive
+  // holds it).
+  Status load_disc(const std::string& image_path, std::optional<TimePoint> arrives_at = std::nullopt);
+  // Takes the disc out of the tray (its state saved, its image released).
+  // Returns when the drive had written its buffer and let it go. An empty
+  // tray is not an error. Errors: kFailedPrecondition while PREVENT ALLOW
+  // MEDIUM REMOVAL locks the disc in.
+  Result<TimePoint> unload_disc();
+  // True when no disc is in the drive (not merely ejected or pulled).
+  bool tray_empty();
 
   // --- observation, for tests ---
   struct Snapshot {
@@ -98,6 +120,13 @@ class SimDrive final : public Transport {
   };
 
   SimDrive() = default;
+  friend class Library;
+  // Both open() paths end here: `disc` may be Disc::empty_tray().
+  static std::unique_ptr<SimDrive> create(std::string_view uri, const SimOptions& options, std::unique_ptr<Disc> disc,
+                                          std::vector<FaultSpec> script, const TransportOptions& transport);
+  // A new disc in the drive: speed, calibration, timing and page 05h start
+  // over for it.
+  void adopt_disc(std::unique_ptr<Disc> disc);
 
   // sim_drive.cc: dispatch, gating, faults, mechanism.
   void run(Command& c);
@@ -146,6 +175,10 @@ class SimDrive final : public Transport {
 
   std::string uri_;
   SimOptions options_;
+  std::string serial_;  // VPD page 80h and feature 0108h
+  // Set for a drive inside an emulated library (sim-changer://?drive=N).
+  std::shared_ptr<Library> library_;
+  uint16_t library_drive_ = 0;
   Clock* clock_ = nullptr;
   TimePoint opened_at_{};
 

@@ -61,7 +61,7 @@ void SimDrive::cmd_inquiry(Command& c) {
     r.put8(4, 0x00);
     r.put8(5, 0x80);
   } else if (page == 0x80) {
-    std::string serial = "SIM" + std::to_string(std::hash<std::string>{}(disc_->image_path()) % 100000000);
+    const std::string& serial = serial_;
     r.put8(0, 0x05);
     r.put8(1, 0x80);
     r.put8(3, static_cast<uint8_t>(serial.size()));
@@ -127,7 +127,7 @@ std::vector<std::vector<uint8_t>> SimDrive::features() const {
   const bool rt_current = present && options_.streaming != StreamingSupport::kNotCurrent;
   const uint8_t rt_flags = options_.streaming == StreamingSupport::kNoStreamWriting ? 0x1E : 0x1F;
   out.push_back(feature(0x0107, 3, false, rt_current, {rt_flags}));
-  std::string serial = "SIM" + std::to_string(std::hash<std::string>{}(disc_->image_path()) % 100000000);
+  const std::string& serial = serial_;
   out.push_back(feature(0x0108, 0, true, true, std::vector<uint8_t>(serial.begin(), serial.end())));
   return out;
 }

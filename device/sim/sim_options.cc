@@ -41,7 +41,9 @@ Result<uint16_t> parse_speed(std::string_view key, std::string_view value) {
   return static_cast<uint16_t>(x10);
 }
 
-Status apply(SimOptions& o, std::string_view key, std::string_view value) {
+}  // namespace
+
+Status apply_sim_option(SimOptions& o, std::string_view key, std::string_view value) {
   if (key == "profile") {
     o.media = find_media(value);
     if (!o.media) return bad(key, value, "unknown profile (dvd+r, dvd-r, dvd+rw, dvd-ram, bd-r, bd-re)");
@@ -92,8 +94,6 @@ Status apply(SimOptions& o, std::string_view key, std::string_view value) {
   return ok_status();
 }
 
-}  // namespace
-
 Result<SimOptions> parse_sim_uri(std::string_view uri) {
   constexpr std::string_view kScheme = "sim://";
   if (uri.substr(0, kScheme.size()) != kScheme)
@@ -119,7 +119,7 @@ Result<SimOptions> parse_sim_uri(std::string_view uri) {
       if (item.empty()) continue;
       size_t eq = item.find('=');
       if (eq == std::string_view::npos) return bad(item, "", "expected key=value");
-      RETURN_IF_ERROR(apply(o, item.substr(0, eq), item.substr(eq + 1)));
+      RETURN_IF_ERROR(apply_sim_option(o, item.substr(0, eq), item.substr(eq + 1)));
     }
   }
   return o;

@@ -43,5 +43,8 @@ struct SimOptions {
 
 // Errors: kInvalidArgument naming the offending parameter.
 Result<SimOptions> parse_sim_uri(std::string_view uri);
+// One key=value of a sim:// query (the sim-changer:// parser shares them).
+// Errors: kInvalidArgument naming the parameter.
+Status apply_sim_option(SimOptions& o, std::string_view key, std::string_view value);
 
 }  // namespace discrec::device::sim

@@ -1,4 +1,5 @@
-// Entry point of the emulated drive (sim://). See device/sim/README.md.
+// Entry points of the emulated drive (sim://) and of the emulated library
+// (sim-changer://). See device/sim/README.md.
 #pragma once
 
 #include <memory>
@@ -12,5 +13,10 @@ namespace discrec::device::sim {
 // Opens (or creates) the emulated drive described by a sim:// URI.
 Result<std::unique_ptr<Transport>> open_sim_transport(std::string_view uri,
                                                       const TransportOptions& options);
+
+// Opens (or creates) the emulated library of a sim-changer:// URI: its
+// changer, or with drive=N the emulated drive at data transfer element N.
+Result<std::unique_ptr<Transport>> open_sim_changer_transport(std::string_view uri,
+                                                              const TransportOptions& options);
 
 }  // namespace discrec::device::sim
