@@ -123,6 +123,12 @@ struct StartRecordingParams {
   // Set: the source is this descriptor (source_url only names it for
   // listings); the source policy does not apply, as no client named a path.
   std::shared_ptr<SourceFd> upload_fd;
+  // What the catalog files it under (catalog.h): part `catalog_part` of
+  // `catalog_recording` (empty: recording_id, part 1) in `pool` (empty: a
+  // single-drive recording). The pool code sets them.
+  std::string catalog_recording;
+  uint32_t catalog_part = 1;
+  std::string pool;
 };
 
 struct LostExtentInfo {
