@@ -211,6 +211,8 @@ class DriveSession {
   // records found again by drive, disc and id, or made anew.
   void catalog_recovered(CatalogState state, const journal::FinalizeBegin* finalize) REQUIRES(on_commands_);
   void catalog_put(CatalogPart part) REQUIRES(on_commands_);
+  // Where finalize put the recording `id` of this disc ("": nowhere).
+  std::string disc_path_of(const std::string& id) const REQUIRES(on_commands_);
 
   const std::string spec_id_;
   const RecorderOptions options_;

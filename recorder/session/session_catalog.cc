@@ -21,6 +21,10 @@ std::string volume_identifier(const journal::FinalizeBegin& finalize) {
 
 void DriveSession::catalog_put(CatalogPart part) {
   if (!catalog_) return;
+  // The slot is the pool code's (Recorder::put_catalog_part): kept.
+  if (!part.slot) {
+    if (auto stored = catalog_->find(part.recording_id, part.part)) part.slot = stored->slot;
+  }
   Status put = catalog_->put(part);
   const std::string id = part.drive_recording_id;
   catalogued_[id] = std::move(part);
@@ -85,9 +89,21 @@ void DriveSession::catalog_disc(CatalogState state, const std::string& note, con
     if (finalize && state == CatalogState::kFinalized) {
       part.volume_id = volume_identifier(*finalize);
       part.label = finalize->volume_label;
+      // A recording of which nothing reached the disc has no file on it.
+      if (disc_path_of(part.drive_recording_id).empty()) {
+        part.state = CatalogState::kFailed;
+        part.note = "nothing of it reached the disc: the file system has no file for it";
+      }
     }
     catalog_put(std::move(part));
   }
+}
+
+std::string DriveSession::disc_path_of(const std::string& id) const {
+  if (auto it = recordings_.find(id); it != recordings_.end()) return it->second->disc_path;
+  for (const auto& info : recovered_)
+    if (info.id == id) return info.disc_path;
+  return "";
 }
 
 void DriveSession::catalog_verified(const Result<DiscOperationResult>& result) {

@@ -160,6 +160,17 @@ TEST_F(RestartTest, AfterSigtermTheDiscStaysOpenAndTakesTheNextRecording) {
   EXPECT_EQ(ver.exit_code, 0) << ver.output << d.log_text();
   EXPECT_NE(ver.output.find(" 0 mismatch"), std::string::npos) << ver.output;
   EXPECT_EQ(ver.output.find(" 0 bytes read back"), std::string::npos) << ver.output;
+
+  // The catalog followed both recordings through the restarts: the one
+  // taken up from the journal and the one recorded after, both verified on
+  // the same disc.
+  auto catalog = d.cli({"--json", "catalog"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output << d.log_text();
+  size_t verified = 0;
+  for (size_t at = 0; (at = catalog.output.find("CATALOG_STATE_VERIFIED", at)) != std::string::npos; ++at) ++verified;
+  EXPECT_EQ(verified, 2u) << catalog.output;
+  for (const char* title : {"\"title\":\"before\"", "\"title\":\"after\""})
+    EXPECT_NE(catalog.output.find(title), std::string::npos) << title << " in " << catalog.output;
 }
 
 // A SIGKILL in the middle of a live recording on a rewritable disc; then a

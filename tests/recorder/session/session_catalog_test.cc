@@ -127,12 +127,17 @@ TEST_F(SessionCatalogTest, ARecordingIsCataloguedAsItRecordsEndsIsFinalizedAndVe
     EXPECT_EQ(after->label, "NEWS 1");
     EXPECT_EQ(after->bytes, written);
     EXPECT_EQ(part(recorder, "night-2026-12-05", 2)->state, CatalogState::kFinalized);
+    // The pool code notes the changer slot; the session's later puts keep it.
+    CatalogPart slotted = *part(recorder, "night-2026-12-05", 2);
+    slotted.slot = 7;
+    ASSERT_TRUE(recorder.put_catalog_part(slotted).ok());
 
     auto verified = recorder.verify_disc("bd0", [](const DiscProgress&) {});
     ASSERT_TRUE(verified.ok()) << verified.error().to_string();
     ASSERT_TRUE(verified->mismatches.empty());
     EXPECT_EQ(part(recorder, rec->id)->state, CatalogState::kVerified);
     EXPECT_EQ(part(recorder, "night-2026-12-05", 2)->state, CatalogState::kVerified);
+    EXPECT_EQ(part(recorder, "night-2026-12-05", 2)->slot, std::optional<uint32_t>(7));
     // No put failed.
     while (auto e = subscription->next(0ms))
       EXPECT_EQ(e->message.find("catalog"), std::string::npos) << e->message;
