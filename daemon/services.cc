@@ -548,9 +548,10 @@ grpc::Status CatalogServiceImpl::ListCatalog(grpc::ServerContext*, const v1::Lis
   const size_t page_size = request->page_size() == 0 ? kDefaultPageSize
                                                      : std::min<size_t>(request->page_size(), kMaxPageSize);
   ASSIGN_OR_RETURN_GRPC(size_t first, parse_page_token(request->page_token()));
-  ASSIGN_OR_RETURN_GRPC(auto parts, ctx_.recorder.catalog(request->recording_id()));
-  for (size_t i = first; i < parts.size() && i < first + page_size; ++i) to_proto(parts[i], out->add_parts());
-  if (first + page_size < parts.size()) out->set_next_page_token(page_token(first + page_size));
+  // One more than the page: whether there is a next one.
+  ASSIGN_OR_RETURN_GRPC(auto parts, ctx_.recorder.catalog(request->recording_id(), first, page_size + 1));
+  for (size_t i = 0; i < parts.size() && i < page_size; ++i) to_proto(parts[i], out->add_parts());
+  if (parts.size() > page_size) out->set_next_page_token(page_token(first + page_size));
   return grpc::Status::OK;
 }
 

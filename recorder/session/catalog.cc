@@ -386,17 +386,14 @@ bool Catalog::trim() {
   return true;
 }
 
-std::vector<CatalogPart> Catalog::parts(std::string_view recording_id) const {
+std::vector<CatalogPart> Catalog::parts(std::string_view recording_id, size_t first, size_t max) const {
   MutexLock lock(parts_mutex_);
   std::vector<CatalogPart> out;
-  if (recording_id.empty()) {
-    out.reserve(parts_.size());
-    for (const auto& [key, part] : parts_) out.push_back(part);
-    return out;
-  }
-  for (auto it = parts_.lower_bound({std::string(recording_id), 0}); it != parts_.end() && it->first.first == recording_id;
-       ++it)
-    out.push_back(it->second);
+  auto it = recording_id.empty() ? parts_.begin() : parts_.lower_bound({std::string(recording_id), 0});
+  auto in_range = [&] { return it != parts_.end() && (recording_id.empty() || it->first.first == recording_id); };
+  for (size_t skipped = 0; skipped < first && in_range(); ++skipped) ++it;
+  if (recording_id.empty()) out.reserve(std::min(max, parts_.size()));
+  for (; in_range() && out.size() < max; ++it) out.push_back(it->second);
   return out;
 }
 

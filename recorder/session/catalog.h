@@ -29,6 +29,7 @@
 // a put's fdatasync.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -106,7 +107,9 @@ class Catalog {
   // an id over kMaxStringBytes), kIo (nothing changed, in memory or on disk).
   Status put(const CatalogPart& part);
   // Sorted by (recording_id, part); every recording's with an empty id.
-  std::vector<CatalogPart> parts(std::string_view recording_id = {}) const;
+  // At most `max` of them from the `first` (a page: only those are copied).
+  std::vector<CatalogPart> parts(std::string_view recording_id = {}, size_t first = 0,
+                                 size_t max = SIZE_MAX) const;
   std::optional<CatalogPart> find(std::string_view recording_id, uint32_t part) const;
 
   // What open() cut away ("" when the file was whole).

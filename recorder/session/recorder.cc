@@ -38,8 +38,8 @@ void Recorder::open_catalog() {
   }
 }
 
-Result<std::vector<CatalogPart>> Recorder::catalog(std::string_view recording_id) const {
-  if (catalog_) return catalog_->parts(recording_id);
+Result<std::vector<CatalogPart>> Recorder::catalog(std::string_view recording_id, size_t first, size_t max) const {
+  if (catalog_) return catalog_->parts(recording_id, first, max);
   if (!catalog_error_.empty())
     return Error(ErrorCode::kUnavailable, "the catalog could not be opened: " + catalog_error_);
   return Error(ErrorCode::kFailedPrecondition, "no catalog: the daemon has no state directory");

@@ -160,10 +160,12 @@ class Recorder {
                                           CallDeadline deadline = {});
 
   // Which part of which recording is on which disc (catalog.h): the parts
-  // of `recording_id`, every recording's when it is empty, sorted.
-  // kFailedPrecondition without a state directory, kUnavailable when the
-  // catalog could not be opened (why: the event at start, and the error).
-  Result<std::vector<CatalogPart>> catalog(std::string_view recording_id = {}) const;
+  // of `recording_id`, every recording's when it is empty, sorted; at most
+  // `max` from the `first` (a page). kFailedPrecondition without a state
+  // directory, kUnavailable when the catalog could not be opened (why: the
+  // event at start, and the error).
+  Result<std::vector<CatalogPart>> catalog(std::string_view recording_id = {}, size_t first = 0,
+                                           size_t max = SIZE_MAX) const;
   // A part as the pool code knows it (the slot its disc went back to, ...);
   // the same errors, or Catalog::put()'s.
   Status put_catalog_part(const CatalogPart& part);

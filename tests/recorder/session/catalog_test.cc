@@ -70,6 +70,15 @@ TEST(CatalogTest, PutsReplaceByRecordingAndPartAndListSortedAndSurviveReopening)
     ASSERT_EQ(two.size(), 2u);
     EXPECT_EQ(two[0].part, 1u);
     EXPECT_TRUE((*catalog)->parts("rec00").empty());
+    // Pages: only what is asked for, from where it is asked.
+    auto page = (*catalog)->parts({}, 1, 1);
+    ASSERT_EQ(page.size(), 1u);
+    EXPECT_EQ(page[0], finished);
+    EXPECT_EQ((*catalog)->parts({}, 2, 5).size(), 1u);
+    EXPECT_TRUE((*catalog)->parts({}, 3, 5).empty());
+    ASSERT_EQ((*catalog)->parts("rec002", 1, 5).size(), 1u);
+    EXPECT_EQ((*catalog)->parts("rec002", 1, 5)[0].part, 2u);
+    EXPECT_TRUE((*catalog)->parts("rec002", 0, 0).empty());
     EXPECT_EQ((*catalog)->records_in_file(), 4u);
     EXPECT_FALSE(Catalog::open(dir.file("none/catalog")).ok());
     EXPECT_EQ((*catalog)->put(part_of("", 1)).error().code(), ErrorCode::kInvalidArgument);
