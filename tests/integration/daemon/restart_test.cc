@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "discrec/v1/catalog.grpc.pb.h"
 #include "tests/integration/daemon/daemon_fixture.h"
 
 namespace discrec::test {
@@ -171,6 +172,22 @@ TEST_F(RestartTest, AfterSigtermTheDiscStaysOpenAndTakesTheNextRecording) {
   EXPECT_EQ(verified, 2u) << catalog.output;
   for (const char* title : {"\"title\":\"before\"", "\"title\":\"after\""})
     EXPECT_NE(catalog.output.find(title), std::string::npos) << title << " in " << catalog.output;
+  // Page by page through the API: one part each, the token to the next.
+  auto stub = v1::CatalogService::NewStub(d.channel);
+  v1::ListCatalogRequest request;
+  request.set_page_size(1);
+  std::vector<std::string> titles;
+  for (int page = 0; page < 3; ++page) {
+    grpc::ClientContext context;
+    v1::ListCatalogResponse response;
+    ASSERT_TRUE(stub->ListCatalog(&context, request, &response).ok());
+    ASSERT_EQ(response.parts_size(), 1);
+    titles.push_back(response.parts(0).title());
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(titles.size(), 2u);
+  EXPECT_NE(titles.front(), titles.back());
 }
 
 // A SIGKILL in the middle of a live recording on a rewritable disc; then a
