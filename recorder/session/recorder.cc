@@ -27,6 +27,7 @@ void Recorder::open_catalog() {
     // Recording goes on without it: the discs and journals are what matter.
     catalog_error_ = opened.error().to_string();
     e.message = "the catalog of recordings and discs cannot be kept: " + catalog_error_;
+    catalog_note_ = e.message;
     events_.publish(std::move(e));
     return;
   }
@@ -34,6 +35,7 @@ void Recorder::open_catalog() {
   if (!catalog_->repaired().empty()) {
     e.message = "the catalog " + catalog_->path() + " had a torn or damaged end (a crash while it was written): " +
                 catalog_->repaired();
+    catalog_note_ = e.message;
     events_.publish(std::move(e));
   }
 }

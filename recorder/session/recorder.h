@@ -169,6 +169,10 @@ class Recorder {
   // A part as the pool code knows it (the slot its disc went back to, ...);
   // the same errors, or Catalog::put()'s.
   Status put_catalog_part(const CatalogPart& part);
+  // What opening the catalog found wrong (it could not be opened, or a torn
+  // end was cut off); "" when nothing was. Also an event, before anyone
+  // watched: for the daemon's log at start.
+  const std::string& catalog_open_note() const { return catalog_note_; }
 
   EventBus& events() { return events_; }
   // The rings' memory: its pool (reserved at construction) and budget.
@@ -202,6 +206,7 @@ class Recorder {
   RingBudget ring_budget_;  // every drive's; outlives the sessions
   std::unique_ptr<Catalog> catalog_;  // null without one; outlives the sessions
   std::string catalog_error_;         // why it could not be opened
+  std::string catalog_note_;
   mutable Mutex mutex_;
   std::map<std::string, std::unique_ptr<DriveSession>> sessions_ GUARDED_BY(mutex_);
 

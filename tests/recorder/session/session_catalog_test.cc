@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "recorder/session/recorder.h"
@@ -238,6 +239,7 @@ TEST_F(SessionCatalogTest, ACatalogThatCannotBeOpenedIsSaidAndRecordingGoesOn) {
   auto history = recorder.events().history({}, recorder.events().last_sequence(), 100);
   ASSERT_FALSE(history.empty());
   EXPECT_NE(history.front().message.find("catalog"), std::string::npos) << history.front().message;
+  EXPECT_EQ(recorder.catalog_open_note(), history.front().message);
   ASSERT_TRUE(recorder.add_drive({"bd0", sim("bd0")}).ok());
   sources_->add("udp://239.0.0.1:5010", {4'000'000, 500'000});
   auto rec = recorder.start_recording(params("udp://239.0.0.1:5010"));
@@ -249,6 +251,26 @@ TEST_F(SessionCatalogTest, ACatalogThatCannotBeOpenedIsSaidAndRecordingGoesOn) {
   none.state_directory.clear();
   Recorder without(none, sources_);
   EXPECT_EQ(without.catalog().error().code(), ErrorCode::kFailedPrecondition);
+}
+
+// A crash while the catalog was written leaves a torn end: the next start
+// cuts it off, keeps the rest and says so.
+TEST_F(SessionCatalogTest, ATornCatalogIsRepairedAtStartAndSaidSo) {
+  {
+    auto catalog = Catalog::open(dir_.path() + "/catalog");
+    ASSERT_TRUE(catalog.ok());
+    CatalogPart p;
+    p.recording_id = "rec001";
+    p.state = CatalogState::kFinalized;
+    ASSERT_TRUE((*catalog)->put(p).ok());
+  }
+  std::ofstream(dir_.path() + "/catalog", std::ios::binary | std::ios::app).write("\x40\x00\x00", 3);
+  Recorder recorder(options(), sources_);
+  EXPECT_NE(recorder.catalog_open_note().find("torn"), std::string::npos) << recorder.catalog_open_note();
+  auto parts = recorder.catalog();
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 1u);
+  EXPECT_EQ(parts->front().state, CatalogState::kFinalized);
 }
 
 }  // namespace
