@@ -210,6 +210,9 @@ class DriveSession {
   // The recordings taken up from a journal (recovered_), in `state`: their
   // records found again by drive, disc and id, or made anew.
   void catalog_recovered(CatalogState state, const journal::FinalizeBegin* finalize) REQUIRES(on_commands_);
+  // The unfinished disc begun at `started` was set aside (`discrecd
+  // forget-disc` retired its journal): its parts failed.
+  void catalog_forgotten(WallTime started) REQUIRES(on_commands_);
   void catalog_put(CatalogPart part) REQUIRES(on_commands_);
   // Where finalize put the recording `id` of this disc ("": nowhere).
   std::string disc_path_of(const std::string& id) const REQUIRES(on_commands_);

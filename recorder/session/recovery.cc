@@ -126,6 +126,7 @@ uint64_t DriveSession::take_up_recordings(const journal::JournalState& state, ui
 
 void DriveSession::take_up_finalized_disc() {
   auto state = journal::load_journal(journal_path() + ".done");
+  if (state.ok() && !state->finalized && state->disc) catalog_forgotten(wall(state->disc->started_unix_ns));
   if (!state.ok() || !state->finalized || !state->disc || state->unit_crcs.size() == 0) return;
   const auto& disc = *state->disc;
   if (!caps_ || !caps_->medium_present || caps_->current_profile != disc.profile) return;

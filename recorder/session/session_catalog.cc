@@ -132,6 +132,20 @@ void DriveSession::catalog_verified(const Result<DiscOperationResult>& result) {
   }
 }
 
+void DriveSession::catalog_forgotten(WallTime started) {
+  if (!catalog_) return;
+  const std::string disc = disc_name(started);
+  for (CatalogPart& part : catalog_->parts()) {
+    if (part.drive_id != spec_.id || part.disc != disc) continue;
+    if (part.state != CatalogState::kRecording && part.state != CatalogState::kEnded &&
+        part.state != CatalogState::kFinalizing)
+      continue;
+    part.state = CatalogState::kFailed;
+    part.note = "its disc was set aside unfinished (discrecd forget-disc): never finalized, no file system";
+    catalog_put(std::move(part));
+  }
+}
+
 void DriveSession::catalog_recovered(CatalogState state, const journal::FinalizeBegin* finalize) {
   if (!catalog_) return;
   const std::string disc = disc_name(disc_started_);

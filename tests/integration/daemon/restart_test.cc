@@ -295,6 +295,11 @@ TEST_F(RestartTest, AnotherDiscIsNamedAndForgetDiscThenLoadUnblocksTheDrive) {
   auto load = d.cli({"load", "bd0"});
   EXPECT_EQ(load.exit_code, 0) << load.output;
   EXPECT_EQ(get_drive(d).not_ready_reason(), "") << d.log_text();
+  // The catalog says the forgotten disc's recording never made it.
+  auto catalog = d.cli({"--json", "catalog"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output;
+  EXPECT_NE(catalog.output.find("CATALOG_STATE_FAILED"), std::string::npos) << catalog.output;
+  EXPECT_NE(catalog.output.find("forget-disc"), std::string::npos) << catalog.output;
   record_file(d, "fresh");
   finalize_and_check(d, {"fresh"}, 1);
 }
