@@ -230,4 +230,30 @@ void to_proto(const recorder::DiscOperationResult& in, v1::DiscOperationProgress
   out->set_summary(in.summary);
 }
 
+void to_proto(const recorder::CatalogPart& in, v1::CatalogPart* out) {
+  out->set_recording_id(in.recording_id);
+  out->set_part(in.part);
+  out->set_title(in.title);
+  out->set_pool(in.pool);
+  out->set_recording(recording_name(in.drive_id, in.drive_recording_id));
+  out->set_disc(in.disc);
+  out->set_volume_id(in.volume_id);
+  out->set_label(in.label);
+  if (in.slot) out->set_slot(*in.slot);
+  set_time(in.start, out->mutable_start_time());
+  if (in.end) set_time(*in.end, out->mutable_end_time());
+  out->set_bytes(in.bytes);
+  out->set_lost_extents(in.lost_extents);
+  out->set_lost_bytes(in.lost_bytes);
+  switch (in.state) {
+    case recorder::CatalogState::kRecording: out->set_state(v1::CATALOG_STATE_RECORDING); break;
+    case recorder::CatalogState::kEnded: out->set_state(v1::CATALOG_STATE_ENDED); break;
+    case recorder::CatalogState::kFinalizing: out->set_state(v1::CATALOG_STATE_FINALIZING); break;
+    case recorder::CatalogState::kFinalized: out->set_state(v1::CATALOG_STATE_FINALIZED); break;
+    case recorder::CatalogState::kVerified: out->set_state(v1::CATALOG_STATE_VERIFIED); break;
+    case recorder::CatalogState::kFailed: out->set_state(v1::CATALOG_STATE_FAILED); break;
+  }
+  out->set_note(in.note);
+}
+
 }  // namespace discrec::daemon

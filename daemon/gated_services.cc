@@ -34,6 +34,7 @@ constexpr MethodRule kMethodRules[] = {
     {"VerifyDisc", Role::kControl, "verifying a disc", CallKind::kCall},
     {"WatchEvents", Role::kObserve, "watching events", CallKind::kWatch},
     {"GetDaemonInfo", Role::kObserve, "reading daemon info", CallKind::kCall},
+    {"ListCatalog", Role::kObserve, "listing the catalog", CallKind::kCall},
 };
 
 // A method missing from the table needs admin: fail closed.
@@ -176,6 +177,7 @@ GATED(GatedDiscService, FinalizeDisc, v1::FinalizeDiscRequest, grpc::ServerWrite
 GATED(GatedDiscService, VerifyDisc, v1::VerifyDiscRequest, grpc::ServerWriter<v1::DiscOperationProgress>)
 GATED(GatedEventService, WatchEvents, v1::WatchEventsRequest, grpc::ServerWriter<v1::Event>)
 GATED(GatedDaemonService, GetDaemonInfo, v1::GetDaemonInfoRequest, v1::DaemonInfo)
+GATED(GatedCatalogService, ListCatalog, v1::ListCatalogRequest, v1::ListCatalogResponse)
 
 #undef GATED
 

@@ -92,4 +92,14 @@ class GatedDaemonService final : public v1::DaemonService::Service {
   DaemonServiceImpl& impl_;
 };
 
+class GatedCatalogService final : public v1::CatalogService::Service {
+ public:
+  GatedCatalogService(Access& access, CatalogServiceImpl& impl) : access_(access), impl_(impl) {}
+  grpc::Status ListCatalog(grpc::ServerContext*, const v1::ListCatalogRequest*, v1::ListCatalogResponse*) override;
+
+ private:
+  Access& access_;
+  CatalogServiceImpl& impl_;
+};
+
 }  // namespace discrec::daemon

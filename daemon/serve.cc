@@ -225,6 +225,7 @@ int run_serve(int argc, char** argv) {
     log_warning("discrecd: ring memory: no pool (" + recorder.ring_budget().pool_error() +
                 "): each ring is mapped when its recording starts");
   }
+  if (!recorder.catalog_open_note().empty()) log_warning("discrecd: " + recorder.catalog_open_note());
   add_drives(recorder, config);
 
   ServiceContext context(recorder, config);

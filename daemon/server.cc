@@ -154,11 +154,13 @@ Server::Server(ServiceContext& context, AccessPolicy policy)
       discs_(context),
       events_(context),
       daemon_(context),
+      catalog_(context),
       gated_drives_(access_, drives_),
       gated_recordings_(access_, recordings_),
       gated_discs_(access_, discs_),
       gated_events_(access_, events_),
-      gated_daemon_(access_, daemon_) {}
+      gated_daemon_(access_, daemon_),
+      gated_catalog_(access_, catalog_) {}
 
 Server::~Server() {
   shutdown();
@@ -211,6 +213,7 @@ Result<std::unique_ptr<Server>> Server::start(ServiceContext& context) {
   builder.RegisterService(&server->gated_discs_);
   builder.RegisterService(&server->gated_events_);
   builder.RegisterService(&server->gated_daemon_);
+  builder.RegisterService(&server->gated_catalog_);
   server->server_ = builder.BuildAndStart();
   if (!server->server_) {
     return Error(ErrorCode::kUnavailable, "cannot start the gRPC server" +

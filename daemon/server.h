@@ -35,11 +35,13 @@ class Server {
   DiscServiceImpl discs_;
   EventServiceImpl events_;
   DaemonServiceImpl daemon_;
+  CatalogServiceImpl catalog_;
   GatedDriveService gated_drives_;
   GatedRecordingService gated_recordings_;
   GatedDiscService gated_discs_;
   GatedEventService gated_events_;
   GatedDaemonService gated_daemon_;
+  GatedCatalogService gated_catalog_;
   std::unique_ptr<UnixListener> listener_;
   std::unique_ptr<grpc::Server> server_;
 };

@@ -538,6 +538,23 @@ grpc::Status EventServiceImpl::WatchEvents(grpc::ServerContext* context, const v
   return grpc::Status::OK;
 }
 
+// ---- catalog ----
+
+grpc::Status CatalogServiceImpl::ListCatalog(grpc::ServerContext*, const v1::ListCatalogRequest* request,
+                                             v1::ListCatalogResponse* out) {
+  RETURN_GRPC_IF_ERROR(check_length(ctx_, "recording_id", request->recording_id()));
+  if (request->page_size() < 0)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative");
+  const size_t page_size = request->page_size() == 0 ? kDefaultPageSize
+                                                     : std::min<size_t>(request->page_size(), kMaxPageSize);
+  ASSIGN_OR_RETURN_GRPC(size_t first, parse_page_token(request->page_token()));
+  // One more than the page: whether there is a next one.
+  ASSIGN_OR_RETURN_GRPC(auto parts, ctx_.recorder.catalog(request->recording_id(), first, page_size + 1));
+  for (size_t i = 0; i < parts.size() && i < page_size; ++i) to_proto(parts[i], out->add_parts());
+  if (parts.size() > page_size) out->set_next_page_token(page_token(first + page_size));
+  return grpc::Status::OK;
+}
+
 // ---- daemon ----
 
 grpc::Status DaemonServiceImpl::GetDaemonInfo(grpc::ServerContext*, const v1::GetDaemonInfoRequest*,

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "daemon/config.h"
+#include "discrec/v1/catalog.grpc.pb.h"
 #include "discrec/v1/daemon.grpc.pb.h"
 #include "discrec/v1/discs.grpc.pb.h"
 #include "discrec/v1/drives.grpc.pb.h"
@@ -100,6 +101,15 @@ class DaemonServiceImpl final : public v1::DaemonService::Service {
  public:
   explicit DaemonServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
   grpc::Status GetDaemonInfo(grpc::ServerContext*, const v1::GetDaemonInfoRequest*, v1::DaemonInfo*) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class CatalogServiceImpl final : public v1::CatalogService::Service {
+ public:
+  explicit CatalogServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::Status ListCatalog(grpc::ServerContext*, const v1::ListCatalogRequest*, v1::ListCatalogResponse*) override;
 
  private:
   ServiceContext& ctx_;

@@ -41,6 +41,8 @@ Commands:
                                     (--zero-fill-lost: ranges write errors lost
                                     read as zeros in every reader, 7-Zip too)
   verify DRIVE                      read everything back and compare checksums
+  catalog [RECORDING_ID]            which part of which recording is on which
+                                    disc (every recording's without an ID)
   events [DRIVE] [--since WHEN]     follow drive and recording events; --since
                                     first shows past ones the daemon kept: WHEN
                                     is an age (90s, 10m, 2h, 1d), a UTC time
@@ -206,6 +208,9 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
   finalize->add_flag("--force", c.force, "even with recordings running: they are stopped first");
 
   drive_operand(command("verify", "read everything back and compare checksums"));
+
+  command("catalog", "which part of which recording is on which disc")
+      ->add_option("RECORDING_ID", c.recording, "a recording as the catalog lists it (default: every recording)");
 
   auto* events = command("events", "follow drive and recording events");
   drive_operand(events, /*required=*/false);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,7 @@
 
 #include "clients/cli/command_line.h"
 #include "clients/cli/output.h"
+#include "discrec/v1/catalog.grpc.pb.h"
 #include "discrec/v1/daemon.grpc.pb.h"
 #include "discrec/v1/discs.grpc.pb.h"
 #include "discrec/v1/drives.grpc.pb.h"
@@ -147,6 +149,7 @@ class Client {
         discs_(v1::DiscService::NewStub(channel)),
         events_(v1::EventService::NewStub(channel)),
         daemon_(v1::DaemonService::NewStub(channel)),
+        catalog_(v1::CatalogService::NewStub(channel)),
         out_(out) {}
 
   int info() {
@@ -457,6 +460,52 @@ class Client {
     return 0;
   }
 
+  // Which part of which recording is on which disc: every recording's, or
+  // one recording's parts.
+  int catalog(const std::string& recording_id) {
+    v1::ListCatalogRequest req;
+    req.set_recording_id(recording_id);
+    req.set_page_size(200);
+    v1::ListCatalogResponse all;
+    for (;;) {
+      grpc::ClientContext ctx;
+      v1::ListCatalogResponse page;
+      auto s = catalog_->ListCatalog(&ctx, req, &page);
+      if (!s.ok()) return fail(s);
+      for (auto& p : *page.mutable_parts()) *all.add_parts() = std::move(p);
+      if (page.next_page_token().empty()) break;
+      req.set_page_token(page.next_page_token());
+    }
+    if (out_.json) return print_json(all), 0;
+    if (all.parts().empty()) {
+      std::cout << (recording_id.empty() ? "the catalog is empty\n" : "no recording " + recording_id + " in the catalog\n");
+      return recording_id.empty() ? kOk : kFailed;
+    }
+    std::printf("%-24s %4s %-10s %-16s %-16s %10s  %s\n", "RECORDING", "PART", "STATE", "DISC", "VOLUME", "SIZE",
+                "ON DRIVE");
+    for (const auto& p : all.parts()) {
+      std::string volume = p.volume_id().empty() ? "-" : p.volume_id();
+      std::printf("%-24s %4u %-10s %-16s %-16s %10s  %s\n", p.recording_id().c_str(), p.part(),
+                  lower(v1::CatalogState_Name(p.state()).substr(14)).c_str(), p.disc().c_str(), volume.c_str(),
+                  human_bytes(p.bytes()).c_str(), short_recording_name(p.recording()).c_str());
+      std::string details;
+      if (!p.title().empty()) details += "title '" + p.title() + "'";
+      if (!p.pool().empty()) details += std::string(details.empty() ? "" : ", ") + "pool " + p.pool();
+      if (p.has_slot()) details += std::string(details.empty() ? "" : ", ") + "slot " + std::to_string(p.slot());
+      if (p.lost_extents())
+        details += std::string(details.empty() ? "" : ", ") + std::to_string(p.lost_extents()) + " lost extent(s), " +
+                   human_bytes(p.lost_bytes());
+      if (!details.empty()) std::printf("    %s\n", details.c_str());
+      if (!p.note().empty()) std::printf("    note: %s\n", p.note().c_str());
+    }
+    return kOk;
+  }
+
+  static std::string lower(std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  }
+
   int stop(const std::string& name, bool print = true) {
     if (print) {  // say so when there is nothing to stop
       grpc::ClientContext get_ctx;
@@ -565,6 +614,7 @@ class Client {
   std::unique_ptr<v1::DiscService::Stub> discs_;
   std::unique_ptr<v1::EventService::Stub> events_;
   std::unique_ptr<v1::DaemonService::Stub> daemon_;
+  std::unique_ptr<v1::CatalogService::Stub> catalog_;
   OutputOptions out_;
 };
 
@@ -618,6 +668,7 @@ int main(int argc, char** argv) {
   if (cmd == "finalize") return client.finalize(c);
   if (cmd == "verify") return client.verify(c.drive);
   if (cmd == "events") return client.events(c.drive, c.since);
+  if (cmd == "catalog") return client.catalog(c.recording);
   std::cerr << "discrec: no handler for '" << cmd << "'\n";  // command_line.cc knows more than this file
   return kBadUsage;
 }

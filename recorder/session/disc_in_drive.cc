@@ -151,6 +151,7 @@ void DriveSession::forget_disc() {
   recovered_.clear();
   recovered_files_.clear();
   recovered_crcs_.clear();
+  catalogued_.clear();
   disc_journal_path_.clear();
   continue_lba_.reset();
 }

@@ -272,6 +272,9 @@ class DrivePool::Pooled {
       part.recording_id = part_recording_id(id_, number);
       part.feed = feed;
       part.upload_fd.reset();
+      part.catalog_recording = id_;  // the catalog files each part under the pooled recording
+      part.catalog_part = number;
+      part.pool = pool_.spec_.id;
       auto started = pool_.recorder_.start_recording(part, deadline);
       if (!started.ok()) {
         refusals += (refusals.empty() ? "" : "; ") + drive + ": " + started.error().message();

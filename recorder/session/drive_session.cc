@@ -40,13 +40,14 @@ const char* recording_state_name(RecordingState state) {
 }
 
 DriveSession::DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events,
-                           RingBudget& ring_budget, const TsSourceFactory& sources)
+                           RingBudget& ring_budget, const TsSourceFactory& sources, Catalog* catalog)
     : spec_id_(spec.id),
       options_(options),
       clock_(clock),
       events_(events),
       ring_budget_(ring_budget),
       sources_(sources),
+      catalog_(catalog),
       spec_(std::move(spec)),
       machine_(spec_id_),
       commands_("drive " + spec_id_,

@@ -46,6 +46,7 @@
 #include "recorder/core/prepare.h"
 #include "recorder/core/streaming_writer.h"
 #include "recorder/journal/journal_format.h"
+#include "recorder/session/catalog.h"
 #include "recorder/session/command_thread.h"
 #include "recorder/session/disc_journal.h"
 #include "recorder/session/disc_state.h"
@@ -62,10 +63,10 @@ class PacedSink;
 
 class DriveSession {
  public:
-  // `ring_budget`, `events` and `sources` are shared by every drive and
-  // outlive the session.
+  // `ring_budget`, `events`, `sources` and `catalog` (null: none) are
+  // shared by every drive and outlive the session.
   DriveSession(DriveSpec spec, const RecorderOptions& options, Clock& clock, EventBus& events,
-               RingBudget& ring_budget, const TsSourceFactory& sources);
+               RingBudget& ring_budget, const TsSourceFactory& sources, Catalog* catalog = nullptr);
   ~DriveSession();
 
   const std::string& id() const { return spec_id_; }
@@ -197,12 +198,32 @@ class DriveSession {
   Status continue_writing() REQUIRES(on_commands_);
   void journal_recording_end(Entry& entry) REQUIRES(on_commands_);
 
+  // session_catalog.cc: the catalog's record of each recording on the disc.
+  // A put that fails is said in an event; the recording goes on.
+  void catalog_started(const Entry& entry) REQUIRES(on_commands_);
+  void catalog_ended(const Entry& entry) REQUIRES(on_commands_);
+  // Every recording on the disc moves to `state`; a finalize's parameters
+  // give the finalized ones their volume identifier and label.
+  void catalog_disc(CatalogState state, const std::string& note,
+                    const journal::FinalizeBegin* finalize = nullptr) REQUIRES(on_commands_);
+  void catalog_verified(const Result<DiscOperationResult>& result) REQUIRES(on_commands_);
+  // The recordings taken up from a journal (recovered_), in `state`: their
+  // records found again by drive, disc and id, or made anew.
+  void catalog_recovered(CatalogState state, const journal::FinalizeBegin* finalize) REQUIRES(on_commands_);
+  // The unfinished disc begun at `started` was set aside (`discrecd
+  // forget-disc` retired its journal): its parts failed.
+  void catalog_forgotten(WallTime started) REQUIRES(on_commands_);
+  void catalog_put(CatalogPart part) REQUIRES(on_commands_);
+  // Where finalize put the recording `id` of this disc ("": nowhere).
+  std::string disc_path_of(const std::string& id) const REQUIRES(on_commands_);
+
   const std::string spec_id_;
   const RecorderOptions options_;
   Clock& clock_;
   EventBus& events_;
   RingBudget& ring_budget_;
   const TsSourceFactory& sources_;
+  Catalog* const catalog_;
 
   // Published state: swapped under `snapshot_mutex_`, which is held for
   // nothing else.
@@ -246,6 +267,9 @@ class DriveSession {
   uint64_t announced_pauses_ GUARDED_BY(on_commands_) = 0;
   std::set<Nanos::rep> announced_space_warnings_ GUARDED_BY(on_commands_);
   bool announced_disc_full_ GUARDED_BY(on_commands_) = false;
+  // The catalog's record of each recording on the disc, by its id here.
+  std::map<std::string, CatalogPart> catalogued_ GUARDED_BY(on_commands_);
+  std::string announced_catalog_failure_ GUARDED_BY(on_commands_);
 
   std::atomic<bool> shutting_down_{false};  // a verify gives up
   CommandThread commands_;                  // last: stopped first

@@ -76,7 +76,11 @@ Result<DiscOperationResult> DriveSession::finalize(const FinalizeParams& params,
     auto result = finalize_now(params, report);
     // Once its begin is journaled, a finalize that failed is completed by
     // running it again (with the same parameters): the disc takes nothing else.
-    if (!result.ok() && finalize_begun_) settle(DiscState::kFinalizeIncomplete);
+    if (!result.ok() && finalize_begun_) {
+      settle(DiscState::kFinalizeIncomplete);
+      catalog_disc(CatalogState::kFailed, "finalize did not complete (" + result.error().to_string() +
+                                              "); finalizing the disc again completes it");
+    }
     return result;
   }, progress);
 }
@@ -122,6 +126,7 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
     finalize_begun_ = begin;
   }
   const journal::FinalizeBegin finalize = *finalize_begun_;
+  catalog_disc(CatalogState::kFinalizing, "");
   ASSIGN_OR_RETURN(auto files, disc_files());
   ASSIGN_OR_RETURN(auto result, write_file_system(files, finalize, resume, progress));
   files = {};
@@ -134,6 +139,7 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
     disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
   finalize_begun_.reset();
   settle(DiscState::kFinalized);
+  catalog_disc(CatalogState::kFinalized, "", &finalize);
   (void)probe();  // the drive's word on the closed disc, for reads
   publish(EventKind::kDiscFinalized, "", result.summary);
   if (params.eject) {

@@ -1,5 +1,7 @@
 #include "recorder/session/recorder.h"
 
+#include <filesystem>
+
 #include "recorder/session/drive_session.h"
 
 namespace discrec::recorder {
@@ -10,7 +12,46 @@ Recorder::Recorder(RecorderOptions options, std::shared_ptr<const TsSourceFactor
       clock_(clock),
       events_(options_.event_history),
       ring_budget_(options_.ring_memory_bytes) {
+  open_catalog();
   monitor_ = std::thread([this] { monitor_main(); });
+}
+
+void Recorder::open_catalog() {
+  if (options_.state_directory.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.state_directory, ec);  // open() says what is wrong
+  auto opened = Catalog::open(options_.state_directory + "/catalog");
+  Event e;
+  e.kind = EventKind::kDriveError;
+  if (!opened.ok()) {
+    // Recording goes on without it: the discs and journals are what matter.
+    catalog_error_ = opened.error().to_string();
+    e.message = "the catalog of recordings and discs cannot be kept: " + catalog_error_;
+    catalog_note_ = e.message;
+    events_.publish(std::move(e));
+    return;
+  }
+  catalog_ = std::move(opened).value();
+  if (!catalog_->repaired().empty()) {
+    e.message = "the catalog " + catalog_->path() + " had a torn or damaged end (a crash while it was written): " +
+                catalog_->repaired();
+    catalog_note_ = e.message;
+    events_.publish(std::move(e));
+  }
+}
+
+Result<std::vector<CatalogPart>> Recorder::catalog(std::string_view recording_id, size_t first, size_t max) const {
+  if (catalog_) return catalog_->parts(recording_id, first, max);
+  if (!catalog_error_.empty())
+    return Error(ErrorCode::kUnavailable, "the catalog could not be opened: " + catalog_error_);
+  return Error(ErrorCode::kFailedPrecondition, "no catalog: the daemon has no state directory");
+}
+
+Status Recorder::put_catalog_part(const CatalogPart& part) {
+  if (catalog_) return catalog_->put(part);
+  if (!catalog_error_.empty())
+    return Error(ErrorCode::kUnavailable, "the catalog could not be opened: " + catalog_error_);
+  return Error(ErrorCode::kFailedPrecondition, "no catalog: the daemon has no state directory");
 }
 
 Recorder::~Recorder() {
@@ -52,7 +93,8 @@ Nanos Recorder::since_monitor_round() const {
 }
 
 Status Recorder::add_drive(const DriveSpec& spec) {
-  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_, *sources_);
+  auto session = std::make_unique<DriveSession>(spec, options_, clock_, events_, ring_budget_, *sources_,
+                                                catalog_.get());
   Status opened = session->open();
   DriveSession* added = session.get();
   bool recover = false;

@@ -28,6 +28,7 @@
 #include "base/result.h"
 #include "recorder/ingest/source_policy.h"
 #include "recorder/session/drive_pool.h"
+#include "recorder/session/catalog.h"
 #include "recorder/session/event_bus.h"
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
@@ -38,6 +39,8 @@ namespace discrec::recorder {
 class DriveSession;
 
 struct RecorderOptions {
+  // The crash journals and the catalog (<state_directory>/catalog) live
+  // here; empty (some tests): no catalog.
   std::string state_directory;
   double admission_margin = 0.10;
   uint32_t max_recordings_per_drive = 8;
@@ -164,6 +167,21 @@ class Recorder {
   Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress,
                                           CallDeadline deadline = {});
 
+  // Which part of which recording is on which disc (catalog.h): the parts
+  // of `recording_id`, every recording's when it is empty, sorted; at most
+  // `max` from the `first` (a page). kFailedPrecondition without a state
+  // directory, kUnavailable when the catalog could not be opened (why: the
+  // event at start, and the error).
+  Result<std::vector<CatalogPart>> catalog(std::string_view recording_id = {}, size_t first = 0,
+                                           size_t max = SIZE_MAX) const;
+  // A part as the pool code knows it (the slot its disc went back to, ...);
+  // the same errors, or Catalog::put()'s.
+  Status put_catalog_part(const CatalogPart& part);
+  // What opening the catalog found wrong (it could not be opened, or a torn
+  // end was cut off); "" when nothing was. Also an event, before anyone
+  // watched: for the daemon's log at start.
+  const std::string& catalog_open_note() const { return catalog_note_; }
+
   EventBus& events() { return events_; }
   // The rings' memory: its pool (reserved at construction) and budget.
   const RingBudget& ring_budget() const { return ring_budget_; }
@@ -182,6 +200,7 @@ class Recorder {
  private:
   Result<DriveSession*> session(const std::string& drive_id);
   DrivePool* pool(const std::string& pool_id) const;
+  void open_catalog();
   void monitor_main();
   // Opens the drives that failed and are due (all of them with `now`).
   void retry_drives(bool now);
@@ -194,6 +213,9 @@ class Recorder {
   Clock& clock_;
   EventBus events_;
   RingBudget ring_budget_;  // every drive's; outlives the sessions
+  std::unique_ptr<Catalog> catalog_;  // null without one; outlives the sessions
+  std::string catalog_error_;         // why it could not be opened
+  std::string catalog_note_;
   mutable Mutex mutex_;
   std::map<std::string, std::unique_ptr<DriveSession>> sessions_ GUARDED_BY(mutex_);
   // Above the sessions; destroyed first (their recordings stop before the

@@ -307,6 +307,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
   Entry* raw = entry.get();
   recordings_[id] = std::move(entry);
   raw->thread = std::thread([this, raw] { source_main(raw); });
+  catalog_started(*raw);
   if (generated) ++next_recording_number_;
   settle(DiscState::kRecording);
   // What an operator needs to find the recording again in the log.

@@ -100,6 +100,7 @@ uint64_t DriveSession::take_up_recordings(const journal::JournalState& state, ui
     for (const auto& e : rec.recorded)
       info.stats.bytes_written += e.length + e.padding_bytes % kTsPacketSize - e.padding_bytes;
     info.stats.bytes_in = info.stats.bytes_written;
+    info.stats.lost_extents = rec.lost.size();
     for (const auto& l : rec.lost) {
       info.lost_extents.push_back({l.lba, l.blocks, l.file_offset, uint64_t{l.blocks} * block_size, l.message});
       info.stats.lost_bytes += uint64_t{l.blocks} * block_size;
@@ -125,6 +126,7 @@ uint64_t DriveSession::take_up_recordings(const journal::JournalState& state, ui
 
 void DriveSession::take_up_finalized_disc() {
   auto state = journal::load_journal(journal_path() + ".done");
+  if (state.ok() && !state->finalized && state->disc) catalog_forgotten(wall(state->disc->started_unix_ns));
   if (!state.ok() || !state->finalized || !state->disc || state->unit_crcs.size() == 0) return;
   const auto& disc = *state->disc;
   if (!caps_ || !caps_->medium_present || caps_->current_profile != disc.profile) return;
@@ -135,6 +137,7 @@ void DriveSession::take_up_finalized_disc() {
   recovered_crcs_ = std::move(crcs);
   disc_journal_path_ = journal_path() + ".done";
   disc_started_ = wall(disc.started_unix_ns);
+  catalog_recovered(CatalogState::kFinalized, state->finalize ? &*state->finalize : nullptr);
 }
 
 std::string DriveSession::journal_path() const { return options_.state_directory + "/journal-" + spec_.id + ".bin"; }
@@ -291,6 +294,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   journal_.reset();
   RETURN_IF_ERROR(journal::retire_journal(journal_path()));
   disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
+  catalog_recovered(CatalogState::kFinalized, &finalize);
   if (auto caps = probe(); caps.ok()) caps_ = *caps;
   std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +
                         std::to_string(recovered_bytes) + " bytes confirmed before the crash, and finalized the disc (" +
@@ -322,6 +326,7 @@ Result<std::string> DriveSession::continue_disc(const journal::JournalState& sta
   if (!ends.empty()) RETURN_IF_ERROR(journal_->append(ends));
   continue_writer_id_ = last_writer_id + 1;
   continue_lba_ = next_data_lba(disc.sequential, data_end);
+  catalog_recovered(CatalogState::kEnded, nullptr);
   std::string summary = "kept the disc open after the restart: " + std::to_string(recovered_.size()) +
                         " recording(s), " + std::to_string(recovered_bytes) +
                         " bytes confirmed; new recordings go onto it from LBA " + std::to_string(*continue_lba_) +

@@ -101,6 +101,7 @@ void DriveSession::announce_space() {
 }
 
 void DriveSession::journal_recording_end(Entry& entry) {
+  catalog_ended(entry);
   if (entry.journaled_end || !journal_) return;
   entry.journaled_end = true;
   journal::RecordingEnd end;

@@ -129,6 +129,12 @@ struct StartRecordingParams {
   // come from the pool's source through this feed, which the pool checked
   // against the source policy (source_url only names it for listings).
   std::shared_ptr<SegmentFeed> feed;
+  // What the catalog files it under (catalog.h): part `catalog_part` of
+  // `catalog_recording` (empty: recording_id, part 1) in `pool` (empty: a
+  // single-drive recording). The pool code sets them.
+  std::string catalog_recording;
+  uint32_t catalog_part = 1;
+  std::string pool;
 };
 
 struct LostExtentInfo {

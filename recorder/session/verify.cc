@@ -21,6 +21,7 @@ Result<DiscOperationResult> DriveSession::verify(const ProgressCallback& progres
     on_commands_.assert_on();
     auto result = verify_now(report);
     settle(machine_.settled());
+    catalog_verified(result);
     return result;
   }, progress);
 }

@@ -84,7 +84,7 @@ TEST(AccessTest, RolesParseAndPrint) {
 
 TEST(AccessTest, EveryMethodHasItsLeastRole) {
   for (const char* m : {"ListDrives", "GetDrive", "GetRecording", "ListRecordings", "WatchRecording", "WatchEvents",
-                        "GetDaemonInfo"})
+                        "GetDaemonInfo", "ListCatalog"})
     EXPECT_EQ(required_role(m), Role::kObserve) << m;
   for (const char* m : {"PrepareDrive", "LoadMedium", "EjectMedium", "FormatMedium", "StartRecording",
                         "StopRecording", "FinalizeDisc", "VerifyDisc"})

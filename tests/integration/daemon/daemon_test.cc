@@ -140,6 +140,20 @@ TEST_F(DaemonTest, RecordFinalizeVerifyWithTheCli) {
   ASSERT_EQ(ver.exit_code, 0) << ver.output;
   EXPECT_NE(ver.output.find(" 0 mismatch"), std::string::npos) << ver.output;
 
+  // The catalog: the recording is part 1 of itself, on the disc it went
+  // onto, verified, under the volume identifier finalize wrote.
+  auto catalog = d.cli({"--json", "catalog"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output << d.log_text();
+  for (const char* field : {"\"part\":1", "\"title\":\"demo\"", "\"volume_id\":\"DEMO\"", "\"label\":\"DEMO\"",
+                            "\"state\":\"CATALOG_STATE_VERIFIED\"", "\"recording\":\"drives/bd0/recordings/"})
+    EXPECT_NE(catalog.output.find(field), std::string::npos) << field << " in " << catalog.output;
+  EXPECT_EQ(catalog.output.find("\"bytes\":\"0\""), std::string::npos) << catalog.output;
+  auto listed = d.cli({"catalog"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("verified"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("DEMO"), std::string::npos) << listed.output;
+  EXPECT_EQ(d.cli({"catalog", "no-such-recording"}).exit_code, 1);
+
   if (have_program("udfinfo")) {
     auto info = run_command({"udfinfo", d.image("bd0")});
     EXPECT_EQ(info.exit_code, 0) << info.output;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "discrec/v1/catalog.grpc.pb.h"
 #include "tests/integration/daemon/daemon_fixture.h"
 
 namespace discrec::test {
@@ -160,6 +161,33 @@ TEST_F(RestartTest, AfterSigtermTheDiscStaysOpenAndTakesTheNextRecording) {
   EXPECT_EQ(ver.exit_code, 0) << ver.output << d.log_text();
   EXPECT_NE(ver.output.find(" 0 mismatch"), std::string::npos) << ver.output;
   EXPECT_EQ(ver.output.find(" 0 bytes read back"), std::string::npos) << ver.output;
+
+  // The catalog followed both recordings through the restarts: the one
+  // taken up from the journal and the one recorded after, both verified on
+  // the same disc.
+  auto catalog = d.cli({"--json", "catalog"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output << d.log_text();
+  size_t verified = 0;
+  for (size_t at = 0; (at = catalog.output.find("CATALOG_STATE_VERIFIED", at)) != std::string::npos; ++at) ++verified;
+  EXPECT_EQ(verified, 2u) << catalog.output;
+  for (const char* title : {"\"title\":\"before\"", "\"title\":\"after\""})
+    EXPECT_NE(catalog.output.find(title), std::string::npos) << title << " in " << catalog.output;
+  // Page by page through the API: one part each, the token to the next.
+  auto stub = v1::CatalogService::NewStub(d.channel);
+  v1::ListCatalogRequest request;
+  request.set_page_size(1);
+  std::vector<std::string> titles;
+  for (int page = 0; page < 3; ++page) {
+    grpc::ClientContext context;
+    v1::ListCatalogResponse response;
+    ASSERT_TRUE(stub->ListCatalog(&context, request, &response).ok());
+    ASSERT_EQ(response.parts_size(), 1);
+    titles.push_back(response.parts(0).title());
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(titles.size(), 2u);
+  EXPECT_NE(titles.front(), titles.back());
 }
 
 // A SIGKILL in the middle of a live recording on a rewritable disc; then a
@@ -267,6 +295,11 @@ TEST_F(RestartTest, AnotherDiscIsNamedAndForgetDiscThenLoadUnblocksTheDrive) {
   auto load = d.cli({"load", "bd0"});
   EXPECT_EQ(load.exit_code, 0) << load.output;
   EXPECT_EQ(get_drive(d).not_ready_reason(), "") << d.log_text();
+  // The catalog says the forgotten disc's recording never made it.
+  auto catalog = d.cli({"--json", "catalog"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output;
+  EXPECT_NE(catalog.output.find("CATALOG_STATE_FAILED"), std::string::npos) << catalog.output;
+  EXPECT_NE(catalog.output.find("forget-disc"), std::string::npos) << catalog.output;
   record_file(d, "fresh");
   finalize_and_check(d, {"fresh"}, 1);
 }
