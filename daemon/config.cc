@@ -11,6 +11,7 @@
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
 
+#include "device/sim/changer_options.h"
 #include "device/sim/sim_options.h"
 
 namespace discrec::daemon {
@@ -563,8 +564,15 @@ class ConfigReader {
           p.prepare_minutes = minutes;
         } else if (pkey == "verify") {
           ASSIGN_OR_RETURN(p.verify, get<bool>(pvalue, pk, "true or false"));
+        } else if (pkey == "changer") {
+          ASSIGN_OR_RETURN(p.changer, get<std::string>(pvalue, pk, "a string (a changer URI)"));
+        } else if (pkey == "warn_blank_hours") {
+          ASSIGN_OR_RETURN(double hours, get<double>(pvalue, pk, "a number"));
+          if (!(hours >= 0 && hours <= 24 * 365)) return config_error(source_, pvalue.source(), pk, "must be 0..8760");
+          p.warn_blank_hours = hours;
         } else {
-          return config_error(source_, pvalue.source(), pk, "unknown key (expected drives, prepare_minutes, verify)");
+          return config_error(source_, pvalue.source(), pk,
+                              "unknown key (expected drives, prepare_minutes, verify, changer, warn_blank_hours)");
         }
       }
       config_.pools.push_back(std::move(p));
@@ -603,21 +611,34 @@ bool is_inside(const std::string& path, std::string directory) {
 // An emulated drive writes its image (and .state/.undo beside it) as root:
 // a config that points it at /dev/loop0 or /etc/passwd must be refused, not
 // obeyed. Images live under the state directory or an allowed directory.
-Status check_sim_image_path(const Config& config, const DriveConfig& drive) {
-  auto options = device::sim::parse_sim_uri(drive.uri);
-  if (!options.ok()) return options.error();
-  const std::string& image = options->image_path;
-  const std::string key = "key 'drives." + drive.id + ".uri': ";
-  if (!is_plain_absolute_path(image))
+// An emulated drive's image (sim://) or library (sim-changer://) must lie
+// under the state directory or daemon.sim_directories: the daemon creates
+// and writes files there as root.
+Status check_sim_path(const Config& config, const std::string& uri, const std::string& key_name) {
+  std::string path;
+  const bool library = uri.rfind("sim-changer://", 0) == 0;
+  if (library) {
+    auto options = device::sim::parse_sim_changer_uri(uri);
+    if (!options.ok()) return options.error();
+    path = options->directory;
+  } else {
+    auto options = device::sim::parse_sim_uri(uri);
+    if (!options.ok()) return options.error();
+    path = options->image_path;
+  }
+  const std::string scheme = library ? "sim-changer://" : "sim://";
+  const std::string what = library ? " library " : " image ";
+  const std::string key = "key '" + key_name + "': ";
+  if (!is_plain_absolute_path(path))
     return Error(ErrorCode::kInvalidArgument,
-                 key + "sim:// image path '" + image + "' must be absolute, without '.', '..' or '//'");
+                 key + scheme + what + "path '" + path + "' must be absolute, without '.', '..' or '//'");
   std::vector<std::string> allowed{config.state_directory};
   allowed.insert(allowed.end(), config.sim_directories.begin(), config.sim_directories.end());
   for (const auto& dir : allowed)
-    if (is_inside(image, dir)) return {};
+    if (is_inside(path, dir)) return {};
   std::string list;
   for (const auto& dir : allowed) list += (list.empty() ? "" : ", ") + dir;
-  return Error(ErrorCode::kInvalidArgument, key + "sim:// image '" + image + "' is outside the allowed directories (" +
+  return Error(ErrorCode::kInvalidArgument, key + scheme + what + "'" + path + "' is outside the allowed directories (" +
                                                 list + "); add its directory to daemon.sim_directories");
 }
 
@@ -660,6 +681,8 @@ recorder::PoolSpec PoolConfig::spec() const {
   s.drives = drives;
   s.prepare_margin = std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::ratio<60>>(prepare_minutes));
   s.verify = verify;
+  s.changer_uri = changer;
+  s.warn_blank_hours = std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::ratio<3600>>(warn_blank_hours));
   return s;
 }
 
@@ -764,14 +787,16 @@ Status validate_config(const Config& config) {
   if (config.drives.empty()) return bad("no drives configured");
   for (size_t i = 0; i < config.drives.size(); ++i) {
     const auto& d = config.drives[i];
-    static const char* kSchemes[] = {"sg://", "iscsi://", "sim://", "win://"};
+    static const char* kSchemes[] = {"sg://", "iscsi://", "sim://", "sim-changer://", "win://"};
     bool known = false;
     for (const char* s : kSchemes) known = known || d.uri.rfind(s, 0) == 0;
-    if (!known) return bad("key 'drives." + d.id + ".uri': '" + d.uri + "' must start with sg://, iscsi://, sim:// or win://");
+    if (!known)
+      return bad("key 'drives." + d.id + ".uri': '" + d.uri +
+                 "' must start with sg://, iscsi://, sim://, sim-changer:// or win://");
     for (size_t j = 0; j < i; ++j)
       if (config.drives[j].id == d.id) return bad("drive '" + d.id + "' is defined twice");
-    if (d.uri.rfind("sim://", 0) == 0) {
-      auto status = check_sim_image_path(config, d);
+    if (d.uri.rfind("sim://", 0) == 0 || d.uri.rfind("sim-changer://", 0) == 0) {
+      auto status = check_sim_path(config, d.uri, "drives." + d.id + ".uri");
       if (!status.ok()) return bad(status.error().message());
     }
   }
@@ -783,6 +808,16 @@ Status validate_config(const Config& config) {
       if (config.pools[j].id == p.id) return bad("pool '" + p.id + "' is defined twice");
     for (const auto& d : config.drives)
       if (d.id == p.id) return bad(k + ": a drive has that name (pools are addressed like drives)");
+    if (!p.changer.empty()) {
+      static const char* kChangerSchemes[] = {"sg://", "iscsi://", "sim-changer://"};
+      bool known = false;
+      for (const char* scheme : kChangerSchemes) known = known || p.changer.rfind(scheme, 0) == 0;
+      if (!known) return bad(k + ".changer: '" + p.changer + "' must start with sg://, iscsi:// or sim-changer://");
+      if (p.changer.rfind("sim-changer://", 0) == 0) {
+        auto status = check_sim_path(config, p.changer, "pools." + p.id + ".changer");
+        if (!status.ok()) return bad(status.error().message());
+      }
+    }
     for (size_t a = 0; a < p.drives.size(); ++a) {
       bool found = false;
       for (const auto& d : config.drives) found = found || d.id == p.drives[a];

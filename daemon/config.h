@@ -42,6 +42,12 @@ struct PoolConfig {
   // than this many minutes at the recording's rate.
   double prepare_minutes = 10;
   bool verify = true;  // read each full disc back after finalizing it
+  // A media changer that feeds the pool's drives: `drives` in the order of
+  // its data transfer elements. Empty: discs are changed by hand.
+  std::string changer;
+  // Warn when the blanks left in the changer last less than this at the
+  // current bitrate.
+  double warn_blank_hours = 24;
 
   recorder::PoolSpec spec() const;
 };

@@ -199,6 +199,7 @@ void to_proto(const recorder::RecordingInfo& in, v1::Recording* out) {
     if (p.end) set_time(*p.end, e->mutable_end_time());
     e->set_volume_label(p.volume_label);
     e->set_note(p.note);
+    if (p.slot) e->set_slot(*p.slot);
   }
 }
 

@@ -353,6 +353,7 @@ class Client {
       std::cout << "  part " << p.part() << ": " << short_recording_name(p.recording()) << ", " << p.state() << ", "
                 << human_bytes(p.bytes());
       if (!p.volume_label().empty()) std::cout << ", label '" << p.volume_label() << "'";
+      if (p.has_slot()) std::cout << ", back in slot " << p.slot();
       if (!p.note().empty()) std::cout << " (" << p.note() << ")";
       std::cout << "\n";
     }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "recorder/ingest/source_policy.h"
+#include "recorder/session/catalog.h"
 #include "recorder/session/recorder.h"
 #include "recorder/session/segment_feed.h"
 #include "recorder/udf/volume_builder.h"
@@ -78,6 +79,13 @@ class DrivePool::Pooled {
   Status start(CallDeadline deadline) {
     start_time_ = std::chrono::system_clock::now();
     auto first = start_part(1, "", deadline);
+    if (!first.ok() && pool_.has_changer()) {
+      // No drive holds a disc to record on: the changer brings one.
+      if (auto loaded = pool_.load_blank(pool_.spec_.drives, params_.expected_bitrate_bps / 8); loaded.ok())
+        first = start_part(1, "", deadline);
+      else
+        first = Error(ErrorCode::kUnavailable, first.error().message() + "; " + loaded.error().message());
+    }
     if (!first.ok()) return std::move(first).error();
     Part part1;
     {
@@ -86,6 +94,11 @@ class DrivePool::Pooled {
       part1.feed = parts_.front().feed;
     }
     switch_ = std::make_unique<SegmentSwitch>(part1.feed);
+    // A disc that fills before the next part is ready holds the source for
+    // a while (a file waits anyway; a live source loses less than the
+    // recording would) rather than end the recording.
+    switch_->hold_for_next(source_.kind == ingest::SourceKind::kNetwork ? std::chrono::seconds(30)
+                                                                        : std::chrono::minutes(10));
     TsSourceRequest request;
     request.url = source_.open_url;
     request.file_root = source_.file_root;
@@ -177,6 +190,7 @@ class DrivePool::Pooled {
       pi.end = it->end;
       pi.volume_label = it->label;
       pi.note = it->note;
+      pi.slot = it->slot;
       if (part.ok()) {
         pi.bytes = part->stats.bytes_written;
         add_stats(out.stats, part->stats);
@@ -216,6 +230,7 @@ class DrivePool::Pooled {
     std::optional<WallTime> end;
     std::string label;
     std::string note;
+    std::optional<uint16_t> slot;  // the changer slot its disc went back to
     Part copy() const {
       Part p;
       p.number = number;
@@ -226,6 +241,7 @@ class DrivePool::Pooled {
       p.end = end;
       p.label = label;
       p.note = note;
+      p.slot = slot;
       return p;
     }
   };
@@ -235,7 +251,8 @@ class DrivePool::Pooled {
     e.kind = kind;
     e.drive_id = drive.empty() ? pool_.spec_.id : drive;
     e.recording_id = id_;
-    e.message = "pool " + pool_.spec_.id + ": " + message;
+    const std::string prefix = "pool " + pool_.spec_.id + ": ";
+    e.message = message.rfind(prefix, 0) == 0 ? message : prefix + message;
     pool_.events_.publish(std::move(e));
   }
 
@@ -318,7 +335,7 @@ class DrivePool::Pooled {
   // the ring's data and the rest of the GOP in progress go to it.
   uint64_t switch_reserve_bytes() const {
     const uint64_t ring = params_.ring_bytes ? params_.ring_bytes : pool_.options_.default_ring_bytes;
-    const uint64_t gop = std::max<uint64_t>(params_.expected_bitrate_bps / 8 * 10, 16ull << 20);
+    const uint64_t gop = std::max<uint64_t>(params_.expected_bitrate_bps / 8 * 5, 8ull << 20);  // a long GOP: 5 s
     return ring + 2 * pool_.options_.stripe_bytes + gop;
   }
 
@@ -465,6 +482,19 @@ class DrivePool::Pooled {
     if (prepare && !have_next) {
       const std::string after = current.drive_id;
       auto started = start_part(current_ + 1, after, {});
+      if (!started.ok() && pool_.has_changer()) {
+        std::vector<std::string> others;
+        for (const auto& d : pool_.spec_.drives)
+          if (d != current.drive_id && !busy_with_our_part(d)) others.push_back(d);
+        auto loaded = pool_.load_blank(others, static_cast<uint64_t>(rate));
+        if (loaded.ok())
+          started = start_part(current_ + 1, after, {});
+        else
+          started = Error(ErrorCode::kUnavailable, loaded.error().message());
+        // Without blanks no part comes: a disc that fills ends the recording.
+        switch_->next_unavailable(!loaded.ok() &&
+                                  loaded.error().message().find("no blank disc left") != std::string::npos);
+      }
       if (!started.ok()) {
         if (no_drive_announced_ != started.error().message()) {
           no_drive_announced_ = started.error().message();
@@ -508,6 +538,41 @@ class DrivePool::Pooled {
       for (const auto& p : parts_)
         if (p.number == number) part = p.copy();
     }
+    pool_.finishing(part.drive_id, true);
+    finish_disc(part);
+    if (pool_.has_changer()) put_back(part);
+    pool_.finishing(part.drive_id, false);
+  }
+
+  // The full disc goes back to its slot, and the catalog says which.
+  void put_back(const Part& part) {
+    auto slot = pool_.return_disc(part.drive_id);
+    if (!slot.ok()) {
+      announce(EventKind::kDriveError, "the disc of part " + std::to_string(part.number) + " stays in drive " +
+                                           part.drive_id + ": " + slot.error().message(), part.drive_id);
+      return;
+    }
+    if (auto found = pool_.recorder_.catalog(id_); found.ok())
+      for (auto entry : *found)
+        if (entry.pool == pool_.spec_.id && entry.part == part.number) {
+          entry.slot = *slot;
+          (void)pool_.recorder_.put_catalog_part(entry);
+        }
+    set_part_state(part.number, part_state(part.number), "");
+    MutexLock lock(mutex_);
+    for (auto& p : parts_)
+      if (p.number == part.number) p.slot = *slot;
+  }
+
+  std::string part_state(uint32_t number) const {
+    MutexLock lock(mutex_);
+    for (const auto& p : parts_)
+      if (p.number == number) return p.state;
+    return "";
+  }
+
+  void finish_disc(const Part& part) {
+    const uint32_t number = part.number;
     for (;;) {
       auto info = pool_.recorder_.get_recording(part.drive_id, part.recording_id);
       if (!info.ok() || ended_state(info->state)) break;
@@ -570,7 +635,80 @@ DrivePool::DrivePool(PoolSpec spec, Recorder& recorder, const RecorderOptions& o
                      EventBus& events, Clock& clock)
     : spec_(std::move(spec)), recorder_(recorder), options_(options), sources_(sources), events_(events), clock_(clock) {}
 
-DrivePool::~DrivePool() { stop_all(); }
+DrivePool::~DrivePool() {
+  stopping_ = true;
+  if (recovery_.joinable()) recovery_.join();
+  stop_all();
+}
+
+void DrivePool::recover_full_discs() {
+  if (recovery_.joinable()) return;
+  recovery_ = std::thread([this] {
+    // The drives take up their discs first (their own recovery requests).
+    const auto until = steady_clock::now() + std::chrono::minutes(30);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (;;) {
+      if (stopping_ || steady_clock::now() > until) return;
+      bool busy = false;
+      for (const auto& d : spec_.drives)
+        if (auto info = recorder_.get_drive(d); info.ok() && info->disc_state == "recovering") busy = true;
+      if (!busy) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto parts = recorder_.catalog();
+    if (!parts.ok()) return;
+    std::map<std::string, uint32_t> last_part;
+    for (const auto& p : *parts)
+      if (p.pool == spec_.id) last_part[p.recording_id] = std::max(last_part[p.recording_id], p.part);
+    for (const auto& p : *parts) {
+      if (stopping_) return;
+      if (p.pool != spec_.id || p.part >= last_part[p.recording_id]) continue;
+      if (p.state != CatalogState::kRecording && p.state != CatalogState::kEnded &&
+          p.state != CatalogState::kFinalizing)
+        continue;
+      finish_recovered_part(p);
+    }
+  });
+}
+
+void DrivePool::finish_recovered_part(const CatalogPart& part) {
+  // Only the disc that holds the part: its drive lists the part's recording.
+  auto held = recorder_.get_recording(part.drive_id, part.drive_recording_id);
+  if (!held.ok()) return;
+  auto announce = [&](EventKind kind, const std::string& message) {
+    Event e;
+    e.kind = kind;
+    e.drive_id = part.drive_id;
+    e.recording_id = part.recording_id;
+    e.message = "pool " + spec_.id + ": " + message;
+    events_.publish(std::move(e));
+  };
+  FinalizeParams fp;
+  fp.volume_label = part_label(part.title, part.recording_id, part.part);
+  finishing(part.drive_id, true);
+  auto finalized = recorder_.finalize_disc(part.drive_id, fp, {});
+  if (!finalized.ok()) {
+    announce(EventKind::kDriveError, "part " + std::to_string(part.part) + " of " + part.recording_id +
+                                         ", full when the daemon stopped, could not be finalized: " +
+                                         finalized.error().message());
+    finishing(part.drive_id, false);
+    return;
+  }
+  announce(EventKind::kRecovery, "part " + std::to_string(part.part) + " of " + part.recording_id +
+                                     ", full when the daemon stopped, finalized: " + finalized->summary);
+  if (spec_.verify) (void)recorder_.verify_disc(part.drive_id, {});
+  if (has_changer()) {
+    if (auto slot = return_disc(part.drive_id); slot.ok()) {
+      if (auto again = recorder_.catalog(part.recording_id); again.ok())
+        for (auto entry : *again)
+          if (entry.pool == spec_.id && entry.part == part.part) {
+            entry.slot = *slot;
+            (void)recorder_.put_catalog_part(entry);
+          }
+    }
+  }
+  finishing(part.drive_id, false);
+}
 
 Result<RecordingInfo> DrivePool::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
   // The policy first, before any drive is asked: a refusal costs nothing.
@@ -637,6 +775,165 @@ uint32_t DrivePool::active_recordings() const {
   uint32_t n = 0;
   for (auto& [id, p] : recordings_) n += p->active() ? 1 : 0;
   return n;
+}
+
+// --- the changer ---
+
+Status DrivePool::open_changer_locked() {
+  if (changer_) return {};
+  ASSIGN_OR_RETURN(changer_, device::Changer::open(spec_.changer_uri));
+  if (!slots_from_catalog_) {
+    // Slots recorded before this start stay recorded.
+    slots_from_catalog_ = true;
+    if (auto parts = recorder_.catalog(); parts.ok())
+      for (const auto& part : *parts)
+        if (part.pool == spec_.id && part.slot) used_slots_.insert(static_cast<uint16_t>(*part.slot));
+  }
+  return {};
+}
+
+Result<const device::ChangerElement*> DrivePool::element_of(const std::string& drive,
+                                                            const device::ChangerInventory& inventory) const {
+  auto it = std::find(spec_.drives.begin(), spec_.drives.end(), drive);
+  const size_t index = static_cast<size_t>(it - spec_.drives.begin());
+  std::vector<const device::ChangerElement*> drives;
+  for (const auto& e : inventory.drives) drives.push_back(&e);
+  std::sort(drives.begin(), drives.end(), [](auto* a, auto* b) { return a->address < b->address; });
+  if (it == spec_.drives.end() || index >= drives.size())
+    return Error(ErrorCode::kFailedPrecondition, "pool " + spec_.id + ": drive " + drive + " is not one of the " +
+                                                     std::to_string(drives.size()) + " drives of its changer");
+  return drives[index];
+}
+
+void DrivePool::finishing(const std::string& drive, bool begun) {
+  MutexLock lock(changer_mutex_);
+  if (begun)
+    finishing_.insert(drive);
+  else
+    finishing_.erase(drive);
+}
+
+Result<uint16_t> DrivePool::move_out_locked(const std::string& drive, const device::ChangerInventory& inventory) {
+  ASSIGN_OR_RETURN(const device::ChangerElement* element, element_of(drive, inventory));
+  if (!element->full) return Error(ErrorCode::kNotFound, "drive " + drive + " holds no disc");
+  // The session lets go of the disc first (its lock, its state), then the robot takes it.
+  (void)recorder_.eject_medium(drive);
+  std::optional<uint16_t> slot;
+  if (auto it = loaded_from_.find(drive); it != loaded_from_.end()) slot = it->second;
+  if (!slot && element->source_address) slot = *element->source_address;
+  auto empty_slot = [&](uint16_t address) {
+    const auto* e = inventory.find(address);
+    return e && e->type == device::ElementType::kStorage && !e->full;
+  };
+  if (!slot || !empty_slot(*slot)) {
+    slot.reset();
+    for (const auto& e : inventory.slots)
+      if (!e.full) {
+        slot = e.address;
+        break;
+      }
+  }
+  if (!slot) return Error(ErrorCode::kResourceExhausted, "pool " + spec_.id + ": no empty slot for the disc in drive " + drive);
+  const uint16_t transport = inventory.first_transport().value_or(0);
+  RETURN_IF_ERROR(changer_->move_medium(transport, element->address, *slot));
+  loaded_from_.erase(drive);
+  return *slot;
+}
+
+Result<uint16_t> DrivePool::return_disc(const std::string& drive) {
+  MutexLock lock(changer_mutex_);
+  RETURN_IF_ERROR(open_changer_locked());
+  ASSIGN_OR_RETURN(auto inventory, changer_->read_element_status());
+  ASSIGN_OR_RETURN(uint16_t slot, move_out_locked(drive, inventory));
+  used_slots_.insert(slot);
+  return slot;
+}
+
+void DrivePool::announce_blanks_locked(const device::ChangerInventory& inventory, uint64_t rate) {
+  size_t blanks = 0;
+  for (const auto& e : inventory.slots)
+    if (e.full && !used_slots_.count(e.address)) ++blanks;
+  if (announced_blanks_ == blanks) return;
+  announced_blanks_ = blanks;
+  Event e;
+  e.drive_id = spec_.id;
+  e.kind = EventKind::kDiscSpace;
+  if (blanks == 0) {
+    e.message = "pool " + spec_.id + ": no blank discs left in the changer; put blank discs in its slots";
+    events_.publish(std::move(e));
+    return;
+  }
+  if (disc_bytes_ == 0 || rate == 0) return;
+  const double hours = static_cast<double>(blanks) * static_cast<double>(disc_bytes_) / static_cast<double>(rate) / 3600;
+  if (hours >= std::chrono::duration<double, std::ratio<3600>>(spec_.warn_blank_hours).count()) return;
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f", hours);
+  e.message = "pool " + spec_.id + ": the " + std::to_string(blanks) + " blank disc(s) left in the changer last about " +
+              text + " h at the current rate; add blank discs";
+  events_.publish(std::move(e));
+}
+
+Result<std::string> DrivePool::load_blank(const std::vector<std::string>& drives, uint64_t rate) {
+  MutexLock lock(changer_mutex_);
+  RETURN_IF_ERROR(open_changer_locked());
+  ASSIGN_OR_RETURN(auto inventory, changer_->read_element_status());
+  const uint16_t transport = inventory.first_transport().value_or(0);
+  std::string why = "no drive of the pool is free to take a disc";
+  for (const auto& drive : drives) {
+    if (finishing_.count(drive)) continue;
+    auto info = recorder_.get_drive(drive);
+    if (!info.ok()) continue;
+    // Only a drive done with its disc: none, or one finalized (and not ours
+    // to finish); never a disc that is open or being written.
+    if (info->disc_state != "no medium" && info->disc_state != "finalized" && info->disc_state != "blank") continue;
+    auto element = element_of(drive, inventory);
+    if (!element.ok()) {
+      why = element.error().message();
+      continue;
+    }
+    if ((*element)->full) {
+      auto out = move_out_locked(drive, inventory);
+      if (!out.ok()) {
+        why = out.error().message();
+        continue;
+      }
+      used_slots_.insert(*out);
+      ASSIGN_OR_RETURN(inventory, changer_->read_element_status());
+      ASSIGN_OR_RETURN(element, element_of(drive, inventory));
+    }
+    for (const auto& slot : inventory.slots) {
+      if (!slot.full || used_slots_.count(slot.address)) continue;
+      if (Status moved = changer_->move_medium(transport, slot.address, (*element)->address); !moved.ok()) {
+        used_slots_.insert(slot.address);  // a slot the robot cannot take from is no use either
+        why = moved.error().message();
+        continue;
+      }
+      loaded_from_[drive] = slot.address;
+      // A drive reports the new disc once (UNIT ATTENTION, medium changed)
+      // before it answers about it.
+      auto loaded = recorder_.load_medium(drive);
+      for (int attempt = 0; attempt < 3 && !loaded.ok(); ++attempt) loaded = recorder_.load_medium(drive);
+      if (loaded.ok() && loaded->disc_state == "blank") {
+        if (loaded->capabilities && loaded->capabilities->free_blocks)
+          disc_bytes_ = uint64_t{loaded->capabilities->free_blocks} * loaded->capabilities->block_size;
+        ASSIGN_OR_RETURN(inventory, changer_->read_element_status());
+        used_slots_.insert(slot.address);  // it holds this recording from now on
+        announce_blanks_locked(inventory, rate);
+        return drive;
+      }
+      // Recorded, foreign or unreadable: back to its slot, never tried again.
+      used_slots_.insert(slot.address);
+      why = "slot " + std::to_string(slot.address) + " holds no blank disc (" +
+            (loaded.ok() ? "its disc is " + loaded->disc_state : loaded.error().message()) + ")";
+      ASSIGN_OR_RETURN(inventory, changer_->read_element_status());
+      if (auto back = move_out_locked(drive, inventory); !back.ok()) return std::move(back).error();
+      ASSIGN_OR_RETURN(inventory, changer_->read_element_status());
+      ASSIGN_OR_RETURN(element, element_of(drive, inventory));
+    }
+    announce_blanks_locked(inventory, rate);
+    return Error(ErrorCode::kUnavailable, "pool " + spec_.id + ": no blank disc left in the changer (" + why + ")");
+  }
+  return Error(ErrorCode::kUnavailable, "pool " + spec_.id + ": " + why);
 }
 
 void DrivePool::stop_all() {

@@ -214,6 +214,7 @@ void Recorder::start_recovery() {
   MutexLock lock(mutex_);
   recovery_started_ = true;
   for (auto& [id, session] : sessions_) session->recover();  // on each drive's command thread
+  for (auto& [id, pool] : pools_) pool->recover_full_discs();  // after them, in the background
 }
 
 std::vector<std::string> Recorder::drive_ids() const {

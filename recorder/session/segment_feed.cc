@@ -145,7 +145,21 @@ void SegmentSwitch::arm(std::shared_ptr<SegmentFeed> next, std::function<bool()>
     replaced = std::exchange(next_, std::move(next));
     due_ = due ? std::make_shared<const std::function<bool()>>(std::move(due)) : nullptr;
   }
+  armed_cv_.notify_all();
   if (replaced) replaced->finish({});
+}
+
+void SegmentSwitch::hold_for_next(Nanos hold) {
+  std::lock_guard lock(mutex_);
+  hold_ = hold;
+}
+
+void SegmentSwitch::next_unavailable(bool none_coming) {
+  {
+    std::lock_guard lock(mutex_);
+    none_coming_ = none_coming;
+  }
+  armed_cv_.notify_all();
 }
 
 bool SegmentSwitch::armed() const {
@@ -249,7 +263,9 @@ Status SegmentSwitch::write_packets(std::span<const uint8_t> packets, bool gop_s
   // writer failed): go on at once in the armed part rather than lose the
   // recording; the cut is mid-GOP, which is the lesser loss.
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (!next_ && hold_ > Nanos::zero())
+      armed_cv_.wait_for(lock, hold_, [&] { return next_ != nullptr || none_coming_; });
     if (!next_) return written;
     previous = switch_locked();
     current = current_;

@@ -91,6 +91,11 @@ class SegmentSwitch final : public TsSink {
   // armed is replaced (its feed is finished unused).
   void arm(std::shared_ptr<SegmentFeed> next, std::function<bool()> due = {});
   bool armed() const;
+  // A part that cannot take more before the next is armed (its disc filled
+  // early) holds the source up to `hold` for the next part, unless told
+  // none is coming (next_unavailable). Default: no wait.
+  void hold_for_next(Nanos hold);
+  void next_unavailable(bool none_coming);
   // Parts begun so far (1 + switches).
   uint32_t parts_begun() const;
   // Ends the current part (and an armed one) with `why`.
@@ -110,6 +115,9 @@ class SegmentSwitch final : public TsSink {
   std::shared_ptr<SegmentFeed> switch_locked();
 
   mutable std::mutex mutex_;
+  std::condition_variable armed_cv_;
+  Nanos hold_{0};
+  bool none_coming_ = false;
   std::shared_ptr<SegmentFeed> current_;
   std::shared_ptr<SegmentFeed> next_;
   std::shared_ptr<const std::function<bool()>> due_;

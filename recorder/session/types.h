@@ -197,6 +197,7 @@ struct RecordingPartInfo {
   std::optional<WallTime> end;
   std::string volume_label;  // once finalized
   std::string note;          // why it failed, or what its verify found
+  std::optional<uint32_t> slot;  // the changer slot its disc went back to
 };
 
 struct RecordingInfo {

@@ -184,7 +184,8 @@ TEST(CommandLine, RecordUnitsAreEchoed) {
 }
 
 TEST(CommandLine, RecordErrorsNameTheFlag) {
-  usage_error({"record", "f.ts"}, "--drive is required");
+  usage_error({"record", "f.ts"}, "record needs --drive DRIVE or --pool POOL");
+  usage_error({"record", "f.ts", "--drive", "bd0", "--pool", "archive"}, "excludes");
   usage_error({"record", "--drive", "bd0"}, "SOURCE is required");
   usage_error({"record", "f.ts", "--drive"}, "--drive");
   usage_error({"record", "f.ts", "--drive", "bd0", "--bitrate", "8 furlongs"}, "--bitrate: '8 furlongs' is not a bit rate");

@@ -9,6 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "tests/integration/daemon/daemon_fixture.h"
 
 namespace discrec::test {
@@ -182,6 +185,58 @@ TEST(PoolTest, ALiveUdpStreamIsHandedOverWithoutSheddingOrMissingADeadline) {
   }();
   EXPECT_EQ(r.stats().bytes_written(), r.stats().bytes_in());
   EXPECT_GT(r.stats().bytes_in(), 90'000'000u);  // most of the 100 MB sent (UDP on loopback may drop a little)
+}
+
+TEST(PoolTest, AKillDuringAHandOverLeavesBothDiscsRecoveredAndCatalogued) {
+  if (!have_program("ffmpeg")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
+  if (!have_program("7z") && !have_program("7zz")) FAIL() << "7-Zip is not installed (setup.sh installs it)";
+  TempDir source;
+  std::string log;
+  ASSERT_TRUE(make_20mbit_stream(source.file("src.ts"), 40, &log)) << log;
+  DaemonOptions options;
+  options.sim_drives = {{"bd0", "profile=bd-r&speed=4&blocks=40000"}, {"bd1", "profile=bd-r&speed=4&blocks=40000"}};
+  options.extra_toml = "[pools.live]\ndrives = [\"bd0\", \"bd1\"]\nprepare_minutes = 0.25\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  const std::string url = "udp://127.0.0.1:" + std::to_string(21000 + ::getpid() % 20000);
+  v1::Recording started;
+  ASSERT_TRUE(start_recording(d, "drives/live", url, 21'000'000, &started, "Kill", 0, 8u << 20).ok()) << d.log_text();
+  Process sender({"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", source.file("src.ts"), "-c",
+                  "copy", "-f", "mpegts", url + "?pkt_size=1316"});
+  // The moment the stream has moved to the second disc: the first is
+  // draining or being finalized.
+  const auto until = std::chrono::steady_clock::now() + 90s;
+  for (;;) {
+    auto r = get_recording(d, started.name());
+    if (r.parts_size() >= 2 && r.parts(1).state() == "recording") break;
+    ASSERT_LT(std::chrono::steady_clock::now(), until) << d.log_text();
+    std::this_thread::sleep_for(20ms);
+  }
+  d.process().signal(SIGKILL);
+  ASSERT_NE(d.process().wait(std::chrono::seconds(10)), -1);
+  sender.signal(SIGKILL);
+  ASSERT_TRUE(d.restart()) << d.log_text();
+
+  // After the restart the full disc is finished by the pool, the second one
+  // taken up open; the catalog knows both.
+  std::string catalog;
+  const auto recovered_by = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < recovered_by) {
+    catalog = d.cli({"--json", "catalog", started.name().substr(started.name().rfind('/') + 1)}).output;
+    if (catalog.find("CATALOG_STATE_VERIFIED") != std::string::npos) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_NE(catalog.find("CATALOG_STATE_VERIFIED"), std::string::npos) << catalog << d.log_text();
+  EXPECT_NE(catalog.find("\"part\": 2"), std::string::npos) << catalog;
+  EXPECT_NE(catalog.find("Kill 1"), std::string::npos) << catalog;  // the first disc's label
+  auto fin = d.cli({"finalize", "bd1", "--label", "Kill 2"});
+  ASSERT_EQ(fin.exit_code, 0) << fin.output;
+  for (const std::string drive : {"bd0", "bd1"}) {
+    TempDir out;
+    auto files = extract_with_7z(d.image(drive), out.path());
+    ASSERT_EQ(files.size(), 1u) << drive;
+    EXPECT_GT(video_frame_pts(files[0]).size(), 25u) << drive;
+  }
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "recorder/session/segment_feed.h"
 #include "tests/recorder/session/session_test_support.h"
 #include "tests/support/process.h"
+#include "device/changer.h"
+#include <set>
 
 namespace discrec::recorder {
 namespace {
@@ -141,7 +143,9 @@ class DrivePoolTest : public ::testing::Test {
   static bool all_done(const RecordingInfo& info) {
     if (info.state != RecordingState::kStopped && info.state != RecordingState::kFailed) return false;
     for (size_t i = 0; i + 1 < info.parts.size(); ++i)
-      if (info.parts[i].state != "verified" && info.parts[i].state != "failed") return false;
+      if (info.parts[i].state != "verified" && info.parts[i].state != "failed" &&
+          !(info.parts[i].state == "finalized" && info.parts[i].slot))
+        return false;
     return true;
   }
 
@@ -290,6 +294,121 @@ TEST_F(DrivePoolTest, StoppingEndsTheRecordingInItsCurrentPartAndAPartMadeReadyI
   EXPECT_EQ(pooled, 1);
   EXPECT_EQ(parts, 2);
   EXPECT_FALSE(recorder.get_recording("p", "nope").ok());
+}
+
+// A library of small BD-Rs (sim-changer://) feeding a pool of its two drives.
+class ChangerPoolTest : public DrivePoolTest {
+ protected:
+  std::string library(int slots) const {
+    return "sim-changer://" + dir_.path() + "/lib?slots=" + std::to_string(slots) +
+           "&drives=2&profile=bd-r&blocks=40000&speed=4&opc_ms=300&move_ms=50";
+  }
+  void add_pool(Recorder& recorder, int slots) {
+    for (int n : {1, 2})
+      ASSERT_TRUE(recorder.add_drive({"bd" + std::to_string(n), library(slots) + "&drive=" + std::to_string(n)}).ok());
+    PoolSpec spec;
+    spec.id = "jukebox";
+    spec.drives = {"bd1", "bd2"};
+    spec.prepare_margin = 1s;
+    spec.changer_uri = library(slots);
+    spec.prepare_margin = 10s;  // a move, OPC and speed take seconds
+    // Each full disc must be finalized and back in its slot before the
+    // other drive's disc fills (3 s here): without the read-back it is.
+    spec.verify = false;
+    spec.warn_blank_hours = std::chrono::hours(1000);
+    ASSERT_TRUE(recorder.add_pool(spec).ok());
+  }
+  // A live stream at 40 Mbit/s: each 82 MB disc takes about 40 MB (the
+  // rest is the hand-over's reserve), 8 s, in which the other drive's full
+  // disc is finalized (4 s of closing), put back and a blank loaded.
+  Result<RecordingInfo> start_live(Recorder& recorder, uint64_t bytes) {
+    StartRecordingParams p;
+    p.drive_id = "jukebox";
+    p.source_url = "udp://239.0.0.1:5020";
+    sources_->add(p.source_url, {40'000'000, bytes});
+    p.title = "Vault";
+    p.expected_bitrate_bps = 40'000'000;
+    p.ring_bytes = 8ull << 20;
+    return recorder.start_recording(p);
+  }
+};
+
+TEST_F(ChangerPoolTest, TheChangerLoadsABlankForEachPartAndPutsEachFullDiscBackInItsSlot) {
+  Recorder recorder(options(), sources_);
+  add_pool(recorder, 6);
+  auto events = recorder.events().subscribe("", 4096);
+  const uint64_t total = 180'000'000 / 188 * 188;
+  auto started = start_live(recorder, total);
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  RecordingInfo info;
+  ASSERT_TRUE(eventually([&] {
+    info = *recorder.get_recording("jukebox", started->id);
+    if (!all_done(info)) return false;
+    for (size_t i = 0; i + 1 < info.parts.size(); ++i)
+      if (!info.parts[i].slot) return false;  // not yet back in its slot
+    return true;
+  }, 240s)) << recording_state_name(info.state) << " " << info.parts.size() << " parts " << info.error;
+  ASSERT_GE(info.parts.size(), 4u) << [&] {
+    std::string all;
+    while (auto e = events->next(0ms)) all += e->drive_id + ": " + e->message + "\n";
+    if (auto part1 = recorder.get_recording("bd1", started->id + "-part1"); part1.ok()) all += "part 1: " + part1->error + "\n";
+    all += "bd1: " + recorder.get_drive("bd1")->not_ready_reason + "\n";
+    return all;
+  }();
+  EXPECT_EQ(info.stats.bytes_written, total);
+  EXPECT_EQ(info.stats.shed_bytes, 0u);
+  std::set<uint32_t> slots;
+  for (size_t i = 0; i + 1 < info.parts.size(); ++i) {
+    EXPECT_EQ(info.parts[i].state, "finalized") << info.parts[i].note;
+    ASSERT_TRUE(info.parts[i].slot);
+    slots.insert(*info.parts[i].slot);
+  }
+  EXPECT_EQ(slots.size(), info.parts.size() - 1);  // each disc in a slot of its own
+  // The catalog says the same, part by part.
+  auto catalog = recorder.catalog(started->id);
+  ASSERT_TRUE(catalog.ok()) << catalog.error().to_string();
+  ASSERT_EQ(catalog->size(), info.parts.size());
+  for (size_t i = 0; i + 1 < catalog->size(); ++i) {
+    EXPECT_EQ((*catalog)[i].part, i + 1);
+    EXPECT_EQ((*catalog)[i].pool, "jukebox");
+    EXPECT_EQ((*catalog)[i].slot, info.parts[i].slot);
+    EXPECT_EQ((*catalog)[i].state, CatalogState::kFinalized);
+    EXPECT_EQ((*catalog)[i].label, "Vault " + std::to_string(i + 1));
+  }
+  // The changer's own view: the recorded discs sit in those slots.
+  // The library's own record: the pool holds its changer (a second opener
+  // is refused), and each recorded disc sits in the slot the part names.
+  auto changer = device::Changer::open(library(6));
+  ASSERT_FALSE(changer.ok());
+  EXPECT_EQ(changer.error().code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(ChangerPoolTest, RunningOutOfBlanksIsAnnouncedAheadAndWhenNoneAreLeft) {
+  Recorder recorder(options(), sources_);
+  add_pool(recorder, 2);
+  auto events = recorder.events().subscribe("", 4096);
+  auto started = start_live(recorder, 200'000'000 / 188 * 188);  // more than two discs hold
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  bool warned = false, none_left = false;
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  while (!(warned && none_left) && std::chrono::steady_clock::now() < until) {
+    auto e = events->next(200ms);
+    if (!e) continue;
+    if (e->message.find("blank disc(s) left in the changer last about") != std::string::npos) warned = true;
+    if (e->message.find("no blank discs left in the changer") != std::string::npos) none_left = true;
+  }
+  EXPECT_TRUE(warned);
+  EXPECT_TRUE(none_left);
+  // The recording ends when its last disc is full, with what it holds kept.
+  RecordingInfo info;
+  ASSERT_TRUE(eventually([&] {
+    info = *recorder.get_recording("jukebox", started->id);
+    return info.state == RecordingState::kFailed || info.state == RecordingState::kStopped;
+  }, 120s));
+  EXPECT_EQ(info.parts.size(), 2u);
+  EXPECT_GT(info.stats.bytes_written, 70'000'000u);
+  // What the ring held when the last disc filled is all that is lost.
+  EXPECT_LE(info.stats.lost_bytes, 8u << 20);
 }
 
 }  // namespace
