@@ -664,7 +664,7 @@ void DrivePool::recover_full_discs() {
       if (stopping_) return;
       if (p.pool != spec_.id || p.part >= last_part[p.recording_id]) continue;
       if (p.state != CatalogState::kRecording && p.state != CatalogState::kEnded &&
-          p.state != CatalogState::kFinalizing)
+          p.state != CatalogState::kFinalizing && p.state != CatalogState::kFinalized)
         continue;
       finish_recovered_part(p);
     }
@@ -683,19 +683,23 @@ void DrivePool::finish_recovered_part(const CatalogPart& part) {
     e.message = "pool " + spec_.id + ": " + message;
     events_.publish(std::move(e));
   };
-  FinalizeParams fp;
-  fp.volume_label = part_label(part.title, part.recording_id, part.part);
   finishing(part.drive_id, true);
-  auto finalized = recorder_.finalize_disc(part.drive_id, fp, {});
-  if (!finalized.ok()) {
-    announce(EventKind::kDriveError, "part " + std::to_string(part.part) + " of " + part.recording_id +
-                                         ", full when the daemon stopped, could not be finalized: " +
-                                         finalized.error().message());
-    finishing(part.drive_id, false);
-    return;
+  // The drive's own recovery may have finished a finalize the stop cut
+  // short; otherwise the pool finalizes it now.
+  if (part.state != CatalogState::kFinalized) {
+    FinalizeParams fp;
+    fp.volume_label = part_label(part.title, part.recording_id, part.part);
+    auto finalized = recorder_.finalize_disc(part.drive_id, fp, {});
+    if (!finalized.ok()) {
+      announce(EventKind::kDriveError, "part " + std::to_string(part.part) + " of " + part.recording_id +
+                                           ", full when the daemon stopped, could not be finalized: " +
+                                           finalized.error().message());
+      finishing(part.drive_id, false);
+      return;
+    }
+    announce(EventKind::kRecovery, "part " + std::to_string(part.part) + " of " + part.recording_id +
+                                       ", full when the daemon stopped, finalized: " + finalized->summary);
   }
-  announce(EventKind::kRecovery, "part " + std::to_string(part.part) + " of " + part.recording_id +
-                                     ", full when the daemon stopped, finalized: " + finalized->summary);
   if (spec_.verify) (void)recorder_.verify_disc(part.drive_id, {});
   if (has_changer()) {
     if (auto slot = return_disc(part.drive_id); slot.ok()) {
