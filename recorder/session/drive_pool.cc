@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <thread>
 
@@ -544,6 +545,70 @@ class DrivePool::Pooled {
     pool_.finishing(part.drive_id, false);
   }
 
+  // The disc's index: which recording this is, which part, its time range,
+  // and the labels of the other parts known so far, as JSON for programs and
+  // as an M3U8 playlist (of this disc's file) for players.
+  std::vector<ExtraDiscFile> index_files(uint32_t number, const std::string& label) {
+    std::vector<Part> parts;
+    {
+      MutexLock lock(mutex_);
+      for (const auto& p : parts_) parts.push_back(p.copy());
+    }
+    const Part* self = nullptr;
+    for (const auto& p : parts)
+      if (p.number == number) self = &p;
+    if (!self) return {};
+    auto info = pool_.recorder_.get_recording(self->drive_id, self->recording_id);
+    const std::string file =
+        info.ok() ? udf::recording_file_name(info->start_time, self->recording_id, params_.title) : std::string();
+    const WallTime end = self->end.value_or(std::chrono::system_clock::now());
+    const double seconds = std::chrono::duration<double>(end - self->start).count();
+    std::string json = "{\n  \"recording\": " + json_string(id_) + ",\n  \"title\": " + json_string(params_.title) +
+                       ",\n  \"pool\": " + json_string(pool_.spec_.id) + ",\n  \"part\": " + std::to_string(number) +
+                       ",\n  \"label\": " + json_string(label) + ",\n  \"file\": " + json_string(file) +
+                       ",\n  \"start\": " + json_string(iso_time(self->start)) + ",\n  \"end\": " +
+                       json_string(iso_time(end)) + ",\n  \"parts\": [";
+    std::string m3u8 = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:" +
+                       std::to_string(static_cast<int64_t>(seconds) + 1) + "\n";
+    bool first = true;
+    for (const auto& p : parts) {
+      if (p.state == "ready") continue;
+      const std::string other_label = p.number == number ? label : part_label(params_.title, id_, p.number);
+      json += std::string(first ? "\n" : ",\n") + "    {\"part\": " + std::to_string(p.number) +
+              ", \"label\": " + json_string(other_label) + ", \"drive\": " + json_string(p.drive_id) + "}";
+      m3u8 += "# part " + std::to_string(p.number) + ": disc \"" + other_label + "\"\n";
+      first = false;
+    }
+    json += "\n  ]\n}\n";
+    char extinf[64];
+    std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,", seconds);
+    m3u8 += extinf + params_.title + (params_.title.empty() ? "" : " ") + "part " + std::to_string(number) + "\n" +
+            file + "\n#EXT-X-ENDLIST\n";
+    return {{"index.json", json}, {"index.m3u8", m3u8}};
+  }
+
+  static std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+      if (c == '"' || c == '\\') out += std::string("\\") + static_cast<char>(c);
+      else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+  }
+
+  static std::string iso_time(WallTime t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+  }
+
   // The full disc goes back to its slot, and the catalog says which.
   void put_back(const Part& part) {
     auto slot = pool_.return_disc(part.drive_id);
@@ -589,6 +654,7 @@ class DrivePool::Pooled {
     }
     FinalizeParams fp;
     fp.volume_label = label;
+    fp.extra_files = index_files(number, label);
     auto finalized = pool_.recorder_.finalize_disc(part.drive_id, fp, {});
     if (!finalized.ok()) {
       set_part_state(number, "failed", "finalize: " + finalized.error().message());

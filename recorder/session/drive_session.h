@@ -56,6 +56,7 @@
 #include "recorder/session/ring_budget.h"
 #include "recorder/session/types.h"
 #include "recorder/udf/layout.h"
+#include "recorder/udf/volume_builder.h"
 
 namespace discrec::recorder {
 
@@ -180,6 +181,9 @@ class DriveSession {
                                                 const journal::FinalizeBegin& finalize, bool resume,
                                                 const ProgressCallback& progress) REQUIRES(on_commands_);
   Status write_metadata(uint32_t lba, std::span<const uint8_t> bytes, bool resume) REQUIRES(on_commands_);
+  // Writes `files` from `lba` on (whole ECC units each) and keeps their
+  // entries for the volume; returns the LBA after them.
+  Result<uint32_t> write_extra_files(const std::vector<ExtraDiscFile>& files, uint32_t lba) REQUIRES(on_commands_);
   std::string image_path() const REQUIRES(on_commands_);
 
   // verify.cc
@@ -250,6 +254,7 @@ class DriveSession {
   uint32_t next_recording_number_ GUARDED_BY(on_commands_) = 1;
   WallTime disc_started_ GUARDED_BY(on_commands_){};
   std::optional<journal::FinalizeBegin> finalize_begun_ GUARDED_BY(on_commands_);
+  std::vector<udf::FileSpec> finalize_extra_ GUARDED_BY(on_commands_);  // FinalizeParams::extra_files, on disc
   std::string writer_scheduling_ GUARDED_BY(on_commands_);
   std::string blocked_reason_ GUARDED_BY(on_commands_);
   std::vector<RecordingInfo> recovered_ GUARDED_BY(on_commands_);

@@ -120,6 +120,14 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
     begin.volume_label = params.volume_label.empty() ? "DISCREC" : params.volume_label;
     begin.finalized_unix_ns = unix_ns(std::chrono::system_clock::now());
     begin.data_end = writing_ && writing_->writer ? writing_->writer->stats().next_lba : *continue_lba_;
+    finalize_extra_.clear();
+    if (!params.extra_files.empty() && writing_) {
+      // Before the begin is journaled: a crash from here on resumes the
+      // finalize without them, and their sectors lie unlisted in the data.
+      auto after = write_extra_files(params.extra_files, begin.data_end);
+      if (after.ok()) begin.data_end = *after;
+      else finalize_extra_.clear();  // the volume goes without them
+    }
     begin.close_disc = params.close_disc;
     begin.zero_fill_lost_extents = params.zero_fill_lost_extents.value_or(options_.zero_fill_lost_extents);
     RETURN_IF_ERROR(journal_->append({journal::encode(begin)}));
@@ -148,6 +156,28 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
   }
   progress({1.0, "done"});
   return result;
+}
+
+Result<uint32_t> DriveSession::write_extra_files(const std::vector<ExtraDiscFile>& files, uint32_t lba) {
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  const uint32_t unit = caps_ ? std::max<uint32_t>(caps_->ecc_unit_blocks, 1) : 16;
+  for (const auto& f : files) {
+    const uint32_t sectors = static_cast<uint32_t>((f.bytes.size() + block_size - 1) / block_size);
+    const uint32_t padded = std::max<uint32_t>((sectors + unit - 1) / unit * unit, unit);
+    if (!layout_ || lba + padded > layout_->data_limit)
+      return Error(ErrorCode::kResourceExhausted, "no room on the disc for " + f.name);
+    std::vector<uint8_t> bytes(size_t{padded} * block_size, 0);
+    std::copy(f.bytes.begin(), f.bytes.end(), bytes.begin());
+    RETURN_IF_ERROR(write_reliable(*writing_->target, clock_, lba, bytes));
+    udf::FileSpec spec;
+    spec.name = f.name;
+    spec.size = f.bytes.size();
+    spec.created = spec.modified = std::chrono::system_clock::now();
+    if (sectors > 0) spec.extents.push_back({lba, sectors, true});
+    finalize_extra_.push_back(std::move(spec));
+    lba += padded;
+  }
+  return lba;
 }
 
 // Writes one run of file-system sectors with the reliable policy. When
@@ -210,6 +240,8 @@ Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<Di
     volume.files.push_back(std::move(file));
   }
   result.files = static_cast<uint32_t>(volume.files.size());
+  if (!resume)
+    for (const auto& extra : finalize_extra_) volume.files.push_back(extra);
 
   progress({0.2, "writing the UDF file system"});
   ASSIGN_OR_RETURN(auto writes, udf::build_volume(layout, volume));

@@ -233,8 +233,18 @@ struct RecordingInfo {
   std::vector<RecordingPartInfo> parts;
 };
 
+// A small file finalize writes onto the disc beside the recordings (in
+// /DISCREC), after the recorded data: a pool's index of the recording.
+struct ExtraDiscFile {
+  std::string name;   // as udf::FileSpec names
+  std::string bytes;  // at most a few KiB
+};
+
 struct FinalizeParams {
   std::string volume_label;
+  // Written after the recordings' data when the disc has room; a finalize
+  // resumed after a crash leaves them out (the volume is whole without).
+  std::vector<ExtraDiscFile> extra_files;
   bool close_disc = true;
   bool eject = false;
   // How files show what write errors lost (see udf::LostExtentEncoding);

@@ -134,6 +134,20 @@ TEST(PoolTest, AFileLongerThanADiscIsRecordedAcrossDiscsThatJoinIntoEveryFrame) 
     ASSERT_EQ(files.size(), 1u) << "part " << i + 1;
     const std::string kept = source.file("part" + std::to_string(i + 1) + ".ts");
     std::filesystem::copy_file(files[0], kept);
+    if (i + 1 < r.parts_size()) {
+      // A full disc carries its index: the recording, the part, the labels
+      // of the parts before it, and a playlist of its file.
+      const auto dir = std::filesystem::path(files[0]).parent_path();
+      const std::string json = read_file((dir / "index.json").string());
+      const std::string m3u8 = read_file((dir / "index.m3u8").string());
+      EXPECT_NE(json.find("\"recording\": \"night\""), std::string::npos) << json;
+      EXPECT_NE(json.find("\"part\": " + std::to_string(i + 1) + ",\n"), std::string::npos) << json;
+      for (int k = 1; k <= i + 1; ++k)
+        EXPECT_NE(json.find("\"label\": \"Night " + std::to_string(k) + "\""), std::string::npos) << json;
+      EXPECT_EQ(m3u8.rfind("#EXTM3U\n", 0), 0u) << m3u8;
+      EXPECT_NE(m3u8.find(std::filesystem::path(files[0]).filename().string() + "\n#EXT-X-ENDLIST"), std::string::npos)
+          << m3u8;
+    }
     EXPECT_TRUE(first_frame_is_key(kept)) << "part " << i + 1;
     EXPECT_GT(video_frame_pts(kept).size(), 0u) << "part " << i + 1;
     parts.push_back(kept);
