@@ -390,7 +390,8 @@ std::vector<CatalogPart> Catalog::parts(std::string_view recording_id, size_t fi
   MutexLock lock(parts_mutex_);
   std::vector<CatalogPart> out;
   auto it = recording_id.empty() ? parts_.begin() : parts_.lower_bound({std::string(recording_id), 0});
-  auto in_range = [&] { return it != parts_.end() && (recording_id.empty() || it->first.first == recording_id); };
+  const auto end = parts_.end();  // the lambda below is not seen to hold the lock
+  auto in_range = [&] { return it != end && (recording_id.empty() || it->first.first == recording_id); };
   for (size_t skipped = 0; skipped < first && in_range(); ++skipped) ++it;
   if (recording_id.empty()) out.reserve(std::min(max, parts_.size()));
   for (; in_range() && out.size() < max; ++it) out.push_back(it->second);

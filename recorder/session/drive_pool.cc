@@ -410,12 +410,14 @@ class DrivePool::Pooled {
       if (!draining) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    std::string error;
     {
       MutexLock lock(mutex_);
       finished_ = true;
       end_time_ = std::chrono::system_clock::now();
+      error = error_;
     }
-    announce(EventKind::kRecordingState, error_.empty() ? "recording ended" : "recording failed: " + error_);
+    announce(EventKind::kRecordingState, error.empty() ? "recording ended" : "recording failed: " + error);
   }
 
   void set_part_state(uint32_t number, const std::string& state, const std::string& note) {
@@ -461,11 +463,13 @@ class DrivePool::Pooled {
     mark_handed_over();
     Part current, next;
     bool have_next = false;
+    uint32_t current_number = 0;
     {
       MutexLock lock(mutex_);
+      current_number = current_;
       for (const auto& p : parts_) {
         if (p.number == current_) current = p.copy();
-        if (p.number == current_ + 1) {
+        if (p.number == current_number + 1) {
           next = p.copy();
           have_next = true;
         }
@@ -482,14 +486,14 @@ class DrivePool::Pooled {
                          free_bytes < 3 * reserve;
     if (prepare && !have_next) {
       const std::string after = current.drive_id;
-      auto started = start_part(current_ + 1, after, {});
+      auto started = start_part(current_number + 1, after, {});
       if (!started.ok() && pool_.has_changer()) {
         std::vector<std::string> others;
         for (const auto& d : pool_.spec_.drives)
           if (d != current.drive_id && !busy_with_our_part(d)) others.push_back(d);
         auto loaded = pool_.load_blank(others, static_cast<uint64_t>(rate));
         if (loaded.ok())
-          started = start_part(current_ + 1, after, {});
+          started = start_part(current_number + 1, after, {});
         else
           started = Error(ErrorCode::kUnavailable, loaded.error().message());
         // Without blanks no part comes: a disc that fills ends the recording.
@@ -504,7 +508,7 @@ class DrivePool::Pooled {
         return free_bytes < 2 * reserve;
       }
       no_drive_announced_.clear();
-      announce(EventKind::kRecordingState, "part " + std::to_string(current_ + 1) + " made ready on drive " +
+      announce(EventKind::kRecordingState, "part " + std::to_string(current_number + 1) + " made ready on drive " +
                                                *started + " (" + std::to_string(free_bytes >> 20) + " MiB left on drive " +
                                                current.drive_id + ")", *started);
       return true;
