@@ -17,7 +17,10 @@ Error io_error(const std::string& what, const std::string& path) {
   return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
 }
 
-Status sync_directory(const std::string& path) {
+
+}  // namespace
+
+Status sync_parent_directory(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -28,15 +31,13 @@ Status sync_directory(const std::string& path) {
   return {};
 }
 
-}  // namespace
-
 Result<std::unique_ptr<JournalFile>> JournalFile::create(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return io_error("cannot create journal", path);
   std::unique_ptr<JournalFile> file(new JournalFile(path, fd, 0));
   RETURN_IF_ERROR(file->preallocate(0));
   if (::fdatasync(fd) != 0) return io_error("cannot sync journal", path);
-  RETURN_IF_ERROR(sync_directory(path));
+  RETURN_IF_ERROR(sync_parent_directory(path));
   return file;
 }
 
@@ -130,7 +131,7 @@ Result<JournalState> load_journal(const std::string& path) {
 Status retire_journal(const std::string& path) {
   if (::rename(path.c_str(), (path + ".done").c_str()) != 0 && errno != ENOENT)
     return io_error("cannot retire journal", path);
-  return sync_directory(path);
+  return sync_parent_directory(path);
 }
 
 Status check_state_directory(const std::string& directory, uint64_t min_free_bytes) {

@@ -65,4 +65,9 @@ Status retire_journal(const std::string& path);
 // have room. Checked before a recording starts, with a clear error.
 Status check_state_directory(const std::string& directory, uint64_t min_free_bytes = 16u << 20);
 
+// fsync of the directory holding `path`: a file created or renamed there
+// survives a power cut. Shared with the catalog, which keeps its file the
+// same way.
+Status sync_parent_directory(const std::string& path);
+
 }  // namespace discrec::recorder::journal

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "recorder/journal/journal_file.h"
 #include "recorder/session/crc32c.h"
 
 namespace discrec::recorder {
@@ -21,17 +22,6 @@ constexpr uint8_t kVersion = 1;
 
 Error io_error(const std::string& what, const std::string& path) {
   return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
-
-Status sync_directory(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return io_error("cannot sync directory", dir);
-  return {};
 }
 
 Status write_all(int fd, const uint8_t* data, size_t size, uint64_t offset, const std::string& path) {
@@ -226,7 +216,7 @@ Status Catalog::load() {
     if (::ftruncate(fd_, 0) != 0) return io_error("cannot truncate catalog", path_);
     RETURN_IF_ERROR(write_all(fd_, reinterpret_cast<const uint8_t*>(kMagic), sizeof kMagic, 0, path_));
     if (::fdatasync(fd_) != 0) return io_error("cannot sync catalog", path_);
-    RETURN_IF_ERROR(sync_directory(path_));
+    RETURN_IF_ERROR(journal::sync_parent_directory(path_));
     size_ = sizeof kMagic;
     next_compaction_ = limits_.compact_after_records;
     return {};
@@ -364,7 +354,7 @@ Status Catalog::compact() {
   }
   // Renamed: the new file is the catalog whatever happens next, and this
   // descriptor is it.
-  Status synced = sync_directory(path_);
+  Status synced = journal::sync_parent_directory(path_);
   ::close(fd_);
   fd_ = fd;
   size_ = bytes.size();

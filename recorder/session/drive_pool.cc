@@ -95,11 +95,11 @@ class DrivePool::Pooled {
       part1.feed = parts_.front().feed;
     }
     switch_ = std::make_unique<SegmentSwitch>(part1.feed);
-    // A disc that fills before the next part is ready holds the source for
-    // a while (a file waits anyway; a live source loses less than the
-    // recording would) rather than end the recording.
-    switch_->hold_for_next(source_.kind == ingest::SourceKind::kNetwork ? std::chrono::seconds(30)
-                                                                        : std::chrono::minutes(10));
+    switch_->set_due(due_on(part1.drive_id));
+    // A file or pipe whose disc is nearly full before the next part is
+    // ready waits for it (it waits for the drive anyway). A live source is
+    // never held: stalling its ingest would lose more than the disc can.
+    if (source_.kind != ingest::SourceKind::kNetwork) switch_->hold_for_next(std::chrono::minutes(10));
     TsSourceRequest request;
     request.url = source_.open_url;
     request.file_root = source_.file_root;
@@ -332,6 +332,18 @@ class DrivePool::Pooled {
     return src ? src->live_last_packet() : std::nullopt;
   }
 
+  // Whether the disc in `drive` is so full that the source must move on
+  // (asked by the switch at GOP starts): a fast drive fills a reserve
+  // between two of the coordinator's looks, the disc's own figures do not lag.
+  std::function<bool()> due_on(const std::string& drive) {
+    return [this, drive, reserve = switch_reserve_bytes()] {
+      // No figures (the writer not started yet, the drive gone): not due;
+      // a disc that cannot take more fails the write, which switches too.
+      auto d = pool_.recorder_.get_drive(drive);
+      return d.ok() && d->space && (d->space->full || d->space->free_blocks * 2048 <= reserve);
+    };
+  }
+
   // What the disc being recorded must still hold when the source moves on:
   // the ring's data and the rest of the GOP in progress go to it.
   uint64_t switch_reserve_bytes() const {
@@ -452,6 +464,7 @@ class DrivePool::Pooled {
     }
     for (uint32_t n : drained) start_finisher(n);
     if (!announce_later_.empty()) {
+      switch_->set_due(due_on(announce_later_));
       announce(EventKind::kRecordingState, "handed over to part " + std::to_string(begun) + " on drive " +
                                                announce_later_ + " at a GOP start", announce_later_);
       announce_later_.clear();
@@ -522,10 +535,7 @@ class DrivePool::Pooled {
         for (const auto& p : parts_)
           if (p.number == next.number) feed = p.feed;
       }
-      switch_->arm(feed, [this, drive_id = current.drive_id, reserve] {
-        auto d = pool_.recorder_.get_drive(drive_id);
-        return !d.ok() || !d->space || d->space->full || d->space->free_blocks * 2048 <= reserve;
-      });
+      switch_->arm(feed);
     }
     return free_bytes < 2 * reserve;
   }

@@ -138,15 +138,19 @@ bool whole_pmt(const uint8_t* packet) {
 
 SegmentSwitch::SegmentSwitch(std::shared_ptr<SegmentFeed> first) : current_(std::move(first)) {}
 
-void SegmentSwitch::arm(std::shared_ptr<SegmentFeed> next, std::function<bool()> due) {
+void SegmentSwitch::arm(std::shared_ptr<SegmentFeed> next) {
   std::shared_ptr<SegmentFeed> replaced;
   {
     std::lock_guard lock(mutex_);
     replaced = std::exchange(next_, std::move(next));
-    due_ = due ? std::make_shared<const std::function<bool()>>(std::move(due)) : nullptr;
   }
   armed_cv_.notify_all();
   if (replaced) replaced->finish({});
+}
+
+void SegmentSwitch::set_due(std::function<bool()> due) {
+  std::lock_guard lock(mutex_);
+  due_ = due ? std::make_shared<const std::function<bool()>>(std::move(due)) : nullptr;
 }
 
 void SegmentSwitch::hold_for_next(Nanos hold) {
@@ -231,8 +235,15 @@ Status SegmentSwitch::write_packets(std::span<const uint8_t> packets, bool gop_s
       armed = next_ != nullptr;
       due = due_;
     }
-    const bool go = armed && (!due || (*due)());
-    std::lock_guard lock(mutex_);
+    const bool now_due = due && (*due)();
+    std::unique_lock lock(mutex_);
+    if (now_due && !next_ && hold_ > Nanos::zero() && !none_coming_) {
+      // The disc is nearly full and the next part is not ready: wait here,
+      // at a GOP start, rather than write past the end of the disc.
+      armed_cv_.wait_for(lock, hold_, [&] { return next_ != nullptr || none_coming_; });
+      armed = next_ != nullptr;
+    }
+    const bool go = armed && (!due || now_due);
     if (go && next_) previous = switch_locked();
   }
   {

@@ -85,11 +85,15 @@ class SegmentSwitch final : public TsSink {
  public:
   explicit SegmentSwitch(std::shared_ptr<SegmentFeed> first);
 
-  // The part to go on in, taken at the first GOP start at which `due`
-  // (asked on the source's thread, at GOP starts only) says the current
-  // part should end; without `due`, at the next GOP start. A part already
-  // armed is replaced (its feed is finished unused).
-  void arm(std::shared_ptr<SegmentFeed> next, std::function<bool()> due = {});
+  // The part to go on in, taken at the first GOP start at which the
+  // current part is due (set_due); with none set, at the next GOP start. A
+  // part already armed is replaced (its feed is finished unused).
+  void arm(std::shared_ptr<SegmentFeed> next);
+  // Whether the current part should end now (its disc nearly full): asked
+  // on the source's thread at GOP starts only. A part due with no next part
+  // armed holds the source (hold_for_next) at that GOP start, before its
+  // disc overflows. Cleared at each switch.
+  void set_due(std::function<bool()> due);
   bool armed() const;
   // A part that cannot take more before the next is armed (its disc filled
   // early) holds the source up to `hold` for the next part, unless told

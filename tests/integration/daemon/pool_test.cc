@@ -4,6 +4,7 @@
 // the parts joined in order hold every frame with no gap at a boundary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -65,15 +66,16 @@ std::string concatenate(const std::vector<std::string>& files, const std::string
 
 // Waits until the pooled recording ended and every full disc is done.
 v1::Recording wait_until_parts_done(Daemon& d, const std::string& name, std::chrono::seconds limit,
-                                    bool verify = true) {
+                                    bool verify = true, bool back_in_slot = false) {
   const auto until = std::chrono::steady_clock::now() + limit;
   v1::Recording r;
   for (;;) {
     r = get_recording(d, name);
     bool done = r.state() == v1::RECORDING_STATE_STOPPED || r.state() == v1::RECORDING_STATE_FAILED;
     for (int i = 0; done && i + 1 < r.parts_size(); ++i)
-      done = r.parts(i).state() == "verified" || r.parts(i).state() == "failed" ||
-             (!verify && r.parts(i).state() == "finalized");
+      done = (r.parts(i).state() == "verified" || r.parts(i).state() == "failed" ||
+              (!verify && r.parts(i).state() == "finalized")) &&
+             (!back_in_slot || r.parts(i).has_slot());
     if (done || std::chrono::steady_clock::now() > until) return r;
     std::this_thread::sleep_for(200ms);
   }
@@ -157,6 +159,77 @@ TEST(PoolTest, AFileLongerThanADiscIsRecordedAcrossDiscsThatJoinIntoEveryFrame) 
   ASSERT_EQ(joined.size(), source_pts.size());
   for (size_t i = 1; i < joined.size(); ++i)
     ASSERT_EQ(joined[i] - joined[i - 1], 3600) << "frame " << i;  // 25 fps in 90 kHz ticks
+}
+
+// The disc images of an emulated library that hold a recording, ordered by
+// the part number their index names (the last part, finalized by hand,
+// carries no index: it goes last); each as its extracted .ts file.
+std::vector<std::string> parts_in_library(const std::string& library, const TempDir& out) {
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& entry : std::filesystem::directory_iterator(library)) {
+    if (entry.path().extension() != ".img" || std::filesystem::file_size(entry.path()) == 0) continue;  // a blank
+    const std::string dir = out.file(entry.path().stem().string());
+    std::filesystem::create_directories(dir);
+    auto files = extract_with_7z(entry.path().string(), dir);
+    if (files.size() != 1) continue;  // a blank, never written
+    const std::string json = read_file((std::filesystem::path(files[0]).parent_path() / "index.json").string());
+    const auto at = json.find("\"part\": ");
+    const int part = at == std::string::npos ? 1000 : std::atoi(json.c_str() + at + 8);
+    found.push_back({part, files[0]});
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> files;
+  for (auto& [part, file] : found) files.push_back(file);
+  return files;
+}
+
+TEST(PoolTest, AChangerFeedsTheDrivesAndTheDiscsInItsSlotsJoinIntoEveryFrame) {
+  if (!have_program("ffmpeg") || !have_program("ffprobe")) FAIL() << "ffmpeg is not installed (setup.sh installs it)";
+  if (!have_program("7z") && !have_program("7zz")) FAIL() << "7-Zip is not installed (setup.sh installs it)";
+  TempDir source, library_root, out;
+  std::string log;
+  // 100 s at 20 Mbit/s (250 MB) onto a 6-slot library of 82 MB BD-Rs and its two drives.
+  ASSERT_TRUE(make_20mbit_stream(source.file("src.ts"), 100, &log)) << log;
+  const auto source_pts = video_frame_pts(source.file("src.ts"));
+  ASSERT_EQ(source_pts.size(), 2500u);
+  const std::string library = library_root.file("lib");
+  const std::string uri = "sim-changer://" + library + "?slots=6&drives=2&profile=bd-r&blocks=40000&speed=4&move_ms=500";
+  DaemonOptions options;
+  options.sim_drives = {};
+  options.extra_toml = "sim_directories = [\"" + library_root.path() + "\"]\n" +
+                       "[pools.vault]\ndrives = [\"bd1\", \"bd2\"]\nprepare_minutes = 0.5\nchanger = \"" + uri +
+                       "\"\n[drives.bd1]\nuri = \"" + uri + "&drive=1\"\n[drives.bd2]\nuri = \"" + uri + "&drive=2\"\n";
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  auto recorded = d.cli({"record", source.file("src.ts"), "--pool", "vault", "--bitrate", "21M", "--ring", "8MiB",
+                         "--title", "Vault", "--id", "vault"},
+                        600s);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.output << d.log_text();
+  auto r = wait_until_parts_done(d, "drives/vault/recordings/vault", 300s, /*verify=*/true, /*back_in_slot=*/true);
+  ASSERT_EQ(r.state(), v1::RECORDING_STATE_STOPPED) << r.error();
+  ASSERT_GE(r.parts_size(), 4) << d.log_text();
+  EXPECT_EQ(r.stats().shed_bytes(), 0u);
+  EXPECT_EQ(r.stats().lost_bytes(), 0u);
+  for (int i = 0; i + 1 < r.parts_size(); ++i) {
+    EXPECT_EQ(r.parts(i).state(), "verified") << r.parts(i).note();
+    EXPECT_TRUE(r.parts(i).has_slot()) << "part " << i + 1;
+  }
+  // The catalog names each full disc's slot.
+  auto catalog = d.cli({"--json", "catalog", "vault"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.output;
+  EXPECT_NE(catalog.output.find("\"slot\":" + std::to_string(r.parts(0).slot())), std::string::npos) << catalog.output;
+  // The last disc, still in its drive, is finalized by hand; then every
+  // disc of the library is read by 7-Zip, and the parts joined in order
+  // hold every frame with no gap.
+  const std::string last_drive = drive_of(r.parts(r.parts_size() - 1));
+  ASSERT_EQ(d.cli({"finalize", last_drive}).exit_code, 0);
+  d.process().signal(SIGTERM);
+  d.process().wait(std::chrono::seconds(30));
+  auto files = parts_in_library(library, out);
+  ASSERT_EQ(files.size(), static_cast<size_t>(r.parts_size()));
+  const auto joined = video_frame_pts(concatenate(files, source.file("joined.ts")));
+  ASSERT_EQ(joined.size(), source_pts.size());
+  for (size_t i = 1; i < joined.size(); ++i) ASSERT_EQ(joined[i] - joined[i - 1], 3600) << "frame " << i;
 }
 
 TEST(PoolTest, ALiveUdpStreamIsHandedOverWithoutSheddingOrMissingADeadline) {
