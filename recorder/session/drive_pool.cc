@@ -985,7 +985,9 @@ Result<std::string> DrivePool::load_blank(const std::vector<std::string>& drives
       ASSIGN_OR_RETURN(inventory, changer_->read_element_status());
       ASSIGN_OR_RETURN(element, element_of(drive, inventory));
     }
-    for (const auto& slot : inventory.slots) {
+    // A copy: `inventory` is read again inside the loop.
+    const std::vector<device::ChangerElement> slots = inventory.slots;
+    for (const device::ChangerElement slot : slots) {
       if (!slot.full || used_slots_.count(slot.address)) continue;
       if (Status moved = changer_->move_medium(transport, slot.address, (*element)->address); !moved.ok()) {
         used_slots_.insert(slot.address);  // a slot the robot cannot take from is no use either
