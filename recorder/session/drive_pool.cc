@@ -631,24 +631,12 @@ class DrivePool::Pooled {
                                            part.drive_id + ": " + slot.error().message(), part.drive_id);
       return;
     }
-    if (auto found = pool_.recorder_.catalog(id_); found.ok())
-      for (auto entry : *found)
-        if (entry.pool == pool_.spec_.id && entry.part == part.number) {
-          entry.slot = *slot;
-          (void)pool_.recorder_.put_catalog_part(entry);
-        }
-    set_part_state(part.number, part_state(part.number), "");
+    pool_.catalog_slot(id_, part.number, *slot);
     MutexLock lock(mutex_);
     for (auto& p : parts_)
       if (p.number == part.number) p.slot = *slot;
   }
 
-  std::string part_state(uint32_t number) const {
-    MutexLock lock(mutex_);
-    for (const auto& p : parts_)
-      if (p.number == number) return p.state;
-    return "";
-  }
 
   void finish_disc(const Part& part) {
     const uint32_t number = part.number;
@@ -782,14 +770,7 @@ void DrivePool::finish_recovered_part(const CatalogPart& part) {
   }
   if (spec_.verify) (void)recorder_.verify_disc(part.drive_id, {});
   if (has_changer()) {
-    if (auto slot = return_disc(part.drive_id); slot.ok()) {
-      if (auto again = recorder_.catalog(part.recording_id); again.ok())
-        for (auto entry : *again)
-          if (entry.pool == spec_.id && entry.part == part.part) {
-            entry.slot = *slot;
-            (void)recorder_.put_catalog_part(entry);
-          }
-    }
+    if (auto slot = return_disc(part.drive_id); slot.ok()) catalog_slot(part.recording_id, part.part, *slot);
   }
   finishing(part.drive_id, false);
 }
@@ -887,6 +868,16 @@ Result<const device::ChangerElement*> DrivePool::element_of(const std::string& d
     return Error(ErrorCode::kFailedPrecondition, "pool " + spec_.id + ": drive " + drive + " is not one of the " +
                                                      std::to_string(drives.size()) + " drives of its changer");
   return drives[index];
+}
+
+void DrivePool::catalog_slot(const std::string& recording_id, uint32_t part, uint16_t slot) {
+  auto found = recorder_.catalog(recording_id);
+  if (!found.ok()) return;
+  for (auto entry : *found)
+    if (entry.pool == spec_.id && entry.part == part) {
+      entry.slot = slot;
+      (void)recorder_.put_catalog_part(entry);
+    }
 }
 
 void DrivePool::finishing(const std::string& drive, bool begun) {

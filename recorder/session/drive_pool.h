@@ -97,6 +97,8 @@ class DrivePool {
   // empty one) after finalize/verify; returns the slot's address.
   Result<uint16_t> return_disc(const std::string& drive);
   void finishing(const std::string& drive, bool begun);
+  // Records in the catalog the slot a part's disc went back to.
+  void catalog_slot(const std::string& recording_id, uint32_t part, uint16_t slot);
   bool has_changer() const { return !spec_.changer_uri.empty(); }
   Status open_changer_locked() REQUIRES(changer_mutex_);
   Result<uint16_t> move_out_locked(const std::string& drive, const device::ChangerInventory& inventory)
