@@ -4,9 +4,11 @@
 #include <cstring>
 #include <set>
 
+#include "recorder/udf/descriptor_writer.h"
+
 namespace discrec::recorder::udf {
 
-namespace {
+namespace detail {
 
 constexpr uint32_t kFsdBlock = partition_block::kFileSet;
 constexpr uint32_t kRootFeBlock = partition_block::kRootEntry;
@@ -15,17 +17,7 @@ constexpr uint32_t kRecDirFeBlock = partition_block::kRecordingEntry;
 constexpr uint32_t kZeroBlock = partition_block::kZeros;
 constexpr uint32_t kZeroBlocks = partition_block::kZeroCount;
 constexpr uint32_t kRecDirDataBlock = partition_block::kRecordingDirectory;
-constexpr uint64_t kRootUniqueId = 0;
-constexpr uint64_t kRecDirUniqueId = 16;  // UDF reserves unique ids 1..15
-constexpr size_t kEfeHeader = 216;
-constexpr size_t kAedHeader = 24;
-constexpr size_t kAdsInEntry = (kSectorSize - kEfeHeader) / 8;      // 229
-constexpr size_t kAdsInExtentBlock = (kSectorSize - kAedHeader) / 8;  // 253
-// ECMA-167 4/14.9.5 permissions: read (and search, for directories) for everyone.
-constexpr uint32_t kFilePermissions = 0x4 | (0x4 << 5) | (0x4 << 10);
-constexpr uint32_t kDirPermissions = 0x5 | (0x5 << 5) | (0x5 << 10);
 
-uint32_t div_up(uint64_t a, uint64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
 
 // Allocation extent blocks needed to chain `ads` short allocation descriptors.
 uint32_t extent_blocks_for(size_t ads) {
@@ -39,11 +31,6 @@ uint32_t extent_blocks_for(size_t ads) {
   return blocks;
 }
 
-struct ShortAd {
-  uint32_t length = 0;  // bytes; type in the top two bits on disc
-  ExtentType type = ExtentType::kRecorded;
-  uint32_t block = 0;  // partition-relative
-};
 
 void put_short_ad(std::span<uint8_t> b, size_t off, const ShortAd& ad) {
   put32(b, off, (static_cast<uint32_t>(ad.type) << 30) | ad.length);
@@ -59,7 +46,8 @@ void put_long_ad(std::span<uint8_t> b, size_t off, uint32_t length, uint32_t blo
 
 // Splits a file's sector runs into extents of at most kMaxExtentBytes and trims
 // the last to the file size.
-std::vector<ShortAd> file_ads(const FileSpec& f, LostExtentEncoding lost) {
+std::vector<ShortAd> file_ads(const FileSpec& f, LostExtentEncoding lost, uint32_t partition_start,
+                              uint32_t zero_block) {
   std::vector<ShortAd> ads;
   uint64_t left = f.size;
   for (const FileExtent& e : f.extents) {
@@ -67,7 +55,7 @@ std::vector<ShortAd> file_ads(const FileSpec& f, LostExtentEncoding lost) {
       for (uint64_t sectors = e.sectors; sectors > 0;) {
         const uint64_t chunk = std::min<uint64_t>(sectors, kZeroBlocks);
         const uint64_t bytes = std::min<uint64_t>(chunk * kSectorSize, left);
-        ads.push_back({static_cast<uint32_t>(bytes), ExtentType::kRecorded, kZeroBlock});
+        ads.push_back({static_cast<uint32_t>(bytes), ExtentType::kRecorded, zero_block});
         left -= bytes;
         sectors -= chunk;
       }
@@ -80,7 +68,7 @@ std::vector<ShortAd> file_ads(const FileSpec& f, LostExtentEncoding lost) {
       const uint64_t bytes = std::min<uint64_t>(chunk * kSectorSize, left);
       ads.push_back({static_cast<uint32_t>(bytes),
                      e.recorded ? ExtentType::kRecorded : ExtentType::kAllocatedNotRecorded,
-                     lba - kPartitionStart});
+                     lba - partition_start});
       left -= bytes;
       sectors -= chunk;
       lba += static_cast<uint32_t>(chunk);
@@ -107,23 +95,11 @@ void append_fid(std::vector<uint8_t>& dir, uint32_t dir_block, uint8_t character
   finish_tag(d, TagId::kFileIdentifier, dir_block + static_cast<uint32_t>(start / kSectorSize));
 }
 
-struct Entry {
-  uint8_t file_type = 5;  // 4 directory, 5 regular file
-  uint16_t link_count = 1;
-  uint32_t permissions = kFilePermissions;
-  uint64_t size = 0;
-  uint64_t blocks_recorded = 0;
-  TimePoint created, modified;
-  uint64_t unique_id = 0;
-};
 
 // Writes an extended file entry at partition block `block` with its short
 // allocation descriptors, chaining the overflow through the allocation extent
 // blocks that follow it.
-void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const std::vector<ShortAd>& ads) {
-  const auto sector = [&](uint32_t b) {
-    return std::span<uint8_t>(area.data() + size_t{kPartitionStart + b} * kSectorSize, kSectorSize);
-  };
+void put_entry(const BlockSpan& sector, uint32_t block, const Entry& e, const std::vector<ShortAd>& ads) {
   const bool chained = ads.size() > kAdsInEntry;
   const size_t inline_ads = chained ? kAdsInEntry - 1 : ads.size();
   const size_t l_ad = (inline_ads + (chained ? 1 : 0)) * 8;
@@ -133,8 +109,8 @@ void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const
   put16(d, 24, 1);   // one entry
   d[27] = e.file_type;
   put16(d, 34, 0);   // short allocation descriptors
-  put32(d, 36, 0xFFFFFFFF);  // uid, gid: -1, not specified
-  put32(d, 40, 0xFFFFFFFF);
+  put32(d, 36, e.uid);  // -1: not specified
+  put32(d, 40, e.gid);
   put32(d, 44, e.permissions);
   put16(d, 48, e.link_count);
   put64(d, 56, e.size);  // information length
@@ -175,14 +151,22 @@ void put_entry(std::vector<uint8_t>& area, uint32_t block, const Entry& e, const
   }
 }
 
-void put_anchor(std::span<uint8_t> sector, uint32_t lba, uint32_t reserve_vds) {
+void put_anchor(std::span<uint8_t> sector, uint32_t lba, uint32_t main_vds, uint32_t reserve_vds) {
   std::span<uint8_t> d = sector.first(512);
   put32(d, 16, kVdsSectors * kSectorSize);
-  put32(d, 20, kMainVdsLba);
+  put32(d, 20, main_vds);
   put32(d, 24, kVdsSectors * kSectorSize);
   put32(d, 28, reserve_vds);
   finish_tag(d, TagId::kAnchorVolumePointer, lba);
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+uint32_t div_up(uint64_t a, uint64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
 
 Status validate(const VolumeLayout& layout, const VolumeSpec& spec) {
   if (spec.files.size() > layout.max_files) {
@@ -219,6 +203,10 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec) {
   return ok_status();
 }
 
+}  // namespace
+
+namespace detail {
+
 // "<stem>.part007.ts": at least three digits, more when there are more parts,
 // so the parts of one recording sort in order.
 std::string part_name(std::string_view name, size_t index, size_t count) {
@@ -235,23 +223,15 @@ size_t part_count(size_t ads, LongFileForm form) {
   return ads <= kAdsInEntry || form == LongFileForm::kChained ? 1 : (ads + kAdsInEntry - 1) / kAdsInEntry;
 }
 
-// One file entry on disc: a whole file, or one part of it.
-struct DiscEntry {
-  std::string name;
-  std::vector<uint8_t> cs0;  // the name as the file identifier holds it
-  uint64_t size = 0;
-  uint64_t blocks_recorded = 0;
-  TimePoint created, modified;
-  std::vector<ShortAd> ads;
-};
 
 // The volume's files as entries, in directory order; kInvalidArgument for a
 // name (or part name) that does not encode or is not unique.
-Result<std::vector<DiscEntry>> disc_entries(const VolumeSpec& spec) {
+Result<std::vector<DiscEntry>> disc_entries(const std::vector<FileSpec>& files, const VolumeSpec& spec,
+                                            uint32_t partition_start, uint32_t zero_block) {
   std::vector<DiscEntry> entries;
   std::set<std::string> seen;
-  for (const FileSpec& f : spec.files) {
-    std::vector<ShortAd> ads = file_ads(f, spec.lost_extents);
+  for (const FileSpec& f : files) {
+    std::vector<ShortAd> ads = file_ads(f, spec.lost_extents, partition_start, zero_block);
     const size_t parts = part_count(ads.size(), spec.long_files);
     for (size_t p = 0; p < parts; ++p) {
       DiscEntry e;
@@ -268,7 +248,8 @@ Result<std::vector<DiscEntry>> disc_entries(const VolumeSpec& spec) {
       for (const ShortAd& ad : e.ads) {
         e.size += ad.length;
         // Zero-filled lost ranges point at the shared zero blocks: not this file's.
-        if (ad.type == ExtentType::kRecorded && ad.block != kZeroBlock) e.blocks_recorded += div_up(ad.length, kSectorSize);
+        if (ad.type == ExtentType::kRecorded && ad.block != zero_block)
+          e.blocks_recorded += (ad.length + kSectorSize - 1) / kSectorSize;
       }
       e.created = f.created;
       e.modified = f.modified;
@@ -278,11 +259,13 @@ Result<std::vector<DiscEntry>> disc_entries(const VolumeSpec& spec) {
   return entries;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec) {
   RETURN_IF_ERROR(validate(layout, spec));
-  ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec));
+  ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec.files, spec, kPartitionStart, kZeroBlock));
   const uint32_t unit = layout.write_unit_sectors;
 
   // Where the data ends and the closing area goes.
@@ -329,7 +312,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
 
   std::vector<uint8_t> area(size_t{layout.data_start} * kSectorSize, 0);
   const auto sector = [&](uint32_t lba) { return std::span<uint8_t>(area.data() + size_t{lba} * kSectorSize, kSectorSize); };
-  const auto block = [&](uint32_t b) { return sector(kPartitionStart + b); };
+  const BlockSpan block = [&](uint32_t b) { return sector(kPartitionStart + b); };
   const std::string label = spec.label;
 
   // Volume recognition sequence (ECMA-167 2/9.1, 3/9.1).
@@ -449,7 +432,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     finish_tag(sector(kIntegrityLba + 1).first(512), TagId::kTerminating, kIntegrityLba + 1);
   }
 
-  put_anchor(sector(kAnchorLba), kAnchorLba, closing);
+  put_anchor(sector(kAnchorLba), kAnchorLba, kMainVdsLba, closing);
 
   {  // File set descriptor (4/14.1) and its terminator
     std::span<uint8_t> d = block(kFsdBlock).first(512);
@@ -475,30 +458,31 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     append_fid(root, kRootDirBlock, 0x02, dir_name, kRecDirFeBlock, kRecDirUniqueId);
     std::copy(root.begin(), root.end(), block(kRootDirBlock).begin());
     Entry e{4, 2, kDirPermissions, root.size(), 1, spec.created, spec.finalized, kRootUniqueId};
-    put_entry(area, kRootFeBlock, e, {{static_cast<uint32_t>(root.size()), ExtentType::kRecorded, kRootDirBlock}});
+    put_entry(block, kRootFeBlock, e, {{static_cast<uint32_t>(root.size()), ExtentType::kRecorded, kRootDirBlock}});
   }
   {  // /DISCREC
     std::copy(rec_dir.begin(), rec_dir.end(), block(kRecDirDataBlock).begin());
     Entry e{4, 1, kDirPermissions, rec_dir.size(), rec_dir_blocks, spec.created, spec.finalized, kRecDirUniqueId};
-    put_entry(area, kRecDirFeBlock, e,
+    put_entry(block, kRecDirFeBlock, e,
               {{static_cast<uint32_t>(rec_dir.size()), ExtentType::kRecorded, kRecDirDataBlock}});
   }
   for (size_t i = 0; i < entries.size(); ++i) {
     const DiscEntry& f = entries[i];
     Entry e{5, 1, kFilePermissions, f.size, f.blocks_recorded, f.created, f.modified, kRecDirUniqueId + 1 + i};
-    put_entry(area, entry_block[i], e, f.ads);
+    put_entry(block, entry_block[i], e, f.ads);
   }
 
   std::vector<SectorWrite> writes;
   const uint32_t last = layout.closing_sectors - 1;
-  put_anchor(std::span<uint8_t>(tail).subspan(size_t{last} * kSectorSize, kSectorSize), closing + last, closing);
+  put_anchor(std::span<uint8_t>(tail).subspan(size_t{last} * kSectorSize, kSectorSize), closing + last, kMainVdsLba,
+             closing);
   writes.push_back({0, std::move(area)});
   writes.push_back({closing, std::move(tail)});
   return writes;
 }
 
 std::vector<std::string> file_part_names(const FileSpec& file, const VolumeSpec& spec) {
-  const size_t parts = part_count(file_ads(file, spec.lost_extents).size(), spec.long_files);
+  const size_t parts = part_count(file_ads(file, spec.lost_extents, kPartitionStart, kZeroBlock).size(), spec.long_files);
   if (parts == 1) return {file.name};
   std::vector<std::string> names;
   for (size_t p = 1; p <= parts; ++p) names.push_back(part_name(file.name, p, parts));

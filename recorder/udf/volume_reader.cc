@@ -17,6 +17,12 @@ namespace {
 
 Error malformed(const std::string& what) { return Error(ErrorCode::kMalformedResponse, "UDF: " + what); }
 
+// A regid's identifier (ECMA-167 1/7.4): up to 23 bytes, NUL-padded.
+std::string regid_identifier(std::span<const uint8_t> b, size_t off) {
+  std::string id(reinterpret_cast<const char*>(b.data() + off + 1), 23);
+  return id.substr(0, id.find('\0'));
+}
+
 // The logical volume as far as the reader needs it.
 struct Volume {
   SectorSource* source = nullptr;
@@ -25,6 +31,14 @@ struct Volume {
   ReadLimits limits;
   std::set<uint32_t> visited;  // entry blocks, to break directory cycles
   ParsedVolume* out = nullptr;
+
+  // Notes a metadata block the volume occupies.
+  void occupies(uint32_t block) {
+    auto& runs = out->metadata;
+    const uint32_t lba = partition_start + block;
+    if (!runs.empty() && runs.back().end() == lba) ++runs.back().sectors;
+    else runs.push_back({lba, 1});
+  }
 
   Result<std::vector<uint8_t>> read_block(uint32_t block) {
     if (block >= partition_length) {
@@ -49,6 +63,8 @@ struct Entry {
   uint64_t size = 0;
   uint64_t unique_id = 0;
   TimePoint created{}, modified{};
+  uint32_t uid = 0xFFFFFFFF, gid = 0xFFFFFFFF, permissions = 0;
+  std::string implementation;
   bool embedded = false;
   std::vector<uint8_t> embedded_data;
   std::vector<Extent> extents;
@@ -92,6 +108,7 @@ Status parse_ads(Volume& vol, std::span<const uint8_t> ads, int ad_type, std::ve
     if (++hops > vol.limits.max_extents_per_file / 8 + 1) return malformed("allocation extent chain too long");
     ASSIGN_OR_RETURN(holder, vol.read_block(chain_block));
     RETURN_IF_ERROR(check_tag(holder, TagId::kAllocationExtent, chain_block));
+    vol.occupies(chain_block);
     const uint32_t l_ad = get32(holder, 20);
     if (l_ad > kSectorSize - 24) return malformed("allocation extent descriptor length too large");
     ads = std::span<const uint8_t>(holder).subspan(24, l_ad);
@@ -106,8 +123,13 @@ Result<Entry> read_entry(Volume& vol, uint32_t block) {
     return malformed("block " + std::to_string(block) + " is not a file entry (tag " + std::to_string(id) + ")");
   }
   RETURN_IF_ERROR(check_tag(b, extended ? TagId::kExtendedFileEntry : TagId::kFileEntry, block));
+  vol.occupies(block);
   Entry e;
   e.block = block;
+  e.uid = get32(b, 36);
+  e.gid = get32(b, 40);
+  e.permissions = get32(b, 44);
+  e.implementation = regid_identifier(b, extended ? 168 : 128);
   if (get16(b, 20) != 4) {
     return Error(ErrorCode::kUnsupported, "UDF: ICB strategy " + std::to_string(get16(b, 20)) + " at block " +
                                               std::to_string(block));
@@ -142,7 +164,7 @@ Result<Entry> read_entry(Volume& vol, uint32_t block) {
   return e;
 }
 
-Status walk_directory(Volume& vol, const Entry& dir, const std::string& path, uint32_t depth) {
+Status walk_directory(Volume& vol, const Entry& dir, const std::string& path, int index, uint32_t depth) {
   if (depth > vol.limits.max_depth) return malformed("directories nested too deep at " + path);
   if (dir.size > vol.limits.max_directory_bytes) return malformed("directory " + path + " too large");
   // Directory bytes, with the block each byte came from (for the FID tag locations).
@@ -159,6 +181,7 @@ Status walk_directory(Volume& vol, const Entry& dir, const std::string& path, ui
       for (size_t done = 0; done < want; done += kSectorSize) {
         const uint32_t blk = x.block + static_cast<uint32_t>(done / kSectorSize);
         ASSIGN_OR_RETURN(std::vector<uint8_t> b, vol.read_block(blk));
+        vol.occupies(blk);
         block_at.push_back({data.size(), blk});
         data.insert(data.end(), b.begin(), b.begin() + std::min<size_t>(kSectorSize, want - done));
       }
@@ -200,11 +223,20 @@ Status walk_directory(Volume& vol, const Entry& dir, const std::string& path, ui
     file.created = child.created;
     file.modified = child.modified;
     file.unique_id = child.unique_id;
+    file.parent = index;
+    file.icb_block = icb;
+    file.characteristics = characteristics;
+    file.identifier.assign(fid.begin() + 38 + l_iu, fid.begin() + 38 + l_iu + l_fi);
+    file.uid = child.uid;
+    file.gid = child.gid;
+    file.permissions = child.permissions;
+    file.implementation = child.implementation;
     for (const Extent& x : child.extents) {
       file.extents.push_back({vol.partition_start + x.block, x.length, x.type});
     }
     vol.out->files.push_back(std::move(file));
-    if (child.file_type == 4) RETURN_IF_ERROR(walk_directory(vol, child, path + "/" + name, depth + 1));
+    const int child_index = static_cast<int>(vol.out->files.size()) - 1;
+    if (child.file_type == 4) RETURN_IF_ERROR(walk_directory(vol, child, path + "/" + name, child_index, depth + 1));
   }
   return ok_status();
 }
@@ -216,6 +248,10 @@ struct Descriptors {
   uint16_t map_partition_number = 0;
   uint32_t fsd_block = 0;
   uint32_t integrity_lba = 0, integrity_length = 0;
+  uint32_t access_type = 0;
+  bool space_bitmap = false;
+  uint16_t udf_revision = 0;
+  std::string implementation;
   std::string label;
 };
 
@@ -235,6 +271,12 @@ Result<Descriptors> read_vds(SectorSource& src, uint32_t lba, uint32_t length) {
       out.partition_number = get16(b, 22);
       out.partition_start = get32(b, 188);
       out.partition_length = get32(b, 192);
+      out.access_type = get32(b, 184);
+      // Partition header descriptor (4/14.3): unallocated space table and bitmap,
+      // freed space table and bitmap; any of them set means the partition
+      // tracks its own free space.
+      for (size_t off : {56, 64, 80, 88})
+        if (get32(b, off) != 0) out.space_bitmap = true;
     } else if (id == static_cast<uint16_t>(TagId::kLogicalVolume)) {
       if (get32(b, 212) != kSectorSize) {
         return Error(ErrorCode::kUnsupported, "UDF: logical block size " + std::to_string(get32(b, 212)));
@@ -259,6 +301,8 @@ Result<Descriptors> read_vds(SectorSource& src, uint32_t lba, uint32_t length) {
       out.fsd_block = get32(b, 252);
       if (get16(b, 256) != 0) return malformed("file set descriptor in another partition");
       ASSIGN_OR_RETURN(out.label, get_dstring(b, 84, 128));
+      out.udf_revision = get16(b, 216 + 24);  // domain identifier suffix: UDF revision
+      out.implementation = regid_identifier(b, 272);
       out.integrity_length = get32(b, 432);
       out.integrity_lba = get32(b, 436);
     }
@@ -337,11 +381,25 @@ Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits)
   }
   if (!anchor) return malformed("no anchor volume descriptor pointer at 256, N-256 or N");
   out.anchor_lba = *anchor;
+  out.main_vds = {get32(b, 20), get32(b, 16) / kSectorSize};
+  out.reserve_vds = {get32(b, 28), get32(b, 24) / kSectorSize};
+  {  // Every anchor, for whoever updates the volume: all of them must move together.
+    std::vector<uint8_t> a(kSectorSize);
+    for (uint64_t lba : {uint64_t{kAnchorLba}, uint64_t{count} - 257, uint64_t{count} - 1}) {
+      if (lba >= count || lba < kAnchorLba) continue;
+      if (std::find(out.anchors.begin(), out.anchors.end(), lba) != out.anchors.end()) continue;
+      if (source.read(static_cast<uint32_t>(lba), a).ok() &&
+          check_tag(a, TagId::kAnchorVolumePointer, static_cast<uint32_t>(lba)).ok())
+        out.anchors.push_back(static_cast<uint32_t>(lba));
+    }
+  }
+  out.vds_used = out.main_vds.lba;
   Result<Descriptors> vds = read_vds(source, get32(b, 20), get32(b, 16));
   if (!vds.ok()) {
     Result<Descriptors> reserve = read_vds(source, get32(b, 28), get32(b, 24));
     if (!reserve.ok()) return std::move(vds).error().with_context("main and reserve volume descriptor sequences");
     vds = std::move(reserve);
+    out.vds_used = out.reserve_vds.lba;
   }
   const Descriptors& d = *vds;
   out.label = d.label;
@@ -351,6 +409,12 @@ Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits)
   }
   out.partition_start = d.partition_start;
   out.partition_length = d.partition_length;
+  out.access_type = d.access_type;
+  out.space_bitmap = d.space_bitmap;
+  out.udf_revision = d.udf_revision;
+  out.implementation = d.implementation;
+  out.integrity = {d.integrity_lba, d.integrity_length / kSectorSize};
+  out.fsd_block = d.fsd_block;
 
   // The integrity descriptor is informative: a missing one is not fatal.
   if (d.integrity_length >= kSectorSize && d.integrity_lba < count && source.read(d.integrity_lba, b).ok() &&
@@ -362,12 +426,15 @@ Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits)
   Volume vol{&source, d.partition_start, d.partition_length, limits, {}, &out};
   ASSIGN_OR_RETURN(std::vector<uint8_t> fsd, vol.read_block(d.fsd_block));
   RETURN_IF_ERROR(check_tag(fsd, TagId::kFileSet, d.fsd_block));
+  vol.occupies(d.fsd_block);
+  if (d.fsd_block + 1 < d.partition_length) vol.occupies(d.fsd_block + 1);  // its terminator
   if (get16(fsd, 408) != 0) return malformed("root directory in another partition");
   const uint32_t root_block = get32(fsd, 404);
+  out.root_block = root_block;
   vol.visited.insert(root_block);
   ASSIGN_OR_RETURN(Entry root, read_entry(vol, root_block));
   if (root.file_type != 4) return malformed("root is not a directory");
-  RETURN_IF_ERROR(walk_directory(vol, root, "", 0));
+  RETURN_IF_ERROR(walk_directory(vol, root, "", -1, 0));
   return out;
 }
 

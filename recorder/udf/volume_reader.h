@@ -66,6 +66,13 @@ struct ParsedExtent {
 struct ParsedFile {
   std::string path;  // "/DISCREC/name.ts", UTF-8
   bool directory = false;
+  // Where the entry sits in the tree, so a volume can be rebuilt around it.
+  int parent = -1;                     // index in ParsedVolume::files; -1: the root
+  uint32_t icb_block = 0;              // its file entry, partition-relative
+  uint8_t characteristics = 0;         // of its file identifier (hidden, directory, ...)
+  std::vector<uint8_t> identifier;     // its name as the file identifier holds it (CS0)
+  uint32_t uid = 0xFFFFFFFF, gid = 0xFFFFFFFF, permissions = 0;
+  std::string implementation;          // the file entry's implementation identifier ("*discrec")
   uint64_t size = 0;
   TimePoint created{};   // extended file entries only; else the modification time
   TimePoint modified{};
@@ -73,9 +80,31 @@ struct ParsedFile {
   std::vector<ParsedExtent> extents;  // regular files; embedded data has none
 };
 
+// A run of sectors, absolute.
+struct SectorRun {
+  uint32_t lba = 0;
+  uint32_t sectors = 0;
+  uint64_t end() const { return uint64_t{lba} + sectors; }
+  bool operator==(const SectorRun&) const = default;
+};
+
 struct ParsedVolume {
   std::string label;  // logical volume identifier
   uint32_t anchor_lba = 0;
+  // Every valid anchor found (256, N-256, N) and the sequences it points at.
+  std::vector<uint32_t> anchors;
+  SectorRun main_vds, reserve_vds;  // as the anchor read names them
+  uint32_t vds_used = 0;            // the LBA of the sequence actually read (main, or reserve)
+  SectorRun integrity;              // the logical volume integrity sequence
+  uint32_t fsd_block = 0;           // partition-relative
+  uint32_t root_block = 0;          // the root directory's entry, partition-relative
+  uint32_t access_type = 0;         // partition: 1 read-only, 2 write-once, 3 rewritable, 4 overwritable
+  bool space_bitmap = false;        // the partition describes its free space (a bitmap or table)
+  uint16_t udf_revision = 0;        // the logical volume's domain: 0x0201 for UDF 2.01
+  std::string implementation;       // the logical volume's implementation identifier ("*discrec")
+  // Every sector the volume's metadata occupies inside the partition: the file
+  // set descriptor, file entries, allocation extent blocks, directory data.
+  std::vector<SectorRun> metadata;
   uint32_t partition_start = 0;
   uint32_t partition_length = 0;
   bool integrity_closed = false;
