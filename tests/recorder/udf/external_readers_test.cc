@@ -7,6 +7,7 @@
 
 #include "recorder/udf/volume_builder.h"
 #include "recorder/udf/volume_reader.h"
+#include "recorder/udf/volume_update.h"
 #include "tests/recorder/udf/image_fixture.h"
 
 namespace discrec::recorder::udf {
@@ -371,6 +372,98 @@ TEST(UdfExternalReaders, ReaderOpensMkudffsVolumes) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported) << refused.error().to_string();
   EXPECT_NE(refused.error().message().find("partition map type 2"), std::string::npos) << refused.error().to_string();
+}
+
+// Writes an update into the image, in its three steps.
+void apply(const std::filesystem::path& image, const VolumeUpdate& update) {
+  std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.is_open());
+  std::vector<SectorWrite> all = update.prepare;
+  all.push_back(update.commit);
+  all.insert(all.end(), update.complete.begin(), update.complete.end());
+  for (const SectorWrite& w : all) {
+    f.seekp(static_cast<std::streamoff>(uint64_t{w.lba} * kSectorSize));
+    f.write(reinterpret_cast<const char*>(w.bytes.data()), static_cast<std::streamsize>(w.bytes.size()));
+  }
+  ASSERT_TRUE(f.good());
+}
+
+// Adds `add` (placed at the start of the largest free run) and removes
+// `remove` in the disc's image; the disc's spec follows.
+void update(Disc& disc, std::vector<FileSpec> add, std::vector<std::string> remove, uint32_t unit) {
+  auto source = ImageFileSectorSource::open(disc.image);
+  ASSERT_TRUE(source.ok());
+  auto live = read_volume(*source);
+  ASSERT_TRUE(live.ok()) << live.error().to_string();
+  ASSERT_TRUE(check_updatable(*live, source->sector_count()).ok());
+  auto runs = free_runs(*live, unit);
+  ASSERT_FALSE(runs.empty());
+  const SectorRun largest = *std::max_element(runs.begin(), runs.end(),
+                                              [](const SectorRun& a, const SectorRun& b) { return a.sectors < b.sectors; });
+  uint32_t lba = largest.lba;
+  for (FileSpec& f : add) {
+    for (FileExtent& x : f.extents) {
+      x.lba = lba;
+      lba += (x.sectors + unit - 1) / unit * unit;
+    }
+    ASSERT_LE(lba, largest.end());
+    testing::fill_file(disc.image, f);
+  }
+  VolumeChange change;
+  change.add = add;
+  change.remove = remove;
+  change.when = kStart + 24h;
+  auto planned = plan_update(*source, *live, change, unit);
+  ASSERT_TRUE(planned.ok()) << planned.error().to_string();
+  apply(disc.image, *planned);
+  std::erase_if(disc.spec.files, [&](const FileSpec& f) {
+    return std::find(remove.begin(), remove.end(), f.name) != remove.end();
+  });
+  disc.spec.files.insert(disc.spec.files.end(), add.begin(), add.end());
+}
+
+TEST(UdfExternalReaders, UpdatedVolumesOpenEverywhere) {
+  TempDir dir;
+  Disc disc;
+  auto layout = plan_layout({MediaKind::kRandomAccess, 200'000, 32, 100});
+  ASSERT_TRUE(layout.ok());
+  disc.layout = *layout;
+  disc.spec.label = "DVR DISC";
+  disc.spec.created = kStart;
+  disc.spec.finalized = kStart;
+  const uint32_t d = disc.layout.data_start;
+  disc.spec.files.push_back(file("monday", 3000 * 2048 - 7, {{d, 3000}}, kStart));
+  disc.spec.files.push_back(file("tuesday", 2000 * 2048, {{d + 3008, 2000}}, kStart + 24h));
+  build(disc, dir);
+  // Wednesday is added, then Monday deleted and Thursday recorded.
+  update(disc, {file("wednesday", 4000 * 2048 - 188, {{0, 4000}}, kStart + 48h)}, {}, 32);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+  const std::string monday = disc.spec.files[0].name;
+  update(disc, {file("thursday", 1000 * 2048, {{0, 1000}}, kStart + 72h)}, {monday}, 32);
+  ASSERT_EQ(disc.spec.files.size(), 3u);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+}
+
+TEST(UdfExternalReaders, MkudffsVolumeTakesRecordingsAndStaysReadable) {
+  TempDir dir;
+  Disc disc;
+  disc.image = dir.path() / "dvdram.img";
+  CommandOutput mk = run("truncate -s 200M " + quote(disc.image) + " && mkudffs --media-type=dvdram --label=FOREIGN " +
+                         quote(disc.image));
+  ASSERT_EQ(mk.status, 0) << mk.output;
+  disc.spec.label = "FOREIGN";
+  update(disc, {file("evening news", 1500 * 2048 - 5, {{0, 1500}}, kStart)}, {}, 16);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+  update(disc, {file("late movie", 700 * 2048, {{0, 700}}, kStart + 2h)}, {}, 16);
+  check_udfinfo(disc);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
 }
 
 }  // namespace
