@@ -241,6 +241,10 @@ std::vector<uint8_t> encode(const FinalizeBegin& r) {
   return record(RecordType::kFinalizeBegin, [&](Writer& w) { finalize_begin_fields(w, r); });
 }
 
+std::vector<uint8_t> encode(const AppendBase& r) {
+  return record(RecordType::kAppendBase, [&](Writer& w) { w(r.volume_label, r.files); });
+}
+
 std::vector<uint8_t> encode_finalized(int64_t unix_ns) { return Writer(RecordType::kFinalized).i64(unix_ns).finish(); }
 
 uint32_t UnitCrcLog::at(uint32_t lba) const {
@@ -373,6 +377,14 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
         finalize_begin_fields(r, f);  // older journals end before zero_fill_lost_extents
         if (!r.ok()) return malformed(offset, "bad finalize record");
         state.finalize = std::move(f);
+        break;
+      }
+      case RecordType::kAppendBase: {
+        if (!state.disc || state.append) return malformed(offset, "an append record out of place");
+        AppendBase a;
+        r(a.volume_label, a.files);
+        if (!r.ok()) return malformed(offset, "bad append record");
+        state.append = std::move(a);
         break;
       }
       case RecordType::kFinalized: {

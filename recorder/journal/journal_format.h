@@ -38,6 +38,7 @@ enum class RecordType : uint8_t {
   kFinalizeBegin = 8,
   kFinalized = 9,
   kOverflowRange = 10,
+  kAppendBase = 11,
 };
 
 // The disc and how discrec laid it out (enough to re-plan the same layout
@@ -108,6 +109,14 @@ struct FinalizeBegin {
   bool zero_fill_lost_extents = false;
 };
 
+// The disc already held a volume when its writer started (a rewritable disc
+// appended to): finalize updates that volume instead of writing a new one.
+// Right after the DiscBegin.
+struct AppendBase {
+  std::string volume_label;   // the live volume's, to tell it is still the same disc
+  uint32_t files = 0;         // regular files it held
+};
+
 // --- encoding ---
 std::vector<uint8_t> encode(const DiscBegin& r);
 std::vector<uint8_t> encode(const RecordingBegin& r);
@@ -120,6 +129,7 @@ std::vector<uint8_t> encode(uint32_t writer_id, uint32_t index, const OverflowRa
 std::vector<uint8_t> encode(const UnitCrcs& r);
 std::vector<uint8_t> encode(const RecordingEnd& r);
 std::vector<uint8_t> encode(const FinalizeBegin& r);
+std::vector<uint8_t> encode(const AppendBase& r);
 std::vector<uint8_t> encode_finalized(int64_t unix_ns);
 
 // --- replay ---
@@ -137,6 +147,7 @@ struct JournalState {
   std::map<uint32_t, JournalRecording> recordings;  // by writer id
   UnitCrcLog unit_crcs;
   std::optional<FinalizeBegin> finalize;
+  std::optional<AppendBase> append;
   bool finalized = false;
   uint64_t valid_bytes = 0;    // length of the trusted prefix
   bool torn_tail = false;      // bytes after valid_bytes were dropped

@@ -18,10 +18,17 @@ DiscState DriveSession::medium_state(const device::DriveCapabilities& caps) {
   if (had_medium && settled != DiscState::kNoMedium) return settled;
   if (caps.disc_complete() || (caps.disc_appendable() && caps.sequential())) return DiscState::kFinalized;
   // A rewritable disc that already carries a file system is not blank:
-  // recording over it would destroy it. Formatting makes it blank again.
+  // recordings are added to it (disc_volume.cc), or formatting makes it
+  // blank again.
+  disc_volume_.reset();
   if (!caps.sequential()) {
     udf::DriveSectorSource source(*drive_, 0);
-    if (source.sector_count() > udf::kAnchorLba && udf::read_volume(source).ok()) return DiscState::kFinalized;
+    if (source.sector_count() > udf::kAnchorLba) {
+      if (auto volume = udf::read_volume(source); volume.ok()) {
+        disc_volume_ = summarize_volume(*volume, source.sector_count(), std::max<uint32_t>(caps.ecc_unit_blocks, 1));
+        return DiscState::kFinalized;
+      }
+    }
   }
   return DiscState::kBlank;
 }
@@ -108,7 +115,7 @@ Result<DriveInfo> DriveSession::load(CallDeadline deadline) {
 }
 
 bool DriveSession::recording_id_taken(const std::string& id) const {
-  if (recordings_.count(id)) return true;
+  if (recordings_.count(id) || disc_ids_.count(id)) return true;
   return std::any_of(recovered_.begin(), recovered_.end(), [&](const RecordingInfo& r) { return r.id == id; });
 }
 
@@ -127,9 +134,17 @@ Result<DriveInfo> DriveSession::eject(CallDeadline deadline) {
 }
 
 // The disc is gone or wiped: drop everything this session knew about it.
-// Recordings go first: their source threads end by calling the writer. The
-// caller settles the state.
+// The caller settles the state.
 void DriveSession::forget_disc() {
+  retire_disc_recordings();
+  disc_volume_.reset();
+  disc_ids_.clear();
+}
+
+// The recordings of the disc's last writer become history: the disc left,
+// or a new writer starts on the volume they were finalized into.
+// Recordings go first: their source threads end by calling the writer.
+void DriveSession::retire_disc_recordings() {
   // What was recorded stays listed after the disc leaves the drive, within
   // the history's bounds.
   std::vector<RecordingInfo> ended = recovered_;
@@ -154,6 +169,7 @@ void DriveSession::forget_disc() {
   catalogued_.clear();
   disc_journal_path_.clear();
   continue_lba_.reset();
+  appending_.reset();
 }
 
 void DriveSession::trim_history() {
@@ -179,6 +195,9 @@ Result<DriveInfo> DriveSession::format(bool spare_areas, bool force, CallDeadlin
                    "the " + caps.medium_name() + " in drive " + spec_.id +
                        " holds a file system with recordings; formatting erases them (ask with force to do so)");
     RETURN_IF_ERROR(status_of(drive_->format_for_recording(caps, spare_areas)));
+    // A quick format leaves the old sectors: the volume's anchors go, so no
+    // reader (nor discrec after a restart) finds the erased recordings.
+    RETURN_IF_ERROR(wipe_anchors());
     forget_disc();
     caps_.reset();
     auto after = probe();

@@ -35,6 +35,7 @@ constexpr std::array kTable{
     DiscTransition{states_of({S::kFinalized}), R::kPrepare, S::kPreparing, states_of({S::kFinalized})},
     DiscTransition{states_of({S::kOpen}), R::kPrepare, S::kPreparing, states_of({S::kOpen})},
     DiscTransition{states_of({S::kBlank}), R::kStartRecording, S::kStartingRecording, states_of({S::kRecording})},
+    DiscTransition{states_of({S::kFinalized}), R::kStartRecording, S::kStartingRecording, states_of({S::kRecording})},
     DiscTransition{states_of({S::kOpen}), R::kStartRecording, S::kStartingRecording, states_of({S::kRecording})},
     DiscTransition{states_of({S::kRecording}), R::kStartRecording, S::kStartingRecording,
                    states_of({S::kRecording})},
@@ -51,6 +52,7 @@ constexpr std::array kTable{
     DiscTransition{states_of({S::kFinalizeIncomplete}), R::kVerify, S::kVerifying,
                    states_of({S::kFinalizeIncomplete})},
     DiscTransition{states_of({S::kFinalized}), R::kVerify, S::kVerifying, states_of({S::kFinalized})},
+    DiscTransition{states_of({S::kFinalized}), R::kDelete, S::kDeleting, states_of({S::kFinalized})},
     DiscTransition{states_of({S::kNoMedium}), R::kRecover, S::kRecovering, kRecoverOutcomes},
     DiscTransition{states_of({S::kBlank}), R::kRecover, S::kRecovering, kRecoverOutcomes},
     DiscTransition{states_of({S::kFinalized}), R::kRecover, S::kRecovering, kRecoverOutcomes},
@@ -83,6 +85,7 @@ const char* disc_state_name(DiscState state) {
     case S::kFinalizing: return "finalizing";
     case S::kVerifying: return "verifying";
     case S::kRecovering: return "recovering";
+    case S::kDeleting: return "deleting files";
   }
   return "unknown";
 }
@@ -100,6 +103,7 @@ const char* disc_request_name(DiscRequest request) {
     case R::kVerify: return "verify";
     case R::kRecover: return "recover";
     case R::kForget: return "forget";
+    case R::kDelete: return "delete";
   }
   return "unknown";
 }
@@ -114,6 +118,7 @@ bool refuses_controls(DiscState busy) {
     case S::kFinalizing:
     case S::kVerifying:
     case S::kRecovering:
+    case S::kDeleting:
       return true;
     default:
       return false;  // short: a control call waits its turn

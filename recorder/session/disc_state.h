@@ -27,6 +27,7 @@
 //   finalized         ─prepare─▶ [preparing] ─▶ finalized
 //   open              ─prepare─▶ [preparing] ─▶ open
 //   blank             ─record─▶ [starting a recording] ─▶ recording
+//   finalized         ─record─▶ [starting a recording] ─▶ recording
 //   open              ─record─▶ [starting a recording] ─▶ recording
 //   recording         ─record─▶ [starting a recording] ─▶ recording
 //   recording         ─stop─▶ [stopping a recording] ─▶ recording
@@ -37,6 +38,7 @@
 //   recording         ─verify─▶ [verifying] ─▶ recording
 //   finalize incomplete ─verify─▶ [verifying] ─▶ finalize incomplete
 //   finalized         ─verify─▶ [verifying] ─▶ finalized
+//   finalized         ─delete─▶ [deleting files] ─▶ finalized
 //   no medium         ─recover─▶ [recovering] ─▶ open | finalized | finalize incomplete | blocked | no medium | blank
 //   blank             ─recover─▶ [recovering] ─▶ open | finalized | finalize incomplete | blocked | no medium | blank
 //   finalized         ─recover─▶ [recovering] ─▶ open | finalized | finalize incomplete | blocked | no medium | blank
@@ -44,6 +46,8 @@
 //   blank             ─forget─▶ no medium
 //   finalized         ─forget─▶ no medium
 //
+// "finalized ─record─▶": a rewritable disc whose volume discrec can add to
+// (the session says why not otherwise); "delete" takes recordings off it.
 // "open": a disc kept open across a restart, no writer yet (the next
 // recording starts one after what is on it). "recording": the writer runs
 // (also when it has stopped at the end of the disc or after a drive
@@ -81,8 +85,9 @@ enum class DiscState : uint8_t {
   kFinalizing,
   kVerifying,
   kRecovering,
+  kDeleting,
 };
-constexpr int kDiscStateCount = 16;
+constexpr int kDiscStateCount = 17;
 
 enum class DiscRequest : uint8_t {
   kMediumChanged,  // a probe saw the medium come or go (no busy state)
@@ -96,8 +101,9 @@ enum class DiscRequest : uint8_t {
   kVerify,
   kRecover,
   kForget,  // the session drops what it knew of the disc (no busy state)
+  kDelete,  // files taken off a rewritable disc's volume
 };
-constexpr int kDiscRequestCount = 11;
+constexpr int kDiscRequestCount = 12;
 
 const char* disc_state_name(DiscState state);
 const char* disc_request_name(DiscRequest request);

@@ -978,7 +978,7 @@ Result<std::string> DrivePool::load_blank(const std::vector<std::string>& drives
     }
     // A copy: `inventory` is read again inside the loop.
     const std::vector<device::ChangerElement> slots = inventory.slots;
-    for (const device::ChangerElement slot : slots) {
+    for (const device::ChangerElement& slot : slots) {
       if (!slot.full || used_slots_.count(slot.address)) continue;
       if (Status moved = changer_->move_medium(transport, slot.address, (*element)->address); !moved.ok()) {
         used_slots_.insert(slot.address);  // a slot the robot cannot take from is no use either

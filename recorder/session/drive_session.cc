@@ -17,6 +17,7 @@ const char* busy_text(DiscState busy) {
     case DiscState::kFinalizing: return "finalizing the disc";
     case DiscState::kVerifying: return "verifying the disc";
     case DiscState::kRecovering: return "taking up the disc left open before the restart (crash journal)";
+    case DiscState::kDeleting: return "deleting files from the disc";
     default: return "";
   }
 }
@@ -89,6 +90,7 @@ void DriveSession::publish_snapshot() {
     s->data_limit = layout_->data_limit;
   }
   s->continue_lba = continue_lba_;
+  if (machine_.state() == DiscState::kFinalized) s->volume = disc_volume_;
   s->writing = writing_;
   for (const auto& [id, entry] : recordings_) s->recordings.push_back(view_of(*entry));
   s->recovered = std::make_shared<const std::vector<RecordingInfo>>(recovered_);

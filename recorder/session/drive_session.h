@@ -57,6 +57,7 @@
 #include "recorder/session/types.h"
 #include "recorder/udf/layout.h"
 #include "recorder/udf/volume_builder.h"
+#include "recorder/udf/volume_update.h"
 
 namespace discrec::recorder {
 
@@ -101,6 +102,11 @@ class DriveSession {
   Result<DiscOperationResult> finalize(const FinalizeParams& params, const ProgressCallback& progress,
                                        CallDeadline deadline = {});
   Result<DiscOperationResult> verify(const ProgressCallback& progress, CallDeadline deadline = {});
+  // Takes recordings off a rewritable disc's volume, giving their space
+  // back: `what` is a file name in /DISCREC (a recording's parts go with
+  // it) or a recording id as its file names carry it. Files discrec did not
+  // write are not deleted. kNotFound when nothing matches.
+  Result<DiscOperationResult> delete_recording(const std::string& what, CallDeadline deadline = {});
 
   uint32_t active_recordings() const { return recorder::active_recordings(*snapshot()); }
   // Ends every recording (the disc stays open, its journal complete) and
@@ -164,6 +170,7 @@ class DriveSession {
   void source_main(Entry* entry);  // the recording's own thread
   void stop_recordings(Nanos timeout) REQUIRES(on_commands_);
   void forget_disc() REQUIRES(on_commands_);
+  void retire_disc_recordings() REQUIRES(on_commands_);
   void trim_history() REQUIRES(on_commands_);
   RecordingInfo info_of(const Entry& entry) const REQUIRES(on_commands_);
   std::shared_ptr<const RecordingView> view_of(const Entry& entry) const REQUIRES(on_commands_);
@@ -185,6 +192,22 @@ class DriveSession {
   // entries for the volume; returns the LBA after them.
   Result<uint32_t> write_extra_files(const std::vector<ExtraDiscFile>& files, uint32_t lba) REQUIRES(on_commands_);
   std::string image_path() const REQUIRES(on_commands_);
+
+  // disc_volume.cc: a rewritable disc that already holds a volume.
+  // Reads the disc's volume (READ CAPACITY sizes it).
+  Result<udf::ParsedVolume> read_disc_volume() REQUIRES(on_commands_);
+  // What the volume holds and what a recording may take; `unit` the disc's write unit.
+  // Also notes the recording ids its file names carry (disc_ids_).
+  DiscVolumeInfo summarize_volume(const udf::ParsedVolume& volume, uint32_t sectors, uint32_t unit) REQUIRES(on_commands_);
+  // A recording onto a finalized rewritable disc: the data goes into its
+  // longest free run (`layout` gets it), finalize updates the volume.
+  Result<journal::AppendBase> plan_append(udf::VolumeLayout& layout) REQUIRES(on_commands_);
+  // Finalize of an appended disc: `spec`'s files added to the live volume.
+  Status update_file_system(const udf::VolumeSpec& spec, const ProgressCallback& progress) REQUIRES(on_commands_);
+  Status write_update(const udf::VolumeUpdate& update) REQUIRES(on_commands_);
+  // After a format: zeros over the anchors at 256, N-256 and N.
+  Status wipe_anchors() REQUIRES(on_commands_);
+  Result<DiscOperationResult> delete_now(const std::string& what) REQUIRES(on_commands_);
 
   // verify.cc
   Result<DiscOperationResult> verify_now(const ProgressCallback& progress) REQUIRES(on_commands_);
@@ -267,6 +290,12 @@ class DriveSession {
   // it is finalized; empty without a disc.
   std::string disc_journal_path_ GUARDED_BY(on_commands_);
   std::optional<uint32_t> continue_lba_ GUARDED_BY(on_commands_);
+  // The rewritable disc's volume when it came (and after each update).
+  std::optional<DiscVolumeInfo> disc_volume_ GUARDED_BY(on_commands_);
+  // The open disc was appended to: finalize updates the volume it held.
+  std::optional<journal::AppendBase> appending_ GUARDED_BY(on_commands_);
+  // Recording ids the disc's files already carry: new ones do not repeat them.
+  std::set<std::string> disc_ids_ GUARDED_BY(on_commands_);
   RecordingId continue_writer_id_ GUARDED_BY(on_commands_) = 1;
   std::string announced_writer_failure_ GUARDED_BY(on_commands_);
   uint64_t announced_pauses_ GUARDED_BY(on_commands_) = 0;

@@ -129,6 +129,7 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
   info.active_recordings = active_recordings(snapshot);
   if (snapshot.writer_running) info.writer_scheduling = snapshot.writer_scheduling;
   info.space = disc_space(snapshot);
+  info.volume = snapshot.volume;
   info.write_mode.policy = snapshot.write_policy;
   std::string refused;
   if (snapshot.writing) {

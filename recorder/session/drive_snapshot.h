@@ -90,6 +90,7 @@ struct DriveSnapshot {
   bool writer_running = false;
   std::optional<uint32_t> data_start, data_limit;  // the open disc's layout
   std::optional<uint32_t> continue_lba;            // kOpen: where the next writer starts
+  std::optional<DiscVolumeInfo> volume;             // a rewritable disc's volume, read when it came
   std::shared_ptr<const DiscWriting> writing;      // kRecording (and after, until the disc leaves)
   std::vector<std::shared_ptr<const RecordingView>> recordings;  // this disc's, by id
   std::shared_ptr<const std::vector<RecordingInfo>> recovered;   // from the journal

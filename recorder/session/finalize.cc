@@ -7,6 +7,7 @@
 #include "recorder/session/disc_file.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
+#include "recorder/udf/drive_sector_source.h"
 #include "recorder/udf/volume_builder.h"
 
 namespace discrec::recorder {
@@ -146,7 +147,13 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
   else
     disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
   finalize_begun_.reset();
+  appending_.reset();
   settle(DiscState::kFinalized);
+  // A rewritable disc stays a library: what it now holds and has free.
+  if (!caps_->sequential())
+    if (auto volume = read_disc_volume(); volume.ok())
+      disc_volume_ = summarize_volume(*volume, udf::DriveSectorSource(*drive_, 0).sector_count(),
+                                      std::max<uint32_t>(caps_->ecc_unit_blocks, 1));
   catalog_disc(CatalogState::kFinalized, "", &finalize);
   (void)probe();  // the drive's word on the closed disc, for reads
   publish(EventKind::kDiscFinalized, "", result.summary);
@@ -243,6 +250,23 @@ Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<Di
   if (!resume)
     for (const auto& extra : finalize_extra_) volume.files.push_back(extra);
 
+  if (appending_) {
+    RETURN_IF_ERROR(update_file_system(volume, progress));
+    result.image_path = image_path();
+    result.summary = std::to_string(result.files) + " recording(s) added, " + std::to_string(result.bytes) +
+                     " bytes, to the UDF volume \"" + appending_->volume_label + "\"" +
+                     (result.lost_extents ? ", " + std::to_string(result.lost_extents) + " lost extent(s) marked unrecorded"
+                                          : "");
+    return result;
+  }
+  if (!resume && !caps_->sequential()) {
+    // A rewritable disc the journal calls blank must not hold a volume: a
+    // fresh one written over it would lose what it lists.
+    if (auto found = read_disc_volume(); found.ok())
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the disc in drive " + spec_.id + " holds the UDF volume \"" + found->label +
+                       "\" that its journal does not know of; not writing a new volume over it");
+  }
   progress({0.2, "writing the UDF file system"});
   ASSIGN_OR_RETURN(auto writes, udf::build_volume(layout, volume));
   uint64_t total = 0, done = 0;

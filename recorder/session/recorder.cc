@@ -351,6 +351,12 @@ Result<DiscOperationResult> Recorder::verify_disc(const std::string& drive_id, c
   return s->verify(progress, deadline);
 }
 
+Result<DiscOperationResult> Recorder::delete_from_disc(const std::string& drive_id, const std::string& what,
+                                                       CallDeadline deadline) {
+  ASSIGN_OR_RETURN(auto* s, session(drive_id));
+  return s->delete_recording(what, deadline);
+}
+
 uint32_t Recorder::active_recordings() const {
   MutexLock lock(mutex_);
   uint32_t n = 0;

@@ -166,6 +166,10 @@ class Recorder {
                                             const ProgressCallback& progress, CallDeadline deadline = {});
   Result<DiscOperationResult> verify_disc(const std::string& drive_id, const ProgressCallback& progress,
                                           CallDeadline deadline = {});
+  // Deletes a recording (its id, or its file name in /DISCREC) from the
+  // rewritable disc in the drive, giving its space back (DriveSession::delete_recording).
+  Result<DiscOperationResult> delete_from_disc(const std::string& drive_id, const std::string& what,
+                                               CallDeadline deadline = {});
 
   // Which part of which recording is on which disc (catalog.h): the parts
   // of `recording_id`, every recording's when it is empty, sorted; at most

@@ -30,9 +30,16 @@ Status DriveSession::begin_writing() {
   const DiscState from = machine_.settled();
   if (from == DiscState::kRecording) return {};
   if (from == DiscState::kOpen) return continue_writing();
+  // A finalized rewritable disc takes a new writer: the recordings of its
+  // last one are on the volume now, and history here.
+  if (from == DiscState::kFinalized) retire_disc_recordings();
   ASSIGN_OR_RETURN(auto prepared, prepare_to_write(/*format_if_needed=*/true));
   const auto& caps = prepared.capabilities;
   const bool sequential = caps.sequential();
+  if (sequential && from == DiscState::kFinalized)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the " + caps.medium_name() + " in drive " + spec_.id +
+                     " is finalized; a write-once disc takes no more recordings once it is closed");
   if (sequential && prepared.start_lba != 0)
     return Error(ErrorCode::kFailedPrecondition,
                  "the " + caps.medium_name() + " in drive " + spec_.id +
@@ -44,6 +51,12 @@ Status DriveSession::begin_writing() {
   request.capacity_sectors = prepared.end_lba;
   request.write_unit_sectors = caps.ecc_unit_blocks;
   ASSIGN_OR_RETURN(auto layout, udf::plan_layout(request));
+  // A rewritable disc that holds a volume: the recordings go into its free
+  // space and finalize adds them to that volume.
+  std::optional<journal::AppendBase> append;
+  if (!sequential && from == DiscState::kFinalized) {
+    ASSIGN_OR_RETURN(append, plan_append(layout));
+  }
 
   if (sequential) {
     // Track 1 holds the file system, written at finalize; recordings stream
@@ -78,13 +91,22 @@ Status DriveSession::begin_writing() {
   begin.data_start = layout.data_start;
   begin.data_limit = layout.data_limit;
   begin.started_unix_ns = unix_ns(started);
-  auto journal = DiscJournal::create(journal_path(), journal::encode(begin), options_.journal_interval);
+  // The append record goes down with the disc's in one write: a journal
+  // must never describe an appended disc as a blank one (its finalize
+  // would write a fresh volume over the one on the disc).
+  std::vector<uint8_t> first_records = journal::encode(begin);
+  if (append) {
+    const auto record = journal::encode(*append);
+    first_records.insert(first_records.end(), record.begin(), record.end());
+  }
+  auto journal = DiscJournal::create(journal_path(), first_records, options_.journal_interval);
   if (!journal.ok()) return std::move(journal).error().with_context("starting the crash journal");
   RETURN_IF_ERROR(writing->writer->start());
   journal_ = std::move(journal).value();
   journal_->start(writing);
   writing_ = std::move(writing);
   layout_ = layout;
+  appending_ = append;
   disc_started_ = started;
   disc_journal_path_ = journal_path();
   writer_started();

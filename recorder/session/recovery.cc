@@ -255,6 +255,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   ASSIGN_OR_RETURN(journal_, DiscJournal::reopen(journal_path(), state.valid_bytes, options_.journal_interval));
   disc_journal_path_ = journal_path();
   layout_ = layout;
+  appending_ = state.append;  // the disc held a volume: finalize updates it
   disc_started_ = wall(disc.started_unix_ns);
   writing_ = std::make_shared<DiscWriting>();  // finalize writes through its target
   writing_->target = std::make_unique<DriveBlockTarget>(*drive_);
@@ -294,6 +295,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   journal_.reset();
   RETURN_IF_ERROR(journal::retire_journal(journal_path()));
   disc_journal_path_ = journal_path() + ".done";  // verify reads the extents there
+  appending_.reset();
   catalog_recovered(CatalogState::kFinalized, &finalize);
   if (auto caps = probe(); caps.ok()) caps_ = *caps;
   std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +

@@ -35,6 +35,20 @@ struct WriteModeInfo {
   std::optional<WriteModeChoice> choice;
 };
 
+// A rewritable disc that holds a UDF volume (one discrec finalized, or
+// another writer's): what it holds and what a recording added to it may take.
+struct DiscVolumeInfo {
+  std::string label;
+  uint32_t files = 0;              // regular files, anywhere in the volume
+  uint32_t recordings = 0;         // of them, discrec's in /DISCREC
+  uint64_t free_blocks = 0;        // every free unit of its partition
+  // The longest free run, less the room its file-system update keeps: what
+  // the next recording can fill (a recording is written into one run).
+  uint64_t recordable_blocks = 0;
+  // Why recordings cannot be added to it; empty when they can.
+  std::string not_appendable;
+};
+
 struct DriveInfo {
   std::string id;
   std::string uri;
@@ -62,6 +76,9 @@ struct DriveInfo {
     bool full = false;                   // the writer stopped at the end of the disc
   };
   std::optional<Space> space;
+  // Idle with a rewritable disc that holds a volume (finalized): its files
+  // and free space. Unset otherwise (`space` covers a disc being recorded).
+  std::optional<DiscVolumeInfo> volume;
   // The disc state machine's state (disc_state_name: "blank", "recording",
   // "finalizing", ...).
   std::string disc_state;

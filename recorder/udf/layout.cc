@@ -38,7 +38,7 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
   // (one entry each, listed in the directory).
   const uint64_t entries = div_up(ads, kAdsPerEntryBlock) + r.max_files;
   const uint64_t dir_blocks = div_up(40 + entries * kMaxFidBytes, 2048);
-  const uint64_t metadata = kFixedBlocks + dir_blocks + entries;
+  const uint64_t metadata = (unit - 1) + kFixedBlocks + dir_blocks + entries;
   const uint64_t data_start = div_up(kPartitionStart + metadata, unit) * unit;
   // Reserve VDS + anchor, rounded up to whole units.
   const uint32_t closing = (kVdsSectors + 1 + unit - 1) / unit * unit;
@@ -56,6 +56,7 @@ Result<VolumeLayout> plan_layout(const LayoutRequest& r) {
   layout.data_limit = (r.capacity_sectors - closing) / unit * unit;
   layout.closing_sectors = closing;
   layout.max_files = r.max_files;
+  layout.first_block = unit - 1;
   return layout;
 }
 

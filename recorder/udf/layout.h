@@ -76,8 +76,14 @@ struct VolumeLayout {
   // access: it ends at the last sector of the disc.
   uint32_t closing_sectors = 0;
   uint32_t max_files = 0;
+  // The partition block the fixed blocks (partition_block::) start at: the
+  // first one after the anchor's unit (write_unit_sectors - 1), so that a
+  // write of that unit failing (the switch of a volume update) cannot take
+  // the live volume's own blocks with it. 0 on discs from before it.
+  uint32_t first_block = 0;
 
-  // Metadata blocks the partition can hold before data_start.
+  // Metadata blocks the partition can hold before data_start (including
+  // the skipped first_block ones).
   uint32_t metadata_blocks() const { return data_start - kPartitionStart; }
 };
 

@@ -81,8 +81,13 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
         return Error(ErrorCode::kMalformedResponse, f.path + ": unallocated extent");
       }
       const uint32_t n = static_cast<uint32_t>((uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize);
-      const bool zero_run = x.type == ExtentType::kRecorded && x.lba >= kPartitionStart + partition_block::kZeros &&
-                            uint64_t{x.lba} + n <= kPartitionStart + partition_block::kZeros + partition_block::kZeroCount;
+      // The zero run sits after the anchor's unit (ECC block or cluster), or
+      // at block 5 on discs written before first_block existed.
+      bool zero_run = false;
+      for (uint32_t first : {0u, 15u, 31u}) {
+        const uint32_t at = kPartitionStart + first + partition_block::kZeros;
+        zero_run |= x.type == ExtentType::kRecorded && x.lba >= at && uint64_t{x.lba} + n <= at + partition_block::kZeroCount;
+      }
       append_extent(spec.extents, {x.lba, n, x.type == ExtentType::kRecorded && !zero_run});
       sectors += n;
     }

@@ -10,13 +10,7 @@ namespace discrec::recorder::udf {
 
 namespace detail {
 
-constexpr uint32_t kFsdBlock = partition_block::kFileSet;
-constexpr uint32_t kRootFeBlock = partition_block::kRootEntry;
-constexpr uint32_t kRootDirBlock = partition_block::kRootDirectory;
-constexpr uint32_t kRecDirFeBlock = partition_block::kRecordingEntry;
-constexpr uint32_t kZeroBlock = partition_block::kZeros;
 constexpr uint32_t kZeroBlocks = partition_block::kZeroCount;
-constexpr uint32_t kRecDirDataBlock = partition_block::kRecordingDirectory;
 
 
 // Allocation extent blocks needed to chain `ads` short allocation descriptors.
@@ -265,6 +259,13 @@ using namespace detail;
 
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec) {
   RETURN_IF_ERROR(validate(layout, spec));
+  // The fixed blocks, from the layout's first block (after the anchor's unit).
+  const uint32_t kFsdBlock = layout.first_block + partition_block::kFileSet;
+  const uint32_t kRootFeBlock = layout.first_block + partition_block::kRootEntry;
+  const uint32_t kRootDirBlock = layout.first_block + partition_block::kRootDirectory;
+  const uint32_t kRecDirFeBlock = layout.first_block + partition_block::kRecordingEntry;
+  const uint32_t kZeroBlock = layout.first_block + partition_block::kZeros;
+  const uint32_t kRecDirDataBlock = layout.first_block + partition_block::kRecordingDirectory;
   ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec.files, spec, kPartitionStart, kZeroBlock));
   const uint32_t unit = layout.write_unit_sectors;
 
@@ -482,7 +483,9 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
 }
 
 std::vector<std::string> file_part_names(const FileSpec& file, const VolumeSpec& spec) {
-  const size_t parts = part_count(file_ads(file, spec.lost_extents, kPartitionStart, kZeroBlock).size(), spec.long_files);
+  // Only the count of descriptors matters here, not where the zero run is.
+  const size_t parts =
+      part_count(file_ads(file, spec.lost_extents, kPartitionStart, partition_block::kZeros).size(), spec.long_files);
   if (parts == 1) return {file.name};
   std::vector<std::string> names;
   for (size_t p = 1; p <= parts; ++p) names.push_back(part_name(file.name, p, parts));

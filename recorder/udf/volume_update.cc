@@ -77,12 +77,36 @@ void reseal(std::span<uint8_t> d, uint32_t location) {
   finish_tag(d.first(16 + body), static_cast<TagId>(get16(d, 0)), location);
 }
 
+// The sectors the volume (and `in_use`) occupies, as sorted, merged
+// [begin, end) runs.
+std::vector<std::pair<uint64_t, uint64_t>> used_runs(const ParsedVolume& v, std::span<const SectorRun> in_use) {
+  std::vector<std::pair<uint64_t, uint64_t>> used;
+  for (const SectorRun& r : v.metadata) used.push_back({r.lba, r.end()});
+  for (const SectorRun& r : in_use) used.push_back({r.lba, r.end()});
+  for (const SectorRun& r : descriptor_runs(v)) used.push_back({r.lba, r.end()});
+  for (const ParsedFile& f : v.files) {
+    for (const ParsedExtent& x : f.extents) {
+      if (x.type == ExtentType::kNotAllocated) continue;
+      used.push_back({x.lba, x.lba + (uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize});
+    }
+  }
+  std::sort(used.begin(), used.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (const auto& r : used) {
+    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  return merged;
+}
+
 // Sectors to write as whole units (ECC blocks, clusters): what is not
-// overlaid keeps the bytes `source` holds, and two overlays in one unit end
-// up in one write.
+// overlaid keeps the bytes `source` holds where the volume uses them (zeros
+// elsewhere: a sector nothing uses may be unreadable, torn by an earlier
+// failed write), and two overlays in one unit end up in one write.
 class UnitWrites {
  public:
-  UnitWrites(SectorSource& source, uint32_t unit) : source_(source), unit_(unit) {}
+  UnitWrites(SectorSource& source, uint32_t unit, const std::vector<std::pair<uint64_t, uint64_t>>& used)
+      : source_(source), unit_(unit), used_(used) {}
 
   Status overlay(uint32_t lba, std::span<const uint8_t> bytes) {
     const uint32_t sectors = static_cast<uint32_t>(bytes.size() / kSectorSize);
@@ -90,7 +114,11 @@ class UnitWrites {
       auto [it, fresh] = units_.try_emplace(u);
       if (fresh) {
         it->second.resize(size_t{unit_} * kSectorSize);
-        RETURN_IF_ERROR(source_.read(u, it->second));
+        for (uint64_t s = u; s < uint64_t{u} + unit_; ++s) {
+          if ((s >= lba && s < uint64_t{lba} + sectors) || !used(s)) continue;
+          RETURN_IF_ERROR(source_.read(static_cast<uint32_t>(s),
+                                       std::span(it->second).subspan(static_cast<size_t>(s - u) * kSectorSize, kSectorSize)));
+        }
       }
       for (uint32_t s = std::max(u, lba); s < std::min<uint64_t>(uint64_t{u} + unit_, uint64_t{lba} + sectors); ++s)
         std::copy_n(bytes.begin() + size_t{s - lba} * kSectorSize, kSectorSize,
@@ -111,8 +139,14 @@ class UnitWrites {
   }
 
  private:
+  bool used(uint64_t lba) const {
+    auto it = std::upper_bound(used_.begin(), used_.end(), std::pair{lba, UINT64_MAX});
+    return it != used_.begin() && lba < std::prev(it)->second;
+  }
+
   SectorSource& source_;
   uint32_t unit_;
+  const std::vector<std::pair<uint64_t, uint64_t>>& used_;
   std::map<uint32_t, std::vector<uint8_t>> units_;
 };
 
@@ -145,8 +179,10 @@ Status check_updatable(const ParsedVolume& v, uint32_t sector_count) {
     return refuse("partition access type " + std::to_string(v.access_type) + " (read-only or overwritable only)");
   if (!v.integrity_closed) return refuse("its integrity descriptor is open or missing: check it with fsck.udf first");
   if (v.vds_used != v.main_vds.lba) return refuse("its main volume descriptor sequence is damaged");
-  if (std::find(v.anchors.begin(), v.anchors.end(), kAnchorLba) == v.anchors.end())
-    return refuse("no anchor at sector 256");
+  // The anchor at 256 is rewritten by every update (even when a torn one
+  // left it unreadable), so it must be outside the partition.
+  if (kAnchorLba >= v.partition_start && kAnchorLba < uint64_t{v.partition_start} + v.partition_length)
+    return refuse("sector 256 lies inside its partition");
   if (v.reserve_vds.sectors < kVdsSectors || overlaps(v.reserve_vds.lba, v.reserve_vds.end(), v.partition_start,
                                                       uint64_t{v.partition_start} + v.partition_length) ||
       v.reserve_vds.end() > sector_count || v.reserve_vds.lba <= kAnchorLba)
@@ -158,17 +194,8 @@ Status check_updatable(const ParsedVolume& v, uint32_t sector_count) {
 
 std::vector<SectorRun> free_runs(const ParsedVolume& v, uint32_t unit, std::span<const SectorRun> in_use) {
   unit = std::max<uint32_t>(unit, 1);
-  std::vector<std::pair<uint64_t, uint64_t>> used;  // [begin, end)
-  for (const SectorRun& r : v.metadata) used.push_back({r.lba, r.end()});
-  for (const SectorRun& r : in_use) used.push_back({r.lba, r.end()});
-  for (const SectorRun& r : descriptor_runs(v)) used.push_back({r.lba, r.end()});
+  std::vector<std::pair<uint64_t, uint64_t>> used = used_runs(v, in_use);  // [begin, end)
   used.push_back({round_down(kAnchorLba, unit), round_up(kAnchorLba + 1, unit)});
-  for (const ParsedFile& f : v.files) {
-    for (const ParsedExtent& x : f.extents) {
-      if (x.type == ExtentType::kNotAllocated) continue;
-      used.push_back({x.lba, x.lba + (uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize});
-    }
-  }
   std::sort(used.begin(), used.end());
   std::vector<SectorRun> out;
   const uint64_t end = uint64_t{v.partition_start} + v.partition_length;
@@ -423,13 +450,20 @@ Result<VolumeUpdate> plan_update(SectorSource& source, const ParsedVolume& live,
   update.metadata = {run->lba, run_sectors};
   update.files = file_count;
   update.removed = static_cast<uint32_t>(removed.size());
-  UnitWrites prepare(source, unit);
+  // What the live volume uses (and the data being added): kept in units shared with it.
+  const auto live_used = used_runs(live, in_use);
+  UnitWrites prepare(source, unit, live_used);
   RETURN_IF_ERROR(prepare.overlay(run->lba, meta));
 
   // The volume descriptor sequence, copied from the live one: the file set
   // and the integrity sequence move; the partition becomes read-only (a
   // space bitmap that knew nothing of our writes would mislead a writer).
-  std::vector<uint8_t> vds(size_t{kVdsSectors} * kSectorSize, 0);
+  // Slot runs are padded to whole units: nothing else lives in those units
+  // (free_slot), so they are written without reading them first.
+  const auto slot_sectors = [&](uint32_t at, uint32_t n) {
+    return static_cast<uint32_t>(at % unit == 0 ? round_up(n, unit) : n);
+  };
+  std::vector<uint8_t> vds(size_t{slot_sectors(slot.vds, kVdsSectors)} * kSectorSize, 0);
   {
     std::vector<uint8_t> old(size_t{std::min(live.main_vds.sectors, kVdsSectors)} * kSectorSize);
     RETURN_IF_ERROR(source.read(live.main_vds.lba, old));
@@ -458,7 +492,7 @@ Result<VolumeUpdate> plan_update(SectorSource& source, const ParsedVolume& live,
   RETURN_IF_ERROR(prepare.overlay(slot.vds, vds));
 
   {  // The integrity descriptor: closed, with the new counts.
-    std::vector<uint8_t> lvid(size_t{kIntegritySectors} * kSectorSize, 0);
+    std::vector<uint8_t> lvid(size_t{slot_sectors(slot.integrity, kIntegritySectors)} * kSectorSize, 0);
     std::span<uint8_t> d = std::span<uint8_t>(lvid).first(80 + 8 + 46);
     put_timestamp(d, 16, change.when);
     put32(d, 28, 1);
@@ -491,17 +525,17 @@ Result<VolumeUpdate> plan_update(SectorSource& source, const ParsedVolume& live,
     return to.overlay(lba, a);
   };
   {
-    UnitWrites commit(source, unit);
+    UnitWrites commit(source, unit, live_used);
     RETURN_IF_ERROR(anchor(commit, kAnchorLba));
     update.commit = std::move(std::move(commit).writes().front());
   }
-  std::vector<uint8_t> reserve = vds;
+  std::vector<uint8_t> reserve(vds.begin(), vds.begin() + size_t{kVdsSectors} * kSectorSize);
   for (uint32_t i = 0; i < kVdsSectors; ++i) {
     std::span<uint8_t> d(reserve.data() + size_t{i} * kSectorSize, kSectorSize);
     if (get16(d, 0) == 0) break;
     reseal(d, live.reserve_vds.lba + i);
   }
-  UnitWrites complete(source, unit);
+  UnitWrites complete(source, unit, live_used);
   RETURN_IF_ERROR(complete.overlay(live.reserve_vds.lba, reserve));
   for (uint32_t lba : live.anchors)
     if (lba != kAnchorLba) RETURN_IF_ERROR(anchor(complete, lba));

@@ -123,7 +123,8 @@ TEST_F(DriveSessionTest, ABlankDiscIsRecordedFinalizedAndVerifiedAndEachStateRef
   EXPECT_NE(again.error().message().find("already finalized"), std::string::npos) << again.error().message();
   auto refused = recorder.start_recording(params("bd0", "udp://239.0.0.1:5006"));
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message().find("cannot record while the disc is finalized"), std::string::npos)
+  EXPECT_NE(refused.error().message().find("a write-once disc takes no more recordings once it is closed"),
+            std::string::npos)
       << refused.error().message();
   ASSERT_TRUE(recorder.eject_medium("bd0").ok());
   EXPECT_EQ(recorder.get_drive("bd0")->not_ready_reason, "no disc in the drive");

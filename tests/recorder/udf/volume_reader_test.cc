@@ -11,8 +11,10 @@
 namespace discrec::recorder::udf {
 namespace {
 
-constexpr uint32_t kRootFeBlock = partition_block::kRootEntry;
-constexpr uint32_t kRecDirDataBlock = partition_block::kRecordingDirectory;
+// Images here use 16-sector ECC blocks: the fixed blocks start at 15 (VolumeLayout::first_block).
+constexpr uint32_t kFirstBlock = 15;
+constexpr uint32_t kRootFeBlock = kFirstBlock + partition_block::kRootEntry;
+constexpr uint32_t kRecDirDataBlock = kFirstBlock + partition_block::kRecordingDirectory;
 
 // A small sequential volume in memory: two files, one with a lost extent.
 struct Image {
