@@ -126,6 +126,15 @@ void to_proto(const recorder::DriveInfo& in, v1::Drive* out) {
     m->set_full(sp.full);
     if (sp.time_left) set_duration(*sp.time_left, m->mutable_recording_time_left());
   }
+  if (in.volume) {
+    auto* v = m->mutable_volume();
+    v->set_label(in.volume->label);
+    v->set_files(in.volume->files);
+    v->set_recordings(in.volume->recordings);
+    v->set_free_blocks(in.volume->free_blocks);
+    v->set_recordable_blocks(in.volume->recordable_blocks);
+    v->set_not_appendable(in.volume->not_appendable);
+  }
   out->set_buffer_size_bytes(c.buffer_size_bytes);
   for (const auto& q : c.quirks) {
     auto* quirk = out->add_quirks();

@@ -32,6 +32,9 @@ constexpr MethodRule kMethodRules[] = {
     {"UploadRecording", Role::kControl, "recording an upload", CallKind::kCall},
     {"FinalizeDisc", Role::kControl, "finalizing a disc", CallKind::kCall},
     {"VerifyDisc", Role::kControl, "verifying a disc", CallKind::kCall},
+    // As destructive as a format (which takes kControl with force): a DVR's
+    // operator frees room on its disc.
+    {"DeleteFromDisc", Role::kControl, "deleting from a disc", CallKind::kCall},
     {"WatchEvents", Role::kObserve, "watching events", CallKind::kWatch},
     {"GetDaemonInfo", Role::kObserve, "reading daemon info", CallKind::kCall},
     {"ListCatalog", Role::kObserve, "listing the catalog", CallKind::kCall},
@@ -175,6 +178,7 @@ GATED(GatedRecordingService, ListRecordings, v1::ListRecordingsRequest, v1::List
 GATED(GatedRecordingService, WatchRecording, v1::WatchRecordingRequest, grpc::ServerWriter<v1::Recording>)
 GATED(GatedDiscService, FinalizeDisc, v1::FinalizeDiscRequest, grpc::ServerWriter<v1::DiscOperationProgress>)
 GATED(GatedDiscService, VerifyDisc, v1::VerifyDiscRequest, grpc::ServerWriter<v1::DiscOperationProgress>)
+GATED(GatedDiscService, DeleteFromDisc, v1::DeleteFromDiscRequest, v1::DiscOperationProgress)
 GATED(GatedEventService, WatchEvents, v1::WatchEventsRequest, grpc::ServerWriter<v1::Event>)
 GATED(GatedDaemonService, GetDaemonInfo, v1::GetDaemonInfoRequest, v1::DaemonInfo)
 GATED(GatedCatalogService, ListCatalog, v1::ListCatalogRequest, v1::ListCatalogResponse)

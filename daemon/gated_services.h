@@ -65,6 +65,8 @@ class GatedDiscService final : public v1::DiscService::Service {
                             grpc::ServerWriter<v1::DiscOperationProgress>*) override;
   grpc::Status VerifyDisc(grpc::ServerContext*, const v1::VerifyDiscRequest*,
                           grpc::ServerWriter<v1::DiscOperationProgress>*) override;
+  grpc::Status DeleteFromDisc(grpc::ServerContext*, const v1::DeleteFromDiscRequest*,
+                              v1::DiscOperationProgress*) override;
 
  private:
   Access& access_;

@@ -112,8 +112,17 @@ grpc::Status DriveServiceImpl::ListDrives(grpc::ServerContext*, const v1::ListDr
 
 grpc::Status DriveServiceImpl::GetDrive(grpc::ServerContext*, const v1::GetDriveRequest* request, v1::Drive* out) {
   ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
+  if (request->bitrate_bps() != 0) RETURN_GRPC_IF_ERROR(recorder::check_declared_bitrate(request->bitrate_bps()));
   ASSIGN_OR_RETURN_GRPC(auto info, ctx_.recorder.get_drive(id));
   to_proto(info, out);
+  // The time a rewritable disc's free space holds at the asked bitrate.
+  if (request->bitrate_bps() != 0 && info.volume && info.capabilities) {
+    auto* volume = out->mutable_medium()->mutable_volume();
+    const double seconds = static_cast<double>(info.volume->recordable_blocks) * info.capabilities->block_size * 8.0 /
+                           static_cast<double>(request->bitrate_bps());
+    *volume->mutable_time_left() = TimeUtil::NanosecondsToDuration(static_cast<int64_t>(seconds * 1e9));
+    volume->set_bitrate_bps(request->bitrate_bps());
+  }
   return grpc::Status::OK;
 }
 
@@ -192,6 +201,10 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, g
        request.latency_budget().nanos() < 0))
     return bad("latency_budget must be between 0 and 600 s");
   if (request.ring_size_bytes() > (4ull << 30)) return bad("ring_size_bytes must be at most 4 GiB");
+  if (request.has_expected_duration() &&
+      (request.expected_duration().seconds() < 0 || request.expected_duration().seconds() > 7 * 24 * 3600 ||
+       request.expected_duration().nanos() < 0))
+    return bad("expected_duration must be between 0 and 7 days");
 
   recorder::StartRecordingParams params;
   params.drive_id = drive_id;
@@ -203,6 +216,8 @@ Result<recorder::StartRecordingParams> start_params(const ServiceContext& ctx, g
   if (request.has_latency_budget())
     params.latency_budget = Nanos(TimeUtil::DurationToNanoseconds(request.latency_budget()));
   params.ring_bytes = request.ring_size_bytes();
+  if (request.has_expected_duration())
+    params.expected_duration = Nanos(TimeUtil::DurationToNanoseconds(request.expected_duration()));
   return params;
 }
 
@@ -458,6 +473,20 @@ grpc::Status DiscServiceImpl::FinalizeDisc(grpc::ServerContext* context, const v
   return run_disc_operation(context, writer, [&](const recorder::ProgressCallback& progress) {
     return ctx_.recorder.finalize_disc(id, params, progress, deadline_of(*context));
   });
+}
+
+grpc::Status DiscServiceImpl::DeleteFromDisc(grpc::ServerContext* context, const v1::DeleteFromDiscRequest* request,
+                                             v1::DiscOperationProgress* out) {
+  ASSIGN_OR_RETURN_GRPC(std::string id, parse_drive_name(request->name()));
+  RETURN_GRPC_IF_ERROR(check_length(ctx_, "recording", request->recording()));
+  if (request->recording().empty())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "recording is required: its id or its file name");
+  ASSIGN_OR_RETURN_GRPC(auto result, ctx_.recorder.delete_from_disc(id, request->recording(), deadline_of(*context)));
+  log_info("drive " + id + ": " + result.summary);
+  to_proto(result, out);
+  out->set_fraction(1.0);
+  out->set_done(true);
+  return grpc::Status::OK;
 }
 
 grpc::Status DiscServiceImpl::VerifyDisc(grpc::ServerContext* context, const v1::VerifyDiscRequest* request,

@@ -19,20 +19,25 @@ constexpr const char* kOverview = R"(usage: discrec [--socket PATH | --target HO
 Commands:
   info                              daemon version, uptime, drives
   drives                            list the configured drives
-  drive DRIVE                       capabilities of one drive (probe)
+  drive DRIVE [--bitrate RATE]      capabilities of one drive (probe); a
+                                    rewritable disc's recordings, free space
+                                    and the time it holds at RATE (default 8M)
   prepare DRIVE [--speed KBPS]      pre-run OPC and set the write speed (kB/s)
   load DRIVE | eject DRIVE          close / open the tray
   format DRIVE [--spare-areas] [--force]
                                     format a rewritable disc (--force: even one
                                     that holds recordings; needs the admin role)
   record SOURCE (--drive DRIVE | --pool POOL) [--title T] [--priority N]
-         [--bitrate RATE] [--latency-ms MS] [--ring SIZE] [--id ID] [--detach]
+         [--bitrate RATE] [--duration D] [--latency-ms MS] [--ring SIZE]
+         [--id ID] [--detach]
                                     start a recording and follow it until it ends
                                     (Ctrl-C stops the recording cleanly). SOURCE
                                     is a network URL the daemon connects to, or a
                                     file or - (standard input) that this client
                                     reads and sends to the daemon. On a pool it
-                                    goes on disc after disc (POOL/ID names it)
+                                    goes on disc after disc (POOL/ID names it).
+                                    --duration (90m, 2h): refused at once if
+                                    the disc holds less at RATE
   recordings [DRIVE]                list recordings
   watch RECORDING                   follow a recording's progress
   stop RECORDING                    stop a recording
@@ -41,6 +46,9 @@ Commands:
                                     (--zero-fill-lost: ranges write errors lost
                                     read as zeros in every reader, 7-Zip too)
   verify DRIVE                      read everything back and compare checksums
+  delete RECORDING                  take a recording off a rewritable disc
+                                    (bd0/ID, or bd0/FILE.ts in /DISCREC) and
+                                    give its space back
   catalog [RECORDING_ID]            which part of which recording is on which
                                     disc (every recording's without an ID)
   events [DRIVE] [--since WHEN]     follow drive and recording events; --since
@@ -119,9 +127,31 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
     sub->add_option("RECORDING", c.recording, "bd0/ID or drives/bd0/recordings/ID")->required();
   };
 
+  const CLI::Validator rate(
+      [](std::string& text) {
+        std::string error;
+        return parse_bit_rate(text, &error) ? std::string() : error;
+      },
+      "");
+  auto bitrate_option = [&](CLI::App* sub, const char* description) {
+    sub->add_option_function<std::string>(
+           "--bitrate",
+           [&c, &err](const std::string& text) {
+             std::string error;
+             auto q = parse_bit_rate(text, &error);
+             c.bitrate_bps = q->value;
+             if (q->unit_given) err += "bitrate: " + describe_bit_rate(q->value) + "\n";
+           },
+           description)
+        ->type_name("RATE")
+        ->check(rate);
+  };
+
   command("info", "daemon version, uptime, drives");
   command("drives", "list the configured drives");
-  drive_operand(command("drive", "capabilities of one drive (probe)"));
+  auto* drive = command("drive", "capabilities of one drive (probe)");
+  drive_operand(drive);
+  bitrate_option(drive, "the bit rate to tell a rewritable disc's recording time at (default 8M)");
 
   auto* prepare = command("prepare", "pre-run OPC and set the write speed");
   drive_operand(prepare);
@@ -150,24 +180,23 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
   record->add_option("--priority", c.priority, "0..100, higher is more important (above 50: the admin role)")
       ->type_name("N")
       ->check(whole_number("a priority", INT32_MIN, INT32_MAX));
-  const CLI::Validator rate(
-      [](std::string& text) {
-        std::string error;
-        return parse_bit_rate(text, &error) ? std::string() : error;
-      },
-      "");
+  bitrate_option(record, "the source's bit rate (default 8M): 8000000, 8M, 8Mbit/s, 8000k");
   record
       ->add_option_function<std::string>(
-          "--bitrate",
-          [&c, &err](const std::string& text) {
-            std::string error;
-            auto q = parse_bit_rate(text, &error);
-            c.bitrate_bps = q->value;
-            if (q->unit_given) err += "bitrate: " + describe_bit_rate(q->value) + "\n";
+          "--duration",
+          [&c](const std::string& text) {
+            const int64_t n = std::stoll(text.substr(0, text.size() - 1));
+            const char unit = text.back();
+            c.duration_s = unit == 's' ? n : unit == 'm' ? n * 60 : unit == 'h' ? n * 3600 : n * 86400;
           },
-          "the source's bit rate (default 8M): 8000000, 8M, 8Mbit/s, 8000k")
-      ->type_name("RATE")
-      ->check(rate);
+          "how long it runs (90s, 90m, 2h, 1d): refused at once if the disc holds less at its bit rate")
+      ->type_name("D")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            static const std::regex kDuration("[0-9]{1,6}[smhd]");
+            return std::regex_match(text, kDuration) ? "" : "'" + text + "' is not a duration (90s, 90m, 2h, 1d)";
+          },
+          ""));
   record
       ->add_option_function<int64_t>(
           "--latency-ms", [&c](int64_t ms) { c.latency_ms = ms; }, "how long a chunk may wait before its write deadline (default 2000)")
@@ -208,6 +237,7 @@ std::unique_ptr<CLI::App> build_app(CommandLine& c, std::string& err) {
   finalize->add_flag("--force", c.force, "even with recordings running: they are stopped first");
 
   drive_operand(command("verify", "read everything back and compare checksums"));
+  recording_operand(command("delete", "take a recording off a rewritable disc and give its space back"));
 
   command("catalog", "which part of which recording is on which disc")
       ->add_option("RECORDING_ID", c.recording, "a recording as the catalog lists it (default: every recording)");

@@ -44,6 +44,7 @@ struct CommandLine {
   uint64_t bitrate_bps = 8'000'000;
   std::optional<int64_t> latency_ms;
   std::optional<uint64_t> ring_bytes;
+  std::optional<int64_t> duration_s;  // --duration: the disc must hold it
   bool detach = false;
   // finalize
   std::string label;

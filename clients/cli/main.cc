@@ -221,13 +221,28 @@ class Client {
     for (const auto& q : d.quirks())
       std::cout << "  quirk:      " << q.name() << (q.value() ? "=" + std::to_string(q.value()) : "") << ": "
                 << q.reason() << "\n";
+    if (d.medium().has_volume()) {
+      const auto& v = d.medium().volume();
+      const uint64_t block = d.medium().block_size() ? d.medium().block_size() : 2048;
+      std::cout << "  volume:     \"" << v.label() << "\", " << v.recordings() << " recording(s), " << v.files()
+                << " file(s), " << human_bytes(v.free_blocks() * block) << " free\n";
+      if (!v.not_appendable().empty())
+        std::cout << "  appending:  refused: " << v.not_appendable() << "\n";
+      else
+        std::cout << "  appending:  the next recording may take " << human_bytes(v.recordable_blocks() * block)
+                  << (v.has_time_left() ? ", about " + human_duration(v.time_left()) + " at " +
+                                              human_rate(static_cast<double>(v.bitrate_bps()))
+                                        : std::string())
+                  << "\n";
+    }
     if (!d.not_ready_reason().empty()) std::cout << "  not ready:  " << d.not_ready_reason() << "\n";
   }
 
-  int drive(const std::string& name) {
+  int drive(const std::string& name, uint64_t bitrate_bps) {
     grpc::ClientContext ctx;
     v1::GetDriveRequest req;
     req.set_name(drive_name(name));
+    req.set_bitrate_bps(bitrate_bps);
     v1::Drive d;
     auto s = drives_->GetDrive(&ctx, req, &d);
     if (!s.ok()) return fail(s);
@@ -369,6 +384,7 @@ class Client {
     req.set_expected_bitrate_bps(c.bitrate_bps);
     if (c.latency_ms) *req.mutable_latency_budget() = TimeUtil::MillisecondsToDuration(*c.latency_ms);
     if (c.ring_bytes) req.set_ring_size_bytes(*c.ring_bytes);
+    if (c.duration_s) req.mutable_expected_duration()->set_seconds(*c.duration_s);
     req.set_recording_id(c.id);
     v1::Recording r;
     if (is_local_source(source)) {
@@ -571,6 +587,27 @@ class Client {
     return follow_operation(ctx, reader, "finalized");
   }
 
+  // "bd0/rec003" or "bd0/<file>.ts" (or drives/bd0/recordings/rec003).
+  int remove(const std::string& what) {
+    const std::string name = recording_name(what);
+    constexpr std::string_view kMiddle = "/recordings/";
+    const size_t middle = name.find(kMiddle);
+    if (middle == std::string::npos) {
+      std::cerr << "discrec delete: name the recording as DRIVE/ID or DRIVE/FILE.ts, not '" << what << "'\n";
+      return kBadUsage;
+    }
+    grpc::ClientContext ctx;
+    v1::DeleteFromDiscRequest req;
+    req.set_name(name.substr(0, middle));
+    req.set_recording(name.substr(middle + kMiddle.size()));
+    v1::DiscOperationProgress result;
+    auto s = discs_->DeleteFromDisc(&ctx, req, &result);
+    if (!s.ok()) return fail(s);
+    if (out_.json) return print_json(result), 0;
+    std::cout << "deleted: " << result.summary() << "\n";
+    return 0;
+  }
+
   int verify(const std::string& name) {
     grpc::ClientContext ctx;
     v1::VerifyDiscRequest req;
@@ -657,7 +694,7 @@ int main(int argc, char** argv) {
   const std::string& cmd = c.command;
   if (cmd == "info") return client.info();
   if (cmd == "drives") return client.drives();
-  if (cmd == "drive") return client.drive(c.drive);
+  if (cmd == "drive") return client.drive(c.drive, c.bitrate_bps);
   if (cmd == "prepare") return client.prepare(c.drive, c.speed_kbps);
   if (cmd == "load") return client.load(c.drive);
   if (cmd == "eject") return client.eject(c.drive);
@@ -668,6 +705,7 @@ int main(int argc, char** argv) {
   if (cmd == "stop") return client.stop(c.recording);
   if (cmd == "finalize") return client.finalize(c);
   if (cmd == "verify") return client.verify(c.drive);
+  if (cmd == "delete") return client.remove(c.recording);
   if (cmd == "events") return client.events(c.drive, c.since);
   if (cmd == "catalog") return client.catalog(c.recording);
   std::cerr << "discrec: no handler for '" << cmd << "'\n";  // command_line.cc knows more than this file

@@ -290,6 +290,7 @@ class DrivePool::Pooled {
       part.recording_id = part_recording_id(id_, number);
       part.feed = feed;
       part.upload_fd.reset();
+      part.expected_duration = Nanos(0);  // a pool spans discs: no one disc must hold it all
       part.catalog_recording = id_;  // the catalog files each part under the pooled recording
       part.catalog_part = number;
       part.pool = pool_.spec_.id;

@@ -164,6 +164,7 @@ class DriveSession {
   std::string write_mode_note(bool why) const REQUIRES(on_commands_);
   Status begin_writing() REQUIRES(on_commands_);
   Status writer_takes_recordings() const REQUIRES(on_commands_);
+  Status check_room_for(const StartRecordingParams& params) const REQUIRES(on_commands_);
   bool recording_id_taken(const std::string& id) const REQUIRES(on_commands_);
   Result<RecordingInfo> start_recording_now(const StartRecordingParams& params, const CheckedStart& checked) REQUIRES(on_commands_);
   Result<RecordingInfo> stop_recording_now(const std::string& recording_id) REQUIRES(on_commands_);

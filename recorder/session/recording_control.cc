@@ -188,6 +188,38 @@ Status DriveSession::writer_takes_recordings() const {
   return {};
 }
 
+// A recording that says how long it runs is refused when the disc holds
+// less at its bitrate: foreseen now, not found out mid-programme.
+Status DriveSession::check_room_for(const StartRecordingParams& params) const {
+  if (params.expected_duration.count() <= 0 || params.expected_bitrate_bps == 0 || !caps_) return {};
+  const DiscState from = machine_.settled();
+  std::optional<uint64_t> free_blocks;
+  if (writing_ && writing_->writer && writing_->writer->running() && layout_) {
+    const uint32_t next = writing_->writer->stats().next_lba;
+    free_blocks = layout_->data_limit > next ? layout_->data_limit - next : 0;
+  } else if (from == DiscState::kOpen && continue_lba_ && layout_) {
+    free_blocks = layout_->data_limit > *continue_lba_ ? layout_->data_limit - *continue_lba_ : 0;
+  } else if (from == DiscState::kFinalized && disc_volume_ && disc_volume_->not_appendable.empty()) {
+    free_blocks = disc_volume_->recordable_blocks;
+  } else if (from == DiscState::kBlank) {
+    free_blocks = caps_->free_blocks;  // less the file system's few MB
+  }
+  if (!free_blocks) return {};
+  const uint64_t block_size = caps_->block_size ? caps_->block_size : 2048;
+  const double needed = std::chrono::duration<double>(params.expected_duration).count() *
+                        static_cast<double>(params.expected_bitrate_bps) / 8.0;
+  const double holds = static_cast<double>(*free_blocks * block_size);
+  if (needed <= holds) return {};
+  const auto minutes = [](double seconds) { return std::to_string(static_cast<uint64_t>(seconds / 60)) + " min"; };
+  const double rate = static_cast<double>(params.expected_bitrate_bps);
+  return Error(ErrorCode::kResourceExhausted,
+               "the disc in drive " + spec_.id + " holds about " + minutes(holds * 8.0 / rate) + " at " +
+                   std::to_string(params.expected_bitrate_bps / 1000) + " kbit/s (" +
+                   std::to_string(*free_blocks * block_size / 1'000'000) + " MB free); the recording is to last " +
+                   minutes(std::chrono::duration<double>(params.expected_duration).count()) +
+                   ": insert another disc, or delete recordings from this one");
+}
+
 Result<RecordingInfo> DriveSession::start_recording(const StartRecordingParams& params, CallDeadline deadline) {
   // The policy first, on the caller's thread: a refusal is immediate and
   // needs neither the drive nor its command thread. Only what the check
@@ -231,6 +263,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
     return Error(ErrorCode::kResourceExhausted, "drive " + spec_.id + " already records " + std::to_string(active) +
                                                     " streams (limit " +
                                                     std::to_string(options_.max_recordings_per_drive) + ")");
+  RETURN_IF_ERROR(check_room_for(params));
   RETURN_IF_ERROR(begin_writing());
   settle(DiscState::kRecording);  // the writer runs from here until finalize
   RETURN_IF_ERROR(machine_.begin(DiscRequest::kStartRecording));

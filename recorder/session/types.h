@@ -139,6 +139,9 @@ struct StartRecordingParams {
   uint64_t expected_bitrate_bps = 0;
   Nanos latency_budget{0};   // 0 = default
   uint64_t ring_bytes = 0;   // 0 = default
+  // How long it is expected to run (0: not said): a disc that holds less at
+  // expected_bitrate_bps refuses it instead of filling up mid-programme.
+  Nanos expected_duration{0};
   // Set: the source is this descriptor (source_url only names it for
   // listings); the source policy does not apply, as no client named a path.
   std::shared_ptr<SourceFd> upload_fd;
