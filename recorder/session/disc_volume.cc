@@ -30,6 +30,13 @@ Result<udf::ParsedVolume> DriveSession::read_disc_volume() {
   return udf::read_volume(source);
 }
 
+void DriveSession::refresh_disc_volume() {
+  if (!caps_ || caps_->sequential()) return;
+  udf::DriveSectorSource source(*drive_, 0);
+  if (auto volume = udf::read_volume(source); volume.ok())
+    disc_volume_ = summarize_volume(*volume, source.sector_count(), std::max<uint32_t>(caps_->ecc_unit_blocks, 1));
+}
+
 DiscVolumeInfo DriveSession::summarize_volume(const udf::ParsedVolume& volume, uint32_t sectors, uint32_t unit) {
   DiscVolumeInfo info;
   info.label = volume.label;
@@ -200,8 +207,7 @@ Result<DiscOperationResult> DriveSession::delete_now(const std::string& what) {
   result.files = update.removed;
   result.bytes = bytes;
   result.image_path = image_path();
-  if (auto after = read_disc_volume(); after.ok())
-    disc_volume_ = summarize_volume(*after, source.sector_count(), caps.ecc_unit_blocks);
+  refresh_disc_volume();
   result.summary = "deleted " + std::to_string(update.removed) + " file(s), " + std::to_string(bytes) +
                    " bytes; the disc's volume now lists " + std::to_string(update.files) + " recording file(s)";
   publish(EventKind::kDiscSpace, "", result.summary);

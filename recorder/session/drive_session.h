@@ -197,6 +197,8 @@ class DriveSession {
   // disc_volume.cc: a rewritable disc that already holds a volume.
   // Reads the disc's volume (READ CAPACITY sizes it).
   Result<udf::ParsedVolume> read_disc_volume() REQUIRES(on_commands_);
+  // disc_volume_ from the disc as it is now (after an update or a finalize).
+  void refresh_disc_volume() REQUIRES(on_commands_);
   // What the volume holds and what a recording may take; `unit` the disc's write unit.
   // Also notes the recording ids its file names carry (disc_ids_).
   DiscVolumeInfo summarize_volume(const udf::ParsedVolume& volume, uint32_t sectors, uint32_t unit) REQUIRES(on_commands_);

@@ -149,6 +149,11 @@ DriveInfo drive_info(const DriveSnapshot& snapshot) {
     info.not_ready_reason = snapshot.blocked_reason;
   } else if (snapshot.state == DiscState::kNoMedium) {
     info.not_ready_reason = "no disc in the drive";
+  } else if (snapshot.state == DiscState::kFinalized && snapshot.volume && snapshot.volume->not_appendable.empty()) {
+    // A rewritable disc's volume takes more recordings: ready.
+  } else if (snapshot.state == DiscState::kFinalized && snapshot.volume) {
+    info.not_ready_reason = "the disc holds a UDF volume recordings cannot be added to (" +
+                            snapshot.volume->not_appendable + "); format it to record over it";
   } else if (snapshot.state == DiscState::kFinalized) {
     info.not_ready_reason = "the disc is finalized (or holds a file system); insert a blank disc or format it";
   } else if (!refused.empty()) {

@@ -7,7 +7,6 @@
 #include "recorder/session/disc_file.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
-#include "recorder/udf/drive_sector_source.h"
 #include "recorder/udf/volume_builder.h"
 
 namespace discrec::recorder {
@@ -149,11 +148,7 @@ Result<DiscOperationResult> DriveSession::finalize_now(const FinalizeParams& par
   finalize_begun_.reset();
   appending_.reset();
   settle(DiscState::kFinalized);
-  // A rewritable disc stays a library: what it now holds and has free.
-  if (!caps_->sequential())
-    if (auto volume = read_disc_volume(); volume.ok())
-      disc_volume_ = summarize_volume(*volume, udf::DriveSectorSource(*drive_, 0).sector_count(),
-                                      std::max<uint32_t>(caps_->ecc_unit_blocks, 1));
+  refresh_disc_volume();  // a rewritable disc stays a library: what it holds and has free
   catalog_disc(CatalogState::kFinalized, "", &finalize);
   (void)probe();  // the drive's word on the closed disc, for reads
   publish(EventKind::kDiscFinalized, "", result.summary);

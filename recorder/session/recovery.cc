@@ -298,6 +298,7 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
   appending_.reset();
   catalog_recovered(CatalogState::kFinalized, &finalize);
   if (auto caps = probe(); caps.ok()) caps_ = *caps;
+  refresh_disc_volume();
   std::string summary = "recovered " + std::to_string(recovered_.size()) + " recording(s), " +
                         std::to_string(recovered_bytes) + " bytes confirmed before the crash, and finalized the disc (" +
                         result.summary + ")";
