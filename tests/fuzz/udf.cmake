@@ -13,3 +13,9 @@ discrec_add_fuzzer(udf_fuzz_build_round_trip
 discrec_add_fuzzer(udf_fuzz_client_names
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_client_names_fuzz.cc
   LIBS discrec_udf)
+
+# The updater on volumes it did not make: a planned update never overwrites
+# what the live volume uses, and always leaves a volume that reads back.
+discrec_add_fuzzer(udf_fuzz_volume_update
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/udf_volume_update_fuzz.cc
+  LIBS discrec_udf)
