@@ -87,7 +87,7 @@ TEST(AccessTest, EveryMethodHasItsLeastRole) {
                         "GetDaemonInfo", "ListCatalog"})
     EXPECT_EQ(required_role(m), Role::kObserve) << m;
   for (const char* m : {"PrepareDrive", "LoadMedium", "EjectMedium", "FormatMedium", "StartRecording",
-                        "StopRecording", "FinalizeDisc", "VerifyDisc"})
+                        "StopRecording", "FinalizeDisc", "VerifyDisc", "DeleteFromDisc"})
     EXPECT_EQ(required_role(m), Role::kControl) << m;
   EXPECT_EQ(required_role("SomethingNew"), Role::kAdmin) << "unlisted methods fail closed";
 }

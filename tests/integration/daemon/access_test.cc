@@ -93,6 +93,11 @@ TEST_F(AccessTest, AnObserverMayListButNotFormatOrRecord) {
   EXPECT_NE(eject.exit_code, 0);
   EXPECT_TRUE(contains(eject.output, "needs control")) << eject.output;
 
+  // Deleting from a disc is refused before the daemon looks at the disc.
+  auto remove = cli_as_stranger(d, {"delete", "bd0/rec001"});
+  EXPECT_EQ(remove.exit_code, 5) << remove.output;
+  EXPECT_TRUE(contains(remove.output, "has role observe; deleting from a disc needs control")) << remove.output;
+
   // Root (the daemon's own uid here) is admin and unaffected.
   EXPECT_EQ(d.cli({"eject", "bd0"}).exit_code, 0);
 }

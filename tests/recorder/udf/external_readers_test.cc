@@ -466,5 +466,46 @@ TEST(UdfExternalReaders, MkudffsVolumeTakesRecordingsAndStaysReadable) {
   check_7zip(disc, dir, true);
 }
 
+// Foreign files, written by another UDF implementation (udfclient, NetBSD's)
+// into a mkudffs volume, in the root and in a directory of their own: the
+// recordings discrec adds leave them byte-identical for every reader.
+TEST(UdfExternalReaders, ForeignFilesStayByteIdenticalWhenRecordingsAreAdded) {
+  if (run("command -v udfclient").status != 0) GTEST_SKIP() << "udfclient (package udfclient) missing";
+  TempDir dir;
+  Disc disc;
+  disc.image = dir.path() / "dvdram.img";
+  const auto photo = dir.path() / "photo.jpg";
+  const auto notes = dir.path() / "notes.txt";
+  CommandOutput made = run("head -c 300001 /dev/urandom > " + quote(photo) + " && printf 'shopping list\\n' > " +
+                           quote(notes) + " && truncate -s 200M " + quote(disc.image) +
+                           " && mkudffs --media-type=dvdram --label=FAMILY " + quote(disc.image));
+  ASSERT_EQ(made.status, 0) << made.output;
+  // udfclient names the volume by its set id; its commands come on stdin.
+  CommandOutput listing = run("cd " + quote(dir.path()) + " && printf 'ls\\nquit\\n' | udfclient -b 2048 " +
+                              quote(disc.image));
+  const size_t at = listing.output.find(":FAMILY:FAMILY:");
+  ASSERT_NE(at, std::string::npos) << listing.output;
+  const size_t start = listing.output.rfind(' ', at) + 1;
+  const std::string volume = listing.output.substr(start, listing.output.find('\n', at) - start);
+  CommandOutput wrote = run("cd " + quote(dir.path()) + " && printf 'cd " + volume +
+                            "\\nmkdir photos\\ncd photos\\nput photo.jpg\\ncd ..\\nput notes.txt\\nsync\\nquit\\n' | "
+                            "udfclient -W -b 2048 " + quote(disc.image));
+  ASSERT_EQ(wrote.status, 0) << wrote.output;
+  disc.spec.label = "FAMILY";
+  update(disc, {file("match of the day", 900 * 2048 - 61, {{0, 900}}, kStart)}, {}, 16);
+  update(disc, {file("film", 500 * 2048, {{0, 500}}, kStart + 3h)}, {}, 16);
+  check_udfread_listing(disc);
+  check_7zip(disc, dir, true);
+  const auto out = dir.path() / "7z";
+  EXPECT_TRUE(testing::read_whole_file(out / "photos" / "photo.jpg") == testing::read_whole_file(photo));
+  EXPECT_TRUE(testing::read_whole_file(out / "notes.txt") == testing::read_whole_file(notes));
+  // The foreign entries themselves are where they were, unchanged.
+  CommandOutput info = run("udfinfo " + quote(disc.image));
+  EXPECT_EQ(info.status, 0) << info.output;
+  EXPECT_NE(info.output.find("numfiles=4\n"), std::string::npos) << info.output;
+  CommandOutput read = run(std::string(UDFREAD_CHECK) + " " + quote(disc.image));
+  EXPECT_NE(read.output.find("f 300001 /photos/photo.jpg\n"), std::string::npos) << read.output;
+}
+
 }  // namespace
 }  // namespace discrec::recorder::udf
