@@ -402,6 +402,43 @@ Status Drive::close_for_finalize(const DriveCapabilities& caps, bool close_disc)
   return ok_status();
 }
 
+Result<SessionInfo> Drive::read_sessions(const DriveCapabilities& caps) {
+  if (!caps.sequential()) {
+    return Error(ErrorCode::kFailedPrecondition, caps.medium_name() + " media have no sessions to append");
+  }
+  ASSIGN_OR_RETURN(DiscInformation disc, read_disc_information());
+  SessionInfo info;
+  info.status = disc.status;
+  // Number of Sessions counts an empty or incomplete last session (MMC.md
+  // §8.2); only a complete one has a volume to read.
+  const bool last_complete =
+      disc.status == DiscStatus::kComplete || disc.last_session_state == SessionState::kComplete;
+  info.closed_sessions = disc.status == DiscStatus::kBlank ? 0
+                         : last_complete                    ? disc.sessions
+                                                            : static_cast<uint16_t>(disc.sessions - std::min<uint16_t>(disc.sessions, 1));
+  info.open_session_in_use = !last_complete && disc.last_session_state != SessionState::kEmpty;
+  if (info.closed_sessions > 0) {
+    ASSIGN_OR_RETURN(TrackInformation first,
+                     read_track_information(info.closed_sessions, TrackAddressType::kSessionNumber));
+    info.last_closed_session_start = first.start_lba;
+  }
+  if (disc.status != DiscStatus::kComplete) {
+    Result<TrackInformation> open = read_track_information(0xFF);
+    if (open.ok() && open->nwa_valid) {
+      info.next_session_start = open->start_lba;
+      info.next_writable_address = open->next_writable_address;
+      info.free_blocks = open->free_blocks;
+    }
+    // A session already begun (its metadata track reserved) starts at its
+    // first track, not at the invisible one.
+    if (info.open_session_in_use && info.next_session_start) {
+      ASSIGN_OR_RETURN(TrackInformation first, read_track_information(disc.sessions, TrackAddressType::kSessionNumber));
+      info.next_session_start = first.start_lba;
+    }
+  }
+  return info;
+}
+
 CommandFailure classify_failure(const Error& error) {
   if (const auto& sense = error.sense()) {
     switch (sense->key) {

@@ -107,6 +107,24 @@ struct DriveCapabilities {
 // Pure.
 FormatDescriptor recording_format(uint16_t profile, const FormatCapacities& capacities, bool spare_areas);
 
+// Where the sessions of a sequential disc are (Drive::read_sessions).
+struct SessionInfo {
+  DiscStatus status = DiscStatus::kBlank;
+  // Sessions closed so far (an empty or incomplete last session not counted).
+  uint16_t closed_sessions = 0;
+  // First LBA of the last closed session: its first track's start. The UDF
+  // volume readers should use is there (anchor at +256). 0 without one.
+  uint32_t last_closed_session_start = 0;
+  // The invisible track a new session goes into, when the disc is appendable
+  // (or blank): its start (the new session's first LBA), next writable
+  // address and free blocks. Unset on a complete disc.
+  std::optional<uint32_t> next_session_start;
+  std::optional<uint32_t> next_writable_address;
+  uint32_t free_blocks = 0;
+  // An open session holds data or reserved tracks (it was not closed).
+  bool open_session_in_use = false;
+};
+
 // Close functions for CLOSE TRACK/SESSION (MMC.md §8.5).
 enum class CloseFunction : uint8_t {
   kStopBackgroundFormat = 0b000,
@@ -245,6 +263,12 @@ class Drive {
   // closes everything on the first CLOSE) answers so. Does nothing on
   // random-access media (!caps.sequential()).
   Status close_for_finalize(const DriveCapabilities& caps, bool close_disc);
+  // Multisession: where the last closed session starts and where the next
+  // one would (READ DISC INFORMATION, then READ TRACK INFORMATION for the
+  // first track of the last closed session, by session number, and for the
+  // invisible track 0xFF). kFailedPrecondition on random-access media.
+  // A drive that answers 0xFF with an error (tgt) leaves next_* unset.
+  Result<SessionInfo> read_sessions(const DriveCapabilities& caps);
 
   // Polls TEST UNIT READY until GOOD while the drive reports a transient
   // state: not ready with ASC 04h except 04/02 and 04/03 (becoming ready,
