@@ -402,6 +402,27 @@ Status Drive::close_for_finalize(const DriveCapabilities& caps, bool close_disc)
   return ok_status();
 }
 
+// The start of session `session`'s first track. The last session's first
+// track is in READ DISC INFORMATION; an earlier one is asked for by session
+// number (MMC address type 10b) or, from a drive without it (tgt: 2/24/00),
+// found by walking the tracks back from the last session's first.
+Result<uint32_t> Drive::first_track_start(const DiscInformation& disc, uint16_t session, bool last_is_session) {
+  if (last_is_session && disc.first_track_in_last_session > 0) {
+    ASSIGN_OR_RETURN(TrackInformation first, read_track_information(disc.first_track_in_last_session));
+    return first.start_lba;
+  }
+  Result<TrackInformation> by_session = read_track_information(session, TrackAddressType::kSessionNumber);
+  if (by_session.ok()) return by_session->start_lba;
+  std::optional<uint32_t> start;
+  for (uint32_t track = disc.first_track_in_last_session; track-- > 1;) {
+    ASSIGN_OR_RETURN(TrackInformation t, read_track_information(track));
+    if (t.session_number < session) break;
+    if (t.session_number == session) start = t.start_lba;
+  }
+  if (!start) return std::move(by_session).error();
+  return *start;
+}
+
 Result<SessionInfo> Drive::read_sessions(const DriveCapabilities& caps) {
   if (!caps.sequential()) {
     return Error(ErrorCode::kFailedPrecondition, caps.medium_name() + " media have no sessions to append");
@@ -418,9 +439,7 @@ Result<SessionInfo> Drive::read_sessions(const DriveCapabilities& caps) {
                                                             : static_cast<uint16_t>(disc.sessions - std::min<uint16_t>(disc.sessions, 1));
   info.open_session_in_use = !last_complete && disc.last_session_state != SessionState::kEmpty;
   if (info.closed_sessions > 0) {
-    ASSIGN_OR_RETURN(TrackInformation first,
-                     read_track_information(info.closed_sessions, TrackAddressType::kSessionNumber));
-    info.last_closed_session_start = first.start_lba;
+    ASSIGN_OR_RETURN(info.last_closed_session_start, first_track_start(disc, info.closed_sessions, last_complete));
   }
   if (disc.status != DiscStatus::kComplete) {
     Result<TrackInformation> open = read_track_information(0xFF);

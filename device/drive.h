@@ -294,6 +294,8 @@ class Drive {
   Result<size_t> run(const char* command_name, const CommandRequest& request);
   // REQUIRES: mutex_ held.
   Result<size_t> run_locked(const char* command_name, const CommandRequest& request);
+  // read_sessions(): where session `session`'s first track starts.
+  Result<uint32_t> first_track_start(const DiscInformation& disc, uint16_t session, bool last_is_session);
   // Looks the drive up in quirk_table_ and keeps what applies.
   DriveQuirks look_up_quirks(const InquiryData& id);
   // The kUnsupported error for a command the quirk `kind` says not to send,

@@ -146,6 +146,14 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
     auto track = d.read_track_information(0xFF);
     ASSERT_TRUE(track.ok());
     ASSERT_EQ(track->start_lba, layout.data_start);
+    // A session begun (its metadata track reserved) still starts where it did.
+    auto during = d.read_sessions(*caps);
+    ASSERT_TRUE(during.ok()) << during.error().to_string();
+    EXPECT_TRUE(during->open_session_in_use);
+    EXPECT_EQ(during->closed_sessions, session - 1);
+    EXPECT_EQ(during->next_session_start, start);
+    EXPECT_EQ(during->next_writable_address, layout.data_start);
+    if (session > 1) EXPECT_EQ(during->last_closed_session_start, session_starts[session - 2]);
 
     // Record: two recordings per session.
     uint32_t lba = layout.data_start;
