@@ -153,7 +153,9 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
     EXPECT_EQ(during->closed_sessions, session - 1);
     EXPECT_EQ(during->next_session_start, start);
     EXPECT_EQ(during->next_writable_address, layout.data_start);
-    if (session > 1) EXPECT_EQ(during->last_closed_session_start, session_starts[session - 2]);
+    if (session > 1) {
+      EXPECT_EQ(during->last_closed_session_start, session_starts[session - 2]);
+    }
 
     // Record: two recordings per session.
     uint32_t lba = layout.data_start;
