@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "device/drive.h"
@@ -291,6 +293,22 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
     ASSERT_TRUE(caps.ok());
   }
   EXPECT_EQ(all.size(), 6u);
+
+  // For the Linux kernel's reader in the QEMU guest (run_guest_multisession.sh):
+  // the image, where its sessions start, and what each recording holds.
+  if (const char* keep = std::getenv("DISCREC_MULTISESSION_KEEP")) {
+    drive->reset();
+    const std::filesystem::path out = std::filesystem::path(keep) / m.uri_profile;
+    std::filesystem::create_directories(out / "expected");
+    std::filesystem::copy_file(image, out / "disc.img", std::filesystem::copy_options::overwrite_existing);
+    std::ofstream sessions(out / "sessions");
+    for (uint32_t s : session_starts) sessions << s << "\n";
+    for (const FileSpec& f : all) {
+      const std::vector<uint8_t> bytes = testing::expected_bytes(f, 0, f.size);
+      std::ofstream(out / "expected" / f.name, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Media, MultisessionOnSimDrive,
