@@ -396,7 +396,17 @@ Status Drive::close_for_finalize(const DriveCapabilities& caps, bool close_disc)
     if (!tolerated(closed)) return closed;
   }
   CloseFunction close = CloseFunction::kCloseSession;
-  if (close_disc) close = caps.is_bd() ? CloseFunction::kFinalizeBdR : CloseFunction::kFinalizeDvdPlusR;
+  const uint16_t p = caps.current_profile;
+  if (p == profile::kDvdRSequential || p == profile::kDvdRwSequential || p == 0x0015 || p == 0x0016) {
+    // DVD-R/-RW have no finalize function: CLOSE SESSION finalizes the disc or
+    // leaves it appendable as write parameters page 05's Multi-session field
+    // says (00b no next session, 11b next session allowed; MMC.md §9).
+    ASSIGN_OR_RETURN(ModePage05 page, mode_sense_write_parameters());
+    page.multi_session = close_disc ? 0b00 : 0b11;
+    RETURN_IF_ERROR(mode_select_write_parameters(page));
+  } else if (close_disc) {
+    close = caps.is_bd() ? CloseFunction::kFinalizeBdR : CloseFunction::kFinalizeDvdPlusR;
+  }
   Status closed = close_track_session(close, 1);
   if (!tolerated(closed)) return closed;
   return ok_status();

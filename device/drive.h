@@ -258,7 +258,8 @@ class Drive {
   // Closes a sequential medium after its file system is written: unless READ
   // DISC INFORMATION already says complete, CLOSE TRACK for tracks 1 to the
   // last track of the last session, then CLOSE SESSION, or with `close_disc`
-  // finalize (BD 110b, any other medium DVD+R's 101b). ILLEGAL REQUEST (key 5) from any of
+  // finalize (BD 110b, DVD+R 101b; DVD-R/-RW: CLOSE SESSION after MODE SELECT
+  // page 05 Multi-session 00b, or 11b to stay appendable). ILLEGAL REQUEST (key 5) from any of
   // them is tolerated: a track or session the drive already closed (tgt
   // closes everything on the first CLOSE) answers so. Does nothing on
   // random-access media (!caps.sequential()).

@@ -14,7 +14,7 @@ H=${MMC_TARGET:?}
 . "$dir/env"
 work=$dir/multisession
 rm -rf "$work"; mkdir -p "$work/modules"
-DISCREC_MULTISESSION_KEEP=$work "$test_bin" --gtest_filter='*dvd_r' > "$work/test.log" 2>&1 ||
+DISCREC_MULTISESSION_KEEP=$work "$test_bin" --gtest_filter='*/dvdplusr' > "$work/test.log" 2>&1 ||
   { cat "$work/test.log"; exit 1; }
 disc=$work/dvd+r
 mkdir -p "$STATE"; cp "$disc/disc.img" "$STATE/multisession.iso"

@@ -312,10 +312,15 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Media, MultisessionOnSimDrive,
-                         ::testing::Values(Medium{"bd-r", 0x0041}, Medium{"dvd+r", 0x001B}),
+                         ::testing::Values(Medium{"bd-r", 0x0041}, Medium{"dvd+r", 0x001B},
+                                           Medium{"dvd-r", 0x0011}),
                          [](const auto& info) {
-                           std::string name = info.param.uri_profile;
-                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           std::string name;
+                           for (const char* c = info.param.uri_profile; *c; ++c) {
+                             name += *c == '+' ? std::string("plus")
+                                     : std::isalnum(static_cast<unsigned char>(*c)) ? std::string(1, *c)
+                                                                                     : std::string("_");
+                           }
                            return name;
                          });
 
