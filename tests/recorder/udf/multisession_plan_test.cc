@@ -83,7 +83,7 @@ TEST(Multisession, SecondSessionVolumeSitsInItsSessionAndCoversTheFirst) {
   EXPECT_EQ(v->anchors, (std::vector<uint32_t>{s + kAnchorLba, t.disc.sectors() - 1}));
   EXPECT_EQ(v->partition_start, kPartitionStart);
   EXPECT_EQ(v->partition_start + v->partition_length, t.second.data_start + 48);
-  EXPECT_EQ(v->fsd_block, s);  // its first block after its own anchor
+  EXPECT_EQ(v->fsd_block, s + t.second.first_block);  // its first block after its own anchor unit
   EXPECT_EQ(v->label, "EVENT 2026");
   EXPECT_EQ(v->volume_id, "EVENT 2026");
   EXPECT_EQ(v->volume_created, kT0);
@@ -159,11 +159,13 @@ TEST(Multisession, MetadataAreaGrowsWithTheEarlierRecordings) {
   auto plan = plan_next_session(*v, {start, 100'000 - start, 16, 10});
   ASSERT_TRUE(plan.ok());
   // Room for the ten earlier entries (and their directory entries) on top of
-  // what ten new recordings need; and ten more files allowed.
-  EXPECT_GE(plan->layout.data_start - start, first.data_start + 10);
+  // what ten new recordings need on the same free blocks; and ten more files allowed.
+  const uint32_t earlier = earlier_metadata_blocks(plan->spec.files, plan->spec);
+  EXPECT_GE(earlier, 11u);
+  LayoutRequest same{MediaKind::kSequentialWriteOnce, 100'000 - start, 16, 10};
+  EXPECT_GE(plan->layout.data_start - start, plan_layout(same)->data_start + earlier);
   EXPECT_EQ(plan->layout.max_files, 20u);
   EXPECT_EQ(plan->spec.files.size(), 10u);
-  EXPECT_GE(earlier_metadata_blocks(plan->spec.files, plan->spec), 11u);
 }
 
 }  // namespace
