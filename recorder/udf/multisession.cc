@@ -53,6 +53,16 @@ Result<SessionPlan> plan_next_session(const ParsedVolume& previous, const Sessio
     return Error(ErrorCode::kInvalidArgument, "previous partition starts after the new session's anchor");
   }
 
+  // The new volume carries over /DISCREC's recordings only: anything else
+  // (a disc another program wrote) would vanish from the disc's last session.
+  const std::string dir = "/" + std::string(kRecordingDirectory);
+  for (const ParsedFile& f : previous.files) {
+    const bool recording = !f.directory && f.parent >= 0 && previous.files[f.parent].path == dir;
+    if (!(f.directory && f.path == dir) && !recording) {
+      return Error(ErrorCode::kUnsupported, "the previous session holds " + f.path +
+                                                ", which a new session would not list");
+    }
+  }
   SessionPlan plan;
   ASSIGN_OR_RETURN(plan.spec.files, recordings_from(previous));
   plan.spec.label = previous.label;

@@ -64,8 +64,10 @@ struct SessionPlan {
 // last closed session holds `previous` (read_volume_at at that session's
 // start, over a source that ends at the disc's last recorded sector).
 // kInvalidArgument for a session start that is not unit-aligned or not past
-// the previous volume; kResourceExhausted when the free blocks cannot hold
-// the metadata area and a unit of data; kMalformedResponse as recordings_from.
+// the previous volume; kUnsupported when the previous volume holds anything
+// but /DISCREC and its files (it would vanish from the new session's volume);
+// kResourceExhausted when the free blocks cannot hold the metadata area and a
+// unit of data; kMalformedResponse as recordings_from.
 Result<SessionPlan> plan_next_session(const ParsedVolume& previous, const SessionRequest& request);
 
 // The sectors a session's metadata area needs beyond plan_layout's for the

@@ -135,6 +135,15 @@ TEST(Multisession, RefusesSessionStartsThatCannotBe) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(plan_next_session(*v, {(end + 15) / 16 * 16, 300, 16, 10}).error().code(),
             ErrorCode::kResourceExhausted);
+  // A volume with files discrec would not carry over.
+  ParsedVolume foreign = *v;
+  ParsedFile other;
+  other.path = "/README.TXT";
+  foreign.files.push_back(other);
+  auto refused = plan_next_session(foreign, {(end + 15) / 16 * 16, 50'000, 16, 10});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(refused.error().to_string().find("/README.TXT"), std::string::npos) << refused.error().to_string();
   // A later session's data must stay inside its own data area or the earlier sessions'.
   VolumeSpec spec = t.second_spec;
   spec.files.push_back(recording("c", t.second.session_start + 300, 16));
