@@ -89,8 +89,7 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
   auto drive = device::Drive::open("sim://" + image.string() + "?profile=" + m.uri_profile +
                                    "&timing=off&blocks=200000");
   ASSERT_TRUE(drive.ok()) << drive.error().to_string();
-  device::Drive& d = **drive;
-  auto caps = d.probe();
+  auto caps = (*drive)->probe();
   ASSERT_TRUE(caps.ok()) << caps.error().to_string();
   const uint32_t unit = caps->is_bd() ? 32 : 16;
 
@@ -98,6 +97,7 @@ TEST_P(MultisessionOnSimDrive, ThreeSessionsEachListingEveryRecording) {
   std::vector<uint32_t> session_starts;  // each session's first LBA
   for (int session = 1; session <= 3; ++session) {
     SCOPED_TRACE("session " + std::to_string(session));
+    device::Drive& d = **drive;  // reopened after each session
     // Where the new session goes, and what the last closed one holds.
     auto info = d.read_sessions(*caps);
     ASSERT_TRUE(info.ok()) << info.error().to_string();
