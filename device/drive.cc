@@ -396,10 +396,76 @@ Status Drive::close_for_finalize(const DriveCapabilities& caps, bool close_disc)
     if (!tolerated(closed)) return closed;
   }
   CloseFunction close = CloseFunction::kCloseSession;
-  if (close_disc) close = caps.is_bd() ? CloseFunction::kFinalizeBdR : CloseFunction::kFinalizeDvdPlusR;
+  const uint16_t p = caps.current_profile;
+  if (p == profile::kDvdRSequential || p == profile::kDvdRwSequential || p == 0x0015 || p == 0x0016) {
+    // DVD-R/-RW have no finalize function: CLOSE SESSION finalizes the disc or
+    // leaves it appendable as write parameters page 05's Multi-session field
+    // says (00b no next session, 11b next session allowed; MMC.md §9).
+    ASSIGN_OR_RETURN(ModePage05 page, mode_sense_write_parameters());
+    page.multi_session = close_disc ? 0b00 : 0b11;
+    RETURN_IF_ERROR(mode_select_write_parameters(page));
+  } else if (close_disc) {
+    close = caps.is_bd() ? CloseFunction::kFinalizeBdR : CloseFunction::kFinalizeDvdPlusR;
+  }
   Status closed = close_track_session(close, 1);
   if (!tolerated(closed)) return closed;
   return ok_status();
+}
+
+// The start of session `session`'s first track. The last session's first
+// track is in READ DISC INFORMATION; an earlier one is asked for by session
+// number (MMC address type 10b) or, from a drive without it (tgt: 2/24/00),
+// found by walking the tracks back from the last session's first.
+Result<uint32_t> Drive::first_track_start(const DiscInformation& disc, uint16_t session, bool last_is_session) {
+  if (last_is_session && disc.first_track_in_last_session > 0) {
+    ASSIGN_OR_RETURN(TrackInformation first, read_track_information(disc.first_track_in_last_session));
+    return first.start_lba;
+  }
+  Result<TrackInformation> by_session = read_track_information(session, TrackAddressType::kSessionNumber);
+  if (by_session.ok()) return by_session->start_lba;
+  std::optional<uint32_t> start;
+  for (uint32_t track = disc.first_track_in_last_session; track-- > 1;) {
+    ASSIGN_OR_RETURN(TrackInformation t, read_track_information(track));
+    if (t.session_number < session) break;
+    if (t.session_number == session) start = t.start_lba;
+  }
+  if (!start) return std::move(by_session).error();
+  return *start;
+}
+
+Result<SessionInfo> Drive::read_sessions(const DriveCapabilities& caps) {
+  if (!caps.sequential()) {
+    return Error(ErrorCode::kFailedPrecondition, caps.medium_name() + " media have no sessions to append");
+  }
+  ASSIGN_OR_RETURN(DiscInformation disc, read_disc_information());
+  SessionInfo info;
+  info.status = disc.status;
+  // Number of Sessions counts an empty or incomplete last session (MMC.md
+  // §8.2); only a complete one has a volume to read.
+  const bool last_complete =
+      disc.status == DiscStatus::kComplete || disc.last_session_state == SessionState::kComplete;
+  info.closed_sessions = disc.status == DiscStatus::kBlank ? 0
+                         : last_complete                    ? disc.sessions
+                                                            : static_cast<uint16_t>(disc.sessions - std::min<uint16_t>(disc.sessions, 1));
+  info.open_session_in_use = !last_complete && disc.last_session_state != SessionState::kEmpty;
+  if (info.closed_sessions > 0) {
+    ASSIGN_OR_RETURN(info.last_closed_session_start, first_track_start(disc, info.closed_sessions, last_complete));
+  }
+  if (disc.status != DiscStatus::kComplete) {
+    Result<TrackInformation> open = read_track_information(0xFF);
+    if (open.ok() && open->nwa_valid) {
+      info.next_session_start = open->start_lba;
+      info.next_writable_address = open->next_writable_address;
+      info.free_blocks = open->free_blocks;
+    }
+    // A session already begun (its metadata track reserved) starts at its
+    // first track, not at the invisible one.
+    if (info.open_session_in_use && info.next_session_start) {
+      ASSIGN_OR_RETURN(TrackInformation first, read_track_information(disc.sessions, TrackAddressType::kSessionNumber));
+      info.next_session_start = first.start_lba;
+    }
+  }
+  return info;
 }
 
 CommandFailure classify_failure(const Error& error) {

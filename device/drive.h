@@ -107,6 +107,24 @@ struct DriveCapabilities {
 // Pure.
 FormatDescriptor recording_format(uint16_t profile, const FormatCapacities& capacities, bool spare_areas);
 
+// Where the sessions of a sequential disc are (Drive::read_sessions).
+struct SessionInfo {
+  DiscStatus status = DiscStatus::kBlank;
+  // Sessions closed so far (an empty or incomplete last session not counted).
+  uint16_t closed_sessions = 0;
+  // First LBA of the last closed session: its first track's start. The UDF
+  // volume readers should use is there (anchor at +256). 0 without one.
+  uint32_t last_closed_session_start = 0;
+  // The invisible track a new session goes into, when the disc is appendable
+  // (or blank): its start (the new session's first LBA), next writable
+  // address and free blocks. Unset on a complete disc.
+  std::optional<uint32_t> next_session_start;
+  std::optional<uint32_t> next_writable_address;
+  uint32_t free_blocks = 0;
+  // An open session holds data or reserved tracks (it was not closed).
+  bool open_session_in_use = false;
+};
+
 // Close functions for CLOSE TRACK/SESSION (MMC.md §8.5).
 enum class CloseFunction : uint8_t {
   kStopBackgroundFormat = 0b000,
@@ -240,11 +258,18 @@ class Drive {
   // Closes a sequential medium after its file system is written: unless READ
   // DISC INFORMATION already says complete, CLOSE TRACK for tracks 1 to the
   // last track of the last session, then CLOSE SESSION, or with `close_disc`
-  // finalize (BD 110b, any other medium DVD+R's 101b). ILLEGAL REQUEST (key 5) from any of
+  // finalize (BD 110b, DVD+R 101b; DVD-R/-RW: CLOSE SESSION after MODE SELECT
+  // page 05 Multi-session 00b, or 11b to stay appendable). ILLEGAL REQUEST (key 5) from any of
   // them is tolerated: a track or session the drive already closed (tgt
   // closes everything on the first CLOSE) answers so. Does nothing on
   // random-access media (!caps.sequential()).
   Status close_for_finalize(const DriveCapabilities& caps, bool close_disc);
+  // Multisession: where the last closed session starts and where the next
+  // one would (READ DISC INFORMATION, then READ TRACK INFORMATION for the
+  // first track of the last closed session, by session number, and for the
+  // invisible track 0xFF). kFailedPrecondition on random-access media.
+  // A drive that answers 0xFF with an error (tgt) leaves next_* unset.
+  Result<SessionInfo> read_sessions(const DriveCapabilities& caps);
 
   // Polls TEST UNIT READY until GOOD while the drive reports a transient
   // state: not ready with ASC 04h except 04/02 and 04/03 (becoming ready,
@@ -270,6 +295,8 @@ class Drive {
   Result<size_t> run(const char* command_name, const CommandRequest& request);
   // REQUIRES: mutex_ held.
   Result<size_t> run_locked(const char* command_name, const CommandRequest& request);
+  // read_sessions(): where session `session`'s first track starts.
+  Result<uint32_t> first_track_start(const DiscInformation& disc, uint16_t session, bool last_is_session);
   // Looks the drive up in quirk_table_ and keeps what applies.
   DriveQuirks look_up_quirks(const InquiryData& id);
   // The kUnsupported error for a command the quirk `kind` says not to send,

@@ -79,12 +79,21 @@ struct VolumeLayout {
   // The partition block the fixed blocks (partition_block::) start at: the
   // first one after the anchor's unit (write_unit_sectors - 1), so that a
   // write of that unit failing (the switch of a volume update) cannot take
-  // the live volume's own blocks with it. 0 on discs from before it.
+  // the live volume's own blocks with it. 0 on discs from before it. On a
+  // later session: from the first block after that session's anchor.
   uint32_t first_block = 0;
+  // Multisession (multisession.h): the first LBA of the session this volume is
+  // written in. Its system area, volume recognition sequence, main VDS,
+  // integrity sequence and first anchor sit at these offsets from it, and its
+  // metadata area is [session_start, data_start). 0 on a single-session disc.
+  uint32_t session_start = 0;
+  // The partition's first LBA. A later session keeps the first session's, so
+  // that the earlier sessions' recordings lie inside its partition.
+  uint32_t partition_start = kPartitionStart;
 
-  // Metadata blocks the partition can hold before data_start (including
-  // the skipped first_block ones).
-  uint32_t metadata_blocks() const { return data_start - kPartitionStart; }
+  // Metadata blocks this session's metadata area holds after its anchor
+  // (including the skipped first_block ones).
+  uint32_t metadata_blocks() const { return data_start - (session_start + kPartitionStart); }
 };
 
 // The request for a disc of MMC `profile` (DriveCapabilities::current_profile;

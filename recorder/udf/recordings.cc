@@ -82,11 +82,16 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
       }
       const uint32_t n = static_cast<uint32_t>((uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize);
       // The zero run sits after the anchor's unit (ECC block or cluster), or
-      // at block 5 on discs written before first_block existed.
+      // at block 5 on discs written before first_block existed; on a later
+      // session (multisession.h) at the same offset from its file set
+      // descriptor.
+      const auto in_zero_run = [&](uint64_t at) {
+        return x.type == ExtentType::kRecorded && x.lba >= at && uint64_t{x.lba} + n <= at + partition_block::kZeroCount;
+      };
       bool zero_run = false;
-      for (uint32_t first : {0u, 15u, 31u}) {
-        const uint32_t at = kPartitionStart + first + partition_block::kZeros;
-        zero_run |= x.type == ExtentType::kRecorded && x.lba >= at && uint64_t{x.lba} + n <= at + partition_block::kZeroCount;
+      for (uint32_t first : {0u, 15u, 31u}) zero_run |= in_zero_run(kPartitionStart + first + partition_block::kZeros);
+      if (volume.session_start != 0) {
+        zero_run |= in_zero_run(uint64_t{volume.partition_start} + volume.fsd_block + partition_block::kZeros);
       }
       append_extent(spec.extents, {x.lba, n, x.type == ExtentType::kRecorded && !zero_run});
       sectors += n;

@@ -170,6 +170,21 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec) {
   if (!encode_cs0(spec.label).ok()) {
     return Error(ErrorCode::kInvalidArgument, "volume label is not valid UTF-8 of the BMP");
   }
+  if (!spec.volume_set.empty() && !encode_cs0(spec.volume_set).ok()) {
+    return Error(ErrorCode::kInvalidArgument, "volume set identifier is not valid UTF-8 of the BMP");
+  }
+  // A later session's volume: its metadata area starts at its session, and its
+  // partition reaches back to the first session's.
+  if (layout.session_start != 0 && layout.kind != MediaKind::kSequentialWriteOnce) {
+    return Error(ErrorCode::kInvalidArgument, "sessions are for sequential write-once media");
+  }
+  if (layout.partition_start > uint64_t{layout.session_start} + kPartitionStart ||
+      uint64_t{layout.session_start} + kPartitionStart >= layout.data_start) {
+    return Error(ErrorCode::kInvalidArgument, "partition start " + std::to_string(layout.partition_start) +
+                                                  " or data start " + std::to_string(layout.data_start) +
+                                                  " does not fit the session at " +
+                                                  std::to_string(layout.session_start));
+  }
   for (const FileSpec& f : spec.files) {
     const auto bad = [&](const std::string& why) {
       return Error(ErrorCode::kInvalidArgument, "file \"" + f.name + "\": " + why);
@@ -184,7 +199,11 @@ Status validate(const VolumeLayout& layout, const VolumeSpec& spec) {
       // Zero-filled lost extents never point at their own sectors (appending to a
       // zero-filled volume gives them the zero run's LBA).
       const bool placed = e.recorded || spec.lost_extents == LostExtentEncoding::kAllocatedNotRecorded;
-      if (placed && (e.lba < layout.data_start || uint64_t{e.lba} + e.sectors > layout.data_limit)) {
+      // This session's data area, or (a later session) the earlier sessions'.
+      const uint64_t end = uint64_t{e.lba} + e.sectors;
+      const bool here = e.lba >= layout.data_start && end <= layout.data_limit;
+      const bool earlier = e.lba >= layout.partition_start && end <= layout.session_start;
+      if (placed && !here && !earlier) {
         return bad("extent at " + std::to_string(e.lba) + "+" + std::to_string(e.sectors) +
                    " outside the data area");
       }
@@ -259,14 +278,20 @@ using namespace detail;
 
 Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const VolumeSpec& spec) {
   RETURN_IF_ERROR(validate(layout, spec));
-  // The fixed blocks, from the layout's first block (after the anchor's unit).
-  const uint32_t kFsdBlock = layout.first_block + partition_block::kFileSet;
-  const uint32_t kRootFeBlock = layout.first_block + partition_block::kRootEntry;
-  const uint32_t kRootDirBlock = layout.first_block + partition_block::kRootDirectory;
-  const uint32_t kRecDirFeBlock = layout.first_block + partition_block::kRecordingEntry;
-  const uint32_t kZeroBlock = layout.first_block + partition_block::kZeros;
-  const uint32_t kRecDirDataBlock = layout.first_block + partition_block::kRecordingDirectory;
-  ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec.files, spec, kPartitionStart, kZeroBlock));
+  // Where this volume's fixed places are: LBAs from its session's start, and
+  // partition blocks from the layout's first block after its anchor's unit
+  // (session_start 0 on a single-session disc).
+  const uint32_t base = layout.session_start;
+  const uint32_t pstart = layout.partition_start;
+  const uint32_t mb = base + kPartitionStart - pstart + layout.first_block;
+  const uint32_t fsd_block = mb + partition_block::kFileSet;
+  const uint32_t root_fe = mb + partition_block::kRootEntry;
+  const uint32_t root_dir = mb + partition_block::kRootDirectory;
+  const uint32_t rec_fe = mb + partition_block::kRecordingEntry;
+  const uint32_t rec_dir_block = mb + partition_block::kRecordingDirectory;
+  const uint32_t main_vds = base + kMainVdsLba;
+  const uint32_t integrity_lba = base + kIntegrityLba;
+  ASSIGN_OR_RETURN(std::vector<DiscEntry> entries, disc_entries(spec.files, spec, pstart, mb + partition_block::kZeros));
   const uint32_t unit = layout.write_unit_sectors;
 
   // Where the data ends and the closing area goes.
@@ -284,42 +309,44 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   const uint32_t closing = layout.kind == MediaKind::kSequentialWriteOnce
                                ? static_cast<uint32_t>(data_end)
                                : layout.capacity_sectors - layout.closing_sectors;
-  const uint32_t partition_length = closing - kPartitionStart;
+  const uint32_t partition_length = closing - pstart;
 
   // /DISCREC directory data, then every file's entry and extent blocks.
   std::vector<uint8_t> rec_dir;
-  append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+  append_fid(rec_dir, rec_dir_block, 0x0A, {}, root_fe, kRootUniqueId);
   for (const DiscEntry& e : entries) {
-    append_fid(rec_dir, kRecDirDataBlock, 0, e.cs0, 0, 0);  // ICB filled in below
+    append_fid(rec_dir, rec_dir_block, 0, e.cs0, 0, 0);  // ICB filled in below
   }
   const uint32_t rec_dir_blocks = std::max<uint32_t>(1, div_up(rec_dir.size(), kSectorSize));
   std::vector<uint32_t> entry_block;
-  uint32_t next_block = kRecDirDataBlock + rec_dir_blocks;
+  uint32_t next_block = rec_dir_block + rec_dir_blocks;
   for (const DiscEntry& e : entries) {
     entry_block.push_back(next_block);
     next_block += 1 + extent_blocks_for(e.ads.size());
   }
-  if (kPartitionStart + uint64_t{next_block} > layout.data_start) {
-    return Error(ErrorCode::kResourceExhausted, "UDF metadata needs " + std::to_string(next_block) +
+  if (pstart + uint64_t{next_block} > layout.data_start) {
+    return Error(ErrorCode::kResourceExhausted, "UDF metadata needs " + std::to_string(next_block - (mb - layout.first_block)) +
                                                     " blocks, the layout reserved " +
                                                     std::to_string(layout.metadata_blocks()));
   }
   // Now that entry blocks are known, re-encode the file identifiers.
   rec_dir.clear();
-  append_fid(rec_dir, kRecDirDataBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+  append_fid(rec_dir, rec_dir_block, 0x0A, {}, root_fe, kRootUniqueId);
   for (size_t i = 0; i < entries.size(); ++i) {
-    append_fid(rec_dir, kRecDirDataBlock, 0, entries[i].cs0, entry_block[i], kRecDirUniqueId + 1 + i);
+    append_fid(rec_dir, rec_dir_block, 0, entries[i].cs0, entry_block[i], kRecDirUniqueId + 1 + i);
   }
 
-  std::vector<uint8_t> area(size_t{layout.data_start} * kSectorSize, 0);
-  const auto sector = [&](uint32_t lba) { return std::span<uint8_t>(area.data() + size_t{lba} * kSectorSize, kSectorSize); };
-  const BlockSpan block = [&](uint32_t b) { return sector(kPartitionStart + b); };
+  std::vector<uint8_t> area(size_t{layout.data_start - base} * kSectorSize, 0);
+  const auto sector = [&](uint32_t lba) {
+    return std::span<uint8_t>(area.data() + size_t{lba - base} * kSectorSize, kSectorSize);
+  };
+  const BlockSpan block = [&](uint32_t b) { return sector(pstart + b); };
   const std::string label = spec.label;
 
   // Volume recognition sequence (ECMA-167 2/9.1, 3/9.1).
   const char* vsd[] = {"BEA01", "NSR03", "TEA01"};
   for (int i = 0; i < 3; ++i) {
-    std::span<uint8_t> s = sector(kVrsLba + i);
+    std::span<uint8_t> s = sector(base + kVrsLba + i);
     s[0] = 0;
     std::memcpy(s.data() + 1, vsd[i], 5);
     s[6] = 1;
@@ -329,11 +356,11 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
   // one lives in the closing area, far from the main one, which also lets readers
   // that size a volume by its descriptors (7-Zip) find the closing anchor.
   std::vector<uint8_t> tail(size_t{layout.closing_sectors} * kSectorSize, 0);
-  for (uint32_t vds : {kMainVdsLba, closing}) {
+  for (uint32_t vds : {main_vds, closing}) {
     const auto sector = [&](uint32_t lba) {
-      std::vector<uint8_t>& buf = vds == kMainVdsLba ? area : tail;
-      const uint32_t base = vds == kMainVdsLba ? 0 : closing;
-      return std::span<uint8_t>(buf.data() + size_t{lba - base} * kSectorSize, kSectorSize);
+      std::vector<uint8_t>& buf = vds == main_vds ? area : tail;
+      const uint32_t first = vds == main_vds ? base : closing;
+      return std::span<uint8_t>(buf.data() + size_t{lba - first} * kSectorSize, kSectorSize);
     };
     {  // Primary volume descriptor (3/10.1)
       std::span<uint8_t> d = sector(vds).first(512);
@@ -347,10 +374,14 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
       put32(d, 64, 1);
       put32(d, 68, 1);
       // UDF 2.2.2.5: the volume set identifier starts with 16 unique hex digits.
-      char unique[17];
-      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(spec.created.time_since_epoch()).count();
-      std::snprintf(unique, sizeof unique, "%016llX", static_cast<unsigned long long>(secs));
-      put_dstring(d, 72, 128, std::string(unique) + " " + label);
+      if (spec.volume_set.empty()) {
+        char unique[17];
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(spec.created.time_since_epoch()).count();
+        std::snprintf(unique, sizeof unique, "%016llX", static_cast<unsigned long long>(secs));
+        put_dstring(d, 72, 128, std::string(unique) + " " + label);
+      } else {
+        put_dstring(d, 72, 128, spec.volume_set);
+      }
       put_osta_charspec(d, 200);
       put_osta_charspec(d, 264);
       put_regid(d, 344, kImplementationId, RegidSuffix::kImplementation);
@@ -374,7 +405,7 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
       put16(d, 22, 0);  // partition number
       put_regid(d, 24, "+NSR03", RegidSuffix::kNone);
       put32(d, 184, 1);  // access type: read-only
-      put32(d, 188, kPartitionStart);
+      put32(d, 188, pstart);
       put32(d, 192, partition_length);
       put_regid(d, 196, kImplementationId, RegidSuffix::kImplementation);
       finish_tag(d, TagId::kPartition, vds + 2);
@@ -386,12 +417,12 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
       put_dstring(d, 84, 128, label);
       put32(d, 212, kSectorSize);
       put_regid(d, 216, "*OSTA UDF Compliant", RegidSuffix::kDomain);
-      put_long_ad(d, 248, 2 * kSectorSize, kFsdBlock, 0);  // file set descriptor + terminator
+      put_long_ad(d, 248, 2 * kSectorSize, fsd_block, 0);  // file set descriptor + terminator
       put32(d, 264, 6);
       put32(d, 268, 1);
       put_regid(d, 272, kImplementationId, RegidSuffix::kImplementation);
       put32(d, 432, 2 * kSectorSize);  // integrity sequence
-      put32(d, 436, kIntegrityLba);
+      put32(d, 436, integrity_lba);
       d[440] = 1;
       d[441] = 6;
       put16(d, 442, 1);  // volume sequence number
@@ -412,13 +443,13 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     for (const FileExtent& e : f.extents) data_sectors += e.sectors;
   }
   {  // Logical volume integrity descriptor (3/10.10), closed
-    std::span<uint8_t> d = sector(kIntegrityLba).first(80 + 8 + 46);
+    std::span<uint8_t> d = sector(integrity_lba).first(80 + 8 + 46);
     put_timestamp(d, 16, spec.finalized);
     put32(d, 28, 1);  // close integrity
     put64(d, 40, kRecDirUniqueId + 1 + entries.size());  // next unique id
     put32(d, 72, 1);
     put32(d, 76, 46);
-    const uint64_t used = uint64_t{layout.data_start - kPartitionStart} + data_sectors;
+    const uint64_t used = uint64_t{layout.data_start - pstart} + data_sectors;
     const uint32_t free_blocks = layout.kind == MediaKind::kSequentialWriteOnce || used >= partition_length
                                      ? 0 : static_cast<uint32_t>(partition_length - used);
     put32(d, 80, free_blocks);
@@ -429,14 +460,14 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     put16(d, 128, kUdfRevision);
     put16(d, 130, kUdfRevision);
     put16(d, 132, kUdfRevision);
-    finish_tag(d, TagId::kLogicalVolumeIntegrity, kIntegrityLba);
-    finish_tag(sector(kIntegrityLba + 1).first(512), TagId::kTerminating, kIntegrityLba + 1);
+    finish_tag(d, TagId::kLogicalVolumeIntegrity, integrity_lba);
+    finish_tag(sector(integrity_lba + 1).first(512), TagId::kTerminating, integrity_lba + 1);
   }
 
-  put_anchor(sector(kAnchorLba), kAnchorLba, kMainVdsLba, closing);
+  put_anchor(sector(base + kAnchorLba), base + kAnchorLba, main_vds, closing);
 
   {  // File set descriptor (4/14.1) and its terminator
-    std::span<uint8_t> d = block(kFsdBlock).first(512);
+    std::span<uint8_t> d = block(fsd_block).first(512);
     put_timestamp(d, 16, spec.finalized);
     put16(d, 28, 3);
     put16(d, 30, 3);
@@ -446,26 +477,25 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
     put_dstring(d, 112, 128, label);
     put_osta_charspec(d, 240);
     put_dstring(d, 304, 32, label);
-    put_long_ad(d, 400, kSectorSize, kRootFeBlock, 0);
+    put_long_ad(d, 400, kSectorSize, root_fe, 0);
     put_regid(d, 416, "*OSTA UDF Compliant", RegidSuffix::kDomain);
-    finish_tag(d, TagId::kFileSet, kFsdBlock);
-    finish_tag(block(kFsdBlock + 1).first(512), TagId::kTerminating, kFsdBlock + 1);
+    finish_tag(d, TagId::kFileSet, fsd_block);
+    finish_tag(block(fsd_block + 1).first(512), TagId::kTerminating, fsd_block + 1);
   }
 
   {  // Root directory: parent (itself) and DISCREC
     std::vector<uint8_t> root;
-    append_fid(root, kRootDirBlock, 0x0A, {}, kRootFeBlock, kRootUniqueId);
+    append_fid(root, root_dir, 0x0A, {}, root_fe, kRootUniqueId);
     ASSIGN_OR_RETURN(std::vector<uint8_t> dir_name, encode_cs0(kRecordingDirectory));
-    append_fid(root, kRootDirBlock, 0x02, dir_name, kRecDirFeBlock, kRecDirUniqueId);
-    std::copy(root.begin(), root.end(), block(kRootDirBlock).begin());
+    append_fid(root, root_dir, 0x02, dir_name, rec_fe, kRecDirUniqueId);
+    std::copy(root.begin(), root.end(), block(root_dir).begin());
     Entry e{4, 2, kDirPermissions, root.size(), 1, spec.created, spec.finalized, kRootUniqueId};
-    put_entry(block, kRootFeBlock, e, {{static_cast<uint32_t>(root.size()), ExtentType::kRecorded, kRootDirBlock}});
+    put_entry(block, root_fe, e, {{static_cast<uint32_t>(root.size()), ExtentType::kRecorded, root_dir}});
   }
   {  // /DISCREC
-    std::copy(rec_dir.begin(), rec_dir.end(), block(kRecDirDataBlock).begin());
+    std::copy(rec_dir.begin(), rec_dir.end(), block(rec_dir_block).begin());
     Entry e{4, 1, kDirPermissions, rec_dir.size(), rec_dir_blocks, spec.created, spec.finalized, kRecDirUniqueId};
-    put_entry(block, kRecDirFeBlock, e,
-              {{static_cast<uint32_t>(rec_dir.size()), ExtentType::kRecorded, kRecDirDataBlock}});
+    put_entry(block, rec_fe, e, {{static_cast<uint32_t>(rec_dir.size()), ExtentType::kRecorded, rec_dir_block}});
   }
   for (size_t i = 0; i < entries.size(); ++i) {
     const DiscEntry& f = entries[i];
@@ -475,9 +505,9 @@ Result<std::vector<SectorWrite>> build_volume(const VolumeLayout& layout, const 
 
   std::vector<SectorWrite> writes;
   const uint32_t last = layout.closing_sectors - 1;
-  put_anchor(std::span<uint8_t>(tail).subspan(size_t{last} * kSectorSize, kSectorSize), closing + last, kMainVdsLba,
+  put_anchor(std::span<uint8_t>(tail).subspan(size_t{last} * kSectorSize, kSectorSize), closing + last, main_vds,
              closing);
-  writes.push_back({0, std::move(area)});
+  writes.push_back({base, std::move(area)});
   writes.push_back({closing, std::move(tail)});
   return writes;
 }

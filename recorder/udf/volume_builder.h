@@ -78,6 +78,10 @@ struct VolumeSpec {
   uint32_t data_end = 0;
   LostExtentEncoding lost_extents = LostExtentEncoding::kAllocatedNotRecorded;
   LongFileForm long_files = LongFileForm::kParts;
+  // The primary volume descriptor's volume set identifier. Empty: 16 hex
+  // digits of `created` and the label (UDF 2.2.2.5). A later session passes
+  // the first session's, so the disc stays the same volume set.
+  std::string volume_set{};
 };
 
 struct SectorWrite {
@@ -85,8 +89,11 @@ struct SectorWrite {
   std::vector<uint8_t> bytes;  // a whole number of 2048-byte sectors
 };
 
-// The writes that make the volume: the metadata area [0, data_start) and the
-// closing area (reserve VDS and second anchor). Errors: kInvalidArgument for a bad name,
+// The writes that make the volume: the metadata area [layout.session_start,
+// data_start) and the closing area (reserve VDS and second anchor). On a later
+// session (session_start > 0, sequential media only) files may also have
+// extents in earlier sessions, [partition_start, session_start).
+// Errors: kInvalidArgument for a bad name,
 // duplicate names, extents outside the data area or not matching the size;
 // kResourceExhausted when the metadata does not fit the layout's area or the
 // data runs past data_limit.

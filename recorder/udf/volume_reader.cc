@@ -253,6 +253,8 @@ struct Descriptors {
   uint16_t udf_revision = 0;
   std::string implementation;
   std::string label;
+  std::string volume_id, volume_set;
+  TimePoint volume_created{};
 };
 
 Result<Descriptors> read_vds(SectorSource& src, uint32_t lba, uint32_t length) {
@@ -266,7 +268,12 @@ Result<Descriptors> read_vds(SectorSource& src, uint32_t lba, uint32_t length) {
     if (id < 1 || id > 8) break;
     RETURN_IF_ERROR(check_tag(b, static_cast<TagId>(id), lba + i));
     if (id == static_cast<uint16_t>(TagId::kTerminating)) break;
-    if (id == static_cast<uint16_t>(TagId::kPartition)) {
+    if (id == static_cast<uint16_t>(TagId::kPrimaryVolume)) {
+      // Informative: a later session copies them; a damaged one is not fatal.
+      out.volume_id = get_dstring(b, 24, 32).value_or("");
+      out.volume_set = get_dstring(b, 72, 128).value_or("");
+      out.volume_created = get_timestamp(b, 376).value_or(TimePoint{});
+    } else if (id == static_cast<uint16_t>(TagId::kPartition)) {
       out.have_partition = true;
       out.partition_number = get16(b, 22);
       out.partition_start = get32(b, 188);
@@ -367,26 +374,36 @@ Status ImageFileSectorSource::read(uint32_t lba, std::span<uint8_t> out) {
 }
 
 Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits) {
+  return read_volume_at(source, 0, limits);
+}
+
+Result<ParsedVolume> read_volume_at(SectorSource& source, uint32_t session_start, const ReadLimits& limits) {
   ParsedVolume out;
+  out.session_start = session_start;
   const uint32_t count = source.sector_count();
+  const uint64_t first_anchor = uint64_t{session_start} + kAnchorLba;
   std::vector<uint8_t> b(kSectorSize);
   std::optional<uint32_t> anchor;
-  for (uint64_t lba : {uint64_t{kAnchorLba}, uint64_t{count} - 1, uint64_t{count} - 257}) {
-    if (lba >= count || lba < kAnchorLba) continue;
+  for (uint64_t lba : {first_anchor, uint64_t{count} - 1, uint64_t{count} - 257}) {
+    if (lba >= count || lba < first_anchor) continue;
     if (!source.read(static_cast<uint32_t>(lba), b).ok()) continue;
     if (check_tag(b, TagId::kAnchorVolumePointer, static_cast<uint32_t>(lba)).ok()) {
       anchor = static_cast<uint32_t>(lba);
       break;
     }
   }
-  if (!anchor) return malformed("no anchor volume descriptor pointer at 256, N-256 or N");
+  if (!anchor) {
+    return malformed(session_start == 0 ? std::string("no anchor volume descriptor pointer at 256, N-256 or N")
+                                        : "no anchor volume descriptor pointer at " + std::to_string(first_anchor) +
+                                              ", N-256 or N");
+  }
   out.anchor_lba = *anchor;
   out.main_vds = {get32(b, 20), get32(b, 16) / kSectorSize};
   out.reserve_vds = {get32(b, 28), get32(b, 24) / kSectorSize};
   {  // Every anchor, for whoever updates the volume: all of them must move together.
     std::vector<uint8_t> a(kSectorSize);
-    for (uint64_t lba : {uint64_t{kAnchorLba}, uint64_t{count} - 257, uint64_t{count} - 1}) {
-      if (lba >= count || lba < kAnchorLba) continue;
+    for (uint64_t lba : {first_anchor, uint64_t{count} - 257, uint64_t{count} - 1}) {
+      if (lba >= count || lba < first_anchor) continue;
       if (std::find(out.anchors.begin(), out.anchors.end(), lba) != out.anchors.end()) continue;
       if (source.read(static_cast<uint32_t>(lba), a).ok() &&
           check_tag(a, TagId::kAnchorVolumePointer, static_cast<uint32_t>(lba)).ok())
@@ -403,6 +420,9 @@ Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits)
   }
   const Descriptors& d = *vds;
   out.label = d.label;
+  out.volume_id = d.volume_id;
+  out.volume_set = d.volume_set;
+  out.volume_created = d.volume_created;
   if (d.partition_length == 0 || uint64_t{d.partition_start} + d.partition_length > count) {
     return malformed("partition at " + std::to_string(d.partition_start) + "+" + std::to_string(d.partition_length) +
                      " does not fit the " + std::to_string(count) + "-sector medium");

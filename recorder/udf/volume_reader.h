@@ -90,6 +90,13 @@ struct SectorRun {
 
 struct ParsedVolume {
   std::string label;  // logical volume identifier
+  // The primary volume descriptor's volume identifier, volume set identifier
+  // and recording time (discrec: the disc's creation), which a later session
+  // keeps so the disc stays recognisable.
+  std::string volume_id;
+  std::string volume_set;
+  TimePoint volume_created{};
+  uint32_t session_start = 0;  // where the anchors were looked for (read_volume_at)
   uint32_t anchor_lba = 0;
   // Every valid anchor found (256, N-256, N) and the sequences it points at.
   std::vector<uint32_t> anchors;
@@ -120,6 +127,13 @@ struct ReadLimits {
 };
 
 Result<ParsedVolume> read_volume(SectorSource& source, const ReadLimits& limits = {});
+
+// The volume of the session that starts at `session_start` (multisession.h):
+// its anchor at session_start + 256, else N or N - 256 (N = the source's last
+// sector, so a source that ends where a session ends reads that session's
+// closing anchor). Addresses stay absolute, as UDF's are: LBA 0 of the source
+// is LBA 0 of the disc. read_volume(source) is read_volume_at(source, 0).
+Result<ParsedVolume> read_volume_at(SectorSource& source, uint32_t session_start, const ReadLimits& limits = {});
 
 // Reads `out.size()` bytes of a parsed file from `offset`: recorded extents from
 // the source, every other extent type as zeros. Range errors are kInvalidArgument.

@@ -359,6 +359,35 @@ TEST_F(DriveRules, WithoutCloseDiscTheSessionIsClosedAndTheDiscStaysAppendable) 
   EXPECT_NE(after.disc->last_session_state, SessionState::kIncomplete);  // the written session is closed
 }
 
+// DVD-R has no finalize function: page 05's Multi-session field decides what
+// CLOSE SESSION does (00b finalizes, 11b leaves the disc appendable).
+TEST_F(DriveRules, DvdMinusRCloseDiscIsCloseSessionWithNoNextSession) {
+  open("dvd-r");
+  ASSERT_TRUE(write(0, 64).ok());
+  Status closed = drive_->close_for_finalize(probe(), /*close_disc=*/true);
+  ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+  ASSERT_FALSE(closes().empty());
+  EXPECT_EQ(closes().back(), (std::pair<uint8_t, uint16_t>{uint8_t(CloseFunction::kCloseSession), 1}));
+  auto page = drive_->mode_sense_write_parameters();
+  ASSERT_TRUE(page.ok()) << page.error().to_string();
+  EXPECT_EQ(page->multi_session, 0b00);
+  EXPECT_TRUE(probe().disc_complete());
+}
+
+TEST_F(DriveRules, DvdMinusRWithoutCloseDiscAllowsTheNextSession) {
+  open("dvd-r");
+  ASSERT_TRUE(write(0, 64).ok());
+  Status closed = drive_->close_for_finalize(probe(), /*close_disc=*/false);
+  ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+  EXPECT_EQ(closes().back(), (std::pair<uint8_t, uint16_t>{uint8_t(CloseFunction::kCloseSession), 1}));
+  auto page = drive_->mode_sense_write_parameters();
+  ASSERT_TRUE(page.ok()) << page.error().to_string();
+  EXPECT_EQ(page->multi_session, 0b11);
+  auto after = probe();
+  EXPECT_FALSE(after.disc_complete());
+  EXPECT_TRUE(after.disc_appendable());
+}
+
 TEST_F(DriveRules, ACompleteDiscIsLeftAlone) {
   open("dvd+r");
   ASSERT_TRUE(write(0, 64).ok());
