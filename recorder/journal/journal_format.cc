@@ -242,7 +242,9 @@ std::vector<uint8_t> encode(const FinalizeBegin& r) {
 }
 
 std::vector<uint8_t> encode(const AppendBase& r) {
-  return record(RecordType::kAppendBase, [&](Writer& w) { w(r.volume_label, r.files); });
+  return record(RecordType::kAppendBase, [&](Writer& w) {
+    w(r.volume_label, r.files, r.session_start, r.previous_session_start, r.partition_start);
+  });
 }
 
 std::vector<uint8_t> encode_finalized(int64_t unix_ns) { return Writer(RecordType::kFinalized).i64(unix_ns).finish(); }
@@ -382,7 +384,7 @@ Result<JournalState> replay(std::span<const uint8_t> bytes) {
       case RecordType::kAppendBase: {
         if (!state.disc || state.append) return malformed(offset, "an append record out of place");
         AppendBase a;
-        r(a.volume_label, a.files);
+        r(a.volume_label, a.files, a.session_start, a.previous_session_start, a.partition_start);
         if (!r.ok()) return malformed(offset, "bad append record");
         state.append = std::move(a);
         break;

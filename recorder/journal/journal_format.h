@@ -115,6 +115,12 @@ struct FinalizeBegin {
 struct AppendBase {
   std::string volume_label;   // the live volume's, to tell it is still the same disc
   uint32_t files = 0;         // regular files it held
+  // Write-once media: a new session. Its first LBA (0: a rewritable disc's
+  // volume is updated instead), the last closed session's (where the volume
+  // listing the earlier recordings is) and the partition's start.
+  uint32_t session_start = 0;
+  uint32_t previous_session_start = 0;
+  uint32_t partition_start = 0;
 };
 
 // --- encoding ---

@@ -16,7 +16,13 @@ DiscState DriveSession::medium_state(const device::DriveCapabilities& caps) {
   const DiscState settled = machine_.settled();
   const bool had_medium = caps_ && caps_->medium_present;
   if (had_medium && settled != DiscState::kNoMedium) return settled;
-  if (caps.disc_complete() || (caps.disc_appendable() && caps.sequential())) return DiscState::kFinalized;
+  if (caps.disc_complete()) return DiscState::kFinalized;
+  if (caps.disc_appendable() && caps.sequential()) {
+    // Closed sessions, more to come: the next recording opens one, with an id
+    // none of the disc's recordings has.
+    note_session_ids(caps);
+    return DiscState::kFinalized;
+  }
   // A rewritable disc that already carries a file system is not blank:
   // recordings are added to it (disc_volume.cc), or formatting makes it
   // blank again.

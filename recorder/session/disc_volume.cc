@@ -7,6 +7,7 @@
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
 #include "recorder/udf/drive_sector_source.h"
+#include "recorder/udf/multisession.h"
 
 namespace discrec::recorder {
 namespace {
@@ -30,6 +31,27 @@ Result<udf::ParsedVolume> DriveSession::read_disc_volume() {
   return udf::read_volume(source);
 }
 
+void DriveSession::note_recording_ids(const udf::ParsedVolume& volume) {
+  disc_ids_.clear();
+  for (const auto& f : volume.files) {
+    if (!is_recording_file(f)) continue;
+    // "<start>_<id>_<title>.ts" or "<start>_<id>.ts" (recording_file_name).
+    const std::string name = f.path.substr(kRecordingPrefix.size());
+    const size_t first = name.find('_');
+    if (first == std::string::npos) continue;
+    const size_t end = name.find_first_of("_.", first + 1);
+    if (end != std::string::npos && end > first + 1) disc_ids_.insert(name.substr(first + 1, end - first - 1));
+  }
+}
+
+void DriveSession::note_session_ids(const device::DriveCapabilities& caps) {
+  auto sessions = drive_->read_sessions(caps);
+  if (!sessions.ok()) return;
+  udf::DriveSectorSource source(*drive_, 0);
+  if (auto volume = udf::read_volume_at(source, sessions->last_closed_session_start); volume.ok())
+    note_recording_ids(*volume);
+}
+
 void DriveSession::refresh_disc_volume() {
   if (!caps_ || caps_->sequential()) return;
   udf::DriveSectorSource source(*drive_, 0);
@@ -40,17 +62,10 @@ void DriveSession::refresh_disc_volume() {
 DiscVolumeInfo DriveSession::summarize_volume(const udf::ParsedVolume& volume, uint32_t sectors, uint32_t unit) {
   DiscVolumeInfo info;
   info.label = volume.label;
-  disc_ids_.clear();
+  note_recording_ids(volume);
   for (const auto& f : volume.files) {
     info.files += !f.directory;
-    if (!is_recording_file(f)) continue;
-    ++info.recordings;
-    // "<start>_<id>_<title>.ts" or "<start>_<id>.ts" (recording_file_name).
-    const std::string name = f.path.substr(kRecordingPrefix.size());
-    const size_t first = name.find('_');
-    if (first == std::string::npos) continue;
-    const size_t end = name.find_first_of("_.", first + 1);
-    if (end != std::string::npos && end > first + 1) disc_ids_.insert(name.substr(first + 1, end - first - 1));
+    info.recordings += is_recording_file(f);
   }
   if (Status updatable = udf::check_updatable(volume, sectors); !updatable.ok()) {
     info.not_appendable = updatable.error().message();
@@ -94,6 +109,53 @@ Result<journal::AppendBase> DriveSession::plan_append(udf::VolumeLayout& layout)
   base.volume_label = volume->label;
   base.files = disc_volume_->files;
   return base;
+}
+
+Result<journal::AppendBase> DriveSession::plan_session(udf::VolumeLayout& layout) {
+  const std::string disc = "the " + caps_->medium_name() + " in drive " + spec_.id;
+  ASSIGN_OR_RETURN(auto sessions, drive_->read_sessions(*caps_));
+  if (!sessions.next_session_start)
+    return Error(ErrorCode::kFailedPrecondition, disc + " is closed: it takes no more sessions");
+  if (sessions.open_session_in_use)
+    return Error(ErrorCode::kFailedPrecondition,
+                 disc + " has an open session that discrec's journal does not know of; it takes no more recordings");
+  udf::DriveSectorSource source(*drive_, 0);
+  auto previous = udf::read_volume_at(source, sessions.last_closed_session_start);
+  if (!previous.ok())
+    return Error(ErrorCode::kFailedPrecondition, disc + ": its last session holds no UDF volume discrec can read (" +
+                                                     previous.error().message() + ")");
+  udf::SessionRequest request;
+  request.session_start = *sessions.next_session_start;
+  request.free_blocks = sessions.free_blocks;
+  request.write_unit_sectors = layout.write_unit_sectors;
+  auto plan = udf::plan_next_session(*previous, request);
+  if (!plan.ok()) return std::move(plan).error().with_context(disc + ": planning its next session");
+  const uint32_t max_files = layout.max_files;
+  layout = plan->layout;
+  layout.max_files = std::max(layout.max_files, max_files);
+  journal::AppendBase base;
+  base.volume_label = previous->label;
+  base.files = static_cast<uint32_t>(plan->spec.files.size());
+  base.session_start = layout.session_start;
+  base.previous_session_start = sessions.last_closed_session_start;
+  base.partition_start = layout.partition_start;
+  return base;
+}
+
+Result<udf::VolumeSpec> DriveSession::earlier_sessions() {
+  udf::DriveSectorSource source(*drive_, 0);
+  auto previous = udf::read_volume_at(source, appending_->previous_session_start);
+  if (!previous.ok()) return std::move(previous).error().with_context("reading the earlier sessions' volume");
+  if (previous->label != appending_->volume_label)
+    return Error(ErrorCode::kFailedPrecondition, "the disc in drive " + spec_.id + " holds the volume \"" +
+                                                     previous->label + "\", not \"" + appending_->volume_label +
+                                                     "\" the session was begun on");
+  udf::VolumeSpec spec;
+  ASSIGN_OR_RETURN(spec.files, udf::recordings_from(*previous));
+  spec.label = previous->label;
+  spec.volume_set = previous->volume_set;
+  spec.created = previous->volume_created;
+  return spec;
 }
 
 Status DriveSession::wipe_anchors() {

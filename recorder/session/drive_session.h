@@ -199,12 +199,22 @@ class DriveSession {
   Result<udf::ParsedVolume> read_disc_volume() REQUIRES(on_commands_);
   // disc_volume_ from the disc as it is now (after an update or a finalize).
   void refresh_disc_volume() REQUIRES(on_commands_);
+  // disc_ids_ from the volume's file names; for an appendable write-once
+  // disc, from its last session's volume.
+  void note_recording_ids(const udf::ParsedVolume& volume) REQUIRES(on_commands_);
+  void note_session_ids(const device::DriveCapabilities& caps) REQUIRES(on_commands_);
   // What the volume holds and what a recording may take; `unit` the disc's write unit.
   // Also notes the recording ids its file names carry (disc_ids_).
   DiscVolumeInfo summarize_volume(const udf::ParsedVolume& volume, uint32_t sectors, uint32_t unit) REQUIRES(on_commands_);
   // A recording onto a finalized rewritable disc: the data goes into its
   // longest free run (`layout` gets it), finalize updates the volume.
   Result<journal::AppendBase> plan_append(udf::VolumeLayout& layout) REQUIRES(on_commands_);
+  // A recording onto a write-once disc a finalize left appendable: a new
+  // session (udf/multisession.h) whose volume lists the earlier recordings.
+  Result<journal::AppendBase> plan_session(udf::VolumeLayout& layout) REQUIRES(on_commands_);
+  // The earlier sessions' recordings, label and volume set, for the new
+  // session's volume.
+  Result<udf::VolumeSpec> earlier_sessions() REQUIRES(on_commands_);
   // Finalize of an appended disc: `spec`'s files added to the live volume.
   Status update_file_system(const udf::VolumeSpec& spec, const ProgressCallback& progress) REQUIRES(on_commands_);
   Status write_update(const udf::VolumeUpdate& update) REQUIRES(on_commands_);

@@ -245,7 +245,15 @@ Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<Di
   if (!resume)
     for (const auto& extra : finalize_extra_) volume.files.push_back(extra);
 
-  if (appending_) {
+  if (appending_ && appending_->session_start != 0) {
+    // A new session: its volume lists the earlier sessions' recordings first,
+    // under the disc's first label and volume set.
+    ASSIGN_OR_RETURN(udf::VolumeSpec earlier, earlier_sessions());
+    volume.label = earlier.label;
+    volume.volume_set = earlier.volume_set;
+    volume.created = earlier.created;
+    volume.files.insert(volume.files.begin(), earlier.files.begin(), earlier.files.end());
+  } else if (appending_) {
     RETURN_IF_ERROR(update_file_system(volume, progress));
     result.image_path = image_path();
     result.summary = std::to_string(result.files) + " recording(s) added, " + std::to_string(result.bytes) +

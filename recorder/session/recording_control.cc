@@ -36,11 +36,13 @@ Status DriveSession::begin_writing() {
   ASSIGN_OR_RETURN(auto prepared, prepare_to_write(/*format_if_needed=*/true));
   const auto& caps = prepared.capabilities;
   const bool sequential = caps.sequential();
-  if (sequential && from == DiscState::kFinalized)
+  if (sequential && from == DiscState::kFinalized && !caps.disc_appendable())
     return Error(ErrorCode::kFailedPrecondition,
                  "the " + caps.medium_name() + " in drive " + spec_.id +
-                     " is finalized; a write-once disc takes no more recordings once it is closed");
-  if (sequential && prepared.start_lba != 0)
+                     " is finalized; a write-once disc takes no more recordings once it is closed "
+                     "(finalize --no-close leaves it open for another session)");
+  const bool next_session = sequential && from == DiscState::kFinalized;
+  if (sequential && !next_session && prepared.start_lba != 0)
     return Error(ErrorCode::kFailedPrecondition,
                  "the " + caps.medium_name() + " in drive " + spec_.id +
                      " already holds data (next writable address " + std::to_string(prepared.start_lba) +
@@ -56,12 +58,14 @@ Status DriveSession::begin_writing() {
   std::optional<journal::AppendBase> append;
   if (!sequential && from == DiscState::kFinalized) {
     ASSIGN_OR_RETURN(append, plan_append(layout));
+  } else if (next_session) {
+    ASSIGN_OR_RETURN(append, plan_session(layout));
   }
 
   if (sequential) {
-    // Track 1 holds the file system, written at finalize; recordings stream
-    // into track 2. See recorder/udf/README.md.
-    auto reserved = drive_->reserve_track_if_supported(layout.data_start);
+    // Track 1 (of the session) holds the file system, written at finalize;
+    // recordings stream into the next track. See recorder/udf/README.md.
+    auto reserved = drive_->reserve_track_if_supported(layout.data_start - layout.session_start);
     if (!reserved.ok()) return std::move(reserved).error().with_context("reserving the file-system track");
     // false: the drive has no RESERVE TRACK (tgt). Writing at data_start
     // then depends on the drive accepting it, which the first write shows.

@@ -251,6 +251,10 @@ Result<std::string> DriveSession::recover_from(const journal::JournalState& stat
                                                     std::to_string(disc.capacity_sectors) + " sectors) is impossible");
   layout.data_start = disc.data_start;
   layout.data_limit = disc.data_limit;
+  if (state.append && state.append->session_start != 0) {  // a later session of a write-once disc
+    layout.session_start = state.append->session_start;
+    layout.partition_start = state.append->partition_start;
+  }
 
   ASSIGN_OR_RETURN(journal_, DiscJournal::reopen(journal_path(), state.valid_bytes, options_.journal_interval));
   disc_journal_path_ = journal_path();

@@ -110,7 +110,11 @@ Result<DiscOperationResult> DriveSession::verify_now(const ProgressCallback& pro
   if (machine_.settled() == DiscState::kFinalized) {
     progress({0.95, "reading the file system"});
     udf::DriveSectorSource source(*drive_, 0);
-    auto volume = udf::read_volume(source);
+    // A write-once disc in sessions: its last closed session lists them all.
+    uint32_t session = 0;
+    if (caps_ && caps_->sequential())
+      if (auto sessions = drive_->read_sessions(*caps_); sessions.ok()) session = sessions->last_closed_session_start;
+    auto volume = udf::read_volume_at(source, session);
     if (!volume.ok()) return std::move(volume).error().with_context("the disc's UDF file system does not read back");
     for (const auto& f : volume->files) result.files += !f.directory;
     fs_note = ", UDF lists " + std::to_string(result.files) + " file(s)";

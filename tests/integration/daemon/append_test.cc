@@ -143,6 +143,41 @@ TEST_F(AppendTest, ADvrsBdReTakesRecordingsDayAfterDayAndGivesBackWhatIsDeleted)
   expect_titles(d, {"tuesday", "wednesday"});
 }
 
+// A BD-R in sessions through the CLI: `finalize --no-close` leaves it
+// appendable, the next day's recording (after a restart) opens a session
+// whose volume lists both; udfinfo --startblock reads that session, readers
+// that look only at sector 256 (7-Zip) the first.
+TEST_F(AppendTest, ABdRFinalizedWithoutClosingTakesTheNextDaysRecordingInASession) {
+  DaemonOptions options;
+  options.sim_drives = {{"bd0", "profile=bd-r&speed=4&blocks=60000"}};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  record_file(d, "monday");
+  auto fin = d.cli({"finalize", "bd0", "--no-close", "--label", "WEEK"});
+  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+  d.process().signal(SIGTERM);
+  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
+  ASSERT_TRUE(d.restart()) << d.log_text();
+  record_file(d, "tuesday");
+  fin = d.cli({"finalize", "bd0"});
+  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+  auto ver = d.cli({"verify", "bd0"});
+  EXPECT_EQ(ver.exit_code, 0) << ver.output;
+  EXPECT_NE(ver.output.find("UDF lists 2 file(s)"), std::string::npos) << ver.output;
+  expect_titles(d, {"monday"});  // 7-Zip: the first session
+  // udfinfo from the last session's start: both, under the first label.
+  if (have_program("udfinfo")) {
+    bool found = false;
+    for (uint32_t start = 32; start < 60'000 && !found; start += 32) {
+      auto info = run_command({"udfinfo", "--startblock=" + std::to_string(start), d.image("bd0")});
+      if (info.exit_code != 0 || info.output.find("numfiles=2\n") == std::string::npos) continue;
+      found = true;
+      EXPECT_NE(info.output.find("label=WEEK"), std::string::npos) << info.output;
+    }
+    EXPECT_TRUE(found) << "no session lists both recordings";
+  }
+}
+
 // The sectors a cut lands on, as udfinfo names them ("start=N, blocks=16,
 // type=RVDS"): the reserve sequence is rewritten last.
 uint32_t reserve_sequence(const std::string& image) {

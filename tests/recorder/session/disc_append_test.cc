@@ -260,5 +260,77 @@ TEST_F(DiscAppendTest, AnUpdateCutAtEachStepLeavesAReadableVolumeAndCompletesWhe
   }
 }
 
+// A write-once disc in sessions: finalize without closing leaves the BD-R
+// appendable; the next recording (after a restart too) opens a session
+// whose volume lists every recording; closing the disc ends it.
+TEST_F(DiscAppendTest, AWriteOnceDiscTakesRecordingsInSessionsUntilItIsClosed) {
+  const std::string bdr = "sim://" + dir_.path() + "/bdr.img?profile=bd-r&blocks=60000&timing=off";
+  const std::string bdr_image = dir_.path() + "/bdr.img";
+  FinalizeParams keep_open;
+  keep_open.close_disc = false;
+  keep_open.volume_label = "SERIES";
+  std::vector<std::string> ids;
+  {
+    Recorder recorder(options(), sources_);
+    ASSERT_TRUE(recorder.add_drive({"bd0", bdr}).ok());
+    ids.push_back(record(recorder, 3'000'000, "episode one"));
+    auto fin = recorder.finalize_disc("bd0", keep_open, [](const DiscProgress&) {});
+    ASSERT_TRUE(fin.ok()) << fin.error().to_string();
+    ids.push_back(record(recorder, 2'000'000, "episode two"));
+    fin = recorder.finalize_disc("bd0", keep_open, [](const DiscProgress&) {});
+    ASSERT_TRUE(fin.ok()) << fin.error().to_string();
+  }
+  Recorder recorder(options(), sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", bdr}).ok());
+  ids.push_back(record(recorder, 2'500'000, "episode three"));
+  for (const auto& id : ids) ASSERT_FALSE(id.empty());
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 3u) << "ids on the disc are not given again";
+  FinalizeParams close;
+  auto fin = recorder.finalize_disc("bd0", close, [](const DiscProgress&) {});
+  ASSERT_TRUE(fin.ok()) << fin.error().to_string();
+  auto verified = recorder.verify_disc("bd0", [](const DiscProgress&) {});
+  ASSERT_TRUE(verified.ok()) << verified.error().to_string();
+  EXPECT_EQ(verified->files, 3u) << "verify reads the last session's volume: " << verified->summary;
+  auto refused = recorder.start_recording([&] {
+    StartRecordingParams p;
+    p.drive_id = "bd0";
+    p.source_url = "udp://239.0.0.1:5010";
+    p.expected_bitrate_bps = 1'000'000;
+    return p;
+  }());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("takes no more recordings"), std::string::npos) << refused.error().message();
+
+  // The last session's volume lists all three under the first label; the
+  // first session's (what readers that look only at 256 see) the first one.
+  auto source = udf::ImageFileSectorSource::open(bdr_image);
+  ASSERT_TRUE(source.ok());
+  auto first = udf::read_volume(*source);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(first->files.size(), 2u) << "/DISCREC and episode one";
+  uint32_t last_session = 0;
+  for (uint32_t lba = 0; lba + 257 < source->sector_count(); lba += 32) {
+    auto v = udf::read_volume_at(*source, lba);
+    if (v.ok() && v->session_start == lba && lba > 0) last_session = lba;
+  }
+  ASSERT_GT(last_session, 0u);
+  auto last = udf::read_volume_at(*source, last_session);
+  ASSERT_TRUE(last.ok()) << last.error().to_string();
+  EXPECT_EQ(last->label, "SERIES");
+  std::set<std::string> names;
+  for (const auto& f : last->files)
+    if (!f.directory) {
+      names.insert(f.path);
+      std::vector<uint8_t> bytes(f.size);
+      EXPECT_TRUE(udf::read_file_bytes(*source, f, 0, bytes).ok());
+      EXPECT_EQ(bytes[0], 0x47) << f.path << ": a TS packet";
+    }
+  ASSERT_EQ(names.size(), 3u);
+  for (const auto& id : ids)
+    EXPECT_TRUE(std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+      return n.find("_" + id + "_") != std::string::npos;
+    })) << id;
+}
+
 }  // namespace
 }  // namespace discrec::recorder
