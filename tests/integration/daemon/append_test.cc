@@ -18,17 +18,6 @@
 namespace discrec::test {
 namespace {
 
-v1::Drive get_drive(Daemon& d, uint64_t bitrate = 0) {
-  grpc::ClientContext ctx;
-  v1::GetDriveRequest req;
-  req.set_name("drives/bd0");
-  req.set_bitrate_bps(bitrate);
-  v1::Drive drive;
-  auto s = d.drives->GetDrive(&ctx, req, &drive);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return drive;
-}
-
 // Waits until bd0 is idle with a finalized rewritable disc's volume.
 bool wait_volume(Daemon& d, uint32_t recordings) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -145,8 +145,11 @@ TEST_P(CrashTest, RestartFinishesTheDisc) {
 
   auto second = restart_and_recover(*first, state_dir);
   Daemon* d = first.get();
+  // Finished: a write-once disc says it is finalized; a rewritable one is a
+  // volume that takes more recordings.
   std::string reason = drive_not_ready(*d);
-  ASSERT_NE(reason.find("finalized"), std::string::npos)
+  const bool library = get_drive(*d).medium().has_volume();
+  ASSERT_TRUE(reason.find("finalized") != std::string::npos || (library && reason.empty()))
       << reason << "\nrunning: " << second->running() << "\n" << read_file(state_dir + "/discrecd2.log");
   EXPECT_TRUE(std::filesystem::exists(state_dir + "/journal-bd0.bin.done"));
   EXPECT_FALSE(std::filesystem::exists(state_dir + "/journal-bd0.bin"));

@@ -122,6 +122,17 @@ v1::Recording get_recording(Daemon& d, const std::string& name) {
   return r;
 }
 
+v1::Drive get_drive(Daemon& d, uint64_t bitrate_bps) {
+  grpc::ClientContext ctx;
+  v1::GetDriveRequest req;
+  req.set_name("drives/bd0");
+  req.set_bitrate_bps(bitrate_bps);
+  v1::Drive drive;
+  auto s = d.drives->GetDrive(&ctx, req, &drive);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return drive;
+}
+
 v1::ListRecordingsResponse list_recordings(Daemon& d, const std::string& drive) {
   grpc::ClientContext ctx;
   v1::ListRecordingsRequest req;

@@ -87,6 +87,8 @@ std::vector<std::string> extract_with_7z(const std::string& image, const std::st
 // One call each, as a client would make it (failures are test failures).
 v1::Recording get_recording(Daemon& d, const std::string& name);
 v1::ListRecordingsResponse list_recordings(Daemon& d, const std::string& drive);
+// bd0 as GetDrive answers, with the time its disc holds at `bitrate_bps` (0: none).
+v1::Drive get_drive(Daemon& d, uint64_t bitrate_bps = 0);
 grpc::Status start_recording(Daemon& d, const std::string& drive, const std::string& url, uint64_t bitrate,
                              v1::Recording* out, const std::string& title = "", int priority = 0,
                              uint64_t ring_bytes = 0);

@@ -795,15 +795,20 @@ TEST_F(DaemonTest, AFinalizedBdReIsFormattedAndRecordedAgain) {
   ASSERT_TRUE(d.started()) << d.log_text();
   ASSERT_EQ(d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "first"}).exit_code, 0);
   ASSERT_EQ(d.cli({"finalize", "bd0"}).exit_code, 0);
-  // A finalized disc holds a file system: recording over it is refused, with the way out named.
-  auto again = d.cli({"record", source_.file("src.ts"), "--drive", "bd0"});
-  EXPECT_EQ(again.exit_code, 1) << again.output;
-  EXPECT_NE(again.output.find("finalized"), std::string::npos) << again.output;
-  // Eject and load keep it finalized (the file system is read back from the disc).
+  // A finalized BD-RE holds a volume that takes more recordings (never over it).
+  auto again = d.cli({"record", source_.file("src.ts"), "--drive", "bd0", "--title", "again"});
+  EXPECT_EQ(again.exit_code, 0) << again.output << d.log_text();
+  ASSERT_EQ(d.cli({"finalize", "bd0"}).exit_code, 0);
+  {
+    TempDir both;
+    EXPECT_EQ(extract_with_7z(d.image("bd0"), both.path()).size(), 2u);
+  }
+  // Eject and load keep it (the volume is read back from the disc).
   ASSERT_EQ(d.cli({"eject", "bd0"}).exit_code, 0);
   auto loaded = d.cli({"load", "bd0"});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
-  EXPECT_NE(loaded.output.find("finalized"), std::string::npos) << loaded.output;
+  auto shown = d.cli({"drive", "bd0"});
+  EXPECT_NE(shown.output.find("2 recording(s)"), std::string::npos) << shown.output;
   // Formatting erases those recordings: only when asked to.
   auto refused = d.cli({"format", "bd0"});
   EXPECT_EQ(refused.exit_code, 1) << refused.output;

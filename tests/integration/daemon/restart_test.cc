@@ -20,16 +20,6 @@
 namespace discrec::test {
 namespace {
 
-v1::Drive get_drive(Daemon& d) {
-  grpc::ClientContext ctx;
-  v1::GetDriveRequest req;
-  req.set_name("drives/bd0");
-  v1::Drive drive;
-  auto s = d.drives->GetDrive(&ctx, req, &drive);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return drive;
-}
-
 // The recordings of bd0 once the restarted daemon has taken up its journal
 // (it does so in the background after it starts serving).
 v1::ListRecordingsResponse wait_taken_up(Daemon& d, size_t recordings) {
