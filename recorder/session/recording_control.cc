@@ -205,8 +205,8 @@ Status DriveSession::check_room_for(const StartRecordingParams& params) const {
     free_blocks = layout_->data_limit > *continue_lba_ ? layout_->data_limit - *continue_lba_ : 0;
   } else if (from == DiscState::kFinalized && disc_volume_ && disc_volume_->not_appendable.empty()) {
     free_blocks = disc_volume_->recordable_blocks;
-  } else if (from == DiscState::kBlank) {
-    free_blocks = caps_->free_blocks;  // less the file system's few MB
+  } else if (from == DiscState::kBlank && caps_->free_blocks > 0) {
+    free_blocks = caps_->free_blocks;  // less the file system's few MB (0: the drive did not say)
   }
   if (!free_blocks) return {};
   const uint64_t block_size = caps_->block_size ? caps_->block_size : 2048;
