@@ -260,6 +260,32 @@ TEST_F(DiscAppendTest, AnUpdateCutAtEachStepLeavesAReadableVolumeAndCompletesWhe
   }
 }
 
+// A recording that says how long it runs is refused at once when the disc
+// holds less at its bitrate: blank, or a library after a recording.
+TEST_F(DiscAppendTest, ARecordingLongerThanTheDiscHoldsIsRefusedBeforeItStarts) {
+  Recorder recorder(options(), sources_);
+  ASSERT_TRUE(recorder.add_drive({"bd0", uri()}).ok());
+  StartRecordingParams p;
+  p.drive_id = "bd0";
+  p.source_url = "udp://239.0.0.1:5012";
+  p.expected_bitrate_bps = 4'000'000;
+  p.expected_duration = std::chrono::hours(1);  // 1.8 GB onto an 80 MB disc
+  auto refused = recorder.start_recording(p);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.error().message().find("holds about"), std::string::npos) << refused.error().message();
+  record(recorder, 3'000'000, "short");
+  ASSERT_TRUE(recorder.finalize_disc("bd0", {}, [](const DiscProgress&) {}).ok());
+  refused = recorder.start_recording(p);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kResourceExhausted) << refused.error().to_string();
+  // What fits is admitted.
+  sources_->add(p.source_url, {4'000'000, 500'000});
+  p.expected_duration = std::chrono::seconds(60);
+  auto fits = recorder.start_recording(p);
+  EXPECT_TRUE(fits.ok()) << fits.error().to_string();
+}
+
 // A write-once disc in sessions: finalize without closing leaves the BD-R
 // appendable; the next recording (after a restart too) opens a session
 // whose volume lists every recording; closing the disc ends it.
