@@ -30,9 +30,6 @@ Status DriveSession::begin_writing() {
   const DiscState from = machine_.settled();
   if (from == DiscState::kRecording) return {};
   if (from == DiscState::kOpen) return continue_writing();
-  // A finalized rewritable disc takes a new writer: the recordings of its
-  // last one are on the volume now, and history here.
-  if (from == DiscState::kFinalized) retire_disc_recordings();
   ASSIGN_OR_RETURN(auto prepared, prepare_to_write(/*format_if_needed=*/true));
   const auto& caps = prepared.capabilities;
   const bool sequential = caps.sequential();
@@ -60,6 +57,13 @@ Status DriveSession::begin_writing() {
     ASSIGN_OR_RETURN(append, plan_append(layout));
   } else if (next_session) {
     ASSIGN_OR_RETURN(append, plan_session(layout));
+  }
+  if (from == DiscState::kFinalized) {
+    // A new writer on a finalized disc: the recordings of its last one are on
+    // the volume now, and history here (a refusal above leaves them listed
+    // with the disc, and its verify).
+    retire_disc_recordings();
+    prepared_ = prepared;
   }
 
   if (sequential) {
