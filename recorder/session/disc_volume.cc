@@ -177,6 +177,7 @@ Status DriveSession::wipe_anchors() {
 Status DriveSession::write_update(const udf::VolumeUpdate& update) {
   const uint32_t block_size = caps_ ? caps_->block_size : 2048;
   const auto write_all = [&](const std::vector<udf::SectorWrite>& writes) -> Status {
+    on_commands_.assert_on();  // a lambda: the analysis does not carry REQUIRES into it
     for (const auto& w : writes) {
       for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
         const size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
