@@ -12,7 +12,6 @@
 namespace discrec::recorder {
 namespace {
 
-constexpr uint32_t kMetadataWriteSectors = 32;  // 64 KiB per reliable WRITE(12)
 // A recording needs at least this much of a run (in units) to be worth
 // starting: below it, the disc is full.
 constexpr uint32_t kMinimumRecordableUnits = 64;
@@ -175,23 +174,11 @@ Status DriveSession::wipe_anchors() {
 }
 
 Status DriveSession::write_update(const udf::VolumeUpdate& update) {
-  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
-  const auto write_all = [&](const std::vector<udf::SectorWrite>& writes) -> Status {
-    on_commands_.assert_on();  // a lambda: the analysis does not carry REQUIRES into it
-    for (const auto& w : writes) {
-      for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
-        const size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
-        RETURN_IF_ERROR(write_metadata(w.lba + static_cast<uint32_t>(off / block_size),
-                                       std::span(w.bytes).subspan(off, n), /*resume=*/false));
-      }
-    }
-    return drive_->synchronize_cache();
-  };
   // Each step durable before the next: the switch (commit) only once what it
   // points at is on the disc; the copies only once the switch is.
-  RETURN_IF_ERROR(write_all(update.prepare));
-  RETURN_IF_ERROR(write_all({update.commit}));
-  return write_all(update.complete);
+  RETURN_IF_ERROR(write_sector_runs(update.prepare, /*resume=*/false));
+  RETURN_IF_ERROR(write_sector_runs({update.commit}, /*resume=*/false));
+  return write_sector_runs(update.complete, /*resume=*/false);
 }
 
 Status DriveSession::update_file_system(const udf::VolumeSpec& spec, const ProgressCallback& progress) {

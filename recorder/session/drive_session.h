@@ -189,6 +189,10 @@ class DriveSession {
                                                 const journal::FinalizeBegin& finalize, bool resume,
                                                 const ProgressCallback& progress) REQUIRES(on_commands_);
   Status write_metadata(uint32_t lba, std::span<const uint8_t> bytes, bool resume) REQUIRES(on_commands_);
+  // Writes each run in reliable WRITE(12)s of 64 KiB (write_metadata), then
+  // flushes; `written` hears the fraction done after each.
+  Status write_sector_runs(const std::vector<udf::SectorWrite>& writes, bool resume,
+                           const std::function<void(double)>& written = {}) REQUIRES(on_commands_);
   // Writes `files` from `lba` on (whole ECC units each) and keeps their
   // entries for the volume; returns the LBA after them.
   Result<uint32_t> write_extra_files(const std::vector<ExtraDiscFile>& files, uint32_t lba) REQUIRES(on_commands_);

@@ -203,6 +203,23 @@ Status DriveSession::write_metadata(uint32_t lba, std::span<const uint8_t> bytes
   return write_reliable(*writing_->target, clock_, lba, bytes);
 }
 
+Status DriveSession::write_sector_runs(const std::vector<udf::SectorWrite>& writes, bool resume,
+                                      const std::function<void(double)>& written) {
+  const uint32_t block_size = caps_ ? caps_->block_size : 2048;
+  uint64_t total = 0, done = 0;
+  for (const auto& w : writes) total += w.bytes.size();
+  for (const auto& w : writes) {
+    for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
+      const size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
+      RETURN_IF_ERROR(write_metadata(w.lba + static_cast<uint32_t>(off / block_size),
+                                     std::span(w.bytes).subspan(off, n), resume));
+      done += n;
+      if (written) written(static_cast<double>(done) / static_cast<double>(std::max<uint64_t>(total, 1)));
+    }
+  }
+  return drive_->synchronize_cache();
+}
+
 Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<DiscFile>& files,
                                                                    const journal::FinalizeBegin& finalize, bool resume,
                                                                    const ProgressCallback& progress) {
@@ -272,19 +289,9 @@ Result<DiscOperationResult> DriveSession::write_file_system(const std::vector<Di
   }
   progress({0.2, "writing the UDF file system"});
   ASSIGN_OR_RETURN(auto writes, udf::build_volume(layout, volume));
-  uint64_t total = 0, done = 0;
-  for (const auto& w : writes) total += w.bytes.size();
-  for (const auto& w : writes) {
-    for (size_t off = 0; off < w.bytes.size(); off += size_t{kMetadataWriteSectors} * block_size) {
-      size_t n = std::min<size_t>(w.bytes.size() - off, size_t{kMetadataWriteSectors} * block_size);
-      uint32_t lba = w.lba + static_cast<uint32_t>(off / block_size);
-      RETURN_IF_ERROR(write_metadata(lba, std::span(w.bytes).subspan(off, n), resume));
-      done += n;
-      progress({0.2 + 0.6 * static_cast<double>(done) / static_cast<double>(std::max<uint64_t>(total, 1)),
-                "writing the UDF file system"});
-    }
-  }
-  RETURN_IF_ERROR(drive_->synchronize_cache());
+  RETURN_IF_ERROR(write_sector_runs(writes, resume, [&](double written) {
+    progress({0.2 + 0.6 * written, "writing the UDF file system"});
+  }));
 
   if (caps_->sequential()) {
     progress({0.85, "closing the disc"});
