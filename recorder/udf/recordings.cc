@@ -81,17 +81,22 @@ Result<std::vector<FileSpec>> recordings_from(const ParsedVolume& volume) {
         return Error(ErrorCode::kMalformedResponse, f.path + ": unallocated extent");
       }
       const uint32_t n = static_cast<uint32_t>((uint64_t{x.bytes} + kSectorSize - 1) / kSectorSize);
-      // The zero run sits after the anchor's unit (ECC block or cluster), or
-      // at block 5 on discs written before first_block existed; on a later
-      // session (multisession.h) at the same offset from its file set
-      // descriptor.
-      const auto in_zero_run = [&](uint64_t at) {
-        return x.type == ExtentType::kRecorded && x.lba >= at && uint64_t{x.lba} + n <= at + partition_block::kZeroCount;
+      // A zero-filled lost extent points at the start of a zero run (file_ads
+      // never points into one), so only an exact start counts: a run's range
+      // can hold real data on a layout whose run sits elsewhere (a DVD's data
+      // from 320 lies inside where a BD's run would be; the fuzzer found it).
+      // The run sits after the anchor's unit (ECC block or cluster), or at
+      // block 5 on discs written before first_block existed; on a later
+      // session at the same offset from its file set descriptor; after an
+      // update (volume_update.h) just before the new file set descriptor.
+      const auto zero_run_at = [&](uint64_t at) {
+        return x.type == ExtentType::kRecorded && x.lba == at && n <= partition_block::kZeroCount;
       };
       bool zero_run = false;
-      for (uint32_t first : {0u, 15u, 31u}) zero_run |= in_zero_run(kPartitionStart + first + partition_block::kZeros);
-      if (volume.session_start != 0) {
-        zero_run |= in_zero_run(uint64_t{volume.partition_start} + volume.fsd_block + partition_block::kZeros);
+      for (uint32_t first : {0u, 15u, 31u}) zero_run |= zero_run_at(kPartitionStart + first + partition_block::kZeros);
+      zero_run |= zero_run_at(uint64_t{volume.partition_start} + volume.fsd_block + partition_block::kZeros);
+      if (volume.fsd_block >= partition_block::kZeroCount) {
+        zero_run |= zero_run_at(uint64_t{volume.partition_start} + volume.fsd_block - partition_block::kZeroCount);
       }
       append_extent(spec.extents, {x.lba, n, x.type == ExtentType::kRecorded && !zero_run});
       sectors += n;

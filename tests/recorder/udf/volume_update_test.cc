@@ -155,6 +155,50 @@ TEST_F(UdfVolumeUpdate, AddingKeepsEveryEntryAndByteAndAlternatesTheDescriptorSl
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
 }
 
+TEST_F(UdfVolumeUpdate, ZeroFilledLostExtentsOfAnAddedRecordingReadBackAsLost) {
+  auto before = disc_.read();
+  ASSERT_TRUE(before.ok());
+  const auto runs = free_runs(*before, kUnit);
+  // Recorded, lost, recorded: the lost run points at the update's zero run.
+  const uint32_t at = runs.back().lba;
+  FileSpec c{"c.ts", 96 * kSectorSize, kT0, kT0 + std::chrono::minutes(5),
+             {{at, 32, true}, {at + 32, 32, false}, {at + 64, 32, true}}};
+  auto live = disc_.read();
+  ASSERT_TRUE(live.ok());
+  MemorySectorSource source(disc_.bytes);
+  VolumeChange change;
+  change.add = {c};
+  change.when = kT0 + std::chrono::hours(24);
+  change.lost_extents = LostExtentEncoding::kZeroFilled;
+  change.in_use = {{at, 96}};
+  auto update = plan_update(source, *live, change, kUnit);
+  ASSERT_TRUE(update.ok()) << update.error().to_string();
+  disc_.fill(c, 30);
+  disc_.apply(*update);
+
+  auto after = disc_.read();
+  ASSERT_TRUE(after.ok()) << after.error().to_string();
+  auto recordings = recordings_from(*after);
+  ASSERT_TRUE(recordings.ok()) << recordings.error().to_string();
+  ASSERT_EQ(recordings->size(), 3u);
+  const FileSpec& got = recordings->back();
+  ASSERT_EQ(got.name, "c.ts");
+  ASSERT_EQ(got.extents.size(), 3u);
+  EXPECT_TRUE(got.extents[0].recorded);
+  EXPECT_FALSE(got.extents[1].recorded) << "the zero run the update placed is not the recording's data";
+  EXPECT_EQ(got.extents[1].sectors, 32u);
+  EXPECT_TRUE(got.extents[2].recorded);
+  // The lost run reads as zeros, the rest as recorded.
+  const std::vector<uint8_t> bytes = content(disc_, find(*after, "/DISCREC/c.ts"));
+  EXPECT_EQ(bytes[0], 30);
+  EXPECT_TRUE(std::all_of(bytes.begin() + 32 * kSectorSize, bytes.begin() + 64 * kSectorSize,
+                          [](uint8_t v) { return v == 0; }));
+  EXPECT_EQ(bytes[64 * kSectorSize], 30);
+  // The volume's earlier recordings are untouched and fully recorded.
+  for (size_t i = 0; i < 2; ++i)
+    for (const FileExtent& x : (*recordings)[i].extents) EXPECT_TRUE(x.recorded) << (*recordings)[i].name;
+}
+
 TEST_F(UdfVolumeUpdate, APowerCutAtAnyPointLeavesTheOldOrTheNewVolume) {
   auto before = disc_.read();
   ASSERT_TRUE(before.ok());
