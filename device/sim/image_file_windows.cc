@@ -31,8 +31,10 @@ Status replace_file(const std::string& from, const std::string& to) {
 }
 
 Result<std::unique_ptr<ImageFile>> ImageFile::open(const std::string& path) {
-  // Share mode 0 is the exclusive lock: a second opener gets a sharing violation.
-  HANDLE h = CreateFileA(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_ALWAYS,
+  // Shared for reading only, as flock(LOCK_EX) on POSIX: a second sim drive
+  // (which asks for write access) gets a sharing violation; readers (a UDF
+  // reader, a copy of the disc) do not.
+  HANDLE h = CreateFileA(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, nullptr, OPEN_ALWAYS,
                          FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     if (GetLastError() == ERROR_SHARING_VIOLATION)

@@ -145,7 +145,8 @@ std::string describe_source_policy(const SourcePolicy& policy);
 // O_NOFOLLOW), non-blocking so a FIFO cannot hang the caller, and accepts
 // only a regular file. Returns an O_CLOEXEC fd the caller owns.
 // kPermissionDenied for anything else (missing, escaping, FIFO, device...),
-// without saying which.
+// without saying which. On Windows: the path resolved must stay beneath the
+// resolved directory (open_file_windows.cc).
 Result<int> open_file_beneath(const std::string& root, const std::string& relative);
 // The same for a trusted path (in-process callers, tests): no root, but
 // still only a regular file and never blocking on a FIFO; kNotFound if it

@@ -1,14 +1,14 @@
 #include "recorder/journal/journal_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "base/file_io.h"
 
 namespace discrec::recorder::journal {
 namespace {
@@ -23,34 +23,30 @@ Error io_error(const std::string& what, const std::string& path) {
 Status sync_parent_directory(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return io_error("cannot sync directory", dir);
+  if (file_io::sync_directory(dir) != 0) return io_error("cannot sync directory", dir);
   return {};
 }
 
 Result<std::unique_ptr<JournalFile>> JournalFile::create(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = file_io::open_file(path, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd < 0) return io_error("cannot create journal", path);
   std::unique_ptr<JournalFile> file(new JournalFile(path, fd, 0));
   RETURN_IF_ERROR(file->preallocate(0));
-  if (::fdatasync(fd) != 0) return io_error("cannot sync journal", path);
+  if (file_io::sync_data(fd) != 0) return io_error("cannot sync journal", path);
   RETURN_IF_ERROR(sync_parent_directory(path));
   return file;
 }
 
 Result<std::unique_ptr<JournalFile>> JournalFile::reopen(const std::string& path, uint64_t valid_bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  int fd = file_io::open_file(path, O_WRONLY);
   if (fd < 0) return io_error("cannot open journal", path);
   std::unique_ptr<JournalFile> file(new JournalFile(path, fd, valid_bytes));
   // Cut the torn tail off (and whatever zeros followed it), then zero fresh
   // space again.
-  if (::ftruncate(fd, static_cast<off_t>(valid_bytes)) != 0) return io_error("cannot truncate journal", path);
+  if (file_io::truncate_file(fd, valid_bytes) != 0) return io_error("cannot truncate journal", path);
   file->allocated_ = valid_bytes;
   RETURN_IF_ERROR(file->preallocate(0));
-  if (::fdatasync(fd) != 0) return io_error("cannot sync journal", path);
+  if (file_io::sync_data(fd) != 0) return io_error("cannot sync journal", path);
   return file;
 }
 
@@ -59,13 +55,7 @@ JournalFile::~JournalFile() {
 }
 
 Status JournalFile::write_all(const uint8_t* data, size_t size, uint64_t offset) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pwrite(fd_, data + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return io_error("cannot write journal", path_);
-    done += static_cast<size_t>(n);
-  }
+  if (!file_io::write_all_at(fd_, data, size, offset)) return io_error("cannot write journal", path_);
   return {};
 }
 
@@ -94,18 +84,18 @@ Status JournalFile::append(const std::vector<std::vector<uint8_t>>& records) {
   if (!written.ok()) {
     // Leave the file ending at a record boundary: a later append must not
     // follow half a record (replay would stop there).
-    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+    (void)file_io::truncate_file(fd_, size_);
     allocated_ = size_;
     return written;
   }
-  if (::fdatasync(fd_) != 0) return io_error("cannot sync journal", path_);
+  if (file_io::sync_data(fd_) != 0) return io_error("cannot sync journal", path_);
   size_ += buffer_.size();
   ++syncs_;
   return {};
 }
 
 Result<JournalState> load_journal(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = file_io::open_file(path, O_RDONLY);
   if (fd < 0) {
     if (errno == ENOENT) return Error(ErrorCode::kNotFound, "no journal at " + path);
     return io_error("cannot open journal", path);
@@ -129,7 +119,7 @@ Result<JournalState> load_journal(const std::string& path) {
 }
 
 Status retire_journal(const std::string& path) {
-  if (::rename(path.c_str(), (path + ".done").c_str()) != 0 && errno != ENOENT)
+  if (file_io::replace_file(path, path + ".done") != 0 && errno != ENOENT)
     return io_error("cannot retire journal", path);
   return sync_parent_directory(path);
 }
@@ -141,12 +131,12 @@ Status check_state_directory(const std::string& directory, uint64_t min_free_byt
     return Error(ErrorCode::kFailedPrecondition,
                  "state directory " + directory + " is not writable (" + std::strerror(errno) +
                      "): the crash journal cannot be kept, so recording is refused");
-  struct statvfs fs;
-  if (::statvfs(directory.c_str(), &fs) != 0) return io_error("cannot inspect state directory", directory);
-  if (fs.f_flag & ST_RDONLY)
+  file_io::SpaceInfo fs;
+  if (!file_io::space_of(directory, &fs)) return io_error("cannot inspect state directory", directory);
+  if (fs.read_only)
     return Error(ErrorCode::kFailedPrecondition,
                  "state directory " + directory + " is on a read-only file system: recording is refused");
-  uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
+  const uint64_t free_bytes = fs.free_bytes;
   if (free_bytes < min_free_bytes)
     return Error(ErrorCode::kResourceExhausted, "state directory " + directory + " has only " +
                                                     std::to_string(free_bytes >> 20) + " MiB free (the journal needs " +

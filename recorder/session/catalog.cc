@@ -1,7 +1,6 @@
 #include "recorder/session/catalog.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/file_io.h"
 #include "recorder/journal/journal_file.h"
 #include "recorder/session/crc32c.h"
 
@@ -25,13 +25,7 @@ Error io_error(const std::string& what, const std::string& path) {
 }
 
 Status write_all(int fd, const uint8_t* data, size_t size, uint64_t offset, const std::string& path) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return io_error("cannot write catalog", path);
-    done += static_cast<size_t>(n);
-  }
+  if (!file_io::write_all_at(fd, data, size, offset)) return io_error("cannot write catalog", path);
   return {};
 }
 
@@ -39,7 +33,7 @@ Status write_all(int fd, const uint8_t* data, size_t size, uint64_t offset, cons
 Result<size_t> read_at(int fd, uint8_t* data, size_t size, uint64_t offset, const std::string& path) {
   size_t done = 0;
   while (done < size) {
-    ssize_t n = ::pread(fd, data + done, size - done, static_cast<off_t>(offset + done));
+    const int64_t n = file_io::read_at(fd, data + done, size - done, offset + done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return io_error("cannot read catalog", path);
     if (n == 0) break;
@@ -200,11 +194,11 @@ Catalog::~Catalog() {
 
 Status Catalog::load() {
   MutexLock file_lock(file_mutex_);
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  fd_ = file_io::open_file(path_, O_RDWR | O_CREAT);
   if (fd_ < 0) return io_error("cannot open catalog", path_);
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return io_error("cannot inspect catalog", path_);
-  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  const int64_t size_or_error = file_io::regular_file_size(fd_);
+  if (size_or_error < 0) return io_error("cannot inspect catalog", path_);
+  const uint64_t file_size = static_cast<uint64_t>(size_or_error);
 
   uint8_t magic[kHeaderBytes] = {};
   ASSIGN_OR_RETURN(size_t got, read_at(fd_, magic, sizeof magic, 0, path_));
@@ -213,9 +207,9 @@ Status Catalog::load() {
     // the beginning of one, else it is someone else's file.
     if (std::memcmp(magic, kMagic, got) != 0)
       return Error(ErrorCode::kMalformedResponse, path_ + " is not a discrec catalog; move it aside");
-    if (::ftruncate(fd_, 0) != 0) return io_error("cannot truncate catalog", path_);
+    if (file_io::truncate_file(fd_, 0) != 0) return io_error("cannot truncate catalog", path_);
     RETURN_IF_ERROR(write_all(fd_, reinterpret_cast<const uint8_t*>(kMagic), sizeof kMagic, 0, path_));
-    if (::fdatasync(fd_) != 0) return io_error("cannot sync catalog", path_);
+    if (file_io::sync_data(fd_) != 0) return io_error("cannot sync catalog", path_);
     RETURN_IF_ERROR(journal::sync_parent_directory(path_));
     size_ = sizeof kMagic;
     next_compaction_ = limits_.compact_after_records;
@@ -269,8 +263,8 @@ Status Catalog::load() {
   if (pos < file_size) {
     repaired_ = "dropped " + std::to_string(file_size - pos) + " byte(s) at offset " + std::to_string(pos) + " (" +
                 problem + ")";
-    if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return io_error("cannot truncate catalog", path_);
-    if (::fdatasync(fd_) != 0) return io_error("cannot sync catalog", path_);
+    if (file_io::truncate_file(fd_, pos) != 0) return io_error("cannot truncate catalog", path_);
+    if (file_io::sync_data(fd_) != 0) return io_error("cannot sync catalog", path_);
   }
   size_ = pos;
   next_compaction_ = limits_.compact_after_records;
@@ -318,11 +312,11 @@ Status Catalog::put(const CatalogPart& part) {
 Status Catalog::append(const std::vector<uint8_t>& record) {
   if (fd_ < 0) return Error(ErrorCode::kIo, "the catalog " + path_ + " is not open (a rewrite failed)");
   Status written = write_all(fd_, record.data(), record.size(), size_, path_);
-  if (written.ok() && ::fdatasync(fd_) != 0) written = io_error("cannot sync catalog", path_);
+  if (written.ok() && file_io::sync_data(fd_) != 0) written = io_error("cannot sync catalog", path_);
   if (!written.ok()) {
     // The file must end at a record boundary: a later record after half a
     // one would be cut away with it at the next open.
-    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+    (void)file_io::truncate_file(fd_, size_);
     return written;
   }
   size_ += record.size();
@@ -342,11 +336,20 @@ Status Catalog::compact() {
     }
   }
   const std::string temporary = path_ + ".new";
-  int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = file_io::open_file(temporary, O_RDWR | O_CREAT | O_TRUNC);
   if (fd < 0) return io_error("cannot create", temporary);
   Status done = write_all(fd, bytes.data(), bytes.size(), 0, temporary);
-  if (done.ok() && ::fsync(fd) != 0) done = io_error("cannot sync", temporary);
-  if (done.ok() && ::rename(temporary.c_str(), path_.c_str()) != 0) done = io_error("cannot replace catalog", path_);
+  if (done.ok() && file_io::sync_file(fd) != 0) done = io_error("cannot sync", temporary);
+  if (done.ok()) {
+    // Windows cannot replace a file that is open: the old descriptor goes
+    // first, and comes back if the replacement fails (the old file is whole).
+    ::close(fd_);
+    fd_ = -1;
+    if (file_io::replace_file(temporary, path_) != 0) {
+      done = io_error("cannot replace catalog", path_);
+      fd_ = file_io::open_file(path_, O_RDWR);
+    }
+  }
   if (!done.ok()) {
     ::close(fd);
     (void)::unlink(temporary.c_str());
@@ -355,7 +358,6 @@ Status Catalog::compact() {
   // Renamed: the new file is the catalog whatever happens next, and this
   // descriptor is it.
   Status synced = journal::sync_parent_directory(path_);
-  ::close(fd_);
   fd_ = fd;
   size_ = bytes.size();
   records_ = records;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <thread>
 
+#include "base/file_io.h"
 #include "recorder/ingest/source_policy.h"
 #include "recorder/session/catalog.h"
 #include "recorder/session/recorder.h"
@@ -106,7 +107,7 @@ class DrivePool::Pooled {
     request.file_path = source_.file_path;
     request.min_reconnect_interval = pool_.options_.source_policy.min_reconnect_interval;
     if (params_.upload_fd) {
-      request.input_fd = ::fcntl(params_.upload_fd->get(), F_DUPFD_CLOEXEC, 0);
+      request.input_fd = file_io::duplicate(params_.upload_fd->get());
       params_.upload_fd.reset();
       if (request.input_fd < 0) {
         abandon_part(part1);
@@ -617,8 +618,7 @@ class DrivePool::Pooled {
 
   static std::string iso_time(WallTime t) {
     const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
+    const std::tm tm = file_io::utc_time(secs);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;

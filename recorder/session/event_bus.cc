@@ -3,16 +3,13 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/file_io.h"
+
 namespace discrec::recorder {
 
 std::string disc_name(WallTime began) {
   const std::time_t t = std::chrono::system_clock::to_time_t(began);
-  std::tm utc{};
-#ifdef _WIN32
-  gmtime_s(&utc, &t);
-#else
-  gmtime_r(&t, &utc);
-#endif
+  const std::tm utc = file_io::utc_time(t);
   char text[32];
   std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
   return text;

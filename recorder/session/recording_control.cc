@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/file_io.h"
 #include "recorder/journal/journal_format.h"
 #include "recorder/session/drive_session.h"
 #include "recorder/session/drive_session_entry.h"
@@ -331,7 +332,7 @@ Result<RecordingInfo> DriveSession::start_recording_now(const StartRecordingPara
   request.min_reconnect_interval = options_.source_policy.min_reconnect_interval;
   if (params.upload_fd) {
     // The source owns what it is given: a copy of the upload's read end.
-    request.input_fd = ::fcntl(params.upload_fd->get(), F_DUPFD_CLOEXEC, 0);
+    request.input_fd = file_io::duplicate(params.upload_fd->get());
     if (request.input_fd < 0) {
       (void)writer.stop_recording(recording->id());
       return Error(ErrorCode::kResourceExhausted, std::string("no file descriptor for the upload: ") + std::strerror(errno));

@@ -1,7 +1,6 @@
 #include "recorder/udf/volume_reader.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <utility>
+
+#include "base/file_io.h"
 
 namespace discrec::recorder::udf {
 
@@ -339,15 +340,15 @@ Status MemorySectorSource::read(uint32_t lba, std::span<uint8_t> out) {
 }
 
 Result<ImageFileSectorSource> ImageFileSectorSource::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = file_io::open_file(path, O_RDONLY);
   if (fd < 0) return Error(ErrorCode::kIo, "open " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  const int64_t size = file_io::regular_file_size(fd);
+  if (size < 0) {
     const int err = errno;
     ::close(fd);
     return Error(ErrorCode::kIo, "stat " + path + ": " + std::strerror(err));
   }
-  const uint64_t sectors = static_cast<uint64_t>(st.st_size) / kSectorSize;
+  const uint64_t sectors = static_cast<uint64_t>(size) / kSectorSize;
   return ImageFileSectorSource(fd, static_cast<uint32_t>(std::min<uint64_t>(sectors, UINT32_MAX)));
 }
 
@@ -362,13 +363,8 @@ Status ImageFileSectorSource::read(uint32_t lba, std::span<uint8_t> out) {
   if (out.size() % kSectorSize != 0 || uint64_t{lba} + out.size() / kSectorSize > sectors_) {
     return Error(ErrorCode::kInvalidArgument, "read past the end of the image at " + std::to_string(lba));
   }
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                              static_cast<off_t>(uint64_t{lba} * kSectorSize + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error(ErrorCode::kIo, "image read at " + std::to_string(lba) + " failed");
-    done += static_cast<size_t>(n);
+  if (!file_io::read_all_at(fd_, out.data(), out.size(), uint64_t{lba} * kSectorSize)) {
+    return Error(ErrorCode::kIo, "image read at " + std::to_string(lba) + " failed");
   }
   return ok_status();
 }

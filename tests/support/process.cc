@@ -105,49 +105,8 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
   return result;
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base && *base ? base : "/tmp") + "/discrec-test-XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool wait_for_file(const std::string& path, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 bool have_program(const std::string& name) {
   return run_command({"sh", "-c", "command -v " + name}, std::chrono::seconds(10)).exit_code == 0;
-}
-
-std::string binary_path(const std::string& relative) {
-  const char* dir = std::getenv("DISCREC_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/" + relative;
-}
-
-std::string source_path(const std::string& relative) {
-  const char* dir = std::getenv("DISCREC_SOURCE_DIR");
-  return std::string(dir ? dir : DISCREC_SOURCE_DIR_DEFAULT) + "/" + relative;
 }
 
 bool make_test_stream(const std::string& path, int seconds, const std::string& video_codec, int gop,

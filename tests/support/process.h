@@ -1,5 +1,6 @@
 // Test support: start real processes (discrecd, the CLI, ffmpeg, tgtd) and
-// talk to them. POSIX only.
+// talk to them (POSIX only: process.cc); temporary directories, files and
+// pipes (every platform: files.cc).
 #pragma once
 
 #include <sys/types.h>
@@ -40,6 +41,14 @@ struct CommandResult {
 // Runs a command to completion (bounded by `timeout`) and captures its output.
 CommandResult run_command(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+// sim:// URI of a disc image file: sim:///tmp/x.img, or sim:///C:/Users/.../x.img
+// on Windows (a drive letter is not a host); `scheme` sim-changer for a library.
+std::string sim_uri(const std::string& image_file, const std::string& scheme = "sim");
+
+// A pipe (read end fds[0], write end fds[1]), not inherited by children on
+// Windows; false with errno on failure.
+bool make_pipe(int fds[2]);
 
 // A fresh temporary directory, removed (recursively) on destruction.
 class TempDir {

@@ -12,6 +12,7 @@
 
 #include "recorder/journal/journal_file.h"
 #include "tests/recorder/journal/journal_test_support.h"
+#include "tests/support/process.h"
 
 namespace discrec::recorder::journal {
 namespace {
@@ -21,10 +22,7 @@ using namespace test;
 
 class ScratchDir {
  public:
-  ScratchDir() {
-    std::string tmpl = (fs::temp_directory_path() / "journal_test.XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
+  ScratchDir() : dir_() { path_ = dir_.path(); }
   ~ScratchDir() {
     std::error_code ec;
     fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
@@ -34,6 +32,7 @@ class ScratchDir {
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
  private:
+  discrec::test::TempDir dir_;  // removed last: permissions are restored first
   std::string path_;
 };
 

@@ -41,7 +41,7 @@ class DiscAppendTest : public ::testing::Test {
   // A small BD-RE (blocks: 40,000 x 2 KiB = 80 MB) so a recording can fill
   // what another freed.
   std::string uri(const std::string& faults = "") const {
-    std::string u = "sim://" + dir_.path() + "/bdre.img?profile=bd-re&blocks=40000&timing=off";
+    std::string u = test::sim_uri(dir_.path() + "/bdre.img") + "?profile=bd-re&blocks=40000&timing=off";
     if (!faults.empty()) {
       std::ofstream(dir_.path() + "/faults.txt") << faults << "\n";
       u += "&faults=" + dir_.path() + "/faults.txt";
@@ -54,7 +54,7 @@ class DiscAppendTest : public ::testing::Test {
   std::string record(Recorder& recorder, uint64_t bytes, const std::string& title) {
     sources_->add("", {0, bytes});  // an upload opens no URL: a file as fast as it is taken
     int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
+    EXPECT_TRUE(test::make_pipe(fds));
     ::close(fds[1]);
     StartRecordingParams p;
     p.drive_id = "bd0";
@@ -290,7 +290,7 @@ TEST_F(DiscAppendTest, ARecordingLongerThanTheDiscHoldsIsRefusedBeforeItStarts) 
 // appendable; the next recording (after a restart too) opens a session
 // whose volume lists every recording; closing the disc ends it.
 TEST_F(DiscAppendTest, AWriteOnceDiscTakesRecordingsInSessionsUntilItIsClosed) {
-  const std::string bdr = "sim://" + dir_.path() + "/bdr.img?profile=bd-r&blocks=60000&timing=off";
+  const std::string bdr = test::sim_uri(dir_.path() + "/bdr.img") + "?profile=bd-r&blocks=60000&timing=off";
   const std::string bdr_image = dir_.path() + "/bdr.img";
   FinalizeParams keep_open;
   keep_open.close_disc = false;

@@ -127,7 +127,7 @@ class DrivePoolTest : public ::testing::Test {
     return o;
   }
   std::string sim(const std::string& name, const std::string& params) const {
-    return "sim://" + dir_.path() + "/" + name + ".img?" + params;
+    return test::sim_uri(dir_.path() + "/" + name + ".img") + "?" + params;
   }
   template <typename F>
   static bool eventually(F done, Nanos timeout = 60s) {
@@ -170,7 +170,7 @@ TEST_F(DrivePoolTest, AFileLongerThanADiscGoesOnInTheNextDriveAndTheFullDiscIsFi
   const uint64_t total = 300'000'000 / 188 * 188;
   sources_->add("", {0, total});  // an upload opens no URL: a file as fast as it is taken
   int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_TRUE(test::make_pipe(fds));
   ::close(fds[1]);
   StartRecordingParams p;
   p.drive_id = "archive";
@@ -300,7 +300,7 @@ TEST_F(DrivePoolTest, StoppingEndsTheRecordingInItsCurrentPartAndAPartMadeReadyI
 class ChangerPoolTest : public DrivePoolTest {
  protected:
   std::string library(int slots) const {
-    return "sim-changer://" + dir_.path() + "/lib?slots=" + std::to_string(slots) +
+    return test::sim_uri(dir_.path() + "/lib", "sim-changer") + "?slots=" + std::to_string(slots) +
            "&drives=2&profile=bd-r&blocks=40000&speed=4&opc_ms=300&move_ms=50";
   }
   void add_pool(Recorder& recorder, int slots) {

@@ -44,7 +44,7 @@ class DriveSessionTest : public ::testing::Test {
     return o;
   }
   std::string sim(const std::string& name, const std::string& params) const {
-    return "sim://" + dir_.path() + "/" + name + ".img?" + params;
+    return test::sim_uri(dir_.path() + "/" + name + ".img") + "?" + params;
   }
   std::string faults(const std::string& name, const std::string& script) const {
     const std::string path = dir_.path() + "/" + name + ".faults";
@@ -154,7 +154,7 @@ TEST_F(DriveSessionTest, AFileGoesAsFastAsTheDriveTakesItNotAtTheGuaranteedSpeed
   const uint64_t total = 6 * guaranteed;    // six seconds at the guaranteed speed
   sources_->add("", {0, total});  // an upload opens no URL; as fast as it is taken
   int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_TRUE(test::make_pipe(fds));
   ::close(fds[1]);
   // Declared at all that admission grants: a file held to the guaranteed
   // speed would then never be over its declaration (which would let the
@@ -286,7 +286,7 @@ TEST_F(DriveSessionTest, ADiscCopiedMidRecordingIsTakenUpFromItsJournalAndFinali
   RecorderOptions o = options();
   o.state_directory = after.path();
   Recorder recorder(o, sources_);
-  ASSERT_TRUE(recorder.add_drive({"bd0", "sim://" + after.path() + "/bd0.img?profile=bd-r&speed=4&timing=off"}).ok());
+  ASSERT_TRUE(recorder.add_drive({"bd0", test::sim_uri(after.path() + "/bd0.img") + "?profile=bd-r&speed=4&timing=off"}).ok());
   recorder.start_recovery();
   std::optional<RecordingInfo> recovered;
   ASSERT_TRUE(eventually([&] {

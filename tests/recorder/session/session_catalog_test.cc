@@ -33,7 +33,7 @@ class SessionCatalogTest : public ::testing::Test {
     return o;
   }
   std::string sim(const std::string& name) const {
-    return "sim://" + dir_.path() + "/" + name + ".img?profile=bd-r&speed=4&timing=off";
+    return test::sim_uri(dir_.path() + "/" + name + ".img") + "?profile=bd-r&speed=4&timing=off";
   }
   static StartRecordingParams params(const std::string& url, uint64_t bitrate = 4'000'000) {
     StartRecordingParams p;
@@ -206,7 +206,7 @@ TEST_F(SessionCatalogTest, ADiscTakenUpAfterARestartIsCataloguedFromItsJournal) 
   other.disc = "20250101T000000Z";
   other.state = CatalogState::kFinalized;
   ASSERT_TRUE(recorder.put_catalog_part(other).ok());
-  ASSERT_TRUE(recorder.add_drive({"bd0", "sim://" + after.path() + "/bd0.img?profile=bd-r&speed=4&timing=off"}).ok());
+  ASSERT_TRUE(recorder.add_drive({"bd0", test::sim_uri(after.path() + "/bd0.img") + "?profile=bd-r&speed=4&timing=off"}).ok());
   recorder.start_recovery();
   ASSERT_TRUE(eventually([&] {
     auto r = recorder.get_recording("bd0", id);
