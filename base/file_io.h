@@ -42,6 +42,14 @@ int truncate_file(int fd, uint64_t size);
 // cannot be inspected.
 int64_t regular_file_size(int fd);
 
+// lseek with a 64-bit offset on both.
+int64_t seek(int fd, int64_t offset, int whence);
+
+// Waits up to `timeout_ms` for a pipe's read end to have data or its writer
+// to be gone: 1 then, 0 on timeout, -1 with errno (poll(2); on Windows
+// PeekNamedPipe in 10 ms steps: anonymous pipes cannot be waited on).
+int wait_readable(int fd, int timeout_ms);
+
 // Makes a rename, creation or removal in `directory` durable (POSIX: fsync
 // of the directory; Windows: NTFS journals its metadata, nothing to do).
 int sync_directory(const std::string& directory);

@@ -1,5 +1,6 @@
 #include "base/file_io.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -33,6 +34,13 @@ int64_t regular_file_size(int fd) {
     return -1;
   }
   return st.st_size;
+}
+
+int64_t seek(int fd, int64_t offset, int whence) { return ::lseek(fd, static_cast<off_t>(offset), whence); }
+
+int wait_readable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms);
 }
 
 int sync_directory(const std::string& directory) {

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "base/file_io.h"
 
@@ -118,6 +120,28 @@ int64_t regular_file_size(int fd) {
     return -1;
   }
   return st.st_size;
+}
+
+int64_t seek(int fd, int64_t offset, int whence) { return ::_lseeki64(fd, offset, whence); }
+
+int wait_readable(int fd, int timeout_ms) {
+  HANDLE h = handle_of(fd);
+  if (h == INVALID_HANDLE_VALUE) return fail(ERROR_INVALID_HANDLE);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    DWORD available = 0;
+    if (!::PeekNamedPipe(h, nullptr, 0, nullptr, &available, nullptr)) {
+      const DWORD e = ::GetLastError();
+      // The writer is gone: read() returns the end of the stream now.
+      if (e == ERROR_BROKEN_PIPE) return 1;
+      // Not a pipe (a file, a console): read() does not block for long.
+      if (e == ERROR_INVALID_FUNCTION) return 1;
+      return fail(e);
+    }
+    if (available > 0) return 1;
+    if (std::chrono::steady_clock::now() >= deadline) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 int sync_directory(const std::string&) { return 0; }

@@ -1,7 +1,5 @@
 #include "recorder/ingest/source.h"
 
-#include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -14,6 +12,8 @@ extern "C" {
 #include <libavutil/error.h>
 #include <libavutil/mem.h>
 }
+
+#include "base/file_io.h"
 
 namespace discrec::recorder::ingest {
 namespace {
@@ -167,8 +167,9 @@ int InterruptGate::callback(void* gate) { return static_cast<InterruptGate*>(gat
 
 // Reads an fd the daemon opened (a regular file beneath an allowed
 // directory) or was handed (a pipe), never a path FFmpeg would open. A pipe
-// is read through poll() so stop and the read timeout interrupt a read that
-// would otherwise block in read(2); a regular file also seeks.
+// is waited on (file_io::wait_readable) so stop and the read timeout
+// interrupt a read that would otherwise block in read(2); a regular file
+// also seeks.
 struct InputSource::FdReader {
   int fd = -1;
   bool owned = false;  // close on destruction (files the source opened)
@@ -185,15 +186,14 @@ struct InputSource::FdReader {
     for (;;) {
       if (self->gate->should_interrupt()) return AVERROR_EXIT;
       if (!self->regular) {
-        pollfd p{self->fd, POLLIN, 0};
-        int r = ::poll(&p, 1, 50);
+        const int r = file_io::wait_readable(self->fd, 50);
         if (r < 0) {
           if (errno == EINTR) continue;
           return AVERROR(errno);
         }
         if (r == 0) continue;
       }
-      ssize_t n = ::read(self->fd, buf, static_cast<size_t>(size));
+      const auto n = ::read(self->fd, buf, static_cast<unsigned>(size));
       if (n > 0) return static_cast<int>(n);
       if (n == 0) return AVERROR_EOF;
       if (errno == EINTR || errno == EAGAIN) continue;
@@ -204,11 +204,11 @@ struct InputSource::FdReader {
   static int64_t seek(void* opaque, int64_t offset, int whence) {
     auto* self = static_cast<FdReader*>(opaque);
     if (whence & AVSEEK_SIZE) {
-      struct stat st {};
-      return ::fstat(self->fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : AVERROR(errno);
+      const int64_t size = file_io::regular_file_size(self->fd);
+      return size >= 0 ? size : AVERROR(errno);
     }
-    off_t r = ::lseek(self->fd, static_cast<off_t>(offset), whence & ~AVSEEK_FORCE);
-    return r < 0 ? AVERROR(errno) : static_cast<int64_t>(r);
+    const int64_t r = file_io::seek(self->fd, offset, whence & ~AVSEEK_FORCE);
+    return r < 0 ? AVERROR(errno) : r;
   }
 };
 
