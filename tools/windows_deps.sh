@@ -17,7 +17,7 @@
 #   re2, protobuf, grpc,
 #   ffmpeg (demux/remux only)
 #   googletest                /usr/src/googletest (Debian's googletest package)
-#   CLI11, toml++             header-only: Debian's headers, copied
+#   CLI11, toml++, Boost      header-only: Debian's headers, copied or linked
 # protoc and grpc_cpp_plugin run on the host: Debian's, the same versions.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,7 @@ JOBS=${JOBS:-$(nproc)}
 HOST=x86_64-w64-mingw32
 TOOLCHAIN=$SRC/cmake/toolchain-mingw-w64.cmake
 # Bump when a recipe below changes in a way that changes what is built.
-RECIPE=1
+RECIPE=2
 PACKAGES=(openssl c-ares abseil re2 protobuf grpc ffmpeg)
 
 # From the release's own archive (bookworm): the security archive's mirror
@@ -57,6 +57,21 @@ ensure_deb_src() {
   fi
 }
 
+# Header-only libraries: Debian's headers serve any target, taken as they
+# are installed now (not part of the key; refreshed on every run): CLI11
+# (with its CMake config), toml++, Boost (Asio and Beast; found with
+# Boost_NO_BOOST_CMAKE and Boost_INCLUDE_DIR=<prefix>/include).
+header_only() {
+  for h in CLI toml++ boost; do
+    [ -d "/usr/include/$h" ] || { echo "windows deps: /usr/include/$h missing (packages.txt)"; exit 1; }
+  done
+  mkdir -p "$1/include" "$1/share/cmake"
+  rm -rf "${1:?}/include/CLI" "$1/include/toml++" "$1/share/cmake/CLI11"
+  cp -r /usr/include/CLI /usr/include/toml++ "$1/include/"
+  cp -r /usr/share/cmake/CLI11 "$1/share/cmake/CLI11"
+  ln -sfn /usr/include/boost "$1/include/boost"
+}
+
 if [ "${1:-}" = --prefix ]; then
   PREFIX=$CACHE/$(key)
   [ -f "$PREFIX/.complete" ] && { echo "$PREFIX"; exit 0; }
@@ -76,6 +91,7 @@ ensure_deb_src
 KEY=$(key)
 PREFIX=$CACHE/$KEY
 if [ -f "$PREFIX/.complete" ]; then
+  header_only "$PREFIX"
   echo "$PREFIX"
   exit 0
 fi
@@ -135,6 +151,8 @@ if [ ! -f "$RE2/re2/unicode_groups.cc" ]; then
     { tail -20 "$LOG"; exit 1; }
 fi
 cmake_package re2 "$RE2" -DRE2_BUILD_TESTING=OFF
+# libprotoc too: gRPC's plugin support library links it whenever its codegen
+# is on, which the reflection service (grpc++_reflection) needs.
 cmake_package protobuf "$(fetch protobuf)" -Dprotobuf_BUILD_TESTS=OFF -Dprotobuf_BUILD_PROTOC_BINARIES=OFF \
   -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_LIBPROTOC=ON
 # gRPC: every dependency from the prefix (or Debian's mingw zlib); its own
@@ -151,7 +169,10 @@ cmake_package grpc "$(fetch grpc)" -DgRPC_INSTALL=ON -DgRPC_BUILD_TESTS=OFF -DgR
 
 # FFmpeg: what the ingest remuxes — transport stream in and out, the
 # elementary-stream parsers and bit-stream filters the MPEG-TS muxer needs,
-# and the network protocols of the source policy. No decoders, no encoders.
+# the network protocols of the source policy, and the audio decoders
+# avformat_find_stream_info needs to learn an audio stream's parameters
+# (without them an AAC track stays "parameters unknown"). No video
+# decoders (the parsers read the sequence headers), no encoders.
 if [ ! -f "$WORK/ffmpeg.done" ]; then
   step ffmpeg
   d=$(fetch ffmpeg)
@@ -164,6 +185,7 @@ if [ ! -f "$WORK/ffmpeg.done" ]; then
       --enable-muxer=mpegts \
       --enable-parser=h264,hevc,mpegvideo,mpeg4video,aac,aac_latm,ac3,mpegaudio,opus,dvbsub \
       --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,aac_adtstoasc \
+      --enable-decoder=aac,aac_latm,ac3,eac3,mp2,mp3,opus \
       --enable-protocol=file,pipe,udp,rtp,tcp,http --disable-avdevice --disable-swscale \
       --disable-swresample --disable-avfilter --disable-postproc >>"$LOG" 2>&1 &&
    make -j "$JOBS" >>"$LOG" 2>&1 && make install >>"$LOG" 2>&1) || { tail -40 "$LOG"; exit 1; }
@@ -172,14 +194,7 @@ fi
 
 cmake_package googletest /usr/src/googletest -Dgtest_force_shared_crt=ON
 
-# Header-only libraries: Debian's headers serve any target.
-step "CLI11, toml++ headers"
-for h in CLI toml++; do
-  [ -d "/usr/include/$h" ] || { echo "windows deps: /usr/include/$h missing (install libcli11-dev / libtomlplusplus-dev)"; exit 1; }
-  rm -rf "${PREFIX:?}/include/$h"
-  cp -r "/usr/include/$h" "$PREFIX/include/$h"
-done
-
+header_only "$PREFIX"
 SECONDS_TAKEN=$(($(date +%s) - START))
 echo "built in ${SECONDS_TAKEN}s with $JOBS jobs on $(date +%F)" >"$PREFIX/.complete"
 step "done in ${SECONDS_TAKEN}s"

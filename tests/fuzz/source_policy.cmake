@@ -3,4 +3,5 @@
 discrec_add_fuzzer(source_policy_fuzzer
   SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/source_policy_fuzzer.cc
           ${PROJECT_SOURCE_DIR}/recorder/ingest/source_policy.cc
+          ${PROJECT_SOURCE_DIR}/recorder/ingest/open_file_linux.cc
   LIBS discrec_base)
