@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite with ctest:
-#   build/        every test (unit, integration with tgtd/discrecd/ffmpeg, ...)
+#   build/        every test (unit, integration with tgtd/discrecd/ffmpeg, the
+#                 Windows cross builds under wine, ...)
 #   build-asan/   unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/   the writer path's threaded tests under ThreadSanitizer
 #   build-fuzz/   each libFuzzer target for a short bounded time (clang)
@@ -37,6 +38,14 @@ suite "TSan writer-path tests" build-tsan -L tsan -- -DCMAKE_BUILD_TYPE=RelWithD
   -DDISCREC_SANITIZE=thread -DDISCREC_WITH_DAEMON=OFF -DDISCREC_BENCH=OFF -DDISCREC_WITH_FFMPEG=OFF
 CC=clang CXX=clang++ suite "fuzzers" build-fuzz -L fuzz -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDISCREC_FUZZ=ON -DDISCREC_WITH_DAEMON=OFF -DDISCREC_BENCH=OFF -DDISCREC_WITH_FFMPEG=OFF
+
+# The Windows suites run inside build/'s windows_cross_wine test
+# (tools/windows_ci.sh); its full half needs a dependency build too long for
+# every run. Said here, where ctest would hide it.
+if ! tools/windows_deps.sh --prefix >/dev/null 2>&1; then
+  echo "SKIP: full Windows build (gRPC, protobuf, FFmpeg for mingw; windows_full tests): no dependency" \
+       "prefix; build it once with tools/windows_deps.sh"
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}"

@@ -4,11 +4,14 @@
 
 namespace discrec::file_io {
 
-bool write_all_at(int fd, const void* data, size_t size, uint64_t offset) {
-  const auto* p = static_cast<const uint8_t*>(data);
+namespace {
+// Loops `step` (read_at or write_at) over short transfers; false with errno,
+// EIO for a transfer of nothing (a premature end of file).
+template <typename Byte, typename Step>
+bool whole(int fd, Byte* data, size_t size, uint64_t offset, Step step) {
   size_t done = 0;
   while (done < size) {
-    const int64_t n = write_at(fd, p + done, size - done, offset + done);
+    const int64_t n = step(fd, data + done, size - done, offset + done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n == 0) errno = EIO;
@@ -18,20 +21,14 @@ bool write_all_at(int fd, const void* data, size_t size, uint64_t offset) {
   }
   return true;
 }
+}  // namespace
+
+bool write_all_at(int fd, const void* data, size_t size, uint64_t offset) {
+  return whole(fd, static_cast<const uint8_t*>(data), size, offset, write_at);
+}
 
 bool read_all_at(int fd, void* data, size_t size, uint64_t offset) {
-  auto* p = static_cast<uint8_t*>(data);
-  size_t done = 0;
-  while (done < size) {
-    const int64_t n = read_at(fd, p + done, size - done, offset + done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
+  return whole(fd, static_cast<uint8_t*>(data), size, offset, read_at);
 }
 
 }  // namespace discrec::file_io
