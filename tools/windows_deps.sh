@@ -50,9 +50,14 @@ key() {
 ensure_deb_src() {
   if ! apt-cache showsrc grpc 2>/dev/null | grep -q '^Version:'; then
     [ "$(id -u)" = 0 ] || { echo "windows deps: needs deb-src lines (run as root once, or add them)"; exit 1; }
-    # The same archive the machine installs from, as sources.
-    sed -n 's/^Types: deb$/Types: deb-src/p; /^URIs:/p; /^Suites:/p; /^Components:/p; /^Signed-By:/p; /^$/p' \
-      /etc/apt/sources.list.d/debian.sources >/etc/apt/sources.list.d/discrec-deb-src.sources
+    # The same archive the machine installs from, as sources (deb822 or
+    # one-line format).
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed -n 's/^Types: deb$/Types: deb-src/p; /^URIs:/p; /^Suites:/p; /^Components:/p; /^Signed-By:/p; /^$/p' \
+        /etc/apt/sources.list.d/debian.sources >/etc/apt/sources.list.d/discrec-deb-src.sources
+    else
+      sed -n 's/^deb \(.*debian.*\)$/deb-src \1/p' /etc/apt/sources.list >/etc/apt/sources.list.d/discrec-deb-src.list
+    fi
     apt-get update -qq
   fi
 }
