@@ -6,18 +6,25 @@
 // Thread-safety: thread-compatible.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "base/file_io.h"
 #include "base/result.h"
 
 namespace discrec::device::sim {
 
-// Atomically replaces `to` with `from` (the state file next to the image).
-// Errors: kIo.
-Status replace_file(const std::string& from, const std::string& to);
+// Atomically replaces `to` with `from` (the state file next to the image):
+// base/file_io's replace_file, as a Status. Errors: kIo.
+inline Status replace_file(const std::string& from, const std::string& to) {
+  if (file_io::replace_file(from, to) != 0)
+    return Error(ErrorCode::kIo, "cannot replace " + to + ": " + std::strerror(errno));
+  return ok_status();
+}
 
 class ImageFile {
  public:

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "device/sim/image_file.h"
@@ -18,11 +17,6 @@ Error io_error(const std::string& what, const std::string& path) {
 }
 
 }  // namespace
-
-Status replace_file(const std::string& from, const std::string& to) {
-  if (std::rename(from.c_str(), to.c_str()) != 0) return io_error("cannot replace", to);
-  return ok_status();
-}
 
 namespace {
 

@@ -23,13 +23,6 @@ OVERLAPPED at(uint64_t offset) {
 
 }  // namespace
 
-Status replace_file(const std::string& from, const std::string& to) {
-  // rename() refuses an existing target on Windows; MoveFileEx replaces it.
-  if (!MoveFileExA(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-    return io_error("cannot replace", to);
-  return ok_status();
-}
-
 Result<std::unique_ptr<ImageFile>> ImageFile::open(const std::string& path) {
   // Shared for reading only, as flock(LOCK_EX) on POSIX: a second sim drive
   // (which asks for write access) gets a sharing violation; readers (a UDF
