@@ -288,12 +288,18 @@ TEST_F(AccessTest, OnePeerHoldingItsWatchShareDoesNotLockOthersOut) {
                                    binary_path("clients/discrec"), "--socket", d.socket(), "events"};
   TempDir out;
   Process watcher(argv, out.file("events.log"));
+  // Bounded by time, not by a number of tries: on a loaded machine the
+  // watcher (setpriv, then the CLI, then its connection) can take seconds to
+  // start while each eject or load returns at once.
   bool seen = false;
-  for (int i = 0; i < 200 && !seen && watcher.running(); ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (int i = 0; !seen && watcher.running() && std::chrono::steady_clock::now() < deadline; ++i) {
     d.cli({i % 2 ? "eject" : "load", "bd0"});
     seen = contains(read_file(out.file("events.log")), "MEDIUM");
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_TRUE(seen) << read_file(out.file("events.log"));
+  EXPECT_TRUE(seen) << "watcher running: " << watcher.running() << "\n"
+                    << read_file(out.file("events.log")) << "\n" << d.log_text();
   for (auto& c : contexts) c->TryCancel();
   for (auto& s : streams) s->Finish();
 }
