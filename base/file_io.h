@@ -25,6 +25,14 @@ namespace discrec::file_io {
 // replaced or removed as on POSIX (replace_file over a file still open).
 int open_file(const std::string& path, int flags, int mode = 0640);
 
+// For open_file: refuse a symbolic link as the last component (POSIX
+// O_NOFOLLOW). 0 on Windows, where only an administrator makes links.
+#if defined(O_NOFOLLOW)
+inline constexpr int kNoFollow = O_NOFOLLOW;
+#else
+inline constexpr int kNoFollow = 0;
+#endif
+
 // pread/pwrite: at most `size` bytes at `offset`; the descriptor's own
 // position is not used (on Windows it may move). 0 from read_at is the end.
 int64_t read_at(int fd, void* data, size_t size, uint64_t offset);
@@ -61,6 +69,16 @@ int replace_file(const std::string& from, const std::string& to);
 
 // A descriptor of the same open file that a child process does not inherit.
 int duplicate(int fd);
+
+// An exclusive advisory lock held until the descriptor is closed (or the
+// process ends): flock(LOCK_EX|LOCK_NB); on Windows LockFileEx on one byte
+// far beyond any data, so the file's contents stay readable by others.
+// -1 with errno EWOULDBLOCK when another process holds it.
+int lock_exclusive(int fd);
+
+// mkdir(2); on Windows `mode` is ignored (the directory inherits its
+// parent's ACL). -1 with errno EEXIST when it exists.
+int make_directory(const std::string& path, int mode);
 
 // gmtime_r.
 std::tm utc_time(std::time_t t);

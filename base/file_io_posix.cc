@@ -1,6 +1,7 @@
 #include "base/file_io.h"
 
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -56,6 +57,10 @@ int sync_directory(const std::string& directory) {
 int replace_file(const std::string& from, const std::string& to) { return std::rename(from.c_str(), to.c_str()); }
 
 int duplicate(int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+
+int lock_exclusive(int fd) { return ::flock(fd, LOCK_EX | LOCK_NB); }
+
+int make_directory(const std::string& path, int mode) { return ::mkdir(path.c_str(), static_cast<mode_t>(mode)); }
 
 std::tm utc_time(std::time_t t) {
   std::tm tm{};

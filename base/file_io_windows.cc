@@ -162,6 +162,31 @@ int duplicate(int fd) {
   return out;
 }
 
+int lock_exclusive(int fd) {
+  HANDLE h = handle_of(fd);
+  if (h == INVALID_HANDLE_VALUE) return fail(ERROR_INVALID_HANDLE);
+  // Windows locks are mandatory for the range they cover: the byte at
+  // 2^62 is never data, so readers of the file are not blocked.
+  OVERLAPPED o = at(uint64_t{1} << 62);
+  if (::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &o)) return 0;
+  const DWORD e = ::GetLastError();
+  if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING) {
+    errno = EWOULDBLOCK;
+    return -1;
+  }
+  return fail(e);
+}
+
+int make_directory(const std::string& path, int) {
+  if (::CreateDirectoryA(path.c_str(), nullptr)) return 0;
+  const DWORD e = ::GetLastError();
+  if (e == ERROR_ALREADY_EXISTS) {
+    errno = EEXIST;
+    return -1;
+  }
+  return fail(e);
+}
+
 std::tm utc_time(std::time_t t) {
   std::tm tm{};
   ::gmtime_s(&tm, &t);

@@ -1,6 +1,5 @@
 #include "daemon/access.h"
 
-#include <grp.h>
 #include <grpcpp/security/auth_context.h>
 #include <grpcpp/server_context.h>
 #include <sys/stat.h>
@@ -23,19 +22,6 @@ Status require(const Peer& peer, Role needed, std::string_view what) {
                                                  where + " in discrecd.toml)");
 }
 
-Result<uint32_t> resolve_group(const std::string& name_or_gid) {
-  uint32_t gid = 0;
-  auto [end, ec] = std::from_chars(name_or_gid.data(), name_or_gid.data() + name_or_gid.size(), gid);
-  if (ec == std::errc() && end == name_or_gid.data() + name_or_gid.size()) return gid;
-  std::vector<char> buffer(16384);
-  struct group entry {};
-  struct group* found = nullptr;
-  int err = ::getgrnam_r(name_or_gid.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (err != 0 || found == nullptr)
-    return Error(ErrorCode::kInvalidArgument,
-                 "unknown group '" + name_or_gid + "'" + (err != 0 ? std::string(": ") + std::strerror(err) : ""));
-  return static_cast<uint32_t>(found->gr_gid);
-}
 
 // ---- AccessPolicy ----
 

@@ -5,10 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <arpa/inet.h>
-#include <sys/stat.h>
 
 #define TOML_EXCEPTIONS 1
+#include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
 #include "device/sim/changer_options.h"
@@ -147,11 +146,13 @@ class ConfigReader {
         if (config_.drive_quirks_file.empty())
           return config_error(source_, value.source(), k, "must name a file (leave the key out for the shipped table)");
       } else if (key == "log") {
-        ASSIGN_OR_RETURN(std::string target, get<std::string>(value, k, "\"auto\", \"journal\" or \"stderr\""));
+        ASSIGN_OR_RETURN(std::string target,
+                         get<std::string>(value, k, "\"auto\", \"journal\", \"stderr\" or \"file\""));
         if (target == "auto") config_.log_target = Config::LogTarget::kAuto;
         else if (target == "journal") config_.log_target = Config::LogTarget::kJournal;
         else if (target == "stderr") config_.log_target = Config::LogTarget::kStderr;
-        else return config_error(source_, value.source(), k, "must be \"auto\", \"journal\" or \"stderr\"");
+        else if (target == "file") config_.log_target = Config::LogTarget::kFile;
+        else return config_error(source_, value.source(), k, "must be \"auto\", \"journal\", \"stderr\" or \"file\"");
       } else if (key == "socket_mode_force") {
         ASSIGN_OR_RETURN(config_.socket_mode_force, get<bool>(value, k, "true or false"));
       } else if (key == "socket_group") {
@@ -460,8 +461,8 @@ class ConfigReader {
           if (s.empty() || s[0] != '/') return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an absolute path");
           if (("/" + s + "/").find("/../") != std::string::npos)
             return Error(ErrorCode::kInvalidArgument, "'" + s + "' may not contain '..'");
-          struct stat st {};
-          if (::stat(s.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+          std::error_code error;
+          if (!std::filesystem::is_directory(s, error))
             return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an existing directory");
           std::string dir = s;
           while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
@@ -663,8 +664,9 @@ Result<MetricsConfig> parse_metrics_listen(const std::string& text) {
   }
   if (colon != std::string::npos) port = text.substr(colon + 1);
   if (host.empty()) host = "127.0.0.1";
-  unsigned char buf[16];
-  if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1)
+  boost::system::error_code not_an_address;
+  boost::asio::ip::make_address(host, not_an_address);
+  if (not_an_address)
     return Error(ErrorCode::kInvalidArgument,
                  "'" + text + "': '" + host + "' is not an IP address (e.g. \"127.0.0.1:9464\"; no host names)");
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
@@ -702,7 +704,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& sourc
   } catch (const toml::parse_error& e) {
     return config_error(source_name, e.source(), "", std::string(e.description()));
   }
-  Config config = default_config("/var/lib/discrecd");
+  Config config = default_config(kDefaultStateDirectory);
   config.source = source_name;
   ConfigReader reader(source_name, config);
   RETURN_IF_ERROR(reader.read(root));

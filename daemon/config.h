@@ -97,10 +97,20 @@ struct MetricsConfig {
 // wrong, without naming the key.
 Result<MetricsConfig> parse_metrics_listen(const std::string& text);
 
+// Where a daemon with no configuration listens and keeps its state. Windows
+// has no Unix-socket listener (unix_listener_windows.cc): [daemon.tcp] there.
+#if defined(_WIN32)
+inline constexpr const char* kDefaultSocketPath = "";
+inline constexpr const char* kDefaultStateDirectory = "C:/ProgramData/discrecd";
+#else
+inline constexpr const char* kDefaultSocketPath = "/run/discrecd/discrecd.sock";
+inline constexpr const char* kDefaultStateDirectory = "/var/lib/discrecd";
+#endif
+
 struct Config {
   std::string source;  // file the config came from ("built-in defaults" if none)
 
-  std::string socket_path = "/run/discrecd/discrecd.sock";
+  std::string socket_path = kDefaultSocketPath;
   uint32_t socket_mode = 0660;
   // Modes wider than 0660 (anyone may connect) need this set explicitly.
   bool socket_mode_force = false;
@@ -113,13 +123,15 @@ struct Config {
   // SCHED_FIFO priority of each drive's writer thread (0: the normal
   // policy). The unit's LimitRTPRIO must allow it; see README.
   int writer_realtime_priority = 10;
-  std::string state_directory = "/var/lib/discrecd";
+  std::string state_directory = kDefaultStateDirectory;
   // [daemon] drive_quirks: a drive quirks table (device/drive_quirks.h) that
   // replaces the one shipped with discrecd; empty: the shipped one.
   std::string drive_quirks_file;
   // [daemon] log: where log lines go. kAuto: journald with fields when
-  // stderr is the service's journal stream, else stderr lines.
-  enum class LogTarget { kAuto, kJournal, kStderr };
+  // stderr is the service's journal stream; discrecd.log in the state
+  // directory when there is no stderr (a Windows service); else stderr lines.
+  // kFile: always that file (kept to 16 MiB, the one before as .1).
+  enum class LogTarget { kAuto, kJournal, kStderr, kFile };
   LogTarget log_target = LogTarget::kAuto;
 
   // Limits.

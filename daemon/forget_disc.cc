@@ -4,13 +4,14 @@
 #include <string>
 
 #include "daemon/admin_command_line.h"
+#include "daemon/config.h"
 #include "daemon/names.h"
 #include "recorder/journal/journal_file.h"
 
 namespace discrec::daemon {
 
 int run_forget_disc(int argc, char** argv) {
-  std::string state_dir = "/var/lib/discrecd";
+  std::string state_dir = kDefaultStateDirectory;
   std::string drive;
   CLI::App app("Discards the crash journal of a drive whose disc is gone (journal-DRIVE.bin becomes .done).",
                "discrecd forget-disc");

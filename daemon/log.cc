@@ -1,11 +1,22 @@
 #include "daemon/log.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <string>
+
+#include "base/file_io.h"
 
 namespace discrec::daemon {
 namespace {
@@ -24,6 +35,45 @@ class StderrSink final : public LogSink {
   std::mutex mutex_;
 };
 
+// Appends "2026-12-05T17:30:00Z <6>message" lines; at max_bytes the file
+// becomes path.1 (replacing the one before) and a new one is begun, so the
+// log takes at most twice max_bytes. A write that fails is dropped: logging
+// never stops the daemon.
+class FileSink final : public LogSink {
+ public:
+  FileSink(std::string path, uint64_t max_bytes, int fd, uint64_t size)
+      : path_(std::move(path)), max_bytes_(max_bytes), fd_(fd), size_(size) {}
+  ~FileSink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void write(LogLevel level, std::string_view message, const LogFields&) override {
+    const char* prefix = level == LogLevel::kError ? "<3>" : level == LogLevel::kWarning ? "<4>" : "<6>";
+    const std::tm tm = file_io::utc_time(std::time(nullptr));
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+    std::string line = stamp + std::string(prefix) + std::string(message) + "\n";
+    std::lock_guard lock(mutex_);
+    if (size_ + line.size() > max_bytes_ && size_ > 0) rotate_locked();
+    if (fd_ < 0) return;
+    if (file_io::write_all_at(fd_, line.data(), line.size(), size_)) size_ += line.size();
+  }
+
+ private:
+  void rotate_locked() {
+    if (fd_ >= 0) ::close(fd_);  // Windows replaces no open file
+    fd_ = -1;
+    file_io::replace_file(path_, path_ + ".1");
+    fd_ = file_io::open_file(path_, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    size_ = 0;
+  }
+
+  const std::string path_;
+  const uint64_t max_bytes_;
+  std::mutex mutex_;
+  int fd_;         // GUARDED_BY(mutex_)
+  uint64_t size_;  // GUARDED_BY(mutex_)
+};
+
 std::mutex g_sink_mutex;
 std::shared_ptr<LogSink> g_sink;  // GUARDED_BY(g_sink_mutex); null = stderr
 
@@ -32,6 +82,23 @@ std::shared_ptr<LogSink> g_sink;  // GUARDED_BY(g_sink_mutex); null = stderr
 std::shared_ptr<LogSink> stderr_log_sink() {
   static const auto sink = std::make_shared<StderrSink>();
   return sink;
+}
+
+std::shared_ptr<LogSink> file_log_sink(const std::string& path, uint64_t max_bytes) {
+  const int fd = file_io::open_file(path, O_WRONLY | O_CREAT, 0640);
+  if (fd < 0) return nullptr;
+  const int64_t size = file_io::regular_file_size(fd);
+  return std::make_shared<FileSink>(path, max_bytes, fd, size > 0 ? static_cast<uint64_t>(size) : 0);
+}
+
+bool stderr_is_missing() {
+#ifdef _WIN32
+  // A service has no standard handles: the CRT's fd 2 maps to none.
+  const intptr_t handle = ::_get_osfhandle(2);
+  return handle == -1 || handle == -2;
+#else
+  return ::fcntl(2, F_GETFD) == -1;
+#endif
 }
 
 bool stderr_is_journal() {

@@ -10,6 +10,7 @@
 // Thread-safety: log() and set_log_sink() from any thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,11 @@ class LogSink {
 
 // "<6>message" lines on stderr (the fields are in the message already).
 std::shared_ptr<LogSink> stderr_log_sink();
+// Time-stamped lines appended to `path`, which becomes path.1 when it
+// reaches `max_bytes`. Null (errno set) if it cannot be opened.
+std::shared_ptr<LogSink> file_log_sink(const std::string& path, uint64_t max_bytes = 16u << 20);
+// There is no stderr to write to (a Windows service has no standard handles).
+bool stderr_is_missing();
 // journald through sd_journal_send; null where the daemon is built without
 // libsystemd.
 std::shared_ptr<LogSink> journal_log_sink();

@@ -1,8 +1,6 @@
 #include "daemon/serve.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_io.h"
 #include "daemon/config.h"
 #include "daemon/drive_quirks_file.h"
 #include "daemon/log.h"
@@ -69,7 +68,7 @@ Result<Config> build_config(const ServeArgs& args) {
   if (!args.config_file.empty()) {
     ASSIGN_OR_RETURN(config, load_config(args.config_file));
   } else {
-    config = default_config(args.state_dir.empty() ? "/var/lib/discrecd" : args.state_dir);
+    config = default_config(args.state_dir.empty() ? kDefaultStateDirectory : args.state_dir);
   }
   if (!args.state_dir.empty() && !args.config_file.empty()) config.state_directory = args.state_dir;
   if (!args.socket.empty()) config.socket_path = args.socket;
@@ -140,20 +139,20 @@ void add_drives(recorder::Recorder& recorder, const Config& config) {
 // O_CLOEXEC keeps it from children); the kernel drops it however we exit.
 // Returns false, having logged why, if another daemon holds it.
 bool lock_state_directory(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+  if (file_io::make_directory(dir, 0750) != 0 && errno != EEXIST) {
     log_error("discrecd: cannot create the state directory " + dir + ": " + std::strerror(errno));
     return false;
   }
   const std::string path = dir + "/discrecd.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int fd = file_io::open_file(path, O_RDWR | O_CREAT | file_io::kNoFollow, 0600);
   if (fd < 0) {
     log_error("discrecd: cannot open " + path + ": " + std::strerror(errno));
     return false;
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (file_io::lock_exclusive(fd) != 0) {
     const int err = errno;
     char pid[32] = {};
-    const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    const int64_t n = file_io::read_at(fd, pid, sizeof pid - 1, 0);
     std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : std::string("unknown");
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
     ::close(fd);
@@ -166,17 +165,29 @@ bool lock_state_directory(const std::string& dir) {
   }
   // The pid is only for the message above; the lock itself is what counts.
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+  if (file_io::truncate_file(fd, 0) != 0 || !file_io::write_all_at(fd, pid.data(), pid.size(), 0))
     log_warning("discrecd: cannot write the pid into " + path + ": " + std::strerror(errno));
   return true;  // fd deliberately left open: it holds the lock
 }
 
 }  // namespace
 
-// journald with fields where it is wanted and there; stderr lines otherwise.
-void choose_log_sink(Config::LogTarget target) {
-  const bool journal = target == Config::LogTarget::kJournal ||
-                       (target == Config::LogTarget::kAuto && stderr_is_journal());
+// journald with fields where it is wanted and there; a file in the state
+// directory where wanted or where there is no stderr (a Windows service);
+// stderr lines otherwise. After lock_state_directory (which creates it).
+void choose_log_sink(const Config& config) {
+  using Target = Config::LogTarget;
+  const Target target = config.log_target;
+  if (target == Target::kFile || (target == Target::kAuto && stderr_is_missing())) {
+    const std::string path = config.state_directory + "/discrecd.log";
+    if (auto sink = file_log_sink(path)) {
+      set_log_sink(std::move(sink));
+    } else {
+      log_warning("discrecd: cannot open the log file " + path + ": " + std::strerror(errno) + "; logging to stderr");
+    }
+    return;
+  }
+  const bool journal = target == Target::kJournal || (target == Target::kAuto && stderr_is_journal());
   if (!journal) return;
   if (auto sink = journal_log_sink()) {
     set_log_sink(std::move(sink));
@@ -197,7 +208,8 @@ int run_serve(int argc, char** argv) {
     return 2;
   }
   Config config = std::move(config_result).value();
-  choose_log_sink(config.log_target);
+  if (!lock_state_directory(config.state_directory)) return 1;
+  choose_log_sink(config);
   auto quirks = load_drive_quirks(config.drive_quirks_file);
   if (!quirks.ok()) {
     log_error("discrecd: bad drive quirks: " + quirks.error().to_string());
@@ -207,7 +219,6 @@ int run_serve(int argc, char** argv) {
   if (!quirks->path.empty())
     log_info("discrecd: drive quirks from " + quirks->path + ": " + std::to_string(quirks->table->entries().size()) +
              " entries");
-  if (!lock_state_directory(config.state_directory)) return 1;
 
   // Before any thread starts: stop/reload requests are taken synchronously
   // by the loop below, never in a signal handler.
@@ -263,9 +274,9 @@ int run_serve(int argc, char** argv) {
       log_warning("discrecd: Prometheus metrics on http://" + where +
                   "/metrics, beyond this machine (recording titles and drive names are in them, unauthenticated)");
   }
-  log_info("discrecd " DISCREC_VERSION " listening on " +
-           (config.socket_path.empty() ? std::string() : "unix:" + config.socket_path) +
-           (config.tcp ? " and " + config.tcp->listen + " (TLS)" : ""));
+  std::string listeners = config.socket_path.empty() ? std::string() : "unix:" + config.socket_path;
+  if (config.tcp) listeners += (listeners.empty() ? "" : " and ") + config.tcp->listen + " (TLS)";
+  log_info("discrecd " DISCREC_VERSION " listening on " + listeners);
   // Every event goes to the log as well: clients see only what happens
   // while they watch; the journal of the service keeps the rest.
   std::thread event_logger([subscription = recorder.events().subscribe("", 4096)] {

@@ -6,9 +6,6 @@
 #include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -17,6 +14,7 @@
 #include <sstream>
 
 #include "daemon/gated_services.h"
+#include "daemon/host.h"
 #include "daemon/log.h"
 
 namespace discrec::daemon {
@@ -28,22 +26,6 @@ Result<std::string> read_file(const std::string& path, const char* what) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Token and key files are secrets: one that the group or everyone may read
-// is a leak waiting to happen, so it is refused unless the administrator
-// says otherwise (daemon.tcp.allow_readable_secrets).
-Status check_secret_file(const std::string& path, const char* what, bool allow_readable) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error(ErrorCode::kNotFound, std::string("cannot read ") + what + " " + path);
-  if ((st.st_mode & 0044) != 0 && !allow_readable) {
-    char mode[16];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error(ErrorCode::kFailedPrecondition,
-                 std::string(what) + " " + path + " is readable by group or others (mode " + mode +
-                     "); chmod 600 it, or set daemon.tcp.allow_readable_secrets = true");
-  }
-  return {};
 }
 
 struct BearerToken {
@@ -132,18 +114,6 @@ Result<std::shared_ptr<grpc::ServerCredentials>> tcp_credentials(const TcpConfig
   return creds;
 }
 
-// A daemon that may run out of descriptors before it reaches its connection
-// limit will meet EMFILE in places that handle it worse than the accept loop.
-void warn_about_fd_limit(const Config& config) {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t needed = static_cast<rlim_t>(config.max_connections) + 128;
-  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
-    log_warning("discrecd: the open-file limit (" + std::to_string(limit.rlim_cur) +
-                ") is below limits.max_connections + 128 (" + std::to_string(needed) +
-                "); raise LimitNOFILE or lower limits.max_connections");
-}
-
 }  // namespace
 
 Server::Server(ServiceContext& context, AccessPolicy policy)
@@ -169,14 +139,14 @@ Server::~Server() {
 
 Result<std::unique_ptr<Server>> Server::start(ServiceContext& context) {
   const Config& config = context.config;
-  uint32_t socket_gid = static_cast<uint32_t>(::getegid());
+  uint32_t socket_gid = daemon_gid();
   if (!config.socket_path.empty()) {
     ASSIGN_OR_RETURN(socket_gid, socket_group_id(config));
   }
-  ASSIGN_OR_RETURN(AccessPolicy policy, AccessPolicy::create(config.access, static_cast<uint32_t>(::geteuid()), socket_gid));
+  ASSIGN_OR_RETURN(AccessPolicy policy, AccessPolicy::create(config.access, daemon_uid(), socket_gid));
   std::unique_ptr<Server> server(new Server(context, std::move(policy)));
   context.access = &server->access_;
-  warn_about_fd_limit(config);
+  warn_about_fd_limit(config.max_connections);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -2,10 +2,6 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -21,6 +17,7 @@
 #include "daemon/log.h"
 #include "daemon/names.h"
 #include "daemon/status.h"
+#include "daemon/upload_pipe.h"
 #include "recorder/core/admission.h"
 #include "recorder/core/recording.h"
 #include "recorder/udf/volume_builder.h"
@@ -275,34 +272,6 @@ grpc::Status RecordingServiceImpl::ListRecordings(grpc::ServerContext*, const v1
 
 namespace {
 
-// The write end of an upload's pipe; the daemon's ingest reads the other.
-class UploadPipe {
- public:
-  static Result<std::pair<UploadPipe, std::shared_ptr<recorder::SourceFd>>> open() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-      return Error(ErrorCode::kResourceExhausted, std::string("cannot make a pipe for the upload: ") + std::strerror(errno));
-    // Non-blocking: the handler polls, so a stop, a cancel or a shutdown
-    // ends it promptly. A larger pipe lets the client run ahead a little.
-    ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
-    ::fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-    return std::make_pair(UploadPipe(fds[1]), std::make_shared<recorder::SourceFd>(fds[0]));
-  }
-  UploadPipe(UploadPipe&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UploadPipe& operator=(UploadPipe&&) = delete;
-  ~UploadPipe() { close(); }
-  int fd() const { return fd_; }
-  // The end of the source: ingest reads EOF once the pipe is drained.
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  explicit UploadPipe(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 // A name the client gives its upload, fit for listings and the journal.
 std::string upload_name(const std::string& client_name) {
   std::string name = client_name.empty() ? "-" : client_name;
@@ -336,15 +305,12 @@ grpc::Status RecordingServiceImpl::UploadRecording(grpc::ServerContext* context,
   auto feed = [&](const std::string& data) {
     size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::write(sink.fd(), data.data() + done, data.size() - done);
+      const int64_t n = sink.write_some(data.data() + done, data.size() - done, 200);
       if (n > 0) {
         done += static_cast<size_t>(n);
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno != EAGAIN) return false;  // EPIPE: ingest is gone
-      pollfd p{sink.fd(), POLLOUT, 0};
-      ::poll(&p, 1, 200);
+      if (n < 0) return false;  // ingest is gone
       if (context->IsCancelled() || ctx_.shutting_down || !recording_takes()) return false;
     }
     return true;

@@ -101,6 +101,7 @@ PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig cmake -S "$SRC" -B "$FULL" -G Ninja \
   -DBoost_NO_BOOST_CMAKE=ON -DBoost_INCLUDE_DIR="$PREFIX/include" \
   -DZLIB_LIBRARY=/usr/$HOST_TRIPLE/lib/libz.a \
   -DCMAKE_CXX_STANDARD_LIBRARIES="$SYSLIBS" -DCMAKE_C_STANDARD_LIBRARIES="$SYSLIBS" \
+  -DDISCREC_HOST_CLI="${DISCREC_HOST_CLI:-}" \
   >"$BUILD/full.configure.log" || { cat "$BUILD/full.configure.log"; exit 1; }
 step "build windows_full_tests"
 cmake --build "$FULL" -j "$JOBS" --target windows_full_tests

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_io.h"
 #include "clients/cli/command_line.h"
 #include "clients/cli/output.h"
 #include "discrec/v1/catalog.grpc.pb.h"
@@ -420,7 +422,7 @@ class Client {
   // recording, which goes on writing what it received.
   int upload(const std::string& source, v1::StartRecordingRequest req, v1::Recording* r) {
     std::string path = source.rfind("file:", 0) == 0 ? source.substr(5) : source;
-    int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = path == "-" ? STDIN_FILENO : discrec::file_io::open_file(path, O_RDONLY);
     if (fd < 0) {
       std::cerr << "discrec record: cannot read " << path << ": " << std::strerror(errno) << "\n";
       return 1;
@@ -659,6 +661,21 @@ class Client {
 }  // namespace
 }  // namespace discrec::cli
 
+namespace {
+// Ctrl-C sets g_interrupted. POSIX: without SA_RESTART, so a read of
+// standard input being sent ends at Ctrl-C. Windows: the CRT's signal(),
+// run on a thread of its own; the loops poll the flag.
+void catch_interrupt() {
+#if defined(_WIN32)
+  std::signal(SIGINT, [](int) { discrec::cli::g_interrupted = true; });
+#else
+  struct sigaction on_interrupt = {};
+  on_interrupt.sa_handler = [](int) { discrec::cli::g_interrupted = true; };
+  sigaction(SIGINT, &on_interrupt, nullptr);
+#endif
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace discrec::cli;
   ParsedCommandLine parsed = parse_command_line(argc, argv);
@@ -666,10 +683,7 @@ int main(int argc, char** argv) {
   std::cerr << parsed.err;  // errors, or what a unit was understood as
   if (parsed.exit_code) return *parsed.exit_code;
   const CommandLine& c = parsed.command;
-  // Without SA_RESTART: a read of standard input being sent ends at Ctrl-C.
-  struct sigaction on_interrupt = {};
-  on_interrupt.sa_handler = [](int) { g_interrupted = true; };
-  sigaction(SIGINT, &on_interrupt, nullptr);
+  catch_interrupt();
 
   std::string target;
   if (!c.target.empty()) {

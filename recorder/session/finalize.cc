@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "device/sim/sim_options.h"
 #include "recorder/journal/journal_format.h"
 #include "recorder/session/disc_file.h"
 #include "recorder/session/drive_session.h"
@@ -23,9 +24,10 @@ size_t lost_on_disc(const RecordingExtents& extents) {
 
 std::string DriveSession::image_path() const {
   // The emulated drive's disc is a plain image file that ordinary tools open.
+  // (sim:///C:/dir/disc.img is C:/dir/disc.img: the sim's own parser says so.)
   if (spec_.uri.rfind("sim://", 0) != 0) return "";
-  std::string path = spec_.uri.substr(6);
-  return path.substr(0, path.find('?'));
+  auto options = device::sim::parse_sim_uri(spec_.uri);
+  return options.ok() ? options->image_path : "";
 }
 
 Result<std::vector<DriveSession::DiscFile>> DriveSession::disc_files() {
