@@ -262,6 +262,7 @@ void to_proto(const recorder::CatalogPart& in, v1::CatalogPart* out) {
     case recorder::CatalogState::kFinalized: out->set_state(v1::CATALOG_STATE_FINALIZED); break;
     case recorder::CatalogState::kVerified: out->set_state(v1::CATALOG_STATE_VERIFIED); break;
     case recorder::CatalogState::kFailed: out->set_state(v1::CATALOG_STATE_FAILED); break;
+    case recorder::CatalogState::kDeleted: out->set_state(v1::CATALOG_STATE_DELETED); break;
   }
   out->set_note(in.note);
 }

@@ -144,13 +144,14 @@ std::optional<CatalogPart> decode(std::span<const uint8_t> payload) {
   const uint8_t state = r.u8();
   p.note = r.str();
   // Fields a later version appends follow here; this one ignores them.
-  if (!r.ok() || p.recording_id.empty() || p.part == 0 || state < 1 || state > 6) return std::nullopt;
+  if (!r.ok() || p.recording_id.empty() || p.part == 0 || state < 1 || state > 7) return std::nullopt;
   p.state = static_cast<CatalogState>(state);
   return p;
 }
 
 bool settled(CatalogState s) {
-  return s == CatalogState::kFinalized || s == CatalogState::kVerified || s == CatalogState::kFailed;
+  return s == CatalogState::kFinalized || s == CatalogState::kVerified || s == CatalogState::kFailed ||
+         s == CatalogState::kDeleted;
 }
 
 }  // namespace
@@ -163,6 +164,7 @@ const char* catalog_state_name(CatalogState state) {
     case CatalogState::kFinalized: return "finalized";
     case CatalogState::kVerified: return "verified";
     case CatalogState::kFailed: return "failed";
+    case CatalogState::kDeleted: return "deleted";
   }
   return "unknown";
 }

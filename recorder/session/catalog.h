@@ -52,8 +52,9 @@ enum class CatalogState : uint8_t {
   kFinalized = 4,
   kVerified = 5,    // its disc was finalized and read back without a mismatch in it
   kFailed = 6,      // see note
+  kDeleted = 7,     // taken off its rewritable disc (`discrec delete`); its space is free again
 };
-// "recording", "ended", "finalizing", "finalized", "verified", "failed".
+// "recording", "ended", "finalizing", "finalized", "verified", "failed", "deleted".
 const char* catalog_state_name(CatalogState state);
 
 struct CatalogPart {

@@ -253,6 +253,7 @@ Result<DiscOperationResult> DriveSession::delete_now(const std::string& what) {
   if (!writing_) writing_ = std::make_shared<DiscWriting>();
   if (!writing_->target) writing_->target = std::make_unique<DriveBlockTarget>(*drive_);
   RETURN_IF_ERROR(write_update(update));
+  catalog_deleted(names);
   DiscOperationResult result;
   result.files = update.removed;
   result.bytes = bytes;

@@ -257,6 +257,9 @@ class DriveSession {
   // The unfinished disc begun at `started` was set aside (`discrecd
   // forget-disc` retired its journal): its parts failed.
   void catalog_forgotten(WallTime started) REQUIRES(on_commands_);
+  // Marks the catalog's parts whose files `file_names` (in /DISCREC) were
+  // taken off the disc as deleted.
+  void catalog_deleted(const std::vector<std::string>& file_names) REQUIRES(on_commands_);
   void catalog_put(CatalogPart part) REQUIRES(on_commands_);
   // Where finalize put the recording `id` of this disc ("": nowhere).
   std::string disc_path_of(const std::string& id) const REQUIRES(on_commands_);

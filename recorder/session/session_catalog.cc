@@ -186,4 +186,30 @@ void DriveSession::catalog_recovered(CatalogState state, const journal::Finalize
   }
 }
 
+void DriveSession::catalog_deleted(const std::vector<std::string>& file_names) {
+  if (!catalog_) return;
+  // A part is the file's when the name it was written under is among those
+  // removed: the start second, the id and the title make it unique across
+  // discs (ids repeat from disc to disc; a pool's file carries the pool
+  // recording's id). Its parts (".part001.ts") go with it.
+  auto removed = [&](const std::string& name) {
+    const std::string stem = name.substr(0, name.size() - 3);  // without ".ts"
+    return std::any_of(file_names.begin(), file_names.end(), [&](const std::string& f) {
+      return f == name || f.starts_with(stem + ".part");
+    });
+  };
+  for (CatalogPart part : catalog_->parts()) {
+    if (part.state == CatalogState::kDeleted || part.state == CatalogState::kRecording) continue;
+    if (!removed(udf::recording_file_name(part.start, part.drive_recording_id, part.title)) &&
+        !removed(udf::recording_file_name(part.start, part.recording_id, part.title)))
+      continue;
+    part.state = CatalogState::kDeleted;
+    part.note = "deleted from the disc in drive " + spec_.id;
+    const std::string id = part.drive_recording_id;
+    catalog_put(std::move(part));
+    // A later finalize or verify of this disc must not bring it back.
+    catalogued_.erase(id);
+  }
+}
+
 }  // namespace discrec::recorder

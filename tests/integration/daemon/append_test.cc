@@ -13,6 +13,7 @@
 #include <regex>
 #include <thread>
 
+#include "discrec/v1/catalog.grpc.pb.h"
 #include "tests/integration/daemon/daemon_fixture.h"
 
 namespace discrec::test {
@@ -72,6 +73,20 @@ class AppendTest : public ::testing::Test {
   int source_frames_ = 0;
 };
 
+// The catalog's state of the part titled `title` (UNSPECIFIED: none).
+v1::CatalogState catalog_state(Daemon& d, const std::string& title) {
+  auto stub = v1::CatalogService::NewStub(grpc::CreateChannel("unix:" + d.socket(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::ListCatalogRequest request;
+  request.set_page_size(1000);
+  v1::ListCatalogResponse all;
+  const grpc::Status status = stub->ListCatalog(&ctx, request, &all);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const auto& p : all.parts())
+    if (p.title() == title) return p.state();
+  return v1::CATALOG_STATE_UNSPECIFIED;
+}
+
 TEST_F(AppendTest, ADvrsBdReTakesRecordingsDayAfterDayAndGivesBackWhatIsDeleted) {
   DaemonOptions options;
   options.sim_drives = {{"bd0", "profile=bd-re&speed=4&blocks=60000"}};
@@ -127,9 +142,18 @@ TEST_F(AppendTest, ADvrsBdReTakesRecordingsDayAfterDayAndGivesBackWhatIsDeleted)
   EXPECT_NE(deleted.output.find("deleted 1 file(s)"), std::string::npos) << deleted.output;
   expect_titles(d, {"tuesday"});
   EXPECT_GT(get_drive(d).medium().volume().free_blocks(), free_before);
+  // The catalog says so too, and a later finalize and verify of the same
+  // disc do not bring Monday back.
+  EXPECT_EQ(catalog_state(d, "monday"), v1::CATALOG_STATE_DELETED);
+  EXPECT_EQ(catalog_state(d, "tuesday"), v1::CATALOG_STATE_VERIFIED);
   record_file(d, "wednesday");
   ASSERT_EQ(d.cli({"finalize", "bd0"}).exit_code, 0);
   expect_titles(d, {"tuesday", "wednesday"});
+  ASSERT_EQ(d.cli({"verify", "bd0"}).exit_code, 0);
+  EXPECT_EQ(catalog_state(d, "monday"), v1::CATALOG_STATE_DELETED);
+  EXPECT_EQ(catalog_state(d, "wednesday"), v1::CATALOG_STATE_VERIFIED);
+  auto shown_catalog = d.cli({"catalog"});
+  EXPECT_NE(shown_catalog.output.find(" deleted "), std::string::npos) << shown_catalog.output;
 }
 
 // A BD-R in sessions through the CLI: `finalize --no-close` leaves it

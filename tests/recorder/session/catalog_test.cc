@@ -40,6 +40,32 @@ void write_bytes(const std::string& path, std::span<const uint8_t> bytes) {
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
+TEST(CatalogTest, EveryStateSurvivesReopeningWithItsName) {
+  test::TempDir dir;
+  const std::string path = dir.file("catalog");
+  const std::pair<CatalogState, const char*> states[] = {
+      {CatalogState::kRecording, "recording"}, {CatalogState::kEnded, "ended"},
+      {CatalogState::kFinalizing, "finalizing"}, {CatalogState::kFinalized, "finalized"},
+      {CatalogState::kVerified, "verified"},   {CatalogState::kFailed, "failed"},
+      {CatalogState::kDeleted, "deleted"}};
+  {
+    auto catalog = Catalog::open(path);
+    ASSERT_TRUE(catalog.ok()) << catalog.error().to_string();
+    uint32_t n = 0;
+    for (const auto& [state, name] : states) ASSERT_TRUE((*catalog)->put(part_of("rec", ++n, state)).ok());
+  }
+  auto reopened = Catalog::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().to_string();
+  EXPECT_EQ((*reopened)->repaired(), "");
+  uint32_t n = 0;
+  for (const auto& [state, name] : states) {
+    auto part = (*reopened)->find("rec", ++n);
+    ASSERT_TRUE(part) << name;
+    EXPECT_EQ(part->state, state) << name;
+    EXPECT_STREQ(catalog_state_name(state), name);
+  }
+}
+
 TEST(CatalogTest, PutsReplaceByRecordingAndPartAndListSortedAndSurviveReopening) {
   test::TempDir dir;
   const std::string path = dir.file("catalog");
