@@ -64,8 +64,9 @@ drives/bd0/recordings/ID or bd0/ID. RATE is in bit/s: 8000000, 8M, 8Mbit/s,
 A value with a unit is echoed on standard error as it was understood.
 
 --socket, --target and --json go before or after the command. The socket
-defaults to $DISCREC_SOCKET or /run/discrecd/discrecd.sock; --target is TLS,
-with a token from $DISCREC_TOKEN. Ctrl-C ends watch, events, finalize and
+defaults to $DISCREC_SOCKET or /run/discrecd/discrecd.sock; --target (or
+$DISCREC_TARGET, when neither option is given) is TLS, with a token from
+$DISCREC_TOKEN. Ctrl-C ends watch, events, finalize and
 verify at once (finalize and verify go on in the daemon).
 
 Exit codes: 0 ok, 1 refused or failed, 2 bad usage, 3 daemon unreachable (or

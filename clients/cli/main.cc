@@ -72,7 +72,7 @@ int fail(const grpc::Status& status) {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
       (!reached || status.error_message().rfind("discrecd is stopping", 0) == 0)) {
     std::cerr << "discrec: cannot reach discrecd: " << status.error_message()
-              << "\n  (is the daemon running? check --socket or $DISCREC_SOCKET)\n";
+              << "\n  (is the daemon running? check --socket/--target or $DISCREC_SOCKET/$DISCREC_TARGET)\n";
     return kUnreachable;
   }
   std::cerr << "discrec: " << status.error_message() << "\n";
@@ -685,16 +685,28 @@ int main(int argc, char** argv) {
   const CommandLine& c = parsed.command;
   catch_interrupt();
 
+  // --target, --socket, $DISCREC_TARGET, $DISCREC_SOCKET, the default socket
+  // (Windows has none: discrecd listens on TCP there).
+  std::string tcp_target = c.target;
+  const char* env_target = std::getenv("DISCREC_TARGET");
+  if (tcp_target.empty() && c.socket.empty() && env_target && *env_target) tcp_target = env_target;
   std::string target;
-  if (!c.target.empty()) {
-    target = c.target;
+  if (!tcp_target.empty()) {
+    target = tcp_target;
   } else {
     const char* env = std::getenv("DISCREC_SOCKET");
+#if defined(_WIN32)
+    if (c.socket.empty() && !env) {
+      std::cerr << "discrec: name the daemon with --target HOST:PORT or $DISCREC_TARGET (on Windows discrecd "
+                   "listens on TCP only)\n";
+      return 2;
+    }
+#endif
     target = "unix:" + (!c.socket.empty() ? c.socket : env ? env : "/run/discrecd/discrecd.sock");
   }
   // TCP targets are TLS-only, like the daemon; a token comes from $DISCREC_TOKEN.
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-  if (!c.target.empty()) {
+  if (!tcp_target.empty()) {
     auto tls = grpc::SslCredentials(grpc::SslCredentialsOptions());
     if (const char* token = std::getenv("DISCREC_TOKEN"))
       creds = grpc::CompositeChannelCredentials(tls, grpc::AccessTokenCredentials(token));

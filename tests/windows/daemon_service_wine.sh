@@ -93,9 +93,10 @@ EOF
 export GRPC_DEFAULT_SSL_ROOTS_FILE_PATH="$DIR/cert.pem" DISCREC_TOKEN
 DISCREC_TOKEN=$(cat "$DIR/token")
 cli() { timeout 120 "$CLI" --target "127.0.0.1:$PORT" "$@"; }
+# discrec.exe finds the daemon through $DISCREC_TARGET (Windows has no socket).
 win_cli() {
-  GRPC_DEFAULT_SSL_ROOTS_FILE_PATH="$WIN_DIR/cert.pem" timeout 120 "$WINE" "$WIN_CLI" --target "127.0.0.1:$PORT" "$@" \
-    </dev/null 2>>"$WORK/wine.err"
+  GRPC_DEFAULT_SSL_ROOTS_FILE_PATH="$WIN_DIR/cert.pem" DISCREC_TARGET="127.0.0.1:$PORT" timeout 120 "$WINE" "$WIN_CLI" \
+    "$@" </dev/null 2>>"$WORK/wine.err"
 }
 wait_running() {
   for _ in $(seq 120); do
@@ -146,6 +147,11 @@ echo "-- discrec.exe under wine"
 win_cli drives | tee "$WORK/win_drives.out"
 grep -q "bd0" "$WORK/win_drives.out" || fail "discrec.exe drives did not list bd0"
 win_cli recordings | tee "$WORK/win_recordings.out"
+if DISCREC_TARGET= timeout 120 "$WINE" "$WIN_CLI" drives </dev/null >"$WORK/no_target.out" 2>&1; then
+  fail "discrec.exe without a target should fail"
+fi
+grep -q "name the daemon with --target HOST:PORT or \$DISCREC_TARGET" "$WORK/no_target.out" ||
+  fail "discrec.exe without a target: $(cat "$WORK/no_target.out")"
 grep -q "rec002" "$WORK/win_recordings.out" || fail "discrec.exe recordings did not list the live recording"
 wine_ sc stop discrecd | tee "$WORK/stop.out"
 grep -q "STOP_PENDING" "$WORK/stop.out" || fail "sc stop should report STOP_PENDING"

@@ -358,6 +358,13 @@ TEST_F(AccessTest, TcpTokensCarryTheirRoles) {
       << format.output;
   auto eject = tcp_cli(control_token, {"eject", "bd0"});
   EXPECT_EQ(eject.exit_code, 0) << eject.output;
+  // $DISCREC_TARGET names the daemon when no option does (Windows' way).
+  auto by_env = run_command({"env", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=" + secrets.file("server.crt"),
+                             "DISCREC_TOKEN=" + observe_token, "DISCREC_TARGET=localhost:" + std::to_string(port),
+                             "DISCREC_SOCKET=/nonexistent/discrecd.sock", binary_path("clients/discrec"), "drives"},
+                            std::chrono::seconds(60));
+  EXPECT_EQ(by_env.exit_code, 0) << by_env.output;
+  EXPECT_TRUE(contains(by_env.output, "bd0")) << by_env.output;
   auto wrong = tcp_cli("wrong-0123456789abcdef", {"drives"});
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_TRUE(contains(wrong.output, "bad bearer token")) << wrong.output;
