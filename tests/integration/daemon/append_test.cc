@@ -203,6 +203,59 @@ uint32_t reserve_sequence(const std::string& image) {
 // A SIGKILL while the update's switch (the anchor at 256), then while its
 // copies (the reserve sequence), hang in the drive: the disc reads as the
 // old volume or the new one, and the restarted daemon finishes the update.
+// A write-once disc's session finalize cut by SIGKILL while the drive closes
+// the session (CLOSE TRACK/SESSION hangs): the next start completes it from
+// the journal, and the disc holds both days' recordings in its last
+// session, the first day's in its first.
+TEST_F(AppendTest, ASigkillDuringASessionFinalizeIsCompletedByTheNextStart) {
+  if (!have_program("udfinfo")) FAIL() << "udfinfo (udftools) is not installed";
+  DaemonOptions options;
+  options.sim_drives = {{"bd0", "profile=bd-r&speed=4&blocks=60000&faults={dir}/faults.txt"}};
+  options.files = {{"faults.txt", "# none yet\n"}};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << d.log_text();
+  record_file(d, "monday");
+  auto fin = d.cli({"finalize", "bd0", "--no-close", "--label", "WEEK"});
+  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+
+  d.process().signal(SIGTERM);
+  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
+  std::ofstream(d.dir().file("faults.txt")) << "hang opcode=0x5b\n";
+  ASSERT_TRUE(d.restart()) << d.log_text();
+  record_file(d, "tuesday");
+  Process finalize({binary_path("clients/discrec"), "--socket", d.socket(), "finalize", "bd0"});
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until &&
+         get_drive(d).not_ready_reason().find("finalizing") == std::string::npos)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_NE(get_drive(d).not_ready_reason().find("finalizing"), std::string::npos) << "hangs closing the session";
+  d.process().signal(SIGKILL);
+  ASSERT_NE(d.process().wait(std::chrono::seconds(10)), -1);
+  finalize.signal(SIGKILL);
+
+  std::ofstream(d.dir().file("faults.txt")) << "# mended\n";
+  ASSERT_TRUE(d.restart()) << d.log_text();
+  // The restart finishes the finalize; verify then reads both files back.
+  CommandResult ver;
+  const auto settled = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  do {
+    ver = d.cli({"verify", "bd0"});
+    if (ver.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  } while (std::chrono::steady_clock::now() < settled);
+  ASSERT_EQ(ver.exit_code, 0) << ver.output << d.log_text();
+  EXPECT_NE(ver.output.find("UDF lists 2 file(s)"), std::string::npos) << ver.output;
+  EXPECT_NE(ver.output.find(" 0 mismatch(es)"), std::string::npos) << ver.output;
+  expect_titles(d, {"monday"});  // 7-Zip: the first session
+  bool found = false;
+  for (uint32_t start = 32; start < 60'000 && !found; start += 32) {
+    auto info = run_command({"udfinfo", "--startblock=" + std::to_string(start), d.image("bd0")});
+    found = info.exit_code == 0 && info.output.find("numfiles=2\n") != std::string::npos;
+  }
+  EXPECT_TRUE(found) << "no session lists both recordings" << d.log_text();
+}
+
 TEST_F(AppendTest, ASigkillDuringEachStepOfAVolumeUpdateLosesNothing) {
   if (!have_program("udfinfo")) FAIL() << "udfinfo (udftools) is not installed";
   for (int step = 0; step < 2; ++step) {
