@@ -69,6 +69,22 @@ class AppendTest : public ::testing::Test {
     }
   }
 
+  // Starts `discrec finalize bd0`, waits until the drive is finalizing and a
+  // few seconds more (the drive's scripted hang holds it there), then
+  // SIGKILLs the daemon and the client.
+  void kill_during_finalize(Daemon& d, const char* hang) {
+    Process finalize({binary_path("clients/discrec"), "--socket", d.socket(), "finalize", "bd0"});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < until &&
+           get_drive(d).not_ready_reason().find("finalizing") == std::string::npos)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_NE(get_drive(d).not_ready_reason().find("finalizing"), std::string::npos) << hang;
+    d.process().signal(SIGKILL);
+    ASSERT_NE(d.process().wait(std::chrono::seconds(10)), -1);
+    finalize.signal(SIGKILL);
+  }
+
   TempDir source_;
   int source_frames_ = 0;
 };
@@ -223,16 +239,7 @@ TEST_F(AppendTest, ASigkillDuringASessionFinalizeIsCompletedByTheNextStart) {
   std::ofstream(d.dir().file("faults.txt")) << "hang opcode=0x5b\n";
   ASSERT_TRUE(d.restart()) << d.log_text();
   record_file(d, "tuesday");
-  Process finalize({binary_path("clients/discrec"), "--socket", d.socket(), "finalize", "bd0"});
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < until &&
-         get_drive(d).not_ready_reason().find("finalizing") == std::string::npos)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  EXPECT_NE(get_drive(d).not_ready_reason().find("finalizing"), std::string::npos) << "hangs closing the session";
-  d.process().signal(SIGKILL);
-  ASSERT_NE(d.process().wait(std::chrono::seconds(10)), -1);
-  finalize.signal(SIGKILL);
+  kill_during_finalize(d, "hangs closing the session");
 
   std::ofstream(d.dir().file("faults.txt")) << "# mended\n";
   ASSERT_TRUE(d.restart()) << d.log_text();
@@ -278,17 +285,8 @@ TEST_F(AppendTest, ASigkillDuringEachStepOfAVolumeUpdateLosesNothing) {
     ASSERT_TRUE(d.restart()) << d.log_text();
     ASSERT_TRUE(wait_volume(d, 1)) << d.log_text();
     record_file(d, "added");
-    Process finalize({binary_path("clients/discrec"), "--socket", d.socket(), "finalize", "bd0"});
     // Until the update's step hangs: its earlier writes are on the disc.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < until &&
-           get_drive(d).not_ready_reason().find("finalizing") == std::string::npos)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    EXPECT_NE(get_drive(d).not_ready_reason().find("finalizing"), std::string::npos) << "hangs in the update";
-    d.process().signal(SIGKILL);
-    ASSERT_NE(d.process().wait(std::chrono::seconds(10)), -1);
-    finalize.signal(SIGKILL);
+    kill_during_finalize(d, "hangs in the update");
     // What a reader finds now: the old volume before the switch, the new one after.
     expect_titles(d, step == 0 ? std::vector<std::string>{"base"} : std::vector<std::string>{"base", "added"});
 
