@@ -69,6 +69,17 @@ class AppendTest : public ::testing::Test {
     }
   }
 
+  // udfinfo's report of the first session (by its start, in ECC units of
+  // 32 blocks) whose volume lists `files` files; "" if none does.
+  std::string session_listing(Daemon& d, int files) {
+    for (uint32_t start = 32; start < 60'000; start += 32) {
+      auto info = run_command({"udfinfo", "--startblock=" + std::to_string(start), d.image("bd0")});
+      if (info.exit_code == 0 && info.output.find("numfiles=" + std::to_string(files) + "\n") != std::string::npos)
+        return info.output;
+    }
+    return "";
+  }
+
   // Starts `discrec finalize bd0`, waits until the drive is finalizing and a
   // few seconds more (the drive's scripted hang holds it there), then
   // SIGKILLs the daemon and the client.
@@ -196,14 +207,9 @@ TEST_F(AppendTest, ABdRFinalizedWithoutClosingTakesTheNextDaysRecordingInASessio
   expect_titles(d, {"monday"});  // 7-Zip: the first session
   // udfinfo from the last session's start: both, under the first label.
   if (have_program("udfinfo")) {
-    bool found = false;
-    for (uint32_t start = 32; start < 60'000 && !found; start += 32) {
-      auto info = run_command({"udfinfo", "--startblock=" + std::to_string(start), d.image("bd0")});
-      if (info.exit_code != 0 || info.output.find("numfiles=2\n") == std::string::npos) continue;
-      found = true;
-      EXPECT_NE(info.output.find("label=WEEK"), std::string::npos) << info.output;
-    }
-    EXPECT_TRUE(found) << "no session lists both recordings";
+    const std::string both = session_listing(d, 2);
+    EXPECT_FALSE(both.empty()) << "no session lists both recordings";
+    EXPECT_NE(both.find("label=WEEK"), std::string::npos) << both;
   }
 }
 
@@ -255,12 +261,7 @@ TEST_F(AppendTest, ASigkillDuringASessionFinalizeIsCompletedByTheNextStart) {
   EXPECT_NE(ver.output.find("UDF lists 2 file(s)"), std::string::npos) << ver.output;
   EXPECT_NE(ver.output.find(" 0 mismatch(es)"), std::string::npos) << ver.output;
   expect_titles(d, {"monday"});  // 7-Zip: the first session
-  bool found = false;
-  for (uint32_t start = 32; start < 60'000 && !found; start += 32) {
-    auto info = run_command({"udfinfo", "--startblock=" + std::to_string(start), d.image("bd0")});
-    found = info.exit_code == 0 && info.output.find("numfiles=2\n") != std::string::npos;
-  }
-  EXPECT_TRUE(found) << "no session lists both recordings" << d.log_text();
+  EXPECT_FALSE(session_listing(d, 2).empty()) << "no session lists both recordings" << d.log_text();
 }
 
 TEST_F(AppendTest, ASigkillDuringEachStepOfAVolumeUpdateLosesNothing) {
