@@ -174,11 +174,13 @@ bool lock_state_directory(const std::string& dir) {
 
 // journald with fields where it is wanted and there; a file in the state
 // directory where wanted or where there is no stderr (a Windows service);
-// stderr lines otherwise. After lock_state_directory (which creates it).
-void choose_log_sink(const Config& config) {
+// stderr lines otherwise. After lock_state_directory (which creates the
+// directory); `no_stderr` is asked before it, whose descriptor could
+// otherwise take a closed stderr's number.
+void choose_log_sink(const Config& config, bool no_stderr) {
   using Target = Config::LogTarget;
   const Target target = config.log_target;
-  if (target == Target::kFile || (target == Target::kAuto && stderr_is_missing())) {
+  if (target == Target::kFile || (target == Target::kAuto && no_stderr)) {
     const std::string path = config.state_directory + "/discrecd.log";
     if (auto sink = file_log_sink(path)) {
       set_log_sink(std::move(sink));
@@ -208,8 +210,9 @@ int run_serve(int argc, char** argv) {
     return 2;
   }
   Config config = std::move(config_result).value();
+  const bool no_stderr = stderr_is_missing();
   if (!lock_state_directory(config.state_directory)) return 1;
-  choose_log_sink(config);
+  choose_log_sink(config, no_stderr);
   auto quirks = load_drive_quirks(config.drive_quirks_file);
   if (!quirks.ok()) {
     log_error("discrecd: bad drive quirks: " + quirks.error().to_string());

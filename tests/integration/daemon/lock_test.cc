@@ -56,5 +56,22 @@ TEST(DaemonLockTest, SecondDaemonOnTheSameStateDirectoryIsRefused) {
   EXPECT_EQ(third.wait(std::chrono::seconds(60)), 0) << read_file(other.file("third.log"));
 }
 
+// A daemon started with no stderr (as a Windows service is) logs to
+// discrecd.log in its state directory; its lock file, opened first, does not
+// take the closed stderr's place in the log's stead.
+TEST(DaemonLockTest, ADaemonWithoutStderrLogsToAFileInItsStateDirectory) {
+  DaemonOptions options;
+  options.launcher = {"sh", "-c", "exec \"$@\" 2>&-", "sh"};
+  Daemon d(options);
+  ASSERT_TRUE(d.started()) << read_file(d.dir().file("discrecd.log"));
+  EXPECT_EQ(d.cli({"eject", "bd0"}).exit_code, 0);
+  d.process().signal(SIGTERM);
+  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0);
+  const std::string log = read_file(d.dir().file("discrecd.log"));
+  EXPECT_NE(log.find("listening on unix:"), std::string::npos) << log;
+  EXPECT_NE(log.find("discrecd: stopped"), std::string::npos) << log;
+  EXPECT_EQ(read_file(d.dir().file("discrecd.lock")), std::to_string(d.process().pid()) + "\n");
+}
+
 }  // namespace
 }  // namespace discrec::test
