@@ -458,7 +458,11 @@ class ConfigReader {
         }));
       } else if (key == "directories") {
         ASSIGN_OR_RETURN(p.directories, read_list<std::string>(value, k, [](const std::string& s) -> Result<std::string> {
-          if (s.empty() || s[0] != '/') return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an absolute path");
+          // "/srv/videos", or on Windows "C:/Videos".
+          const bool drive_letter = s.size() >= 3 && std::isalpha(static_cast<unsigned char>(s[0])) && s[1] == ':' &&
+                                    s[2] == '/';
+          if (s.empty() || (s[0] != '/' && !drive_letter))
+            return Error(ErrorCode::kInvalidArgument, "'" + s + "' is not an absolute path");
           if (("/" + s + "/").find("/../") != std::string::npos)
             return Error(ErrorCode::kInvalidArgument, "'" + s + "' may not contain '..'");
           std::error_code error;
@@ -692,7 +696,10 @@ Config default_config(const std::string& state_directory) {
   Config c;
   c.source = "built-in defaults";
   c.state_directory = state_directory;
-  c.drives.push_back({"bd0", "sim://" + state_directory + "/bd0.img?profile=bd-re&speed=4", 0});
+  // sim:///var/lib/discrecd/bd0.img; a Windows path gets the URI's third
+  // slash too: sim:///C:/ProgramData/discrecd/bd0.img.
+  const std::string slash = state_directory.rfind('/', 0) == 0 ? "" : "/";
+  c.drives.push_back({"bd0", "sim://" + slash + state_directory + "/bd0.img?profile=bd-re&speed=4", 0});
   return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "device/sim/sim_options.h"
 #include "tests/support/process.h"
 
 namespace discrec::daemon {
@@ -15,6 +16,26 @@ TEST(ConfigTest, DefaultsShipAnEmulatedBdReUnderTheStateDirectory) {
   EXPECT_EQ(c->drives[0].uri, "sim:///srv/rec/bd0.img?profile=bd-re&speed=4");
   EXPECT_EQ(c->socket_mode, 0660u);
   EXPECT_FALSE(c->tcp.has_value());
+}
+
+// A Windows state directory: the emulated drive's URI keeps its third
+// slash (sim:///C:/...), and a source directory may start with a drive.
+TEST(ConfigTest, WindowsPathsMakeValidUrisAndDirectories) {
+  const Config c = default_config("C:/ProgramData/discrecd");
+  ASSERT_EQ(c.drives.size(), 1u);
+  EXPECT_EQ(c.drives[0].uri, "sim:///C:/ProgramData/discrecd/bd0.img?profile=bd-re&speed=4");
+  auto options = device::sim::parse_sim_uri(c.drives[0].uri);
+  ASSERT_TRUE(options.ok()) << options.error().to_string();
+  EXPECT_EQ(options->image_path, "C:/ProgramData/discrecd/bd0.img");
+  // Judged as a path, not refused as relative: here it does not exist.
+  auto sources = parse_config("[sources]\ndirectories = [\"C:/NoSuchDir\"]\n", "sources.toml");
+  ASSERT_FALSE(sources.ok());
+  EXPECT_NE(sources.error().message().find("is not an existing directory"), std::string::npos)
+      << sources.error().message();
+  auto relative = parse_config("[sources]\ndirectories = [\"videos\"]\n", "sources.toml");
+  ASSERT_FALSE(relative.ok());
+  EXPECT_NE(relative.error().message().find("is not an absolute path"), std::string::npos)
+      << relative.error().message();
 }
 
 TEST(ConfigTest, ReadsEveryKey) {
