@@ -69,6 +69,19 @@ class AppendTest : public ::testing::Test {
     }
   }
 
+  // Records "monday", closes its session leaving the disc appendable (label
+  // WEEK), stops the daemon, writes `faults` for the drive's next start (if
+  // any), and starts it again.
+  void monday_in_a_session_then_restart(Daemon& d, const std::string& faults = "") {
+    record_file(d, "monday");
+    auto fin = d.cli({"finalize", "bd0", "--no-close", "--label", "WEEK"});
+    ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
+    d.process().signal(SIGTERM);
+    ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
+    if (!faults.empty()) std::ofstream(d.dir().file("faults.txt")) << faults;
+    ASSERT_TRUE(d.restart()) << d.log_text();
+  }
+
   // udfinfo's report of the first session (by its start, in ECC units of
   // 32 blocks) whose volume lists `files` files; "" if none does.
   std::string session_listing(Daemon& d, int files) {
@@ -192,14 +205,10 @@ TEST_F(AppendTest, ABdRFinalizedWithoutClosingTakesTheNextDaysRecordingInASessio
   options.sim_drives = {{"bd0", "profile=bd-r&speed=4&blocks=60000"}};
   Daemon d(options);
   ASSERT_TRUE(d.started()) << d.log_text();
-  record_file(d, "monday");
-  auto fin = d.cli({"finalize", "bd0", "--no-close", "--label", "WEEK"});
-  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
-  d.process().signal(SIGTERM);
-  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
-  ASSERT_TRUE(d.restart()) << d.log_text();
+  monday_in_a_session_then_restart(d);
+  if (HasFatalFailure()) return;
   record_file(d, "tuesday");
-  fin = d.cli({"finalize", "bd0"});
+  auto fin = d.cli({"finalize", "bd0"});
   ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
   auto ver = d.cli({"verify", "bd0"});
   EXPECT_EQ(ver.exit_code, 0) << ver.output;
@@ -236,14 +245,8 @@ TEST_F(AppendTest, ASigkillDuringASessionFinalizeIsCompletedByTheNextStart) {
   options.files = {{"faults.txt", "# none yet\n"}};
   Daemon d(options);
   ASSERT_TRUE(d.started()) << d.log_text();
-  record_file(d, "monday");
-  auto fin = d.cli({"finalize", "bd0", "--no-close", "--label", "WEEK"});
-  ASSERT_EQ(fin.exit_code, 0) << fin.output << d.log_text();
-
-  d.process().signal(SIGTERM);
-  ASSERT_EQ(d.process().wait(std::chrono::seconds(60)), 0) << d.log_text();
-  std::ofstream(d.dir().file("faults.txt")) << "hang opcode=0x5b\n";
-  ASSERT_TRUE(d.restart()) << d.log_text();
+  monday_in_a_session_then_restart(d, "hang opcode=0x5b\n");
+  if (HasFatalFailure()) return;
   record_file(d, "tuesday");
   kill_during_finalize(d, "hangs closing the session");
 
