@@ -21,11 +21,16 @@
 namespace discrec::daemon {
 namespace {
 
+// sd-daemon(3) priority prefixes, understood by journald and harmless
+// elsewhere: on stderr lines and in the log file alike.
+const char* priority_prefix(LogLevel level) {
+  return level == LogLevel::kError ? "<3>" : level == LogLevel::kWarning ? "<4>" : "<6>";
+}
+
 class StderrSink final : public LogSink {
  public:
   void write(LogLevel level, std::string_view message, const LogFields&) override {
-    // sd-daemon(3) priority prefixes, understood by journald and harmless elsewhere.
-    const char* prefix = level == LogLevel::kError ? "<3>" : level == LogLevel::kWarning ? "<4>" : "<6>";
+    const char* prefix = priority_prefix(level);
     std::lock_guard lock(mutex_);
     std::fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(message.size()), message.data());
     std::fflush(stderr);
@@ -47,7 +52,7 @@ class FileSink final : public LogSink {
     if (fd_ >= 0) ::close(fd_);
   }
   void write(LogLevel level, std::string_view message, const LogFields&) override {
-    const char* prefix = level == LogLevel::kError ? "<3>" : level == LogLevel::kWarning ? "<4>" : "<6>";
+    const char* prefix = priority_prefix(level);
     const std::tm tm = file_io::utc_time(std::time(nullptr));
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
